@@ -1,0 +1,67 @@
+// Builds the two bundles: the extension host (node/cjs) and the webview (browser/iife + css).
+// Usage: node scripts/build.mjs [--production] [--watch]
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const host = {
+  ...common,
+  entryPoints: [join(root, 'src/extension.ts')],
+  outfile: join(root, 'dist/extension.js'),
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // bufferutil and utf-8-validate are optional native speed-ups of ws; it works without them.
+  external: ['vscode', 'bufferutil', 'utf-8-validate'],
+};
+
+const cli = {
+  ...host,
+  entryPoints: [join(root, 'src/cli.ts')],
+  outfile: join(root, 'dist/cli.js'),
+  external: ['bufferutil', 'utf-8-validate'],
+  banner: { js: '#!/usr/bin/env node' },
+};
+
+const webview = {
+  ...common,
+  entryPoints: [join(root, 'webview/main.ts')],
+  outfile: join(root, 'dist/webview/main.js'),
+  platform: 'browser',
+  format: 'iife',
+  target: 'chrome120',
+};
+
+function copyCodicons() {
+  const from = join(root, 'node_modules/@vscode/codicons/dist');
+  const to = join(root, 'dist/webview');
+  mkdirSync(to, { recursive: true });
+  cpSync(join(from, 'codicon.css'), join(to, 'codicon.css'));
+  cpSync(join(from, 'codicon.ttf'), join(to, 'codicon.ttf'));
+}
+
+copyCodicons();
+// The command-line tool arrives with the .ws runner; build it once its entry exists.
+const configs = [host, webview].concat(existsSync(cli.entryPoints[0]) ? [cli] : []);
+if (watch) {
+  for (const c of configs) await (await esbuild.context(c)).watch();
+  console.log('[build] watching');
+} else {
+  const t0 = Date.now();
+  await Promise.all(configs.map((c) => esbuild.build(c)));
+  console.log(`[build] ${configs.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
+}
+

@@ -1,0 +1,37 @@
+/** The result of checking a URL the user typed. */
+export type UrlCheck = { ok: true; url: string } | { ok: false; message: string };
+
+/**
+ * Accepts `ws://` and `wss://` URLs only, and says why anything else is refused.
+ * `http(s)://` gets a suggestion, since that is the common slip.
+ */
+export function checkWebSocketUrl(input: string): UrlCheck {
+  const text = input.trim();
+  if (!text) return { ok: false, message: 'Type a WebSocket URL, e.g. ws://127.0.0.1:8080/path.' };
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, message: `"${text}" is not a URL. A WebSocket URL looks like ws://host:port/path or wss://host/path.` };
+  }
+  if (url.protocol === 'ws:' || url.protocol === 'wss:') {
+    if (!url.hostname) return { ok: false, message: `"${text}" has no host name.` };
+    return { ok: true, url: url.toString() };
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    const suggestion = text.replace(/^http/i, 'ws');
+    return { ok: false, message: `Only ws:// and wss:// URLs can be opened, and "${text}" is ${url.protocol.slice(0, -1)}. Did you mean ${suggestion}?` };
+  }
+  return { ok: false, message: `Only ws:// and wss:// URLs can be opened; "${text}" uses ${url.protocol.slice(0, -1)}.` };
+}
+
+/** "host/path" for a panel title. */
+export function shortTitle(url: string): string {
+  try {
+    const u = new URL(url);
+    const path = u.pathname === '/' ? '' : u.pathname;
+    return `${u.host}${path}`;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The typed messages between the extension host and the inspector webview.
+ * Types only: this file is imported by both sides and must stay free of `vscode`, node and the DOM.
+ */
+
+/** Bumped when a message changes shape; the webview sends it in `ready`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Where a row came from: the client sent it, the server sent it, or the inspector noted an event. */
+export type Direction = 'sent' | 'received' | 'event';
+
+/** What a row is. Messages are `text` and `binary`; the rest are control frames and events. */
+export type RowKind = 'text' | 'binary' | 'ping' | 'pong' | 'close' | 'open' | 'error' | 'info';
+
+/** The life of one connection, as the header bar shows it. */
+export type ConnectionState =
+  | { phase: 'idle' }
+  | { phase: 'connecting'; url: string }
+  | { phase: 'open'; url: string; protocol: string; extensions: string; since: number }
+  | { phase: 'closed'; url: string; code: number; reason: string; byClient: boolean; message: string }
+  | { phase: 'error'; url: string; message: string };
+
+/** One line of the message list, as much as the list needs to draw it. */
+export interface RowSummary {
+  /** Position in the store, 0-based, stable for the life of the panel. */
+  index: number;
+  /** Milliseconds since the epoch. */
+  time: number;
+  direction: Direction;
+  kind: RowKind;
+  /** Payload size in bytes. */
+  size: number;
+  /** The start of the payload as one line of text (binary as hex), at most ~200 characters. */
+  preview: string;
+}
+
+/** Counters for the header bar. */
+export interface ConnectionStats {
+  total: number;
+  sentMessages: number;
+  receivedMessages: number;
+  sentBytes: number;
+  receivedBytes: number;
+}
+
+/** Where the panel's connection came from, shown under the URL. */
+export interface PanelSource {
+  label: string;
+  detail?: string;
+}
+
+/** Everything the webview needs to draw itself from nothing. */
+export interface Snapshot {
+  url: string;
+  state: ConnectionState;
+  stats: ConnectionStats;
+  source?: PanelSource;
+  /** The rows of the viewport the webview last asked for (the tail when it follows). */
+  rows: RowSummary[];
+}
+
+// ───────────────────────── host → webview ─────────────────────────
+
+/** The complete state; the answer to `ready` and after anything that invalidates the view. */
+export interface SnapshotMessage { type: 'snapshot'; snapshot: Snapshot }
+/** The connection changed phase. */
+export interface StateMessage { type: 'state'; state: ConnectionState }
+/** A batched update (at most ~60 a second): new counts, and the viewport's rows if they changed. */
+export interface TickMessage { type: 'tick'; stats: ConnectionStats; rows?: RowSummary[] }
+/** The reply to a request, exactly one per request id. */
+export interface ResponseMessage {
+  type: 'response';
+  id: number;
+  ok: boolean;
+  /** Present when `ok` is false: a sentence for the user. */
+  error?: string;
+  result?: unknown;
+}
+
+export type ToWebview = SnapshotMessage | StateMessage | TickMessage | ResponseMessage;
+
+// ───────────────────────── webview → host ─────────────────────────
+
+/** The webview has loaded and listens; the host answers with a snapshot. */
+export interface ReadyMessage { type: 'ready'; protocolVersion: number }
+/** The rows the list shows now; `follow` means "keep me on the newest rows". */
+export interface ViewportMessage { type: 'viewport'; start: number; count: number; follow: boolean }
+/** Send a text message on the connection (request: answered by a response). */
+export interface SendTextMessage { type: 'sendText'; id: number; text: string }
+/** Close the connection normally. */
+export interface DisconnectMessage { type: 'disconnect' }
+/** Open a new connection to the same URL. */
+export interface ReconnectMessage { type: 'reconnect' }
+
+export type FromWebview = ReadyMessage | ViewportMessage | SendTextMessage | DisconnectMessage | ReconnectMessage;
+
+/** Most rows one viewport request may ask for; a larger count is clamped by the host. */
+export const MAX_VIEWPORT_ROWS = 500;
+
+/** Compile-time exhaustiveness for switches over the unions above. */
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected message: ${JSON.stringify(value)}`);
+}
