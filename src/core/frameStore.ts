@@ -21,6 +21,29 @@ export interface StoredRow {
 }
 
 /**
+ * The store's columns for scanning many rows without an object per row (filtering, search).
+ * The arrays are the store's own and may be longer than `length`; read only, and fetch them
+ * again after any append, which may replace them. Row `i`'s payload is
+ * `chunks[chunkIndexes[i]]` bytes `[chunkOffsets[i], chunkOffsets[i] + sizes[i])`.
+ */
+export interface FrameColumns {
+  readonly length: number;
+  /** Index into `DIRECTION_CODES` order: sent, received, event. */
+  readonly directions: Uint8Array;
+  /** Index into `KIND_CODES` order. */
+  readonly kinds: Uint8Array;
+  readonly sizes: Uint32Array;
+  readonly chunkIndexes: Uint32Array;
+  readonly chunkOffsets: Uint32Array;
+  readonly chunks: readonly Buffer[];
+}
+
+/** The order of directions in `FrameColumns.directions`. */
+export const DIRECTION_CODES: readonly Direction[] = DIRECTIONS;
+/** The order of kinds in `FrameColumns.kinds`. */
+export const KIND_CODES: readonly RowKind[] = KINDS;
+
+/**
  * Every message and event of one connection, append-only and columnar: typed arrays hold
  * time, direction, kind, size and payload position; payload bytes live in large chunks.
  * No object per message, so a million rows cost their payload plus ~22 bytes each.
@@ -88,6 +111,19 @@ export class FrameStore {
       kind,
       size: this.sizes[index],
       preview: preview(kind, this.payload(index, kind === 'binary' ? PREVIEW_HEX_BYTES : PREVIEW_CHARS * 4)),
+    };
+  }
+
+  /** The columns, for fast scans; see `FrameColumns` for the rules. */
+  columns(): FrameColumns {
+    return {
+      length: this.count,
+      directions: this.directions,
+      kinds: this.kinds,
+      sizes: this.sizes,
+      chunkIndexes: this.chunkIndexes,
+      chunkOffsets: this.chunkOffsets,
+      chunks: this.chunks,
     };
   }
 

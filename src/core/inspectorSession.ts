@@ -1,0 +1,201 @@
+import {
+  assertNever,
+  type ConnectionState,
+  type ConnectionStats,
+  type FromWebview,
+  type PanelSource,
+  type RowSummary,
+  type Snapshot,
+  type ToWebview,
+} from '../shared/protocol';
+import { Connection, type ConnectionFrame, type ConnectionOptions } from './connection';
+import type { Subscription } from './emitter';
+import { FrameStore } from './frameStore';
+
+/** Smallest gap between two batched updates to the webview: at most ~60 a second. */
+export const TICK_INTERVAL_MS = 1000 / 60;
+
+/** Rows shown before the webview says how many fit. */
+const DEFAULT_VIEWPORT_ROWS = 60;
+
+/**
+ * The host side of one inspector, without VS Code: the connection, the store of every frame,
+ * and the batching of updates to the view. The panel only moves messages in and out.
+ */
+export class InspectorSession {
+  readonly store = new FrameStore();
+  readonly stats: ConnectionStats = { total: 0, sentMessages: 0, receivedMessages: 0, sentBytes: 0, receivedBytes: 0 };
+  private connection: Connection;
+  private subscriptions: Subscription[] = [];
+  private viewport = { start: 0, count: DEFAULT_VIEWPORT_ROWS, follow: true };
+  /** The view has said `ready` and listens; until then nothing is posted. */
+  private viewReady = false;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private lastTick = 0;
+  /** Rows the view had when the last rows were posted. */
+  private postedTotal = 0;
+  private restoredState: ConnectionState | undefined;
+  private disposed = false;
+
+  constructor(
+    private options: ConnectionOptions,
+    private readonly post: (message: ToWebview) => void,
+    readonly source?: PanelSource,
+  ) {
+    this.connection = this.createConnection();
+  }
+
+  get url(): string {
+    return this.options.url;
+  }
+
+  get state(): ConnectionState {
+    return this.restoredState ?? this.connection.state;
+  }
+
+  /** Opens the connection; rejects with the sentence the view shows when it fails. */
+  connect(): Promise<void> {
+    this.restoredState = undefined;
+    return this.connection.connect();
+  }
+
+  /** A panel restored after a reload: the old connection is gone; say so and wait for Reconnect. */
+  markEndedByReload(): void {
+    this.restoredState = {
+      phase: 'closed',
+      url: this.url,
+      code: 1001,
+      reason: '',
+      byClient: true,
+      message: 'The connection ended with the window reload. Reconnect to open it again.',
+    };
+    this.postNow({ type: 'state', state: this.restoredState });
+  }
+
+  /** Sends text as the composer does. */
+  sendText(text: string): Promise<void> {
+    return this.connection.sendText(text);
+  }
+
+  disconnect(): void {
+    this.connection.close(1000, '');
+  }
+
+  /** Opens a fresh connection to the same URL; the rows so far stay. */
+  reconnect(): Promise<void> {
+    this.connection.dispose();
+    this.connection = this.createConnection();
+    this.append({ time: Date.now(), direction: 'event', kind: 'info', payload: Buffer.from(`Reconnecting to ${this.url}`) });
+    return this.connect();
+  }
+
+  /** The view went away (hidden or reloading): stop posting until it says `ready` again. */
+  viewGone(): void {
+    this.viewReady = false;
+  }
+
+  /** Handles a validated message from the view. */
+  handle(message: FromWebview): void {
+    switch (message.type) {
+      case 'ready':
+        this.viewReady = true;
+        this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
+        return;
+      case 'viewport':
+        this.viewport = { start: message.start, count: message.count, follow: message.follow };
+        this.postNow({ type: 'tick', stats: { ...this.stats }, rows: this.viewportRows() });
+        return;
+      case 'sendText':
+        this.connection.sendText(message.text).then(
+          () => this.postNow({ type: 'response', id: message.id, ok: true }),
+          (err: Error) => this.postNow({ type: 'response', id: message.id, ok: false, error: err.message }),
+        );
+        return;
+      case 'disconnect':
+        this.disconnect();
+        return;
+      case 'reconnect':
+        this.reconnect().catch(() => undefined);
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  /** Everything the view needs to draw itself from nothing. */
+  snapshot(): Snapshot {
+    return { url: this.url, state: this.state, stats: { ...this.stats }, source: this.source, rows: this.viewportRows() };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const s of this.subscriptions) s.dispose();
+    this.connection.dispose();
+  }
+
+  private createConnection(): Connection {
+    const connection = new Connection(this.options);
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions = [
+      connection.onFrame((frame) => this.append(frame)),
+      connection.onState((state) => {
+        this.flush();
+        this.postNow({ type: 'state', state });
+      }),
+    ];
+    return connection;
+  }
+
+  private append(frame: ConnectionFrame): void {
+    this.store.append(frame.time, frame.direction, frame.kind, frame.payload);
+    const s = this.stats;
+    s.total++;
+    if (frame.kind === 'text' || frame.kind === 'binary') {
+      if (frame.direction === 'sent') {
+        s.sentMessages++;
+        s.sentBytes += frame.payload.length;
+      } else {
+        s.receivedMessages++;
+        s.receivedBytes += frame.payload.length;
+      }
+    }
+    this.scheduleTick();
+  }
+
+  private scheduleTick(): void {
+    this.dirty = true;
+    if (this.timer || this.disposed) return;
+    const wait = Math.max(0, this.lastTick + TICK_INTERVAL_MS - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, wait);
+  }
+
+  /** Posts the pending batch now, if there is one. */
+  private flush(): void {
+    if (!this.dirty || !this.viewReady) return;
+    this.dirty = false;
+    this.lastTick = Date.now();
+    const total = this.store.length;
+    const { start, count, follow } = this.viewport;
+    // Rows go along only when the visible window shows something new.
+    const rows = follow || start + count > this.postedTotal ? this.viewportRows() : undefined;
+    if (rows) this.postedTotal = total;
+    this.post({ type: 'tick', stats: { ...this.stats }, rows });
+  }
+
+  private viewportRows(): RowSummary[] {
+    const { start, count, follow } = this.viewport;
+    const total = this.store.length;
+    const from = follow ? Math.max(0, total - count) : start;
+    return this.store.summaries(from, count);
+  }
+
+  private postNow(message: ToWebview): void {
+    if (this.viewReady && !this.disposed) this.post(message);
+  }
+}

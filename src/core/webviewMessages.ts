@@ -1,0 +1,33 @@
+import { MAX_VIEWPORT_ROWS, type FromWebview } from '../shared/protocol';
+
+/** Largest text the composer may send in one message through the webview channel. */
+const MAX_SEND_TEXT = 64 * 1024 * 1024;
+
+/**
+ * Checks a message from the webview before anything uses it: the webview is untrusted input.
+ * Returns the typed message, or undefined for anything of the wrong shape.
+ */
+export function parseFromWebview(raw: unknown): FromWebview | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+      return isInt(m.protocolVersion) ? { type: 'ready', protocolVersion: m.protocolVersion } : undefined;
+    case 'viewport':
+      if (!isInt(m.start) || !isInt(m.count) || typeof m.follow !== 'boolean' || m.start < 0 || m.count < 0) return undefined;
+      return { type: 'viewport', start: m.start, count: Math.min(m.count, MAX_VIEWPORT_ROWS), follow: m.follow };
+    case 'sendText':
+      if (!isInt(m.id) || typeof m.text !== 'string' || m.text.length > MAX_SEND_TEXT) return undefined;
+      return { type: 'sendText', id: m.id, text: m.text };
+    case 'disconnect':
+      return { type: 'disconnect' };
+    case 'reconnect':
+      return { type: 'reconnect' };
+    default:
+      return undefined;
+  }
+}
+
+function isInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v);
+}

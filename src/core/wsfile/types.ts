@@ -1,0 +1,138 @@
+/**
+ * The shapes the `.ws` parser produces. Plain data only: the host turns them into
+ * CodeLens, diagnostics and completion; the runner and the CLI play them.
+ * Lines and columns are 0-based; `endLine` is inclusive, `endCol` exclusive.
+ */
+
+/** A stretch of the document, in editor coordinates. */
+export interface Range {
+  startLine: number;
+  startCol: number;
+  endLine: number;
+  endCol: number;
+}
+
+/** Whole lines, both ends inclusive. */
+export interface LineSpan {
+  startLine: number;
+  endLine: number;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Stable identifiers so the host can offer quick fixes per kind. */
+export type DiagnosticCode =
+  | 'unknown-directive'
+  | 'ignored-directive'
+  | 'bad-directive-value'
+  | 'bad-url-scheme'
+  | 'bad-url'
+  | 'malformed-header'
+  | 'bad-hex'
+  | 'bad-base64'
+  | 'bad-duration'
+  | 'bad-close-code'
+  | 'bad-close-reason'
+  | 'missing-request-line'
+  | 'http-request'
+  | 'unknown-separator'
+  | 'empty-binary-block'
+  | 'after-close'
+  | 'ignored-script'
+  | 'unresolved-variable'
+  | 'env-json'
+  | 'internal';
+
+/** A problem found in the file, with a sentence that says what and how to fix it. */
+export interface Diagnostic {
+  severity: Severity;
+  range: Range;
+  message: string;
+  code: DiagnosticCode;
+}
+
+/** How the request line was written. `none` is a bare `ws://…` URL. */
+export type RequestKeyword = 'WEBSOCKET' | 'WS' | 'WSS' | 'none';
+
+export interface WsHeader {
+  name: string;
+  /** As written, variables unresolved. */
+  value: string;
+  line: number;
+}
+
+/** `# @name value` above a request. Unknown names are kept too (with a warning). */
+export interface WsDirective {
+  name: string;
+  /** The text after the name, trimmed; '' when there is none. */
+  value: string;
+  line: number;
+}
+
+/** `@name = value`: a file variable, visible on the lines below its own. */
+export interface FileVariable {
+  name: string;
+  /** As written, variables unresolved. */
+  value: string;
+  line: number;
+  range: Range;
+}
+
+/** What one message block sends. */
+export type WsMessage =
+  /** Text as written (variables resolved at send time); `json` when it parses as JSON. */
+  | { kind: 'text'; text: string; json: boolean }
+  /** Hex digits after `=== binary` / `=== binary hex`, sent as one binary frame. */
+  | { kind: 'hex'; source: string }
+  /** Base64 after `=== binary base64`, sent as one binary frame. */
+  | { kind: 'base64'; source: string }
+  /** `< path` (binary frame of the file's bytes) or `<@ path` (text frame, variables resolved). */
+  | { kind: 'file'; path: string; as: 'binary' | 'text'; encoding?: string };
+
+/** One thing the script does, in order. */
+export type WsStep =
+  | { type: 'send'; message: WsMessage; lines: LineSpan }
+  /** Wait until `count` more server messages have arrived (repeated separators add up). */
+  | { type: 'wait-for-server'; count: number; lines: LineSpan }
+  /** Pause for `ms` milliseconds. */
+  | { type: 'wait'; ms: number; lines: LineSpan }
+  /** Close with this code and reason. */
+  | { type: 'close'; code: number; reason: string; lines: LineSpan };
+
+/** Settings read from the directives, with their defaults filled in where the parser knows them. */
+export interface RequestSettings {
+  subprotocols: string[];
+  /** Handshake timeout in ms, when `@timeout` (or `@connection-timeout`) was given. */
+  timeoutMs?: number;
+  /** Ping interval in ms, when `@ping` was given. */
+  pingMs?: number;
+  reconnect: boolean;
+  insecure: boolean;
+  /** False after `@deflate off`. */
+  deflate: boolean;
+}
+
+export interface WsRequest {
+  /** 0-based position in the file. */
+  index: number;
+  /** From `# @name`, else the `###` line, else the URL as written. */
+  name: string;
+  /** True when the name came from `### …` or `# @name`. */
+  named: boolean;
+  /** From the `###` line to the last non-blank line before the next one. */
+  range: LineSpan;
+  keyword: RequestKeyword;
+  /** As written, variables unresolved. */
+  url: string;
+  urlRange: Range;
+  headers: WsHeader[];
+  directives: WsDirective[];
+  settings: RequestSettings;
+  steps: WsStep[];
+}
+
+export interface ParsedWsFile {
+  requests: WsRequest[];
+  variables: FileVariable[];
+  diagnostics: Diagnostic[];
+}

@@ -1,0 +1,84 @@
+import * as vscode from 'vscode';
+import type { ConnectionOptions } from './core/connection';
+import type { InspectorHandle, WebSocketInspectorApi } from './host/api';
+import { askForUrl, RecentUrls } from './host/connectCommand';
+import { EchoServerController } from './host/echoServerController';
+import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './host/inspectorPanel';
+
+/** The composition root: wires commands, the echo server and inspector panels. Nothing else. */
+export function activate(context: vscode.ExtensionContext): WebSocketInspectorApi {
+  const log = vscode.window.createOutputChannel('WebSocket Inspector', { log: true });
+  const echo = new EchoServerController(log);
+  const recent = new RecentUrls(context.globalState);
+  const inspectors = new Set<InspectorPanel>();
+  context.subscriptions.push(log, echo, { dispose: () => inspectors.forEach((i) => i.dispose()) });
+
+  const connectionOptions = (url: string): ConnectionOptions => ({
+    url,
+    handshakeTimeout: vscode.workspace.getConfiguration('websocketInspector').get<number>('connection.handshakeTimeout', 10000),
+  });
+
+  const track = (inspector: InspectorPanel): InspectorPanel => {
+    inspectors.add(inspector);
+    inspector.onDidDispose(() => inspectors.delete(inspector));
+    return inspector;
+  };
+
+  const connect = (url: string): InspectorHandle => {
+    void recent.add(url);
+    return track(InspectorPanel.open(context.extensionUri, connectionOptions(url), log));
+  };
+
+  const startEcho = async (): Promise<string | undefined> => {
+    try {
+      const url = await echo.start();
+      void vscode.window.showInformationMessage(`Local echo server listening on ${url}`, 'Connect', 'Copy URL').then((choice) => {
+        if (choice === 'Connect') connect(url);
+        if (choice === 'Copy URL') void vscode.env.clipboard.writeText(url);
+      });
+      return url;
+    } catch (err) {
+      void vscode.window.showErrorMessage((err as Error).message);
+      return undefined;
+    }
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('websocketInspector.connect', async (urlArg?: unknown) => {
+      const url = typeof urlArg === 'string' ? urlArg : await askForUrl(recent.list(), echo.url);
+      if (url) connect(url);
+    }),
+    vscode.commands.registerCommand('websocketInspector.startEchoServer', startEcho),
+    vscode.commands.registerCommand('websocketInspector.stopEchoServer', () => echo.stop()),
+    vscode.commands.registerCommand('websocketInspector.copyEchoServerUrl', async () => {
+      if (!echo.url) return void vscode.window.showWarningMessage('The local echo server is not running. Start it with "WebSocket: Start Local Echo Server".');
+      await vscode.env.clipboard.writeText(echo.url);
+      vscode.window.setStatusBarMessage(`Copied ${echo.url}`, 3000);
+    }),
+    vscode.commands.registerCommand('websocketInspector.showLog', () => log.show()),
+    vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        const inspector = InspectorPanel.restore(panel, state, context.extensionUri, connectionOptions, log);
+        if (inspector) track(inspector);
+      },
+    }),
+  );
+
+  if (vscode.workspace.getConfiguration('websocketInspector').get<boolean>('echoServer.autoStart', false)) {
+    echo.start().catch((err: Error) => log.error(err.message));
+  }
+
+  return {
+    startEchoServer: () => echo.start(),
+    stopEchoServer: () => echo.stop(),
+    get echoServerUrl() {
+      return echo.url;
+    },
+    connect,
+    inspectors: () => [...inspectors],
+  };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

@@ -1,0 +1,142 @@
+import * as vscode from 'vscode';
+import type { ConnectionOptions } from '../core/connection';
+import { InspectorSession } from '../core/inspectorSession';
+import { shortTitle } from '../core/url';
+import { parseFromWebview } from '../core/webviewMessages';
+import type { ConnectionState, ConnectionStats, PanelSource, RowSummary } from '../shared/protocol';
+import type { InspectorHandle } from './api';
+import { inspectorHtml, webviewRoot } from './webviewHtml';
+
+/** The view type VS Code uses to restore inspector panels after a reload. */
+export const INSPECTOR_VIEW_TYPE = 'websocketInspector.inspector';
+
+/** What the webview keeps with `setState`, so a restored panel knows its URL. */
+interface PersistedState {
+  url?: unknown;
+}
+
+/**
+ * One inspector: a webview panel and the session (connection + store) behind it.
+ * Each panel is independent; closing it closes its connection.
+ */
+export class InspectorPanel implements InspectorHandle {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly session: InspectorSession;
+  private opening: Promise<void> = Promise.resolve();
+  private readonly disposedEmitter = new vscode.EventEmitter<void>();
+  /** Fires once, when the panel closes. */
+  readonly onDidDispose = this.disposedEmitter.event;
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    options: ConnectionOptions,
+    private readonly log: vscode.LogOutputChannel,
+    source?: PanelSource,
+  ) {
+    this.session = new InspectorSession(options, (m) => void this.panel.webview.postMessage(m), source);
+    panel.webview.options = { enableScripts: true, localResourceRoots: [webviewRoot(extensionUri)] };
+    panel.webview.html = inspectorHtml(panel.webview, extensionUri);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw) => {
+        const message = parseFromWebview(raw);
+        if (!message) {
+          this.log.warn(`Ignored a malformed message from the inspector webview of ${options.url}.`);
+          return;
+        }
+        if (message.type === 'reconnect') this.startConnecting(() => this.session.reconnect());
+        else this.session.handle(message);
+      }),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down (no retainContextWhenHidden); it says `ready` again when shown.
+        if (!panel.visible) this.session.viewGone();
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** Opens a new panel beside the editor and starts connecting. */
+  static open(extensionUri: vscode.Uri, options: ConnectionOptions, log: vscode.LogOutputChannel, source?: PanelSource): InspectorPanel {
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, shortTitle(options.url), vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [webviewRoot(extensionUri)],
+    });
+    const inspector = new InspectorPanel(panel, extensionUri, options, log, source);
+    inspector.startConnecting(() => inspector.session.connect());
+    return inspector;
+  }
+
+  /** Takes over a panel VS Code restored after a reload; its connection ended with the old window. */
+  static restore(
+    panel: vscode.WebviewPanel,
+    state: unknown,
+    extensionUri: vscode.Uri,
+    options: (url: string) => ConnectionOptions,
+    log: vscode.LogOutputChannel,
+  ): InspectorPanel | undefined {
+    const url = (state as PersistedState | undefined)?.url;
+    if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) {
+      panel.dispose();
+      return undefined;
+    }
+    const inspector = new InspectorPanel(panel, extensionUri, options(url), log);
+    inspector.session.markEndedByReload();
+    inspector.opening = Promise.reject(new Error('The connection ended with the window reload.'));
+    inspector.opening.catch(() => undefined);
+    return inspector;
+  }
+
+  get url(): string {
+    return this.session.url;
+  }
+
+  get state(): ConnectionState {
+    return this.session.state;
+  }
+
+  get stats(): ConnectionStats {
+    return { ...this.session.stats };
+  }
+
+  whenOpen(): Promise<void> {
+    return this.opening;
+  }
+
+  sendText(text: string): Promise<void> {
+    return this.session.sendText(text);
+  }
+
+  rows(start: number, count: number): RowSummary[] {
+    return this.session.store.summaries(start, count);
+  }
+
+  disconnect(): void {
+    this.session.disconnect();
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  dispose(): void {
+    if (this.disposables.length === 0) return;
+    this.session.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    this.disposedEmitter.fire();
+    this.disposedEmitter.dispose();
+  }
+
+  private startConnecting(connect: () => Promise<void>): void {
+    const url = this.session.url;
+    this.log.info(`Connecting to ${url}`);
+    this.opening = connect().then(
+      () => this.log.info(`Connected to ${url}`),
+      (err: Error) => {
+        this.log.warn(`${url}: ${err.message}`);
+        throw err;
+      },
+    );
+    this.opening.catch(() => undefined);
+  }
+}

@@ -1,0 +1,233 @@
+import type { RowSummary } from '../src/shared/protocol';
+import { el, formatBytes, formatTime, icon } from './dom';
+
+/** Fixed row height in px; every row is exactly this tall, so positions are arithmetic. */
+export const ROW_HEIGHT = 22;
+/** Browsers cap element height near 33M px; past this the scrollbar is scaled. */
+const MAX_SCROLL_HEIGHT = 8_000_000;
+
+const DIRECTION_ICON: Record<RowSummary['direction'], string> = { sent: 'arrow-up', received: 'arrow-down', event: 'info' };
+const DIRECTION_LABEL: Record<RowSummary['direction'], string> = { sent: 'sent', received: 'received', event: 'event' };
+
+/** The part of the list the host should send rows for. */
+export interface Viewport {
+  start: number;
+  count: number;
+  follow: boolean;
+}
+
+/**
+ * A virtualized list with fixed row height: only the visible rows exist in the DOM, however
+ * many rows there are. Rows come from the host page by page; the list asks for the ones it shows.
+ */
+export class MessageList {
+  readonly element: HTMLElement;
+  private readonly scroller: HTMLElement;
+  private readonly spacer: HTMLElement;
+  /** Pinned to the visible area (its height never exceeds it, so it adds no scroll height). */
+  private readonly layer: HTMLElement;
+  /** Holds the row pool; shifted by the sub-row scroll offset. */
+  private readonly inner: HTMLElement;
+  private readonly newButton: HTMLButtonElement;
+  private readonly pool: HTMLElement[] = [];
+  private rows = new Map<number, RowSummary>();
+  private total = 0;
+  private follow = true;
+  private seenTotal = 0;
+  private lastViewport: Viewport | undefined;
+  private frame = 0;
+  /** Set while the list itself moves the scrollbar, so that move is not taken as the user's. */
+  private programmaticScroll = false;
+
+  constructor(private readonly onViewport: (viewport: Viewport) => void) {
+    this.element = el('div', 'list');
+    const head = el('div', 'row head');
+    head.setAttribute('role', 'row');
+    for (const [cls, text] of [['index', '#'], ['time', 'Time'], ['dir', ''], ['kind', 'Kind'], ['size', 'Size'], ['preview', 'Message']]) {
+      const cell = el('span', cls, text);
+      cell.setAttribute('role', 'columnheader');
+      head.append(cell);
+    }
+    this.scroller = el('div', 'scroller');
+    this.scroller.id = 'list';
+    this.scroller.tabIndex = 0;
+    this.scroller.setAttribute('role', 'grid');
+    this.scroller.setAttribute('aria-label', 'Messages');
+    this.spacer = el('div', 'spacer');
+    this.layer = el('div', 'layer');
+    this.inner = el('div', 'inner');
+    this.layer.append(this.inner);
+    this.scroller.append(this.spacer, this.layer);
+    this.newButton = el('button', 'new-messages');
+    this.newButton.id = 'new-messages';
+    this.newButton.hidden = true;
+    this.newButton.addEventListener('click', () => this.setFollow(true));
+    this.element.append(head, this.scroller, this.newButton);
+
+    this.scroller.addEventListener('scroll', () => {
+      if (this.programmaticScroll) {
+        this.programmaticScroll = false;
+      } else {
+        const atBottom = this.scroller.scrollTop + this.scroller.clientHeight >= this.scroller.scrollHeight - 2;
+        this.follow = atBottom;
+      }
+      this.schedule();
+    });
+    this.scroller.addEventListener('keydown', (e) => this.onKey(e));
+    new ResizeObserver(() => this.schedule()).observe(this.scroller);
+  }
+
+  /** Whether the list sticks to the newest row. */
+  get following(): boolean {
+    return this.follow;
+  }
+
+  setFollow(follow: boolean): void {
+    this.follow = follow;
+    this.schedule();
+  }
+
+  /** New total and, when the host sent them, the rows of the current window. */
+  update(total: number, rows: RowSummary[] | undefined): void {
+    this.total = total;
+    if (rows) {
+      this.rows = new Map(rows.map((r) => [r.index, r]));
+    }
+    if (this.follow) this.seenTotal = total;
+    this.schedule();
+  }
+
+  /** Forget every row (a new snapshot follows). */
+  reset(): void {
+    this.rows.clear();
+    this.total = 0;
+    this.seenTotal = 0;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  private visibleCount(): number {
+    return Math.max(1, Math.ceil(this.scroller.clientHeight / ROW_HEIGHT) + 1);
+  }
+
+  /** Height of the scrollable content, capped so that a million rows still scroll. */
+  private contentHeight(): number {
+    return Math.min(this.total * ROW_HEIGHT, MAX_SCROLL_HEIGHT);
+  }
+
+  /** First visible row for the current scroll position, scaled when the content is capped. */
+  private firstVisible(visible: number): { first: number; offset: number } {
+    const top = this.scroller.scrollTop;
+    const realHeight = this.total * ROW_HEIGHT;
+    if (realHeight <= MAX_SCROLL_HEIGHT) {
+      return { first: Math.floor(top / ROW_HEIGHT), offset: -(top % ROW_HEIGHT) };
+    }
+    const maxTop = Math.max(1, MAX_SCROLL_HEIGHT - this.scroller.clientHeight);
+    const maxFirst = Math.max(0, this.total - visible + 1);
+    return { first: Math.round((Math.min(top, maxTop) / maxTop) * maxFirst), offset: 0 };
+  }
+
+  private render(): void {
+    const visible = this.visibleCount();
+    const height = this.contentHeight();
+    if (this.spacer.style.height !== `${height}px`) this.spacer.style.height = `${height}px`;
+    if (this.follow) {
+      const bottom = Math.max(0, height - this.scroller.clientHeight);
+      if (Math.abs(this.scroller.scrollTop - bottom) > 1) {
+        this.programmaticScroll = true;
+        this.scroller.scrollTop = bottom;
+      }
+    }
+    let { first, offset } = this.firstVisible(visible);
+    first = Math.max(0, Math.min(first, Math.max(0, this.total - visible + 1)));
+    const count = Math.min(visible, this.total - first);
+
+    const viewport: Viewport = { start: first, count: Math.max(visible, 1), follow: this.follow };
+    const last = this.lastViewport;
+    if (!last || last.start !== viewport.start || last.count !== viewport.count || last.follow !== viewport.follow) {
+      this.lastViewport = viewport;
+      this.onViewport(viewport);
+    }
+
+    while (this.pool.length < visible) this.pool.push(this.makeRow());
+    this.layer.style.height = `${Math.min(this.scroller.clientHeight, height)}px`;
+    this.layer.style.transform = `translateY(${this.scroller.scrollTop}px)`;
+    this.inner.style.transform = `translateY(${offset}px)`;
+    for (let slot = 0; slot < this.pool.length; slot++) {
+      const node = this.pool[slot];
+      if (slot >= count) {
+        node.hidden = true;
+        continue;
+      }
+      node.hidden = false;
+      this.fill(node, first + slot, this.rows.get(first + slot));
+    }
+
+    const unseen = this.total - this.seenTotal;
+    this.newButton.hidden = this.follow || unseen <= 0;
+    if (!this.newButton.hidden) this.newButton.textContent = `${unseen.toLocaleString()} new ↓`;
+  }
+
+  private makeRow(): HTMLElement {
+    const row = el('div', 'row');
+    row.setAttribute('role', 'row');
+    row.append(el('span', 'index'), el('span', 'time'), el('span', 'dir'), el('span', 'kind'), el('span', 'size'), el('span', 'preview'));
+    this.inner.append(row);
+    return row;
+  }
+
+  private fill(node: HTMLElement, index: number, row: RowSummary | undefined): void {
+    const [indexCell, timeCell, dirCell, kindCell, sizeCell, previewCell] = node.children as unknown as HTMLElement[];
+    indexCell.textContent = String(index + 1);
+    if (!row) {
+      node.dataset.direction = '';
+      node.dataset.kind = '';
+      timeCell.textContent = '';
+      dirCell.replaceChildren();
+      kindCell.textContent = '';
+      sizeCell.textContent = '';
+      previewCell.textContent = '…';
+      return;
+    }
+    node.dataset.direction = row.direction;
+    node.dataset.kind = row.kind;
+    node.setAttribute('aria-label', `${DIRECTION_LABEL[row.direction]} ${row.kind}, ${row.size} bytes: ${row.preview.slice(0, 80)}`);
+    timeCell.textContent = formatTime(row.time);
+    if (dirCell.dataset.icon !== row.direction) {
+      dirCell.dataset.icon = row.direction;
+      dirCell.replaceChildren(icon(DIRECTION_ICON[row.direction]));
+      dirCell.title = DIRECTION_LABEL[row.direction];
+    }
+    kindCell.textContent = row.kind;
+    sizeCell.textContent = formatBytes(row.size);
+    // Payload text goes in as text, never as markup.
+    previewCell.textContent = row.preview;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const page = Math.max(1, this.visibleCount() - 1) * ROW_HEIGHT;
+    const moves: Record<string, () => void> = {
+      End: () => this.setFollow(true),
+      Home: () => this.scrollTo(0),
+      PageDown: () => this.scrollTo(this.scroller.scrollTop + page),
+      PageUp: () => this.scrollTo(this.scroller.scrollTop - page),
+      ArrowDown: () => this.scrollTo(this.scroller.scrollTop + ROW_HEIGHT),
+      ArrowUp: () => this.scrollTo(this.scroller.scrollTop - ROW_HEIGHT),
+    };
+    const move = moves[e.key];
+    if (!move) return;
+    e.preventDefault();
+    move();
+  }
+
+  private scrollTo(top: number): void {
+    this.scroller.scrollTop = Math.max(0, top);
+  }
+}
