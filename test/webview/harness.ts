@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { inspectorPage } from '../../src/host/inspectorPage';
+
+/** The repo root, from out/test/webview. */
+export const ROOT = join(__dirname, '..', '..', '..');
+const BUNDLE = join(ROOT, 'dist', 'webview');
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.html': 'text/html' };
+
+/**
+ * Serves the real webview bundle with the real page and CSP on 127.0.0.1, and opens it in
+ * Debian's Chromium with `acquireVsCodeApi` replaced by a bridge to a host function in Node.
+ */
+export interface WebviewHarness {
+  page: Page;
+  /** Messages the webview posted, in order. */
+  fromWebview: unknown[];
+  /** CSP violations the page reported. */
+  cspViolations: string[];
+  /** Post a message to the webview as the host would. */
+  toWebview(message: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openWebview(onMessage: (message: unknown) => void = () => undefined): Promise<WebviewHarness> {
+  const nonce = randomBytes(18).toString('base64');
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  try {
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (url.pathname === '/') {
+        const origin = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(inspectorPage({ cspSource: origin, nonce, asset: (name) => `${origin}/${name}` }));
+        return;
+      }
+      const name = url.pathname.slice(1);
+      if (!/^[\w.-]+$/.test(name)) {
+        res.writeHead(404).end();
+        return;
+      }
+      try {
+        const body = readFileSync(join(BUNDLE, name));
+        res.writeHead(200, { 'content-type': TYPES[extname(name)] ?? 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+    const fromWebview: unknown[] = [];
+    const cspViolations: string[] = [];
+    await page.exposeFunction('__toHost', (message: unknown) => {
+      fromWebview.push(message);
+      onMessage(message);
+    });
+    await page.exposeFunction('__cspViolation', (text: string) => cspViolations.push(text));
+    await page.addInitScript(() => {
+      let state: unknown;
+      const w = window as unknown as Record<string, unknown>;
+      w.acquireVsCodeApi = () => ({
+        postMessage: (m: unknown) => (w.__toHost as (m: unknown) => void)(m),
+        getState: () => state,
+        setState: (s: unknown) => {
+          state = s;
+        },
+      });
+      document.addEventListener('securitypolicyviolation', (e) =>
+        (w.__cspViolation as (t: string) => void)(`${e.violatedDirective} ${e.blockedURI}`),
+      );
+    });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const b = browser;
+    const s = server;
+    return {
+      page,
+      fromWebview,
+      cspViolations,
+      toWebview: (message) => page.evaluate((m) => window.postMessage(m, '*'), message as object),
+      close: async () => {
+        await b.close().catch(() => undefined);
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      },
+    };
+  } catch (err) {
+    await browser?.close().catch(() => undefined);
+    server?.close();
+    throw err;
+  }
+}
+
+/** Debian's Chromium, headless, with nothing that reaches the network. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    timeout: 30000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}

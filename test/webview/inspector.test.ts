@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { EchoServer } from '../../src/core/echoServer';
+import { InspectorSession } from '../../src/core/inspectorSession';
+import { parseFromWebview } from '../../src/core/webviewMessages';
+import type { RowSummary, ToWebview } from '../../src/shared/protocol';
+import { openWebview, ROOT, type WebviewHarness } from './harness';
+
+const OUTPUT = join(ROOT, 'test-results');
+
+describe('inspector webview in Chromium, with the real InspectorSession as its host', () => {
+  let echo: EchoServer;
+  let session: InspectorSession;
+  let view: WebviewHarness;
+
+  before(async () => {
+    echo = await EchoServer.start();
+    // Messages posted before the page is wired up wait for it, in order, as VS Code's do.
+    const opened = openWebview((raw) => {
+      const message = parseFromWebview(raw);
+      if (message) session.handle(message);
+    });
+    session = new InspectorSession({ url: echo.url + '/chat', handshakeTimeout: 2000 }, (m) => void opened.then((h) => h.toWebview(m)));
+    view = await opened;
+    await session.connect();
+  });
+  after(async () => {
+    session?.dispose();
+    await view?.close();
+    await echo?.close();
+  });
+
+  test('shows the open state and URL, sends with Ctrl+Enter, and lists the sent and echoed rows', async () => {
+    const { page } = view;
+    await page.waitForSelector('#state[data-phase="open"]', { timeout: 5000 });
+    assert.equal(await page.textContent('#url'), echo.url + '/chat');
+    await page.locator('#composer').click();
+    await page.keyboard.type('hello from the webview test');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(() => document.querySelectorAll('.inner .row:not([hidden]) .preview').length >= 3, null, { timeout: 5000 });
+    const rows = await page.$$eval('.inner .row:not([hidden])', (els) =>
+      els.map((e) => ({ direction: (e as HTMLElement).dataset.direction, kind: (e as HTMLElement).dataset.kind, preview: e.querySelector('.preview')?.textContent })),
+    );
+    assert.deepEqual(rows.slice(-2), [
+      { direction: 'sent', kind: 'text', preview: 'hello from the webview test' },
+      { direction: 'received', kind: 'text', preview: 'hello from the webview test' },
+    ]);
+    assert.equal(rows[0].kind, 'open');
+    assert.match((await page.textContent('#stats')) ?? '', /↑ 1 .*↓ 1 /);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'webview-inspector.png') });
+    assert.deepEqual(view.cspViolations, []);
+  });
+
+  test('hostile payloads render as text and never execute', async () => {
+    const { page } = view;
+    const hostile = [
+      '<img src=x onerror="window.__pwned=1">',
+      '<script>window.__pwned=2</script>',
+      '<a href="javascript:window.__pwned=3">click</a>',
+      '"><svg onload="window.__pwned=4">',
+      'bidi \u202eevil\u202c text',
+      'NUL \u0000 byte',
+    ];
+    for (const text of hostile) await session.sendText(text);
+    await page.waitForFunction((n) => {
+      const previews = [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].map((e) => e.textContent);
+      return previews.filter((p) => p?.includes('NUL')).length === 2 && previews.length >= n;
+    }, hostile.length, { timeout: 5000 });
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.equal(await page.locator('.inner img, .inner script, .inner svg, .inner a').count(), 0);
+    const previews = await page.$$eval('.inner .row[data-direction="received"] .preview', (els) => els.map((e) => e.textContent));
+    assert.ok(previews.includes('<img src=x onerror="window.__pwned=1">'));
+    assert.ok(previews.includes('NUL · byte'), 'control characters are shown as a dot');
+    assert.deepEqual(view.cspViolations, []);
+  });
+
+  test('disconnect and reconnect from the header buttons', async () => {
+    const { page } = view;
+    await page.click('#disconnect');
+    await page.waitForSelector('#state[data-phase="closed"]', { timeout: 5000 });
+    assert.match((await page.textContent('#state-message')) ?? '', /You closed the connection: 1000 Normal Closure/);
+    assert.equal(await page.getAttribute('#send', 'disabled'), '');
+    await page.click('#reconnect');
+    await page.waitForSelector('#state[data-phase="open"]', { timeout: 5000 });
+    assert.equal(await page.getAttribute('#send', 'disabled'), null);
+  });
+});
+
+describe('virtualized list with a fake host of 1,000,000 rows', () => {
+  let view: WebviewHarness;
+  const TOTAL = 1_000_000;
+  const stats = { total: TOTAL, sentMessages: 0, receivedMessages: TOTAL, sentBytes: 0, receivedBytes: TOTAL * 100 };
+  const rowsFor = (start: number, count: number): RowSummary[] =>
+    Array.from({ length: Math.max(0, Math.min(count, TOTAL - start)) }, (_, k) => ({
+      index: start + k,
+      time: 1_700_000_000_000 + start + k,
+      direction: 'received' as const,
+      kind: 'text' as const,
+      size: 100,
+      preview: `row ${start + k}`,
+    }));
+
+  before(async () => {
+    let opened: Promise<WebviewHarness> | undefined;
+    const reply = (m: ToWebview) => void opened?.then((h) => h.toWebview(m));
+    opened = openWebview((raw) => {
+      const message = parseFromWebview(raw);
+      if (message?.type === 'ready') {
+        reply({ type: 'snapshot', snapshot: { url: 'ws://127.0.0.1:1/', state: { phase: 'open', url: 'ws://127.0.0.1:1/', protocol: '', extensions: '', since: 0 }, stats, rows: rowsFor(TOTAL - 30, 30) } });
+      }
+      if (message?.type === 'viewport') {
+        const start = message.follow ? TOTAL - message.count : message.start;
+        reply({ type: 'tick', stats, rows: rowsFor(start, message.count) });
+      }
+    });
+    view = await opened;
+  });
+  after(async () => {
+    await view?.close();
+  });
+
+  test('keeps the DOM small, follows the tail, and jumps to the top and back', async () => {
+    const { page } = view;
+    await page.waitForFunction(() => [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].some((e) => e.textContent === 'row 999999'), null, { timeout: 5000 });
+    const domRows = await page.locator('.row').count();
+    assert.ok(domRows < 60, `only visible rows exist in the DOM (${domRows})`);
+    await page.locator('#list').focus();
+    await page.keyboard.press('Home');
+    await page.waitForFunction(() => document.querySelector('.inner .row:not([hidden]) .preview')?.textContent === 'row 0', null, { timeout: 5000 });
+    assert.equal(await page.textContent('.inner .row .index'), '1');
+    await page.keyboard.press('End');
+    await page.waitForFunction(() => [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].some((e) => e.textContent === 'row 999999'), null, { timeout: 5000 });
+    assert.ok((await page.locator('.row').count()) < 60);
+  });
+});
