@@ -4,6 +4,7 @@ import type { InspectorHandle, WebSocketInspectorApi } from './host/api';
 import { askForUrl, RecentUrls } from './host/connectCommand';
 import { EchoServerController } from './host/echoServerController';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './host/inspectorPanel';
+import { MessageDocuments } from './host/messageDocuments';
 
 /** The composition root: wires commands, the echo server and inspector panels. Nothing else. */
 export function activate(context: vscode.ExtensionContext): WebSocketInspectorApi {
@@ -11,7 +12,8 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   const echo = new EchoServerController(log);
   const recent = new RecentUrls(context.globalState);
   const inspectors = new Set<InspectorPanel>();
-  context.subscriptions.push(log, echo, { dispose: () => inspectors.forEach((i) => i.dispose()) });
+  const documents = new MessageDocuments();
+  context.subscriptions.push(log, echo, documents, { dispose: () => inspectors.forEach((i) => i.dispose()) });
 
   const connectionOptions = (url: string): ConnectionOptions => ({
     url,
@@ -26,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
 
   const connect = (url: string): InspectorHandle => {
     void recent.add(url);
-    return track(InspectorPanel.open(context.extensionUri, connectionOptions(url), log));
+    return track(InspectorPanel.open(context.extensionUri, connectionOptions(url), log, documents));
   };
 
   const startEcho = async (): Promise<string | undefined> => {
@@ -58,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     vscode.commands.registerCommand('websocketInspector.showLog', () => log.show()),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => {
-        const inspector = InspectorPanel.restore(panel, state, context.extensionUri, connectionOptions, log);
+        const inspector = InspectorPanel.restore(panel, state, context.extensionUri, connectionOptions, log, documents);
         if (inspector) track(inspector);
       },
     }),

@@ -11,6 +11,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 export interface ViewState {
   url?: string;
   follow?: boolean;
+  selected?: number;
   draft?: string;
 }
 

@@ -1,7 +1,9 @@
 import './main.css';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
-import { assertNever, type ToWebview } from '../src/shared/protocol';
+import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
+import { assertNever, type RowDetail, type ToWebview } from '../src/shared/protocol';
+import { DetailPane } from './detailPane';
 import { Composer } from './composer';
 import { Header } from './header';
 import { HostChannel } from './hostChannel';
@@ -18,10 +20,28 @@ function main(): void {
     disconnect: () => host.post({ type: 'disconnect' }),
     reconnect: () => host.post({ type: 'reconnect' }),
   });
-  const list = new MessageList((viewport) => {
-    host.post({ type: 'viewport', ...viewport });
-    host.updateState({ follow: viewport.follow });
+  const detail = new DetailPane({
+    copy: (text) => host.post({ type: 'copy', text }),
+    openInEditor: (index) => host.post({ type: 'openInEditor', index }),
+    close: () => list.select(undefined),
   });
+  const list = new MessageList(
+    (viewport) => {
+      host.post({ type: 'viewport', ...viewport });
+      host.updateState({ follow: viewport.follow });
+    },
+    (index) => {
+      host.updateState({ selected: index });
+      if (index === undefined) return detail.hide();
+      detail.showLoading(index);
+      host.request({ type: 'getDetail', index }).then(
+        (result) => {
+          if (list.selection === index) detail.show(result as RowDetail);
+        },
+        (err: Error) => detail.showError(err.message),
+      );
+    },
+  );
   const composer = new Composer(
     async (text) => {
       await host.request({ type: 'sendText', text });
@@ -30,7 +50,7 @@ function main(): void {
   );
   if (saved.draft) composer.setDraft(saved.draft);
   if (saved.follow === false) list.setFollow(false);
-  app.append(header.element, list.element, composer.element);
+  app.append(header.element, list.element, detail.element, composer.element);
 
   host.onMessage((message: ToWebview) => {
     switch (message.type) {

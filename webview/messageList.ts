@@ -39,7 +39,12 @@ export class MessageList {
   /** Set while the list itself moves the scrollbar, so that move is not taken as the user's. */
   private programmaticScroll = false;
 
-  constructor(private readonly onViewport: (viewport: Viewport) => void) {
+  private selected: number | undefined;
+
+  constructor(
+    private readonly onViewport: (viewport: Viewport) => void,
+    private readonly onSelect: (index: number | undefined) => void = () => undefined,
+  ) {
     this.element = el('div', 'list');
     const head = el('div', 'row head');
     head.setAttribute('role', 'row');
@@ -74,6 +79,10 @@ export class MessageList {
       this.schedule();
     });
     this.scroller.addEventListener('keydown', (e) => this.onKey(e));
+    this.layer.addEventListener('click', (e) => {
+      const row = (e.target as HTMLElement).closest<HTMLElement>('.row');
+      if (row?.dataset.index) this.select(Number(row.dataset.index));
+    });
     new ResizeObserver(() => this.schedule()).observe(this.scroller);
   }
 
@@ -95,6 +104,38 @@ export class MessageList {
     }
     if (this.follow) this.seenTotal = total;
     this.schedule();
+  }
+
+  /** The selected row, if any. */
+  get selection(): number | undefined {
+    return this.selected;
+  }
+
+  /** Selects a row (undefined clears), scrolls it into view, and tells the listener. */
+  select(index: number | undefined): void {
+    if (index !== undefined) index = Math.max(0, Math.min(this.total - 1, index));
+    if (index !== undefined && index < 0) index = undefined;
+    this.selected = index;
+    if (index !== undefined) this.reveal(index);
+    this.onSelect(index);
+    this.schedule();
+  }
+
+  /** Scrolls so that `index` is visible; leaves follow mode unless it is the last row. */
+  private reveal(index: number): void {
+    const visible = this.visibleCount() - 1;
+    const { first } = this.firstVisible(visible + 1);
+    if (index >= first && index < first + visible) return;
+    this.follow = index >= this.total - 1;
+    const target = index < first ? index : index - visible + 1;
+    const realHeight = this.total * ROW_HEIGHT;
+    if (realHeight <= MAX_SCROLL_HEIGHT) {
+      this.scroller.scrollTop = target * ROW_HEIGHT;
+    } else {
+      const maxTop = Math.max(1, MAX_SCROLL_HEIGHT - this.scroller.clientHeight);
+      const maxFirst = Math.max(1, this.total - visible);
+      this.scroller.scrollTop = (target / maxFirst) * maxTop;
+    }
   }
 
   /** Forget every row (a new snapshot follows). */
@@ -186,6 +227,10 @@ export class MessageList {
   private fill(node: HTMLElement, index: number, row: RowSummary | undefined): void {
     const [indexCell, timeCell, dirCell, kindCell, sizeCell, previewCell] = node.children as unknown as HTMLElement[];
     indexCell.textContent = String(index + 1);
+    node.dataset.index = String(index);
+    const selected = index === this.selected;
+    node.classList.toggle('selected', selected);
+    node.setAttribute('aria-selected', String(selected));
     if (!row) {
       node.dataset.direction = '';
       node.dataset.kind = '';
@@ -213,13 +258,22 @@ export class MessageList {
 
   private onKey(e: KeyboardEvent): void {
     const page = Math.max(1, this.visibleCount() - 1) * ROW_HEIGHT;
+    const visible = this.visibleCount();
     const moves: Record<string, () => void> = {
-      End: () => this.setFollow(true),
-      Home: () => this.scrollTo(0),
+      End: () => {
+        this.setFollow(true);
+        if (this.selected !== undefined) this.select(this.total - 1);
+      },
+      Home: () => {
+        this.follow = false;
+        this.scrollTo(0);
+        if (this.selected !== undefined) this.select(0);
+      },
       PageDown: () => this.scrollTo(this.scroller.scrollTop + page),
       PageUp: () => this.scrollTo(this.scroller.scrollTop - page),
-      ArrowDown: () => this.scrollTo(this.scroller.scrollTop + ROW_HEIGHT),
-      ArrowUp: () => this.scrollTo(this.scroller.scrollTop - ROW_HEIGHT),
+      ArrowDown: () => this.select(this.selected === undefined ? this.firstVisible(visible).first : this.selected + 1),
+      ArrowUp: () => this.select(this.selected === undefined ? this.firstVisible(visible).first : this.selected - 1),
+      Escape: () => this.select(undefined),
     };
     const move = moves[e.key];
     if (!move) return;

@@ -122,26 +122,26 @@ const T_FALSE = 4;
 const T_NULL = 5;
 const T_OBJECT = 6;
 const T_ARRAY = 7;
-/** Deeper documents are treated as not matching rather than risk the stack. */
-const MAX_DEPTH = 500;
+/** Deeper documents are treated as not matching rather than grow the stack without bound. */
+const MAX_DEPTH = 512;
 
-// The scanner's state lives in module variables: it is synchronous and never re-entered,
-// and this keeps the inner loops free of property loads.
+/** Per open container: 1 object, 2 array, plus 4 when it lies on the path. */
+const stack = new Uint8Array(MAX_DEPTH + 1);
+/** Per open array: the index of the element being read. */
+const indexes = new Int32Array(MAX_DEPTH + 1);
+
+// Where the scan found the value on the path (set by `scan`, read by the tests after it).
 let buf: Buffer = Buffer.alloc(0);
-let pos = 0;
-let end = 0;
-let path: readonly PathStep[] = [];
-let pathKeys: readonly (Buffer | undefined)[] = [];
 let foundType = 0;
 let foundStart = 0;
 let foundEnd = 0;
 let foundEscaped = false;
-let lastEscaped = false;
 
 /** Tests payloads against one condition. */
 export class JsonFieldMatcher {
   private readonly keys: (Buffer | undefined)[];
   private readonly literalBytes: Buffer | undefined;
+  private readonly decide = () => this.test();
 
   constructor(readonly condition: JsonCondition) {
     this.keys = condition.path.map((s) => (typeof s === 'string' ? Buffer.from(s, 'utf8') : undefined));
@@ -150,17 +150,7 @@ export class JsonFieldMatcher {
 
   /** True when bytes `[start, stop)` of `bytes` are one JSON document whose field satisfies the condition. */
   matches(bytes: Buffer, start: number, stop: number): boolean {
-    buf = bytes;
-    pos = start;
-    end = stop;
-    path = this.condition.path;
-    pathKeys = this.keys;
-    foundType = 0;
-    skipWs();
-    if (!value(0, true)) return false;
-    skipWs();
-    if (pos !== end || foundType === 0) return false;
-    return this.test();
+    return scan(bytes, start, stop, this.condition.path, this.keys, this.decide);
   }
 
   private test(): boolean {
@@ -247,163 +237,213 @@ function foundNumber(): number {
 
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
-function skipWs(): void {
-  while (pos < end) {
-    const c = buf[pos];
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
-    pos++;
-  }
-}
+/**
+ * True when `b[p, end)` is one JSON document (as strict as `JSON.parse`) whose value at `path`
+ * passes `decide`. `decide` runs as soon as that value has been read, so most rows that fail it
+ * are rejected without reading the rest; a row that passes is validated to its end. (With a
+ * duplicated key every occurrence must pass, where `JSON.parse` would keep only the last.)
+ * One loop with an explicit stack and everything in locals: this is the filter's inner loop.
+ */
+function scan(
+  b: Buffer,
+  p: number,
+  end: number,
+  path: readonly PathStep[],
+  keys: readonly (Buffer | undefined)[],
+  decide: () => boolean,
+): boolean {
+  const target = path.length;
+  let depth = 0;
+  /** The value about to be read lies on the path. */
+  let onPath = true;
+  /** The depth of the open container that is the target, or -1. */
+  let targetContainer = -1;
+  let type = 0;
+  let escaped = false;
+  buf = b;
+  foundType = 0;
+  let c = 0;
 
-/** Scans one value at `pos`; `onPath` says the path so far led here, `depth` how far. */
-function value(depth: number, onPath: boolean): boolean {
-  if (pos >= end) return false;
-  const start = pos;
-  const c = buf[pos];
-  let type: number;
-  if (c === 0x22) {
-    if (!string()) return false;
-    type = T_STRING;
-  } else if (c === 0x7b) {
-    if (depth >= MAX_DEPTH || !object(depth, onPath)) return false;
-    type = T_OBJECT;
-  } else if (c === 0x5b) {
-    if (depth >= MAX_DEPTH || !array(depth, onPath)) return false;
-    type = T_ARRAY;
-  } else if (c === 0x74) {
-    if (!literal(0x72, 0x75, 0x65, -1)) return false;
-    type = T_TRUE;
-  } else if (c === 0x66) {
-    if (!literal(0x61, 0x6c, 0x73, 0x65)) return false;
-    type = T_FALSE;
-  } else if (c === 0x6e) {
-    if (!literal(0x75, 0x6c, 0x6c, -1)) return false;
-    type = T_NULL;
-  } else {
-    if (!number()) return false;
-    type = T_NUMBER;
-  }
-  if (onPath && depth === path.length) {
-    foundType = type;
-    if (type === T_STRING) {
-      foundStart = start + 1;
-      foundEnd = pos - 1;
-      foundEscaped = lastEscaped;
+  for (;;) {
+    // ── one value ──
+    while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+    if (p >= end) return false;
+    const start = p;
+    c = b[p];
+    if (c === 0x7b || c === 0x5b) {
+      if (depth === MAX_DEPTH) return false;
+      const isObject = c === 0x7b;
+      const here = onPath && depth === target;
+      if (here) {
+        targetContainer = depth + 1;
+        foundStart = p;
+      }
+      depth++;
+      const containerOnPath: boolean = onPath && depth <= target;
+      stack[depth] = (isObject ? 1 : 2) | (containerOnPath ? 4 : 0);
+      p++;
+      while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+      if (p >= end) return false;
+      if (c === (isObject ? 0x7d : 0x5d)) {
+        // Empty container: it is a whole value; close it below.
+        p++;
+        depth--;
+        if (here) {
+          foundType = isObject ? T_OBJECT : T_ARRAY;
+          foundEnd = p;
+          targetContainer = -1;
+          if (!decide()) return false;
+        }
+      } else if (isObject) {
+        // The first key.
+        if (c !== 0x22) return false;
+        const keyStart = p + 1;
+        p = string(b, p, end);
+        if (p < 0) return false;
+        onPath = containerOnPath && keyMatches(b, keyStart, p - 1, lastEscaped, path[depth - 1], keys[depth - 1]);
+        while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+        if (p >= end || c !== 0x3a) return false;
+        p++;
+        continue;
+      } else {
+        indexes[depth] = 0;
+        onPath = containerOnPath && path[depth - 1] === 0;
+        continue;
+      }
     } else {
-      foundStart = start;
-      foundEnd = pos;
-    }
-  }
-  return true;
-}
-
-function literal(a: number, b: number, c: number, d: number): boolean {
-  const need = d < 0 ? 4 : 5;
-  if (pos + need > end || buf[pos + 1] !== a || buf[pos + 2] !== b || buf[pos + 3] !== c) return false;
-  if (d >= 0 && buf[pos + 4] !== d) return false;
-  pos += need;
-  return true;
-}
-
-function digits(): boolean {
-  const start = pos;
-  while (pos < end && buf[pos] >= 0x30 && buf[pos] <= 0x39) pos++;
-  return pos > start;
-}
-
-function number(): boolean {
-  if (buf[pos] === 0x2d) pos++;
-  if (pos >= end) return false;
-  if (buf[pos] === 0x30) pos++;
-  else if (!digits()) return false;
-  if (pos < end && buf[pos] === 0x2e) {
-    pos++;
-    if (!digits()) return false;
-  }
-  if (pos < end && (buf[pos] === 0x65 || buf[pos] === 0x45)) {
-    pos++;
-    if (pos < end && (buf[pos] === 0x2b || buf[pos] === 0x2d)) pos++;
-    if (!digits()) return false;
-  }
-  return true;
-}
-
-/** Scans a string at `pos` (on its opening quote); sets `lastEscaped`. */
-function string(): boolean {
-  pos++;
-  lastEscaped = false;
-  while (pos < end) {
-    const c = buf[pos++];
-    if (c === 0x22) return true;
-    if (c < 0x20) return false;
-    if (c === 0x5c) {
-      lastEscaped = true;
-      if (pos >= end) return false;
-      const e = buf[pos++];
-      if (e === 0x75) {
-        if (pos + 4 > end) return false;
-        for (let k = 0; k < 4; k++) if (!isHex(buf[pos++])) return false;
-      } else if (e !== 0x22 && e !== 0x5c && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) {
-        return false;
+      if (c === 0x22) {
+        p = string(b, p, end);
+        if (p < 0) return false;
+        type = T_STRING;
+        escaped = lastEscaped;
+      } else if (c === 0x74) {
+        if (p + 4 > end || b[p + 1] !== 0x72 || b[p + 2] !== 0x75 || b[p + 3] !== 0x65) return false;
+        p += 4;
+        type = T_TRUE;
+      } else if (c === 0x66) {
+        if (p + 5 > end || b[p + 1] !== 0x61 || b[p + 2] !== 0x6c || b[p + 3] !== 0x73 || b[p + 4] !== 0x65) return false;
+        p += 5;
+        type = T_FALSE;
+      } else if (c === 0x6e) {
+        if (p + 4 > end || b[p + 1] !== 0x75 || b[p + 2] !== 0x6c || b[p + 3] !== 0x6c) return false;
+        p += 4;
+        type = T_NULL;
+      } else {
+        p = number(b, p, end);
+        if (p < 0) return false;
+        type = T_NUMBER;
+      }
+      if (onPath && depth === target) {
+        foundType = type;
+        if (type === T_STRING) {
+          foundStart = start + 1;
+          foundEnd = p - 1;
+          foundEscaped = escaped;
+        } else {
+          foundStart = start;
+          foundEnd = p;
+        }
+        if (!decide()) return false;
       }
     }
+
+    // ── after a value: a separator, or closing brackets ──
+    for (;;) {
+      while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+      if (depth === 0) return p === end && foundType !== 0;
+      if (p >= end) return false;
+      p++;
+      const kind = stack[depth];
+      if (c === 0x2c) {
+        const containerOnPath = (kind & 4) !== 0;
+        if ((kind & 1) !== 0) {
+          while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+          if (p >= end || c !== 0x22) return false;
+          const keyStart = p + 1;
+          p = string(b, p, end);
+          if (p < 0) return false;
+          onPath = containerOnPath && keyMatches(b, keyStart, p - 1, lastEscaped, path[depth - 1], keys[depth - 1]);
+          while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+          if (p >= end || c !== 0x3a) return false;
+          p++;
+        } else {
+          const index = ++indexes[depth];
+          onPath = containerOnPath && path[depth - 1] === index;
+        }
+        break;
+      }
+      if (c !== ((kind & 1) !== 0 ? 0x7d : 0x5d)) return false;
+      if (targetContainer === depth) {
+        foundType = (kind & 1) !== 0 ? T_OBJECT : T_ARRAY;
+        foundEnd = p;
+        targetContainer = -1;
+        if (!decide()) return false;
+      }
+      depth--;
+    }
   }
-  return false;
+}
+
+let lastEscaped = false;
+
+/** Scans the string whose opening quote is at `p`; returns the position after it, or -1. Sets `lastEscaped`. */
+function string(b: Buffer, p: number, end: number): number {
+  p++;
+  let escaped = false;
+  while (p < end) {
+    const c = b[p++];
+    if (c === 0x22) {
+      lastEscaped = escaped;
+      return p;
+    }
+    if (c === 0x5c) {
+      escaped = true;
+      if (p >= end) return -1;
+      const e = b[p++];
+      if (e === 0x75) {
+        if (p + 4 > end) return -1;
+        for (let k = 0; k < 4; k++) if (!isHex(b[p++])) return -1;
+      } else if (e !== 0x22 && e !== 0x5c && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) {
+        return -1;
+      }
+    } else if (c < 0x20) {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+/** Scans a number at `p` with JSON's grammar; returns the position after it, or -1. */
+function number(b: Buffer, p: number, end: number): number {
+  if (b[p] === 0x2d) p++;
+  if (p >= end) return -1;
+  let c = b[p];
+  if (c === 0x30) p++;
+  else if (c >= 0x31 && c <= 0x39) while (++p < end && (c = b[p]) >= 0x30 && c <= 0x39);
+  else return -1;
+  if (p < end && b[p] === 0x2e) {
+    const from = ++p;
+    while (p < end && (c = b[p]) >= 0x30 && c <= 0x39) p++;
+    if (p === from) return -1;
+  }
+  if (p < end && ((c = b[p]) === 0x65 || c === 0x45)) {
+    p++;
+    if (p < end && ((c = b[p]) === 0x2b || c === 0x2d)) p++;
+    const from = p;
+    while (p < end && (c = b[p]) >= 0x30 && c <= 0x39) p++;
+    if (p === from) return -1;
+  }
+  return p;
 }
 
 function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 
-function object(depth: number, onPath: boolean): boolean {
-  pos++;
-  skipWs();
-  if (pos < end && buf[pos] === 0x7d) {
-    pos++;
-    return true;
-  }
-  const step = onPath && depth < path.length ? path[depth] : undefined;
-  for (;;) {
-    if (pos >= end || buf[pos] !== 0x22) return false;
-    const keyStart = pos + 1;
-    if (!string()) return false;
-    const childOnPath = typeof step === 'string' && keyEquals(keyStart, pos - 1, step, pathKeys[depth]!);
-    skipWs();
-    if (pos >= end || buf[pos] !== 0x3a) return false;
-    pos++;
-    skipWs();
-    if (!value(depth + 1, childOnPath)) return false;
-    skipWs();
-    if (pos >= end) return false;
-    const c = buf[pos++];
-    if (c === 0x7d) return true;
-    if (c !== 0x2c) return false;
-    skipWs();
-  }
-}
-
-function keyEquals(start: number, stop: number, key: string, keyBytes: Buffer): boolean {
-  if (lastEscaped) return JSON.parse(buf.toString('utf8', start - 1, stop + 1)) === key;
+function keyMatches(b: Buffer, start: number, stop: number, escaped: boolean, step: PathStep, keyBytes: Buffer | undefined): boolean {
+  if (keyBytes === undefined) return false;
+  if (escaped) return JSON.parse(b.toString('utf8', start - 1, stop + 1)) === step;
   if (stop - start !== keyBytes.length) return false;
-  for (let i = 0; i < keyBytes.length; i++) if (buf[start + i] !== keyBytes[i]) return false;
+  for (let i = 0; i < keyBytes.length; i++) if (b[start + i] !== keyBytes[i]) return false;
   return true;
-}
-
-function array(depth: number, onPath: boolean): boolean {
-  pos++;
-  skipWs();
-  if (pos < end && buf[pos] === 0x5d) {
-    pos++;
-    return true;
-  }
-  const step = onPath && depth < path.length ? path[depth] : undefined;
-  for (let index = 0; ; index++) {
-    if (!value(depth + 1, step === index)) return false;
-    skipWs();
-    if (pos >= end) return false;
-    const c = buf[pos++];
-    if (c === 0x5d) return true;
-    if (c !== 0x2c) return false;
-    skipWs();
-  }
 }

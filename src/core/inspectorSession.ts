@@ -3,7 +3,9 @@ import {
   type ConnectionState,
   type ConnectionStats,
   type FromWebview,
+  DETAIL_LIMIT,
   type PanelSource,
+  type RowDetail,
   type RowSummary,
   type Snapshot,
   type ToWebview,
@@ -25,7 +27,7 @@ const DEFAULT_VIEWPORT_ROWS = 60;
 export class InspectorSession {
   readonly store = new FrameStore();
   readonly stats: ConnectionStats = { total: 0, sentMessages: 0, receivedMessages: 0, sentBytes: 0, receivedBytes: 0 };
-  private connection: Connection;
+  private conn: Connection;
   private subscriptions: Subscription[] = [];
   private viewport = { start: 0, count: DEFAULT_VIEWPORT_ROWS, follow: true };
   /** The view has said `ready` and listens; until then nothing is posted. */
@@ -43,21 +45,26 @@ export class InspectorSession {
     private readonly post: (message: ToWebview) => void,
     readonly source?: PanelSource,
   ) {
-    this.connection = this.createConnection();
+    this.conn = this.createConnection();
   }
 
   get url(): string {
     return this.options.url;
   }
 
+  /** The current connection (a new one after each reconnect). */
+  get connection(): Connection {
+    return this.conn;
+  }
+
   get state(): ConnectionState {
-    return this.restoredState ?? this.connection.state;
+    return this.restoredState ?? this.conn.state;
   }
 
   /** Opens the connection; rejects with the sentence the view shows when it fails. */
   connect(): Promise<void> {
     this.restoredState = undefined;
-    return this.connection.connect();
+    return this.conn.connect();
   }
 
   /** A panel restored after a reload: the old connection is gone; say so and wait for Reconnect. */
@@ -75,17 +82,17 @@ export class InspectorSession {
 
   /** Sends text as the composer does. */
   sendText(text: string): Promise<void> {
-    return this.connection.sendText(text);
+    return this.conn.sendText(text);
   }
 
   disconnect(): void {
-    this.connection.close(1000, '');
+    this.conn.close(1000, '');
   }
 
   /** Opens a fresh connection to the same URL; the rows so far stay. */
   reconnect(): Promise<void> {
-    this.connection.dispose();
-    this.connection = this.createConnection();
+    this.conn.dispose();
+    this.conn = this.createConnection();
     this.append({ time: Date.now(), direction: 'event', kind: 'info', payload: Buffer.from(`Reconnecting to ${this.url}`) });
     return this.connect();
   }
@@ -107,20 +114,47 @@ export class InspectorSession {
         this.postNow({ type: 'tick', stats: { ...this.stats }, rows: this.viewportRows() });
         return;
       case 'sendText':
-        this.connection.sendText(message.text).then(
+        this.conn.sendText(message.text).then(
           () => this.postNow({ type: 'response', id: message.id, ok: true }),
           (err: Error) => this.postNow({ type: 'response', id: message.id, ok: false, error: err.message }),
         );
         return;
+      case 'getDetail': {
+        const detail = this.detail(message.index);
+        this.postNow(
+          detail
+            ? { type: 'response', id: message.id, ok: true, result: detail }
+            : { type: 'response', id: message.id, ok: false, error: `Message ${message.index + 1} is no longer stored.` },
+        );
+        return;
+      }
       case 'disconnect':
         this.disconnect();
         return;
       case 'reconnect':
         this.reconnect().catch(() => undefined);
         return;
+      case 'openInEditor':
+      case 'copy':
+        return; // Editor and clipboard belong to the host around this session.
       default:
         assertNever(message);
     }
+  }
+
+  /** One row's body for the detail pane: text, or the bytes of binary rows, up to DETAIL_LIMIT. */
+  detail(index: number): RowDetail | undefined {
+    const row = this.store.get(index);
+    if (!row) return undefined;
+    const truncated = row.payload.length > DETAIL_LIMIT;
+    const body = truncated ? row.payload.subarray(0, DETAIL_LIMIT) : row.payload;
+    const summary = this.store.summary(index);
+    if (row.kind === 'binary') {
+      // A standalone copy: postMessage must not carry the whole 4 MiB chunk behind the view.
+      const bytes = body.buffer.slice(body.byteOffset, body.byteOffset + body.length) as ArrayBuffer;
+      return { ...summary, bytes, truncated };
+    }
+    return { ...summary, text: body.toString('utf8'), truncated };
   }
 
   /** Everything the view needs to draw itself from nothing. */
@@ -133,7 +167,7 @@ export class InspectorSession {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const s of this.subscriptions) s.dispose();
-    this.connection.dispose();
+    this.conn.dispose();
   }
 
   private createConnection(): Connection {

@@ -19,6 +19,12 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
     case 'sendText':
       if (!isInt(m.id) || typeof m.text !== 'string' || m.text.length > MAX_SEND_TEXT) return undefined;
       return { type: 'sendText', id: m.id, text: m.text };
+    case 'getDetail':
+      return isInt(m.id) && isInt(m.index) && m.index >= 0 ? { type: 'getDetail', id: m.id, index: m.index } : undefined;
+    case 'openInEditor':
+      return isInt(m.index) && m.index >= 0 ? { type: 'openInEditor', index: m.index } : undefined;
+    case 'copy':
+      return typeof m.text === 'string' && m.text.length <= MAX_SEND_TEXT ? { type: 'copy', text: m.text } : undefined;
     case 'disconnect':
       return { type: 'disconnect' };
     case 'reconnect':

@@ -5,6 +5,7 @@ import { shortTitle } from '../core/url';
 import { parseFromWebview } from '../core/webviewMessages';
 import type { ConnectionState, ConnectionStats, PanelSource, RowSummary } from '../shared/protocol';
 import type { InspectorHandle } from './api';
+import type { MessageDocuments } from './messageDocuments';
 import { inspectorHtml, webviewRoot } from './webviewHtml';
 
 /** The view type VS Code uses to restore inspector panels after a reload. */
@@ -32,6 +33,7 @@ export class InspectorPanel implements InspectorHandle {
     extensionUri: vscode.Uri,
     options: ConnectionOptions,
     private readonly log: vscode.LogOutputChannel,
+    private readonly documents: MessageDocuments,
     source?: PanelSource,
   ) {
     this.session = new InspectorSession(options, (m) => void this.panel.webview.postMessage(m), source);
@@ -45,6 +47,8 @@ export class InspectorPanel implements InspectorHandle {
           return;
         }
         if (message.type === 'reconnect') this.startConnecting(() => this.session.reconnect());
+        else if (message.type === 'copy') void vscode.env.clipboard.writeText(message.text);
+        else if (message.type === 'openInEditor') void this.openInEditor(message.index);
         else this.session.handle(message);
       }),
       panel.onDidChangeViewState(() => {
@@ -56,12 +60,18 @@ export class InspectorPanel implements InspectorHandle {
   }
 
   /** Opens a new panel beside the editor and starts connecting. */
-  static open(extensionUri: vscode.Uri, options: ConnectionOptions, log: vscode.LogOutputChannel, source?: PanelSource): InspectorPanel {
+  static open(
+    extensionUri: vscode.Uri,
+    options: ConnectionOptions,
+    log: vscode.LogOutputChannel,
+    documents: MessageDocuments,
+    source?: PanelSource,
+  ): InspectorPanel {
     const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, shortTitle(options.url), vscode.ViewColumn.Active, {
       enableScripts: true,
       localResourceRoots: [webviewRoot(extensionUri)],
     });
-    const inspector = new InspectorPanel(panel, extensionUri, options, log, source);
+    const inspector = new InspectorPanel(panel, extensionUri, options, log, documents, source);
     inspector.startConnecting(() => inspector.session.connect());
     return inspector;
   }
@@ -73,13 +83,14 @@ export class InspectorPanel implements InspectorHandle {
     extensionUri: vscode.Uri,
     options: (url: string) => ConnectionOptions,
     log: vscode.LogOutputChannel,
+    documents: MessageDocuments,
   ): InspectorPanel | undefined {
     const url = (state as PersistedState | undefined)?.url;
     if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) {
       panel.dispose();
       return undefined;
     }
-    const inspector = new InspectorPanel(panel, extensionUri, options(url), log);
+    const inspector = new InspectorPanel(panel, extensionUri, options(url), log, documents);
     inspector.session.markEndedByReload();
     inspector.opening = Promise.reject(new Error('The connection ended with the window reload.'));
     inspector.opening.catch(() => undefined);
@@ -125,6 +136,12 @@ export class InspectorPanel implements InspectorHandle {
     this.panel.dispose();
     this.disposedEmitter.fire();
     this.disposedEmitter.dispose();
+  }
+
+  private async openInEditor(index: number): Promise<void> {
+    const row = this.session.store.get(index);
+    if (!row) return;
+    await this.documents.open(`${shortTitle(this.url)} #${index + 1}`, row.kind, row.payload);
   }
 
   private startConnecting(connect: () => Promise<void>): void {

@@ -59,6 +59,19 @@ export interface Snapshot {
   rows: RowSummary[];
 }
 
+/** The full body of one row, for the detail pane (`getDetail`'s result). */
+export interface RowDetail extends RowSummary {
+  /** The payload as text, for every kind but binary (invalid UTF-8 shows as U+FFFD). */
+  text?: string;
+  /** The payload bytes, for binary rows: a standalone ArrayBuffer, never a Node Buffer. */
+  bytes?: ArrayBuffer;
+  /** True when the body is larger than `DETAIL_LIMIT` and only its start is here. */
+  truncated: boolean;
+}
+
+/** Bytes of a body the detail pane receives; larger bodies open in an editor tab. */
+export const DETAIL_LIMIT = 1024 * 1024;
+
 // ───────────────────────── host → webview ─────────────────────────
 
 /** The complete state; the answer to `ready` and after anything that invalidates the view. */
@@ -87,12 +100,26 @@ export interface ReadyMessage { type: 'ready'; protocolVersion: number }
 export interface ViewportMessage { type: 'viewport'; start: number; count: number; follow: boolean }
 /** Send a text message on the connection (request: answered by a response). */
 export interface SendTextMessage { type: 'sendText'; id: number; text: string }
+/** Fetch the full body of one row (request: answered with a `RowDetail`). */
+export interface GetDetailMessage { type: 'getDetail'; id: number; index: number }
+/** Open one row's whole body in a read-only editor tab. */
+export interface OpenInEditorMessage { type: 'openInEditor'; index: number }
+/** Put text on the system clipboard. */
+export interface CopyMessage { type: 'copy'; text: string }
 /** Close the connection normally. */
 export interface DisconnectMessage { type: 'disconnect' }
 /** Open a new connection to the same URL. */
 export interface ReconnectMessage { type: 'reconnect' }
 
-export type FromWebview = ReadyMessage | ViewportMessage | SendTextMessage | DisconnectMessage | ReconnectMessage;
+export type FromWebview =
+  | ReadyMessage
+  | ViewportMessage
+  | SendTextMessage
+  | GetDetailMessage
+  | OpenInEditorMessage
+  | CopyMessage
+  | DisconnectMessage
+  | ReconnectMessage;
 
 /** Most rows one viewport request may ask for; a larger count is clamped by the host. */
 export const MAX_VIEWPORT_ROWS = 500;

@@ -84,7 +84,16 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
       page,
       fromWebview,
       cspViolations,
-      toWebview: (message) => page.evaluate((m) => window.postMessage(m, '*'), message as object),
+      // Playwright's evaluate cannot carry an ArrayBuffer; VS Code's postMessage can. Encode and revive it.
+      toWebview: (message) =>
+        page.evaluate(
+          (json) =>
+            window.postMessage(
+              JSON.parse(json, (_k, v) => (v && typeof v === 'object' && typeof v.__arrayBuffer === 'string' ? Uint8Array.from(atob(v.__arrayBuffer), (c) => c.charCodeAt(0)).buffer : v)),
+              '*',
+            ),
+          JSON.stringify(message, (_k, v) => (v instanceof ArrayBuffer ? { __arrayBuffer: Buffer.from(v).toString('base64') } : v)),
+        ),
       close: async () => {
         await b.close().catch(() => undefined);
         await new Promise<void>((resolve) => s.close(() => resolve()));

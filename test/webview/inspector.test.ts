@@ -10,6 +10,14 @@ import { openWebview, ROOT, type WebviewHarness } from './harness';
 
 const OUTPUT = join(ROOT, 'test-results');
 
+async function waitForMessage(view: WebviewHarness, from: number, match: (m: unknown) => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!view.fromWebview.slice(from).some(match)) {
+    if (Date.now() > deadline) throw new Error('The webview did not post the expected message');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('inspector webview in Chromium, with the real InspectorSession as its host', () => {
   let echo: EchoServer;
   let session: InspectorSession;
@@ -75,6 +83,34 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     assert.ok(previews.includes('<img src=x onerror="window.__pwned=1">'));
     assert.ok(previews.includes('NUL · byte'), 'control characters are shown as a dot');
     assert.deepEqual(view.cspViolations, []);
+  });
+
+  test('selecting a row shows its full body: JSON as a tree with copy path, binary as a hex dump', async () => {
+    const { page } = view;
+    await session.sendText(JSON.stringify({ type: 'trade', price: 101.5, tags: ['a', 'b'], 'odd key': { deep: true } }));
+    await session.connection.sendBinary(Buffer.from('Hello\x00\x01binary', 'latin1'));
+    await page.waitForFunction(() => [...document.querySelectorAll('.inner .row[data-direction="received"][data-kind="binary"]')].length === 1, null, { timeout: 5000 });
+    await page.locator('.inner .row[data-direction="received"][data-kind="text"]').last().click();
+    await page.waitForSelector('#detail .json-tree', { timeout: 5000 });
+    assert.match((await page.textContent('#detail .detail-title')) ?? '', /received · text/);
+    const keys = await page.$$eval('#detail .json-key', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(keys.slice(0, 4), ['type', 'price', 'tags', 'odd key']);
+    await page.screenshot({ path: join(OUTPUT, 'webview-detail.png') });
+    const before = view.fromWebview.length;
+    const oddKey = page.locator('#detail .json-line', { has: page.locator('.json-key', { hasText: 'odd key' }) });
+    await oddKey.hover();
+    await oddKey.locator('.json-action', { hasText: 'path' }).click();
+    await waitForMessage(view, before, (m) => (m as { type: string }).type === 'copy');
+    assert.deepEqual(view.fromWebview.slice(before).find((m) => (m as { type: string }).type === 'copy'), { type: 'copy', text: '$["odd key"]' });
+
+    await page.locator('#list').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForSelector('#detail .detail-hex', { timeout: 5000 });
+    const dump = (await page.textContent('#detail .detail-hex')) ?? '';
+    assert.match(dump, /^00000000  48 65 6c 6c 6f 00 01 62  69 6e 61 72 79\s+\|Hello\.\.binary\|/);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#detail', { state: 'hidden', timeout: 5000 });
   });
 
   test('disconnect and reconnect from the header buttons', async () => {

@@ -3,7 +3,7 @@ import { readSettings, type DirectiveSpot } from './directives';
 import { durationHint, parseDuration } from './duration';
 import {
   BARE_URL, COMMENT, DIRECTIVE, FILE_REFERENCE, FILE_VARIABLE, HEADER, KEYWORD_REQUEST, MESSAGE_SEPARATOR,
-  OTHER_REQUEST, REQUEST_SEPARATOR, SCRIPT_OPEN, findScriptEnd, isBlank, separatorCommand,
+  OTHER_REQUEST, REQUEST_SEPARATOR, SCRIPT_OPEN, findScriptEnd, isBlank, requestTarget, separatorCommand, stripTrailingComment,
 } from './lines';
 import type {
   Diagnostic, DiagnosticCode, FileVariable, ParsedWsFile, Range, RequestKeyword, Severity, WsHeader, WsMessage, WsRequest, WsStep,
@@ -100,7 +100,7 @@ class FileParser {
       if (COMMENT.test(line)) continue;
       const variable = FILE_VARIABLE.exec(line);
       if (variable) {
-        this.variables.push({ name: variable[1], value: variable[2], line: i, range: this.lineRange(i) });
+        this.variables.push({ name: variable[1], value: variable[2].trim(), line: i, range: this.lineRange(i) });
         continue;
       }
       if (KEYWORD_REQUEST.test(line) || BARE_URL.test(line)) {
@@ -139,7 +139,7 @@ class FileParser {
     const kw = KEYWORD_REQUEST.exec(line);
     if (kw) {
       keyword = kw[1] as RequestKeyword;
-      url = kw[2] ?? '';
+      url = requestTarget(kw[2]);
       urlCol = url ? line.indexOf(url, kw[1].length) : line.length;
     } else {
       url = BARE_URL.exec(line)![1];
@@ -166,7 +166,8 @@ class FileParser {
       if (COMMENT.test(text)) continue;
       const header = HEADER.exec(text);
       if (header) {
-        headers.push({ name: header[1], value: header[2], line: i });
+        // JetBrains' own example annotates a header with a trailing "// comment"; it is not part of the value.
+        headers.push({ name: header[1], value: stripTrailingComment(header[2]), line: i });
         continue;
       }
       if (text.includes(':') && !/^\s*[{["<\d-]/.test(text)) {
@@ -374,7 +375,8 @@ function trimBlock(block: ContentLine[]): ContentLine[] {
 function looksLikeJson(text: string): boolean {
   const t = text.trim();
   if (!/^[[{]/.test(t)) return false;
-  if (/\{\{.*?\}\}/.test(t)) return true; // JSON with variables: judged by its shape.
+  const open = t.indexOf('{{');
+  if (open >= 0 && t.indexOf('}}', open) > 0) return true; // JSON with variables: judged by its shape.
   try {
     JSON.parse(t);
     return true;

@@ -1,0 +1,326 @@
+/**
+ * `wsi`: parse and run `.ws` files without VS Code.
+ *   wsi parse FILE                      prints the parsed requests as JSON
+ *   wsi run FILE [--request NAME] …     plays the scripts against the server and prints the exchange
+ * Exit codes: 0 success, 1 a step, the connection or (for parse) the file has an error, 2 bad usage.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { Connection, ConnectionFrame } from './core/connection';
+import { durationHint, formatDuration, parseDuration } from './core/wsfile/duration';
+import { findEnvFiles, loadEnvironments, selectEnvironment } from './core/wsfile/env';
+import { parseWsFile } from './core/wsfile/parse';
+import { runWsRequest, DEFAULT_WAIT_TIMEOUT_MS, type StepProgress } from './core/wsfile/run';
+import type { Diagnostic, ParsedWsFile, WsRequest, WsStep } from './core/wsfile/types';
+import { findUnresolvedVariables, maskSecrets, type VariableContext } from './core/wsfile/variables';
+
+const HELP = `wsi: run WebSocket request files (.ws) from the command line.
+
+Usage:
+  wsi parse FILE                 Print the requests in FILE as JSON (see docs/WSFILE.md).
+                                 Exits 1 when the file has errors.
+  wsi run FILE [options]         Connect, play each request's script, print the exchange.
+                                 Exits 1 when a connection or a step fails.
+  wsi help                       Show this text.
+
+Options for run:
+  --request NAME     Run only the request with this name (or its number: 1, 2, …).
+  --env NAME         Use this environment from http-client.env.json (+ .private.env.json),
+                     looked up next to FILE or in a folder above it.
+  --wait-timeout D   Limit for each "=== wait-for-server" (default ${formatDuration(DEFAULT_WAIT_TIMEOUT_MS)}).
+  --timeout D        Handshake timeout when a request has no @timeout (default 10 s).
+  --linger D         After the last step, keep printing server messages this long (default 500ms).
+  --no-process-env   Refuse {{$processEnv …}} (it is allowed by default on the command line).
+
+Durations look like 500ms, 2s or 1m.`;
+
+/** Entry point; returns the exit code. */
+export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    out(HELP);
+    return command ? 0 : 2;
+  }
+  if (command !== 'parse' && command !== 'run') {
+    err(`Unknown command "${command}". Run "wsi help" to see the commands.`);
+    return 2;
+  }
+  const args = parseArgs(rest);
+  if ('error' in args) {
+    err(args.error);
+    return 2;
+  }
+  if (!args.file) {
+    err(`"wsi ${command}" needs a .ws file, e.g. "wsi ${command} examples/echo.ws".`);
+    return 2;
+  }
+  const file = resolvePath(args.file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    err(`Cannot read ${file}: ${(e as Error).message}.`);
+    return 2;
+  }
+  const parsed = parseWsFile(text);
+  if (command === 'parse') {
+    out(JSON.stringify(toJson(file, parsed), null, 2));
+    return parsed.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+  }
+  return run(file, text, parsed, args, out, err);
+}
+
+interface Args {
+  file?: string;
+  request?: string;
+  env?: string;
+  waitTimeoutMs: number;
+  timeoutMs: number;
+  lingerMs: number;
+  processEnv: boolean;
+}
+
+function parseArgs(rest: string[]): Args | { error: string } {
+  const args: Args = { waitTimeoutMs: DEFAULT_WAIT_TIMEOUT_MS, timeoutMs: 10_000, lingerMs: 500, processEnv: true };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const value = () => rest[++i];
+    const duration = (flag: string): number | { error: string } => {
+      const v = value();
+      const ms = v === undefined ? undefined : parseDuration(v);
+      return ms === undefined ? { error: v === undefined ? `${flag} needs a duration, e.g. ${flag} 2s.` : durationHint(v, flag) } : ms;
+    };
+    switch (a) {
+      case '--request':
+      case '--env': {
+        const v = value();
+        if (v === undefined) return { error: `${a} needs a value, e.g. ${a} ${a === '--env' ? 'local' : '"My request"'}.` };
+        if (a === '--request') args.request = v;
+        else args.env = v;
+        break;
+      }
+      case '--wait-timeout':
+      case '--timeout':
+      case '--linger': {
+        const ms = duration(a);
+        if (typeof ms !== 'number') return ms;
+        if (a === '--wait-timeout') args.waitTimeoutMs = ms;
+        else if (a === '--timeout') args.timeoutMs = ms;
+        else args.lingerMs = ms;
+        break;
+      }
+      case '--no-process-env':
+        args.processEnv = false;
+        break;
+      default:
+        if (a.startsWith('--')) return { error: `Unknown option ${a}. Run "wsi help" to see the options.` };
+        if (args.file) return { error: `Only one file at a time: got "${args.file}" and "${a}".` };
+        args.file = a;
+    }
+  }
+  return args;
+}
+
+async function run(file: string, text: string, parsed: ParsedWsFile, args: Args, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const envFiles = findEnvFiles(dirname(file));
+  let environment: Record<string, string> | undefined;
+  if (envFiles) {
+    const envs = loadEnvironments(envFiles);
+    for (const d of envs.diagnostics) err(`${d.file}:${d.range.startLine + 1}:${d.range.startCol + 1}: ${d.message}`);
+    if (args.env) {
+      const chosen = selectEnvironment(envs, args.env);
+      if ('error' in chosen) {
+        err(chosen.error);
+        return 2;
+      }
+      environment = chosen.variables;
+    }
+  } else if (args.env) {
+    err(`--env ${args.env} was given, but there is no http-client.env.json next to ${file} or in a folder above it.`);
+    return 2;
+  }
+
+  let requests = parsed.requests;
+  if (args.request !== undefined) {
+    const wanted = args.request.replace(/^#/, '');
+    const byName = requests.filter((r) => r.name === args.request);
+    const byIndex = /^\d+$/.test(wanted) ? requests.filter((r) => r.index === Number(wanted) - 1) : [];
+    requests = byName.length ? byName.slice(0, 1) : byIndex;
+    if (!requests.length) {
+      err(`No request named "${args.request}" in ${file}. Requests: ${parsed.requests.map((r, i) => `${i + 1}. ${r.name}`).join('; ') || 'none'}.`);
+      return 2;
+    }
+  }
+  if (!requests.length) {
+    err(`${file} has no WebSocket requests. Add one like "WEBSOCKET ws://127.0.0.1:8765".`);
+    return 1;
+  }
+
+  const diagnostics = [...parsed.diagnostics, ...findUnresolvedVariables(text, parsed, { environment, environmentName: args.env, allowProcessEnv: args.processEnv })];
+  const context: VariableContext = { fileVariables: parsed.variables, environment, environmentName: args.env, allowProcessEnv: args.processEnv };
+  let failures = 0;
+  for (const request of requests) {
+    const inRequest = diagnostics.filter((d) => d.range.startLine >= request.range.startLine && d.range.startLine <= request.range.endLine);
+    for (const d of inRequest) if (d.severity !== 'info') err(formatDiagnostic(file, d));
+    if (inRequest.some((d) => d.severity === 'error' && d.code !== 'unresolved-variable')) {
+      err(`✘ ${request.name}: not run, because of the errors above.`);
+      failures++;
+      continue;
+    }
+    if (!(await runOne(file, request, context, args, out))) failures++;
+  }
+  return failures ? 1 : 0;
+}
+
+async function runOne(file: string, request: WsRequest, context: VariableContext, args: Args, out: (s: string) => void): Promise<boolean> {
+  const started = Date.now();
+  const stamp = () => `[${String(Date.now() - started).padStart(6)} ms]`;
+  let secrets: readonly string[] = [];
+  let connection: Connection | undefined;
+  const show = (s: string) => out(maskSecrets(s, [...secrets]));
+  show(`▶ ${request.name}  ${request.url}  (${file}:${request.urlRange.startLine + 1})`);
+  const result = await runWsRequest({
+    request,
+    variables: context,
+    baseDir: dirname(file),
+    handshakeTimeoutMs: args.timeoutMs,
+    waitTimeoutMs: args.waitTimeoutMs,
+    onConnection: (c, s) => {
+      connection = c;
+      secrets = s;
+      c.onFrame((f) => {
+        const line = describeFrame(f);
+        if (line) show(`  ${stamp()} ${line}`);
+      });
+    },
+    onProgress: (p: StepProgress) => {
+      const step = request.steps[p.index];
+      if (p.status === 'waiting' && step) show(`  ${stamp()} … ${describeWait(step)}`);
+    },
+  });
+  if (result.ok && connection) {
+    const c: Connection = connection;
+    if (args.lingerMs > 0 && c.state.phase === 'open') await sleep(args.lingerMs);
+    await closeQuietly(c);
+    show(`✔ ${request.name}: ${request.steps.length} step${request.steps.length === 1 ? '' : 's'} done in ${formatDuration(Date.now() - started)}.`);
+  } else {
+    show(`✘ ${request.name}: ${result.error ?? 'failed.'}`);
+    if (connection) await closeQuietly(connection);
+  }
+  (connection as Connection | undefined)?.dispose();
+  return result.ok;
+}
+
+function describeWait(step: WsStep): string {
+  if (step.type === 'wait-for-server') return `waiting for ${step.count} server message${step.count === 1 ? '' : 's'}`;
+  if (step.type === 'wait') return `waiting ${formatDuration(step.ms)}`;
+  return '';
+}
+
+/** One line per frame: → sent, ← received, · events. */
+export function describeFrame(f: ConnectionFrame): string | undefined {
+  const arrow = f.direction === 'sent' ? '→' : f.direction === 'received' ? '←' : '·';
+  switch (f.kind) {
+    case 'text':
+      return `${arrow} text   ${preview(f.payload.toString('utf8'))}`;
+    case 'binary':
+      return `${arrow} binary ${f.payload.length} byte${f.payload.length === 1 ? '' : 's'}: ${hexPreview(f.payload)}`;
+    case 'close': {
+      const code = f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
+      const reason = f.payload.subarray(2).toString('utf8');
+      return `${arrow} close  ${code}${reason ? ` "${reason}"` : ''}`;
+    }
+    case 'ping':
+    case 'pong':
+      return `${arrow} ${f.kind}`;
+    default:
+      return `${arrow} ${f.payload.toString('utf8')}`;
+  }
+}
+
+function preview(text: string): string {
+  const one = text.replace(/\r?\n/g, '⏎');
+  return one.length > 300 ? `${one.slice(0, 300)}… (${text.length} characters)` : one;
+}
+
+function hexPreview(bytes: Buffer): string {
+  const shown = [...bytes.subarray(0, 32)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  return bytes.length > 32 ? `${shown} …` : shown;
+}
+
+function formatDiagnostic(file: string, d: Diagnostic): string {
+  return `${file}:${d.range.startLine + 1}:${d.range.startCol + 1}: ${d.severity}: ${d.message}`;
+}
+
+async function closeQuietly(c: Connection): Promise<void> {
+  if (c.state.phase !== 'open') return;
+  await new Promise<void>((resolve) => {
+    const sub = c.onState((s) => {
+      if (s.phase === 'closed' || s.phase === 'error') {
+        sub.dispose();
+        resolve();
+      }
+    });
+    setTimeout(resolve, 2000).unref();
+    c.close(1000, '');
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The `wsi parse` JSON: documented in docs/WSFILE.md. */
+export function toJson(file: string, parsed: ParsedWsFile): object {
+  return {
+    file,
+    variables: parsed.variables.map((v) => ({ name: v.name, value: v.value, line: v.line })),
+    requests: parsed.requests.map((r) => {
+      const messages: object[] = [];
+      let before: object[] = [];
+      for (const step of r.steps) {
+        if (step.type === 'send') {
+          messages.push({ ...step.message, lines: step.lines, before });
+          before = [];
+        } else before.push(stepJson(step));
+      }
+      return {
+        name: r.name,
+        index: r.index,
+        lines: r.range,
+        keyword: r.keyword,
+        url: r.url,
+        headers: r.headers,
+        directives: r.directives,
+        settings: r.settings,
+        messages,
+        after: before,
+        steps: r.steps,
+      };
+    }),
+    diagnostics: parsed.diagnostics,
+  };
+}
+
+function stepJson(step: Exclude<WsStep, { type: 'send' }>): object {
+  switch (step.type) {
+    case 'wait-for-server':
+      return { type: step.type, count: step.count, line: step.lines.startLine };
+    case 'wait':
+      return { type: step.type, ms: step.ms, line: step.lines.startLine };
+    case 'close':
+      return { type: step.type, code: step.code, reason: step.reason, line: step.lines.startLine };
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      console.error(`wsi failed unexpectedly: ${(e as Error).message}`);
+      process.exitCode = 1;
+    },
+  );
+}

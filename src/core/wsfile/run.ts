@@ -1,0 +1,321 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { Connection, type ConnectionOptions } from '../connection';
+import { checkWebSocketUrl } from '../url';
+import { decodeBase64, decodeHex } from './binary';
+import { formatDuration } from './duration';
+import { resolveHandshake, resolveText, type VariableContext } from './variables';
+import type { WsRequest, WsStep } from './types';
+
+/** Handshake timeout when the request has no `@timeout`. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** How long `=== wait-for-server` waits when the caller does not say. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
+/** How long a scripted close waits for the server's answer before calling the step done anyway. */
+const CLOSE_ANSWER_MS = 5_000;
+
+/** Where a script is. `index` -1 is the handshake; 0… are `request.steps`. */
+export interface StepProgress {
+  index: number;
+  status: 'running' | 'waiting' | 'done' | 'failed';
+  /** Present when failed: a sentence naming the step and what to do. */
+  reason?: string;
+}
+
+export interface RunOptions {
+  request: WsRequest;
+  variables: VariableContext;
+  /** Directory that `< ./file` paths are relative to (the `.ws` file's folder). */
+  baseDir: string;
+  /** Play the steps on this connection instead of opening a new one (connects it if it is not open). */
+  connection?: Connection;
+  /** Used when the request has no `@timeout`. Default 10 s. */
+  handshakeTimeoutMs?: number;
+  /** Limit for each `=== wait-for-server`. Default 10 s. */
+  waitTimeoutMs?: number;
+  onProgress?: (progress: StepProgress) => void;
+  /**
+   * Called with the connection before it connects, so the caller can watch its frames, and with the
+   * list of resolved secret values (it grows as steps resolve variables) for masking what it shows.
+   */
+  onConnection?: (connection: Connection, secrets: readonly string[]) => void;
+  /** Aborting stops the script at the current step (the connection stays open). */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  ok: boolean;
+  /** The connection the script ran on; left open when a step failed, so the user can go on by hand. */
+  connection?: Connection;
+  /** Index of the failed step (-1: the handshake). */
+  failedStep?: number;
+  error?: string;
+  /** Resolved values to mask wherever the exchange is shown. */
+  secrets: string[];
+}
+
+/** The connection options a request asks for, with its variables already resolved. */
+export function connectionOptionsFor(
+  request: WsRequest,
+  handshake: { url: string; headers: Array<{ name: string; value: string }> },
+  defaultTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS,
+): ConnectionOptions | { error: string } {
+  const url = withScheme(handshake.url, request.keyword);
+  const check = checkWebSocketUrl(url);
+  if (!check.ok) return { error: `${request.name} (line ${request.urlRange.startLine + 1}): ${check.message}` };
+  const headers: Record<string, string> = {};
+  const protocols = [...request.settings.subprotocols];
+  for (const h of handshake.headers) {
+    if (/^sec-websocket-protocol$/i.test(h.name)) protocols.push(...h.value.split(',').map((p) => p.trim()).filter(Boolean));
+    else headers[h.name] = h.value;
+  }
+  return {
+    url,
+    headers,
+    protocols: [...new Set(protocols)],
+    handshakeTimeout: request.settings.timeoutMs ?? defaultTimeoutMs,
+    perMessageDeflate: request.settings.deflate,
+  };
+}
+
+/** `WS host/path` and `WSS host/path` may omit the scheme; the keyword supplies it. */
+function withScheme(url: string, keyword: WsRequest['keyword']): string {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) return url;
+  return `${keyword === 'WSS' ? 'wss' : 'ws'}://${url}`;
+}
+
+/**
+ * Connects (or uses `options.connection`) and plays the request's steps in order. Resolves, never
+ * rejects: a failed step ends the script with `ok: false` and a sentence, and the connection stays open.
+ */
+export async function runWsRequest(options: RunOptions): Promise<RunResult> {
+  const { request, variables } = options;
+  const progress = (p: StepProgress) => {
+    try {
+      options.onProgress?.(p);
+    } catch {
+      // A listener's failure must not stop the script.
+    }
+  };
+  const fail = (index: number, reason: string, connection: Connection | undefined, secrets: string[]): RunResult => {
+    progress({ index, status: 'failed', reason });
+    return { ok: false, connection, failedStep: index, error: reason, secrets };
+  };
+
+  progress({ index: -1, status: 'running' });
+  const handshake = resolveHandshake(request, variables);
+  if ('error' in handshake) return fail(-1, handshake.error, options.connection, []);
+  const secrets = handshake.secrets;
+
+  let connection = options.connection;
+  const counter = new MessageCounter();
+  if (!connection) {
+    const connOptions = connectionOptionsFor(request, handshake, options.handshakeTimeoutMs);
+    if ('error' in connOptions) return fail(-1, connOptions.error, undefined, secrets);
+    connection = new Connection(connOptions);
+  }
+  try {
+    options.onConnection?.(connection, secrets);
+  } catch {
+    // A listener's failure must not stop the script.
+  }
+  const subscriptions = [
+    connection.onFrame((f) => {
+      if (f.direction === 'received' && (f.kind === 'text' || f.kind === 'binary')) counter.add();
+    }),
+    connection.onState((s) => {
+      if (s.phase === 'closed' || s.phase === 'error') counter.end(s.message);
+    }),
+  ];
+  try {
+    if (connection.state.phase !== 'open') {
+      try {
+        await connection.connect();
+      } catch (err) {
+        return fail(-1, (err as Error).message, connection, secrets);
+      }
+    }
+    progress({ index: -1, status: 'done' });
+
+    let previousStart = counter.count;
+    for (let index = 0; index < request.steps.length; index++) {
+      const step = request.steps[index];
+      if (options.signal?.aborted) return fail(index, `Stopped before step ${index + 1} (line ${step.lines.startLine + 1}).`, connection, secrets);
+      const baseline = previousStart;
+      previousStart = counter.count;
+      const waiting = step.type === 'wait' || step.type === 'wait-for-server';
+      progress({ index, status: waiting ? 'waiting' : 'running' });
+      const error = await runStep(step, { connection, counter, baseline, options, secrets });
+      if (error) return fail(index, `Step ${index + 1} (line ${step.lines.startLine + 1}): ${error}`, connection, secrets);
+      progress({ index, status: 'done' });
+    }
+    return { ok: true, connection, secrets };
+  } finally {
+    for (const s of subscriptions) s.dispose();
+    counter.end('The script finished.');
+  }
+}
+
+interface StepContext {
+  connection: Connection;
+  counter: MessageCounter;
+  /** Server messages counted when the previous step started. */
+  baseline: number;
+  options: RunOptions;
+  secrets: string[];
+}
+
+/** Runs one step; returns a sentence when it fails. */
+async function runStep(step: WsStep, ctx: StepContext): Promise<string | undefined> {
+  const { connection, options } = ctx;
+  switch (step.type) {
+    case 'send': {
+      if (connection.state.phase !== 'open') return notOpen(connection);
+      const payload = await payloadFor(step, options, ctx.secrets);
+      if ('error' in payload) return payload.error;
+      try {
+        if (payload.binary) await connection.sendBinary(payload.bytes);
+        else await connection.sendText(payload.text);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return undefined;
+    }
+    case 'wait-for-server': {
+      const limit = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+      const target = ctx.baseline + step.count;
+      const outcome = await ctx.counter.waitFor(target, limit, options.signal);
+      if (outcome === 'ok') return undefined;
+      const got = Math.max(0, ctx.counter.count - ctx.baseline);
+      const wanted = `${step.count} server message${step.count === 1 ? '' : 's'}`;
+      if (outcome === 'aborted') return `stopped while waiting for ${wanted}.`;
+      if (outcome === 'closed') return `the connection ended while waiting for ${wanted} (${got} arrived): ${ctx.counter.endReason ?? 'it closed'}`;
+      return `waited ${formatDuration(limit)} for ${wanted}, but ${got} arrived. The server may not answer the previous message; raise the wait timeout or remove a "=== wait-for-server".`;
+    }
+    case 'wait':
+      return (await delay(step.ms, options.signal)) ? undefined : 'stopped during the wait.';
+    case 'close': {
+      if (connection.state.phase !== 'open') return notOpen(connection);
+      const closed = new Promise<void>((resolve) => {
+        const sub = connection.onState((s) => {
+          if (s.phase === 'closed' || s.phase === 'error') {
+            sub.dispose();
+            resolve();
+          }
+        });
+        setTimeout(() => {
+          sub.dispose();
+          resolve();
+        }, CLOSE_ANSWER_MS).unref();
+      });
+      connection.close(step.code, step.reason);
+      await closed;
+      return undefined;
+    }
+  }
+}
+
+function notOpen(connection: Connection): string {
+  const s = connection.state;
+  const why = s.phase === 'closed' || s.phase === 'error' ? ` ${s.message}` : '';
+  return `the connection is not open, so nothing was sent.${why}`;
+}
+
+type Payload = { binary: true; bytes: Buffer } | { binary: false; text: string } | { error: string };
+
+async function payloadFor(step: Extract<WsStep, { type: 'send' }>, options: RunOptions, secrets: string[]): Promise<Payload> {
+  const { message } = step;
+  const at = step.lines.startLine;
+  const resolve = (text: string): string | { error: string } => {
+    const r = resolveText(text, options.variables, at);
+    if ('error' in r) return r;
+    secrets.push(...r.secrets);
+    return r.value;
+  };
+  switch (message.kind) {
+    case 'text': {
+      const text = resolve(message.text);
+      return typeof text === 'string' ? { binary: false, text } : text;
+    }
+    case 'hex':
+    case 'base64': {
+      const source = resolve(message.source);
+      if (typeof source !== 'string') return source;
+      const decoded = message.kind === 'hex' ? decodeHex(source) : decodeBase64(source);
+      if (!decoded.ok) return { error: decoded.error.message };
+      return { binary: true, bytes: decoded.bytes };
+    }
+    case 'file': {
+      const rel = resolve(message.path);
+      if (typeof rel !== 'string') return rel;
+      const path = isAbsolute(rel) ? rel : resolvePath(options.baseDir, rel);
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(path);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        return { error: code === 'ENOENT' ? `the file ${path} does not exist. Paths are relative to the .ws file's folder.` : `the file ${path} could not be read: ${(err as Error).message}.` };
+      }
+      if (message.as === 'binary') return { binary: true, bytes };
+      const encoding = (message.encoding || 'utf8') as BufferEncoding;
+      if (!Buffer.isEncoding(encoding)) return { error: `"${message.encoding}" is not an encoding Node.js knows. Use utf8, latin1, ascii or utf16le.` };
+      const text = resolve(bytes.toString(encoding));
+      return typeof text === 'string' ? { binary: false, text } : text;
+    }
+  }
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Counts server messages and lets steps wait for a count, a close, a timeout or an abort. */
+class MessageCounter {
+  count = 0;
+  endReason: string | undefined;
+  private waiters: Array<{ target: number; done: (o: 'ok' | 'closed') => void }> = [];
+
+  add(): void {
+    this.count++;
+    this.waiters = this.waiters.filter((w) => {
+      if (this.count < w.target) return true;
+      w.done('ok');
+      return false;
+    });
+  }
+
+  end(reason: string): void {
+    this.endReason ??= reason;
+    for (const w of this.waiters) w.done('closed');
+    this.waiters = [];
+  }
+
+  waitFor(target: number, limitMs: number, signal?: AbortSignal): Promise<'ok' | 'closed' | 'timeout' | 'aborted'> {
+    if (this.count >= target) return Promise.resolve('ok');
+    if (this.endReason !== undefined) return Promise.resolve('closed');
+    return new Promise((resolve) => {
+      const finish = (o: 'ok' | 'closed' | 'timeout' | 'aborted') => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(o);
+      };
+      const onAbort = () => finish('aborted');
+      const waiter = { target, done: finish };
+      const timer = setTimeout(() => finish('timeout'), limitMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+}

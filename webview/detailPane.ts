@@ -1,0 +1,170 @@
+import type { RowDetail } from '../src/shared/protocol';
+import { hexDump } from '../src/shared/hexDump';
+import { el, formatBytes, formatTime, icon } from './dom';
+import { jsonTree } from './jsonTree';
+
+/** Bytes a hex dump shows in the pane; the rest is a click away in an editor tab. */
+const HEX_LIMIT = 64 * 1024;
+/** Characters of text the pane shows. */
+const TEXT_LIMIT = 256 * 1024;
+
+type View = 'tree' | 'text' | 'hex' | 'base64' | 'utf8';
+
+export interface DetailActions {
+  copy(text: string): void;
+  openInEditor(index: number): void;
+  close(): void;
+}
+
+/** The detail pane: the selected message in full, as a JSON tree, text, or a hex dump. */
+export class DetailPane {
+  readonly element: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly tabs: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly note: HTMLElement;
+  private detail: RowDetail | undefined;
+  private json: unknown;
+  private isJson = false;
+  private view: View = 'text';
+
+  constructor(private readonly actions: DetailActions) {
+    this.element = el('section', 'detail');
+    this.element.id = 'detail';
+    this.element.hidden = true;
+    this.element.setAttribute('aria-label', 'Message detail');
+    const bar = el('div', 'detail-bar');
+    this.title = el('span', 'detail-title');
+    this.tabs = el('span', 'detail-tabs');
+    this.tabs.setAttribute('role', 'tablist');
+    const tools = el('span', 'detail-tools');
+    tools.append(
+      toolButton('detail-copy', 'copy', 'Copy the body', () => this.copyBody()),
+      toolButton('detail-open', 'go-to-file', 'Open in an editor tab', () => this.detail && this.actions.openInEditor(this.detail.index)),
+      toolButton('detail-close', 'close', 'Close the detail pane', () => this.actions.close()),
+    );
+    bar.append(this.title, this.tabs, tools);
+    this.note = el('div', 'detail-note');
+    this.body = el('div', 'detail-body');
+    this.body.tabIndex = 0;
+    this.element.append(bar, this.note, this.body);
+  }
+
+  get index(): number | undefined {
+    return this.detail?.index;
+  }
+
+  showLoading(index: number): void {
+    this.element.hidden = false;
+    this.title.textContent = `#${index + 1}`;
+    this.note.textContent = '';
+    this.body.replaceChildren(el('div', 'detail-loading', 'Loading…'));
+  }
+
+  showError(message: string): void {
+    this.body.replaceChildren(el('div', 'detail-error', message));
+  }
+
+  show(detail: RowDetail): void {
+    this.detail = detail;
+    this.element.hidden = false;
+    this.title.textContent = `#${detail.index + 1} · ${detail.direction} · ${detail.kind} · ${formatBytes(detail.size)} · ${formatTime(detail.time)}`;
+    this.isJson = false;
+    if (detail.text !== undefined && !detail.truncated) {
+      const t = detail.text.trimStart();
+      if (t.startsWith('{') || t.startsWith('[')) {
+        try {
+          this.json = JSON.parse(detail.text);
+          this.isJson = true;
+        } catch {
+          // Not JSON after all: shown as text.
+        }
+      }
+    }
+    const views: View[] = detail.bytes ? ['hex', 'base64', 'utf8'] : this.isJson ? ['tree', 'text', 'hex'] : ['text', 'hex'];
+    if (!views.includes(this.view) || (this.isJson && this.view === 'text' && views[0] === 'tree')) this.view = views[0];
+    this.tabs.replaceChildren(
+      ...views.map((v) => {
+        const b = el('button', 'detail-tab', LABELS[v]);
+        b.dataset.view = v;
+        b.setAttribute('role', 'tab');
+        b.setAttribute('aria-selected', String(v === this.view));
+        b.addEventListener('click', () => {
+          this.view = v;
+          this.render();
+          for (const t of this.tabs.children) t.setAttribute('aria-selected', String((t as HTMLElement).dataset.view === v));
+        });
+        return b;
+      }),
+    );
+    this.note.textContent = detail.truncated
+      ? `Showing the first ${formatBytes(detail.bytes?.byteLength ?? detail.text?.length ?? 0)} of ${formatBytes(detail.size)}. Open it in an editor tab for the whole body.`
+      : '';
+    this.render();
+  }
+
+  hide(): void {
+    this.detail = undefined;
+    this.element.hidden = true;
+    this.body.replaceChildren();
+  }
+
+  private render(): void {
+    const d = this.detail;
+    if (!d) return;
+    const bytes = d.bytes ? new Uint8Array(d.bytes) : new TextEncoder().encode(d.text ?? '');
+    let content: HTMLElement;
+    switch (this.view) {
+      case 'tree':
+        content = jsonTree(this.json, { copy: (t) => this.actions.copy(t) });
+        break;
+      case 'hex':
+        content = pre('detail-hex', hexDump(bytes, HEX_LIMIT));
+        break;
+      case 'base64':
+        content = pre('detail-text', toBase64(bytes.subarray(0, TEXT_LIMIT)));
+        break;
+      case 'utf8':
+        content = pre('detail-text', new TextDecoder('utf-8').decode(bytes.subarray(0, TEXT_LIMIT)));
+        break;
+      default:
+        content = pre('detail-text', this.isJson ? JSON.stringify(this.json, null, 2) : clip(d.text ?? ''));
+    }
+    this.body.replaceChildren(content);
+  }
+
+  private copyBody(): void {
+    const d = this.detail;
+    if (!d) return;
+    this.actions.copy(d.bytes ? toBase64(new Uint8Array(d.bytes)) : d.text ?? '');
+  }
+}
+
+const LABELS: Record<View, string> = { tree: 'Tree', text: 'Text', hex: 'Hex', base64: 'Base64', utf8: 'UTF-8' };
+
+function pre(className: string, text: string): HTMLElement {
+  const p = el('pre', className);
+  p.textContent = text;
+  return p;
+}
+
+function clip(text: string): string {
+  return text.length > TEXT_LIMIT ? text.slice(0, TEXT_LIMIT) + `\n… ${text.length - TEXT_LIMIT} more characters (open in an editor tab)` : text;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function toolButton(id: string, codicon: string, label: string, onClick: () => void): HTMLElement {
+  const b = document.createElement('vscode-toolbar-button');
+  b.id = id;
+  b.setAttribute('icon', codicon);
+  b.setAttribute('label', label);
+  b.title = label;
+  b.addEventListener('click', onClick);
+  if (!customElements.get('vscode-toolbar-button')) b.append(icon(codicon));
+  return b;
+}
