@@ -1,53 +1,164 @@
 import { el } from './dom';
 
-/** The message composer: a text box, Send, and Ctrl/Cmd+Enter. */
+/** How the composer's text is sent. */
+export type ComposerMode = 'text' | 'json' | 'hex' | 'base64' | 'file';
+
+const MODES: Array<[ComposerMode, string]> = [
+  ['text', 'Text'],
+  ['json', 'JSON'],
+  ['hex', 'Binary (hex)'],
+  ['base64', 'Binary (base64)'],
+  ['file', 'File…'],
+];
+const PLACEHOLDERS: Record<ComposerMode, string> = {
+  text: 'Message to send (Ctrl+Enter or ⌘+Enter; ↑ and ↓ walk the history)',
+  json: 'JSON to send; checked before sending (Ctrl+Enter or ⌘+Enter)',
+  hex: 'Bytes as hex, e.g. 01 02 ff or 0x1f 0x8b',
+  base64: 'Bytes as base64, e.g. AQL/',
+  file: 'Press Send to pick a file; its bytes go as one binary message',
+};
+/** Sent messages remembered for ↑/↓. */
+const HISTORY_LIMIT = 50;
+
+/** What the composer asks the host to do. */
+export interface ComposerActions {
+  sendText(text: string): Promise<void>;
+  sendBinary(encoding: 'hex' | 'base64', data: string): Promise<void>;
+  sendFile(): Promise<void>;
+  /** Keeps the draft, mode and history across reloads. */
+  save(state: { draft: string; mode: ComposerMode; history: string[] }): void;
+}
+
+type TextArea = HTMLElement & { value: string; wrappedElement?: HTMLTextAreaElement };
+
+/** The message composer: text, JSON, hex, base64 or a file; history; Ctrl/Cmd+Enter to send. */
 export class Composer {
   readonly element: HTMLElement;
-  private readonly input: HTMLElement & { value: string };
+  private readonly input: TextArea;
+  private readonly modeSelect: HTMLSelectElement;
+  private readonly formatButton: HTMLElement;
   private readonly sendButton: HTMLElement;
   private readonly error: HTMLElement;
   private enabled = false;
+  private mode: ComposerMode = 'text';
+  private history: string[] = [];
+  /** Position while browsing history; history.length means "the draft". */
+  private cursor = 0;
+  private draft = '';
 
-  constructor(
-    private readonly send: (text: string) => Promise<void>,
-    private readonly onDraft: (text: string) => void,
-  ) {
+  constructor(private readonly actions: ComposerActions) {
     this.element = el('div', 'composer');
-    this.input = document.createElement('vscode-textarea') as HTMLElement & { value: string };
+    this.modeSelect = el('select', 'composer-mode');
+    this.modeSelect.id = 'composer-mode';
+    this.modeSelect.setAttribute('aria-label', 'Message kind');
+    for (const [value, label] of MODES) {
+      const option = el('option', undefined, label);
+      option.value = value;
+      this.modeSelect.append(option);
+    }
+    this.modeSelect.addEventListener('change', () => this.setMode(this.modeSelect.value as ComposerMode));
+
+    this.input = document.createElement('vscode-textarea') as TextArea;
     this.input.id = 'composer';
-    this.input.setAttribute('placeholder', 'Message to send (Ctrl+Enter or ⌘+Enter)');
     this.input.setAttribute('label', 'Message to send');
     this.input.setAttribute('rows', '3');
     this.input.setAttribute('resize', 'vertical');
-    this.input.addEventListener('keydown', (e: KeyboardEvent) => {
-      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-        e.preventDefault();
-        void this.submit();
-      }
+    this.input.addEventListener('keydown', (e: KeyboardEvent) => this.onKey(e));
+    this.input.addEventListener('input', () => {
+      this.error.textContent = '';
+      this.cursor = this.history.length;
+      this.persist();
     });
-    this.input.addEventListener('input', () => this.onDraft(this.input.value));
+
+    this.formatButton = document.createElement('vscode-button');
+    this.formatButton.id = 'format-json';
+    this.formatButton.setAttribute('secondary', '');
+    this.formatButton.textContent = 'Format';
+    this.formatButton.title = 'Check and pretty-print the JSON';
+    this.formatButton.addEventListener('click', () => this.formatJson());
+
     this.sendButton = document.createElement('vscode-button');
     this.sendButton.id = 'send';
     this.sendButton.setAttribute('icon', 'send');
     this.sendButton.textContent = 'Send';
     this.sendButton.addEventListener('click', () => void this.submit());
+
     this.error = el('div', 'composer-error');
     this.error.id = 'composer-error';
     this.error.setAttribute('role', 'alert');
+    const side = el('div', 'composer-side');
+    side.append(this.modeSelect, this.formatButton, this.sendButton);
     const row = el('div', 'composer-row');
-    row.append(this.input, this.sendButton);
+    row.append(this.input, side);
     this.element.append(row, this.error);
+    this.setMode('text');
     this.setEnabled(false);
   }
 
-  setDraft(text: string): void {
-    this.input.value = text;
+  /** Restores what `save` kept. */
+  restore(state: { draft?: string; mode?: string; history?: unknown }): void {
+    if (Array.isArray(state.history)) this.history = state.history.filter((h): h is string => typeof h === 'string').slice(-HISTORY_LIMIT);
+    this.cursor = this.history.length;
+    if (MODES.some(([m]) => m === state.mode)) this.setMode(state.mode as ComposerMode);
+    if (typeof state.draft === 'string') this.input.value = state.draft;
   }
 
   /** Sending is possible only while the connection is open. */
   setEnabled(enabled: boolean): void {
     this.enabled = enabled;
     this.sendButton.toggleAttribute('disabled', !enabled);
+  }
+
+  private setMode(mode: ComposerMode): void {
+    this.mode = mode;
+    this.modeSelect.value = mode;
+    this.input.setAttribute('placeholder', PLACEHOLDERS[mode]);
+    this.input.toggleAttribute('disabled', mode === 'file');
+    this.formatButton.hidden = mode !== 'json';
+    this.error.textContent = '';
+    this.persist();
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void this.submit();
+      return;
+    }
+    // ↑ on the first line and ↓ on the last line walk the history, as in a shell.
+    const area = this.input.wrappedElement;
+    const caret = area?.selectionStart ?? 0;
+    const value = this.input.value;
+    const onFirstLine = !value.slice(0, caret).includes('\n');
+    const onLastLine = !value.slice(area?.selectionEnd ?? caret).includes('\n');
+    if (e.key === 'ArrowUp' && !e.shiftKey && onFirstLine && this.cursor > 0) {
+      e.preventDefault();
+      if (this.cursor === this.history.length) this.draft = value;
+      this.recall(this.cursor - 1);
+    } else if (e.key === 'ArrowDown' && !e.shiftKey && onLastLine && this.cursor < this.history.length) {
+      e.preventDefault();
+      this.recall(this.cursor + 1);
+    }
+  }
+
+  private recall(position: number): void {
+    this.cursor = position;
+    this.input.value = position === this.history.length ? this.draft : this.history[position];
+    this.persist();
+  }
+
+  private formatJson(): void {
+    const parsed = this.parseJson();
+    if (parsed.ok) this.input.value = JSON.stringify(parsed.value, null, 2);
+  }
+
+  private parseJson(): { ok: true; value: unknown } | { ok: false } {
+    try {
+      return { ok: true, value: JSON.parse(this.input.value) };
+    } catch (err) {
+      this.error.textContent = `Not valid JSON: ${(err as Error).message}. Nothing was sent.`;
+      return { ok: false };
+    }
   }
 
   private async submit(): Promise<void> {
@@ -58,9 +169,35 @@ export class Composer {
       return;
     }
     try {
-      await this.send(text);
+      switch (this.mode) {
+        case 'json':
+          if (!this.parseJson().ok) return;
+          await this.actions.sendText(text);
+          break;
+        case 'hex':
+        case 'base64':
+          await this.actions.sendBinary(this.mode, text);
+          break;
+        case 'file':
+          await this.actions.sendFile();
+          return;
+        default:
+          await this.actions.sendText(text);
+      }
+      this.remember(text);
     } catch (err) {
       this.error.textContent = (err as Error).message;
     }
+  }
+
+  private remember(text: string): void {
+    if (text && this.history[this.history.length - 1] !== text) this.history.push(text);
+    if (this.history.length > HISTORY_LIMIT) this.history.splice(0, this.history.length - HISTORY_LIMIT);
+    this.cursor = this.history.length;
+    this.persist();
+  }
+
+  private persist(): void {
+    this.actions.save({ draft: this.input.value, mode: this.mode, history: this.history });
   }
 }

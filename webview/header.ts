@@ -26,7 +26,12 @@ export class Header {
   private readonly source: HTMLElement;
   private readonly stats: HTMLElement;
   private readonly message: HTMLElement;
+  private readonly uptime: HTMLElement;
   private readonly disconnectButton: HTMLElement;
+  /** Samples for the rates: [time, sent, received], about one a second. */
+  private samples: Array<[number, number, number]> = [];
+  private openSince: number | undefined;
+  private last: ConnectionStats | undefined;
   private readonly reconnectButton: HTMLElement;
 
   constructor(actions: { disconnect(): void; reconnect(): void }) {
@@ -42,12 +47,15 @@ export class Header {
     this.source = el('span', 'source');
     this.stats = el('span', 'stats');
     this.stats.id = 'stats';
+    this.uptime = el('span', 'uptime');
+    this.uptime.id = 'uptime';
+    window.setInterval(() => this.tick(), 1000);
     this.disconnectButton = button('disconnect', 'Disconnect', 'debug-disconnect', actions.disconnect);
     this.reconnectButton = button('reconnect', 'Reconnect', 'refresh', actions.reconnect);
     const actionsBar = el('span', 'actions');
     actionsBar.append(this.disconnectButton, this.reconnectButton);
     const top = el('div', 'header-top');
-    top.append(this.badge, this.url, this.source, this.stats, actionsBar);
+    top.append(this.badge, this.url, this.source, this.uptime, this.stats, actionsBar);
     this.message = el('div', 'state-message');
     this.message.id = 'state-message';
     this.message.setAttribute('role', 'alert');
@@ -76,16 +84,57 @@ export class Header {
     this.message.textContent = message;
     this.message.dataset.kind = state.phase;
     const open = state.phase === 'open';
+    this.openSince = open ? state.since : undefined;
+    this.tick();
     toggle(this.disconnectButton, open || state.phase === 'connecting');
     toggle(this.reconnectButton, !open && state.phase !== 'connecting');
   }
 
   setStats(stats: ConnectionStats): void {
-    this.stats.textContent =
-      `↑ ${stats.sentMessages.toLocaleString()} (${formatBytes(stats.sentBytes)})  ` +
-      `↓ ${stats.receivedMessages.toLocaleString()} (${formatBytes(stats.receivedBytes)})`;
-    this.stats.title = `${stats.total.toLocaleString()} rows in all`;
+    this.last = stats;
+    const now = Date.now();
+    const newest = this.samples[this.samples.length - 1];
+    if (!newest || now - newest[0] >= 250) this.samples.push([now, stats.sentMessages, stats.receivedMessages]);
+    while (this.samples.length > 2 && now - this.samples[0][0] > 2000) this.samples.shift();
+    this.render();
   }
+
+  /** Messages per second in each direction over the last second or two. */
+  private rates(): [number, number] {
+    const s = this.samples;
+    if (s.length < 2 || !this.last) return [0, 0];
+    const [t0, sent0, received0] = s[0];
+    const seconds = Math.max(0.25, (Date.now() - t0) / 1000);
+    return [(this.last.sentMessages - sent0) / seconds, (this.last.receivedMessages - received0) / seconds];
+  }
+
+  private tick(): void {
+    this.uptime.textContent = this.openSince ? `up ${formatDuration(Date.now() - this.openSince)}` : '';
+    if (this.last) this.setStats(this.last);
+  }
+
+  private render(): void {
+    const stats = this.last;
+    if (!stats) return;
+    const [sentRate, receivedRate] = this.rates();
+    this.stats.textContent =
+      `↑ ${stats.sentMessages.toLocaleString()} (${formatBytes(stats.sentBytes)}) ${rate(sentRate)}  ` +
+      `↓ ${stats.receivedMessages.toLocaleString()} (${formatBytes(stats.receivedBytes)}) ${rate(receivedRate)}`;
+    this.stats.title =
+      `${stats.total.toLocaleString()} rows stored` + (stats.cleared ? `, ${stats.cleared.toLocaleString()} cleared` : '');
+  }
+}
+
+function rate(perSecond: number): string {
+  return perSecond >= 0.5 ? `${Math.round(perSecond).toLocaleString()}/s` : '';
+}
+
+function formatDuration(ms: number): string {
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h ? `${h}h ${m}m` : m ? `${m}m ${s}s` : `${s}s`;
 }
 
 function button(id: string, label: string, codicon: string, onClick: () => void): HTMLElement {

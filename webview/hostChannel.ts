@@ -12,7 +12,8 @@ export interface ViewState {
   url?: string;
   follow?: boolean;
   selected?: number;
-  draft?: string;
+  timeMode?: 'wall' | 'relative';
+  composer?: { draft?: string; mode?: string; history?: unknown };
 }
 
 /** Requests wait at most this long for their reply. */

@@ -2,7 +2,8 @@ import './main.css';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
-import { assertNever, type RowDetail, type ToWebview } from '../src/shared/protocol';
+import { assertNever, type ConnectionState, type RowDetail, type RowSummary, type ToWebview } from '../src/shared/protocol';
+import { Toolbar, type TimeMode } from './toolbar';
 import { DetailPane } from './detailPane';
 import { Composer } from './composer';
 import { Header } from './header';
@@ -42,15 +43,48 @@ function main(): void {
       );
     },
   );
-  const composer = new Composer(
-    async (text) => {
-      await host.request({ type: 'sendText', text });
+  const composer = new Composer({
+    sendText: async (text) => void (await host.request({ type: 'sendText', text })),
+    sendBinary: async (encoding, data) => void (await host.request({ type: 'sendBinary', encoding, data })),
+    sendFile: async () => void (await host.request({ type: 'sendFile' })),
+    save: (state) => host.updateState({ composer: state }),
+  });
+  composer.restore(saved.composer ?? {});
+
+  // While paused the list keeps what it shows; the newest total and rows wait here.
+  let pending: { total: number; rows?: RowSummary[] } | undefined;
+  let timeMode: TimeMode = 'wall';
+  let cleared = 0;
+  let openedAt: number | undefined;
+  const applyTimeMode = () => list.setTimeOrigin(timeMode === 'relative' ? openedAt : undefined);
+  const toolbar = new Toolbar({
+    clear: () => host.post({ type: 'clear' }),
+    pause: (paused) => {
+      if (!paused && pending) {
+        list.update(pending.total, pending.rows);
+        pending = undefined;
+        list.setFollow(list.following);
+      }
     },
-    (draft) => host.updateState({ draft }),
-  );
-  if (saved.draft) composer.setDraft(saved.draft);
+    timeMode: (mode) => {
+      timeMode = mode;
+      host.updateState({ timeMode: mode });
+      applyTimeMode();
+    },
+  });
+  const updateList = (total: number, rows: RowSummary[] | undefined) => {
+    if (toolbar.isPaused) pending = { total, rows: rows ?? pending?.rows };
+    else list.update(total, rows);
+  };
+  const setState = (state: ConnectionState) => {
+    header.setState(state);
+    composer.setEnabled(state.phase === 'open');
+    if (state.phase === 'open') openedAt = state.since;
+    applyTimeMode();
+  };
   if (saved.follow === false) list.setFollow(false);
-  app.append(header.element, list.element, detail.element, composer.element);
+  if (saved.timeMode === 'relative') toolbar.setTimeMode('relative');
+  app.append(header.element, toolbar.element, list.element, detail.element, composer.element);
 
   host.onMessage((message: ToWebview) => {
     switch (message.type) {
@@ -58,20 +92,21 @@ function main(): void {
         const { snapshot } = message;
         host.updateState({ url: snapshot.url });
         header.setUrl(snapshot.url, snapshot.source);
-        header.setState(snapshot.state);
+        setState(snapshot.state);
         header.setStats(snapshot.stats);
-        composer.setEnabled(snapshot.state.phase === 'open');
+        if (snapshot.stats.cleared !== cleared) list.select(undefined);
+        cleared = snapshot.stats.cleared;
         list.reset();
+        pending = undefined;
         list.update(snapshot.stats.total, snapshot.rows);
         return;
       }
       case 'state':
-        header.setState(message.state);
-        composer.setEnabled(message.state.phase === 'open');
+        setState(message.state);
         return;
       case 'tick':
         header.setStats(message.stats);
-        list.update(message.stats.total, message.rows);
+        updateList(message.stats.total, message.rows);
         return;
       case 'response':
         return; // Replies are routed to their requests by HostChannel.

@@ -40,6 +40,7 @@ export class MessageList {
   private programmaticScroll = false;
 
   private selected: number | undefined;
+  private formatTimeCell: (ms: number) => string = formatTime;
 
   constructor(
     private readonly onViewport: (viewport: Viewport) => void,
@@ -104,6 +105,13 @@ export class MessageList {
     }
     if (this.follow) this.seenTotal = total;
     this.schedule();
+  }
+
+  /** Wall-clock times, or times relative to `origin` (ms since the epoch). */
+  setTimeOrigin(origin: number | undefined): void {
+    this.formatTimeCell = origin === undefined ? formatTime : (ms) => `+${((ms - origin) / 1000).toFixed(3)} s`;
+    this.schedule();
+    // Cells are refilled on the next render.
   }
 
   /** The selected row, if any. */
@@ -244,7 +252,7 @@ export class MessageList {
     node.dataset.direction = row.direction;
     node.dataset.kind = row.kind;
     node.setAttribute('aria-label', `${DIRECTION_LABEL[row.direction]} ${row.kind}, ${row.size} bytes: ${row.preview.slice(0, 80)}`);
-    timeCell.textContent = formatTime(row.time);
+    timeCell.textContent = this.formatTimeCell(row.time);
     if (dirCell.dataset.icon !== row.direction) {
       dirCell.dataset.icon = row.direction;
       dirCell.replaceChildren(icon(DIRECTION_ICON[row.direction]));

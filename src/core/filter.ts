@@ -52,6 +52,10 @@ export class MatchList {
     return this.array.subarray(0, this.size);
   }
 
+  clear(): void {
+    this.size = 0;
+  }
+
   push(row: number): void {
     if (this.size === this.array.length) this.reserve(this.size + 1);
     this.array[this.size++] = row;
@@ -82,11 +86,13 @@ export function createFilter(query: FilterQuery, options: FilterOptions = {}): F
  * The rows of one store that match a query, kept up to date incrementally: each `update(store)`
  * looks only at rows appended since the previous one. Substring, direction, kind and JSON
  * conditions run here in slices that yield to the event loop; a regular expression runs in a
- * worker with a time budget.
+ * worker with a time budget. When the store is cleared, the next update starts over.
  */
 export class Filter {
   readonly matches = new MatchList();
   private examinedRows = 0;
+  /** The store's first payload chunk when rows were examined: a different one means it was cleared. */
+  private firstChunk: Buffer | undefined;
   private store: FrameStore | undefined;
   private failure: FilterError | undefined;
   private running: Promise<number> = Promise.resolve(0);
@@ -165,25 +171,45 @@ export class Filter {
     if (this.ownsRunner) this.runner?.dispose();
   }
 
-  private async run(store: FrameStore, target: number): Promise<number> {
+  private async run(store: FrameStore, requested: number): Promise<number> {
     if (this.failure) throw this.failure;
     if (this.disposed) throw new FilterError('The filter was closed.');
     if (this.store !== store) {
       if (this.store) throw new FilterError('A filter belongs to one message store; create a new filter for another.');
       this.store = store;
     }
+    // A store cleared before or during a pass starts the filter over on what it holds now.
+    while (!(await this.pass(store, requested))) requested = store.length;
+    return this.matches.length;
+  }
+
+  /** Examines rows up to `requested`; false when the store was cleared meanwhile (matches are reset). */
+  private async pass(store: FrameStore, requested: number): Promise<boolean> {
+    if (this.wasCleared(store)) this.reset();
+    const target = Math.min(requested, store.length);
     let sliceStart = Date.now();
     const inFlight: Promise<Uint32Array>[] = [];
+    let cleared = false;
+    const collect = async () => {
+      const rows = await inFlight.shift()!;
+      cleared ||= this.wasCleared(store);
+      if (!cleared) this.matches.pushAll(rows);
+    };
     try {
       let from = this.examinedRows;
-      while (from < target) {
+      while (from < target && !cleared) {
+        if (this.wasCleared(store)) {
+          cleared = true;
+          break;
+        }
         const to = Math.min(target, from + SLICE_ROWS);
         const columns = store.columns();
+        this.firstChunk ??= columns.chunks[0];
         const found = this.scan(columns, from, to);
         if (this.regex) {
           for (const batch of packBatches(columns, this.scratch, found)) {
             inFlight.push(this.regexRunner().test(this.regex.source, this.regex.flags, batch, this.regexBudgetMs));
-            if (inFlight.length >= REGEX_PIPELINE) this.matches.pushAll(await inFlight.shift()!);
+            if (inFlight.length >= REGEX_PIPELINE) await collect();
           }
         } else {
           this.matches.pushAll(this.scratch, found);
@@ -195,15 +221,31 @@ export class Filter {
           sliceStart = Date.now();
         }
       }
-      while (inFlight.length > 0) this.matches.pushAll(await inFlight.shift()!);
+      while (inFlight.length > 0) await collect();
+      if (cleared) {
+        this.reset();
+        return false;
+      }
       if (target > this.examinedRows) this.examinedRows = target;
+      return true;
     } catch (err) {
       // Later batches may still be pending; their failure is this one.
       for (const p of inFlight) p.catch(() => undefined);
       this.failure = err instanceof FilterError ? err : new FilterError(`Filtering failed: ${(err as Error).message}`);
       throw this.failure;
     }
-    return this.matches.length;
+  }
+
+  /** The store was cleared since rows were examined: its first payload chunk is gone, or rows are. */
+  private wasCleared(store: FrameStore): boolean {
+    if (this.examinedRows === 0 && this.firstChunk === undefined) return false;
+    return store.length < this.examinedRows || store.columns().chunks[0] !== this.firstChunk;
+  }
+
+  private reset(): void {
+    this.matches.clear();
+    this.examinedRows = 0;
+    this.firstChunk = undefined;
   }
 
   private regexRunner(): RegexRunner {

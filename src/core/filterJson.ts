@@ -142,10 +142,14 @@ export class JsonFieldMatcher {
   private readonly keys: (Buffer | undefined)[];
   private readonly literalBytes: Buffer | undefined;
   private readonly decide = () => this.test();
+  private readonly op: JsonOperator | undefined;
+  private readonly literal: JsonLiteral | undefined;
 
   constructor(readonly condition: JsonCondition) {
     this.keys = condition.path.map((s) => (typeof s === 'string' ? Buffer.from(s, 'utf8') : undefined));
     this.literalBytes = typeof condition.value === 'string' ? Buffer.from(condition.value, 'utf8') : undefined;
+    this.op = condition.op;
+    this.literal = condition.value;
   }
 
   /** True when bytes `[start, stop)` of `bytes` are one JSON document whose field satisfies the condition. */
@@ -154,7 +158,8 @@ export class JsonFieldMatcher {
   }
 
   private test(): boolean {
-    const { op, value: literal } = this.condition;
+    const op = this.op;
+    const literal = this.literal;
     if (op === undefined) return true;
     switch (op) {
       case '==':
@@ -266,7 +271,7 @@ function scan(
 
   for (;;) {
     // ── one value ──
-    while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+    while (p < end && (c = b[p]) <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
     if (p >= end) return false;
     const start = p;
     c = b[p];
@@ -282,7 +287,7 @@ function scan(
       const containerOnPath: boolean = onPath && depth <= target;
       stack[depth] = (isObject ? 1 : 2) | (containerOnPath ? 4 : 0);
       p++;
-      while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+      while (p < end && (c = b[p]) <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
       if (p >= end) return false;
       if (c === (isObject ? 0x7d : 0x5d)) {
         // Empty container: it is a whole value; close it below.
@@ -301,7 +306,7 @@ function scan(
         p = string(b, p, end);
         if (p < 0) return false;
         onPath = containerOnPath && keyMatches(b, keyStart, p - 1, lastEscaped, path[depth - 1], keys[depth - 1]);
-        while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+        while (p < end && (c = b[p]) <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
         if (p >= end || c !== 0x3a) return false;
         p++;
         continue;
@@ -349,7 +354,7 @@ function scan(
 
     // ── after a value: a separator, or closing brackets ──
     for (;;) {
-      while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+      while (p < end && (c = b[p]) <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
       if (depth === 0) return p === end && foundType !== 0;
       if (p >= end) return false;
       p++;
@@ -357,13 +362,13 @@ function scan(
       if (c === 0x2c) {
         const containerOnPath = (kind & 4) !== 0;
         if ((kind & 1) !== 0) {
-          while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+          while (p < end && (c = b[p]) <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
           if (p >= end || c !== 0x22) return false;
           const keyStart = p + 1;
           p = string(b, p, end);
           if (p < 0) return false;
           onPath = containerOnPath && keyMatches(b, keyStart, p - 1, lastEscaped, path[depth - 1], keys[depth - 1]);
-          while (p < end && ((c = b[p]) === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
+          while (p < end && (c = b[p]) <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
           if (p >= end || c !== 0x3a) return false;
           p++;
         } else {

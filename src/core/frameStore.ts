@@ -127,6 +127,20 @@ export class FrameStore {
     };
   }
 
+  /** Drops every row and frees the payload memory. */
+  clear(): void {
+    this.capacity = 0;
+    this.count = 0;
+    this.times = new Float64Array(0);
+    this.directions = new Uint8Array(0);
+    this.kinds = new Uint8Array(0);
+    this.sizes = new Uint32Array(0);
+    this.chunkIndexes = new Uint32Array(0);
+    this.chunkOffsets = new Uint32Array(0);
+    this.chunks.length = 0;
+    this.chunkUsed = 0;
+  }
+
   /** Bytes held for payloads, counting whole chunks. */
   get payloadCapacityBytes(): number {
     return this.chunks.reduce((n, c) => n + c.length, 0);

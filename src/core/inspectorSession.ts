@@ -13,6 +13,7 @@ import {
 import { Connection, type ConnectionFrame, type ConnectionOptions } from './connection';
 import type { Subscription } from './emitter';
 import { FrameStore } from './frameStore';
+import { decodeBase64, decodeHex } from './wsfile/binary';
 
 /** Smallest gap between two batched updates to the webview: at most ~60 a second. */
 export const TICK_INTERVAL_MS = 1000 / 60;
@@ -26,7 +27,7 @@ const DEFAULT_VIEWPORT_ROWS = 60;
  */
 export class InspectorSession {
   readonly store = new FrameStore();
-  readonly stats: ConnectionStats = { total: 0, sentMessages: 0, receivedMessages: 0, sentBytes: 0, receivedBytes: 0 };
+  readonly stats: ConnectionStats = { total: 0, sentMessages: 0, receivedMessages: 0, sentBytes: 0, receivedBytes: 0, cleared: 0 };
   private conn: Connection;
   private subscriptions: Subscription[] = [];
   private viewport = { start: 0, count: DEFAULT_VIEWPORT_ROWS, follow: true };
@@ -114,10 +115,19 @@ export class InspectorSession {
         this.postNow({ type: 'tick', stats: { ...this.stats }, rows: this.viewportRows() });
         return;
       case 'sendText':
-        this.conn.sendText(message.text).then(
-          () => this.postNow({ type: 'response', id: message.id, ok: true }),
-          (err: Error) => this.postNow({ type: 'response', id: message.id, ok: false, error: err.message }),
-        );
+        this.answer(message.id, this.conn.sendText(message.text));
+        return;
+      case 'sendBinary': {
+        const decoded = message.encoding === 'hex' ? decodeHex(message.data) : decodeBase64(message.data);
+        if (!decoded.ok) {
+          this.postNow({ type: 'response', id: message.id, ok: false, error: decoded.error.message });
+          return;
+        }
+        this.answer(message.id, this.conn.sendBinary(decoded.bytes));
+        return;
+      }
+      case 'clear':
+        this.clear();
         return;
       case 'getDetail': {
         const detail = this.detail(message.index);
@@ -134,12 +144,33 @@ export class InspectorSession {
       case 'reconnect':
         this.reconnect().catch(() => undefined);
         return;
+      case 'sendFile':
       case 'openInEditor':
       case 'copy':
-        return; // Editor and clipboard belong to the host around this session.
+        return; // Files, editors and the clipboard belong to the host around this session.
       default:
         assertNever(message);
     }
+  }
+
+  /** Drops every row from memory and view, leaving a marker; the message counters keep their totals. */
+  clear(): void {
+    const dropped = this.store.length;
+    this.store.clear();
+    this.stats.cleared += dropped;
+    this.stats.total = 0;
+    this.postedTotal = 0;
+    this.append({ time: Date.now(), direction: 'event', kind: 'info', payload: Buffer.from(`Cleared ${dropped.toLocaleString('en-US')} rows`) });
+    this.flush();
+    this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
+  }
+
+  /** Replies to request `id` when `work` settles: exactly one response, success or a sentence. */
+  answer(id: number, work: Promise<unknown>): void {
+    work.then(
+      () => this.postNow({ type: 'response', id, ok: true }),
+      (err: Error) => this.postNow({ type: 'response', id, ok: false, error: err.message }),
+    );
   }
 
   /** One row's body for the detail pane: text, or the bytes of binary rows, up to DETAIL_LIMIT. */

@@ -19,6 +19,13 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
     case 'sendText':
       if (!isInt(m.id) || typeof m.text !== 'string' || m.text.length > MAX_SEND_TEXT) return undefined;
       return { type: 'sendText', id: m.id, text: m.text };
+    case 'sendBinary':
+      if (!isInt(m.id) || (m.encoding !== 'hex' && m.encoding !== 'base64') || typeof m.data !== 'string' || m.data.length > MAX_SEND_TEXT) return undefined;
+      return { type: 'sendBinary', id: m.id, encoding: m.encoding, data: m.data };
+    case 'sendFile':
+      return isInt(m.id) ? { type: 'sendFile', id: m.id } : undefined;
+    case 'clear':
+      return { type: 'clear' };
     case 'getDetail':
       return isInt(m.id) && isInt(m.index) && m.index >= 0 ? { type: 'getDetail', id: m.id, index: m.index } : undefined;
     case 'openInEditor':

@@ -49,6 +49,7 @@ export class InspectorPanel implements InspectorHandle {
         if (message.type === 'reconnect') this.startConnecting(() => this.session.reconnect());
         else if (message.type === 'copy') void vscode.env.clipboard.writeText(message.text);
         else if (message.type === 'openInEditor') void this.openInEditor(message.index);
+        else if (message.type === 'sendFile') this.session.answer(message.id, this.sendFile());
         else this.session.handle(message);
       }),
       panel.onDidChangeViewState(() => {
@@ -136,6 +137,14 @@ export class InspectorPanel implements InspectorHandle {
     this.panel.dispose();
     this.disposedEmitter.fire();
     this.disposedEmitter.dispose();
+  }
+
+  /** Asks for a file and sends its bytes as one binary message; cancelling sends nothing. */
+  private async sendFile(): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Send', title: 'Send a file as a binary message' });
+    if (!picked?.[0]) throw new Error('No file was chosen; nothing was sent.');
+    const bytes = await vscode.workspace.fs.readFile(picked[0]);
+    await this.session.connection.sendBinary(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   private async openInEditor(index: number): Promise<void> {

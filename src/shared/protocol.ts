@@ -41,6 +41,8 @@ export interface ConnectionStats {
   receivedMessages: number;
   sentBytes: number;
   receivedBytes: number;
+  /** Rows dropped by Clear so far. */
+  cleared: number;
 }
 
 /** Where the panel's connection came from, shown under the URL. */
@@ -100,6 +102,12 @@ export interface ReadyMessage { type: 'ready'; protocolVersion: number }
 export interface ViewportMessage { type: 'viewport'; start: number; count: number; follow: boolean }
 /** Send a text message on the connection (request: answered by a response). */
 export interface SendTextMessage { type: 'sendText'; id: number; text: string }
+/** Send a binary message written as hex or base64 (request: an error reply says where the input is wrong). */
+export interface SendBinaryMessage { type: 'sendBinary'; id: number; encoding: 'hex' | 'base64'; data: string }
+/** Ask the user for a file and send its bytes as one binary message (request). */
+export interface SendFileMessage { type: 'sendFile'; id: number }
+/** Drop every stored row from view and memory; counters keep their totals. */
+export interface ClearMessage { type: 'clear' }
 /** Fetch the full body of one row (request: answered with a `RowDetail`). */
 export interface GetDetailMessage { type: 'getDetail'; id: number; index: number }
 /** Open one row's whole body in a read-only editor tab. */
@@ -115,6 +123,9 @@ export type FromWebview =
   | ReadyMessage
   | ViewportMessage
   | SendTextMessage
+  | SendBinaryMessage
+  | SendFileMessage
+  | ClearMessage
   | GetDetailMessage
   | OpenInEditorMessage
   | CopyMessage

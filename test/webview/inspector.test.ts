@@ -10,6 +10,23 @@ import { openWebview, ROOT, type WebviewHarness } from './harness';
 
 const OUTPUT = join(ROOT, 'test-results');
 
+async function setComposer(page: WebviewHarness['page'], text: string): Promise<void> {
+  await page.evaluate((t) => {
+    const c = document.querySelector('#composer') as HTMLElement & { value: string };
+    c.value = t;
+  }, text);
+  await page.locator('#composer').click();
+  await page.keyboard.press('Control+Home');
+}
+
+async function waitForStats(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('Timed out waiting for the session');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function waitForMessage(view: WebviewHarness, from: number, match: (m: unknown) => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!view.fromWebview.slice(from).some(match)) {
@@ -113,6 +130,58 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     await page.waitForSelector('#detail', { state: 'hidden', timeout: 5000 });
   });
 
+  test('composer: invalid JSON and hex get an inline error and send nothing; valid hex goes as binary; history recalls', async () => {
+    const { page } = view;
+    const sentBefore = session.stats.sentMessages;
+    await page.selectOption('#composer-mode', 'json');
+    await setComposer(page, '{"a": 1,}');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(() => /Not valid JSON/.test(document.querySelector('#composer-error')?.textContent ?? ''), null, { timeout: 5000 });
+    await page.selectOption('#composer-mode', 'hex');
+    await setComposer(page, '01 0g');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(() => /"g" is not a hex digit/.test(document.querySelector('#composer-error')?.textContent ?? ''), null, { timeout: 5000 });
+    assert.equal(session.stats.sentMessages, sentBefore, 'nothing was sent');
+    await setComposer(page, 'de ad be ef');
+    await page.keyboard.press('Control+Enter');
+    await waitForStats(() => session.stats.receivedMessages > sentBefore + 0 && session.stats.sentMessages === sentBefore + 1);
+    const last = session.store.get(session.store.length - 1)!;
+    assert.equal(last.kind, 'binary');
+    assert.equal(last.payload.toString('hex'), 'deadbeef');
+    assert.equal(await page.textContent('#composer-error'), '');
+    // ↑ with the caret at the start recalls the previous message.
+    await page.selectOption('#composer-mode', 'text');
+    await setComposer(page, 'first');
+    await page.keyboard.press('Control+Enter');
+    await waitForStats(() => session.stats.sentMessages === sentBefore + 2);
+    await setComposer(page, '');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.evaluate(() => (document.querySelector('#composer') as HTMLElement & { value: string }).value), 'first');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await page.evaluate(() => (document.querySelector('#composer') as HTMLElement & { value: string }).value), 'de ad be ef');
+  });
+
+  test('pause keeps the list still while messages are recorded; clear drops them with a marker', async () => {
+    const { page } = view;
+    await page.click('#pause');
+    const shownBefore = await page.$$eval('.inner .row:not([hidden]) .index', (els) => els.map((e) => e.textContent).at(-1));
+    for (let i = 0; i < 5; i++) await session.sendText(`while paused ${i}`);
+    await waitForStats(() => session.stats.receivedMessages >= 5 && session.store.summaries(session.store.length - 1, 1)[0].preview === 'while paused 4');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await page.$$eval('.inner .row:not([hidden]) .index', (els) => els.map((e) => e.textContent).at(-1)), shownBefore);
+    await page.click('#pause');
+    await page.waitForFunction(() => [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].some((e) => e.textContent === 'while paused 4'), null, { timeout: 5000 });
+    const receivedBefore = session.stats.receivedMessages;
+    await page.click('#clear');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].map((e) => e.textContent);
+      return rows.length === 1 && /^Cleared \d+ rows$/.test(rows[0] ?? '');
+    }, null, { timeout: 5000 });
+    assert.equal(session.store.length, 1, 'gone from memory too');
+    assert.equal(session.stats.receivedMessages, receivedBefore, 'message counters keep their totals');
+    assert.match((await page.getAttribute('#stats', 'title')) ?? '', /1 rows stored, \d+ cleared/);
+  });
+
   test('disconnect and reconnect from the header buttons', async () => {
     const { page } = view;
     await page.click('#disconnect');
@@ -128,7 +197,7 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
 describe('virtualized list with a fake host of 1,000,000 rows', () => {
   let view: WebviewHarness;
   const TOTAL = 1_000_000;
-  const stats = { total: TOTAL, sentMessages: 0, receivedMessages: TOTAL, sentBytes: 0, receivedBytes: TOTAL * 100 };
+  const stats = { total: TOTAL, sentMessages: 0, receivedMessages: TOTAL, sentBytes: 0, receivedBytes: TOTAL * 100, cleared: 0 };
   const rowsFor = (start: number, count: number): RowSummary[] =>
     Array.from({ length: Math.max(0, Math.min(count, TOTAL - start)) }, (_, k) => ({
       index: start + k,

@@ -137,7 +137,8 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
     }
     progress({ index: -1, status: 'done' });
 
-    let previousStart = counter.count;
+    // Messages since the run began count for a first wait-for-server (e.g. a greeting sent on open).
+    let previousStart = 0;
     for (let index = 0; index < request.steps.length; index++) {
       const step = request.steps[index];
       if (options.signal?.aborted) return fail(index, `Stopped before step ${index + 1} (line ${step.lines.startLine + 1}).`, connection, secrets);
