@@ -27,6 +27,8 @@ export class DetailPane {
   private json: unknown;
   private isJson = false;
   private view: View = 'text';
+  /** The tab the user last chose for each sort of body; a new selection opens on it. */
+  private readonly preferred: Partial<Record<'json' | 'text' | 'binary', View>> = {};
 
   constructor(private readonly actions: DetailActions) {
     this.element = el('section', 'detail');
@@ -54,9 +56,9 @@ export class DetailPane {
     return this.detail?.index;
   }
 
-  showLoading(index: number): void {
+  showLoading(): void {
     this.element.hidden = false;
-    this.title.textContent = `#${index + 1}`;
+    this.title.textContent = "Loading…";
     this.note.textContent = '';
     this.body.replaceChildren(el('div', 'detail-loading', 'Loading…'));
   }
@@ -82,7 +84,8 @@ export class DetailPane {
       }
     }
     const views: View[] = detail.bytes ? ['hex', 'base64', 'utf8'] : this.isJson ? ['tree', 'text', 'hex'] : ['text', 'hex'];
-    if (!views.includes(this.view) || (this.isJson && this.view === 'text' && views[0] === 'tree')) this.view = views[0];
+    const sort = detail.bytes ? 'binary' : this.isJson ? 'json' : 'text';
+    this.view = this.preferred[sort] ?? views[0];
     this.tabs.replaceChildren(
       ...views.map((v) => {
         const b = el('button', 'detail-tab', LABELS[v]);
@@ -91,6 +94,7 @@ export class DetailPane {
         b.setAttribute('aria-selected', String(v === this.view));
         b.addEventListener('click', () => {
           this.view = v;
+          this.preferred[sort] = v;
           this.render();
           for (const t of this.tabs.children) t.setAttribute('aria-selected', String((t as HTMLElement).dataset.view === v));
         });

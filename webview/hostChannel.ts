@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, type FromWebview, type ToWebview } from '../src/shared/protocol';
+import { PROTOCOL_VERSION, type FilterQuery, type FromWebview, type ToWebview } from '../src/shared/protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -13,6 +13,7 @@ export interface ViewState {
   follow?: boolean;
   selected?: number;
   timeMode?: 'wall' | 'relative';
+  filter?: FilterQuery | null;
   composer?: { draft?: string; mode?: string; history?: unknown };
 }
 

@@ -5,6 +5,7 @@ import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import { assertNever, type ConnectionState, type RowDetail, type RowSummary, type ToWebview } from '../src/shared/protocol';
 import { Toolbar, type TimeMode } from './toolbar';
 import { DetailPane } from './detailPane';
+import { FilterBar } from './filterBar';
 import { Composer } from './composer';
 import { Header } from './header';
 import { HostChannel } from './hostChannel';
@@ -31,13 +32,13 @@ function main(): void {
       host.post({ type: 'viewport', ...viewport });
       host.updateState({ follow: viewport.follow });
     },
-    (index) => {
-      host.updateState({ selected: index });
-      if (index === undefined) return detail.hide();
-      detail.showLoading(index);
-      host.request({ type: 'getDetail', index }).then(
+    (position) => {
+      host.updateState({ selected: position });
+      if (position === undefined) return detail.hide();
+      detail.showLoading();
+      host.request({ type: 'getDetail', position }).then(
         (result) => {
-          if (list.selection === index) detail.show(result as RowDetail);
+          if (list.selection === position) detail.show(result as RowDetail);
         },
         (err: Error) => detail.showError(err.message),
       );
@@ -52,7 +53,7 @@ function main(): void {
   composer.restore(saved.composer ?? {});
 
   // While paused the list keeps what it shows; the newest total and rows wait here.
-  let pending: { total: number; rows?: RowSummary[] } | undefined;
+  let pending: { total: number; rows?: RowSummary[]; rowsStart?: number } | undefined;
   let timeMode: TimeMode = 'wall';
   let cleared = 0;
   let openedAt: number | undefined;
@@ -61,7 +62,7 @@ function main(): void {
     clear: () => host.post({ type: 'clear' }),
     pause: (paused) => {
       if (!paused && pending) {
-        list.update(pending.total, pending.rows);
+        list.update(pending.total, pending.rows, pending.rowsStart);
         pending = undefined;
         list.setFollow(list.following);
       }
@@ -72,9 +73,24 @@ function main(): void {
       applyTimeMode();
     },
   });
-  const updateList = (total: number, rows: RowSummary[] | undefined) => {
-    if (toolbar.isPaused) pending = { total, rows: rows ?? pending?.rows };
-    else list.update(total, rows);
+  const filterBar = new FilterBar((query) => {
+    host.updateState({ filter: query });
+    list.select(undefined);
+    host.post({ type: 'setFilter', query });
+  });
+  filterBar.restore(saved.filter);
+  toolbar.start.append(filterBar.element);
+  document.addEventListener('keydown', (e) => {
+    const target = e.target as HTMLElement;
+    const typing = target.closest('input, textarea, select, vscode-textarea');
+    if (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      filterBar.focus();
+    }
+  });
+  const updateList = (total: number, rows: RowSummary[] | undefined, rowsStart: number | undefined) => {
+    if (toolbar.isPaused) pending = rows ? { total, rows, rowsStart } : { ...pending, total };
+    else list.update(total, rows, rowsStart);
   };
   const setState = (state: ConnectionState) => {
     header.setState(state);
@@ -98,7 +114,8 @@ function main(): void {
         cleared = snapshot.stats.cleared;
         list.reset();
         pending = undefined;
-        list.update(snapshot.stats.total, snapshot.rows);
+        filterBar.setStatus(snapshot.filter, snapshot.stats.total);
+        list.update(snapshot.filter ? snapshot.filter.matched : snapshot.stats.total, snapshot.rows, snapshot.rowsStart);
         return;
       }
       case 'state':
@@ -106,7 +123,8 @@ function main(): void {
         return;
       case 'tick':
         header.setStats(message.stats);
-        updateList(message.stats.total, message.rows);
+        filterBar.setStatus(message.filter, message.stats.total);
+        updateList(message.filter ? message.filter.matched : message.stats.total, message.rows, message.rowsStart);
         return;
       case 'response':
         return; // Replies are routed to their requests by HostChannel.
@@ -115,6 +133,8 @@ function main(): void {
     }
   });
   host.ready();
+  // A filter kept from before a reload applies again once the host listens.
+  if (saved.filter) host.post({ type: 'setFilter', query: saved.filter });
 }
 
 main();

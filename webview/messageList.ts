@@ -97,11 +97,11 @@ export class MessageList {
     this.schedule();
   }
 
-  /** New total and, when the host sent them, the rows of the current window. */
-  update(total: number, rows: RowSummary[] | undefined): void {
+  /** New list length and, when the host sent them, the rows of the window starting at list position `rowsStart`. */
+  update(total: number, rows: RowSummary[] | undefined, rowsStart = 0): void {
     this.total = total;
     if (rows) {
-      this.rows = new Map(rows.map((r) => [r.index, r]));
+      this.rows = new Map(rows.map((r, i) => [rowsStart + i, r]));
     }
     if (this.follow) this.seenTotal = total;
     this.schedule();
@@ -232,11 +232,12 @@ export class MessageList {
     return row;
   }
 
-  private fill(node: HTMLElement, index: number, row: RowSummary | undefined): void {
+  private fill(node: HTMLElement, position: number, row: RowSummary | undefined): void {
     const [indexCell, timeCell, dirCell, kindCell, sizeCell, previewCell] = node.children as unknown as HTMLElement[];
-    indexCell.textContent = String(index + 1);
-    node.dataset.index = String(index);
-    const selected = index === this.selected;
+    // The # column is the row's number in the whole connection, also while filtered.
+    indexCell.textContent = row ? String(row.index + 1) : '';
+    node.dataset.index = String(position);
+    const selected = position === this.selected;
     node.classList.toggle('selected', selected);
     node.setAttribute('aria-selected', String(selected));
     if (!row) {

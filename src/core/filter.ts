@@ -257,32 +257,36 @@ export class Filter {
   private scan(c: FrameColumns, from: number, to: number): number {
     if (this.scratch.length < to - from) this.scratch = new Uint32Array(to - from);
     const out = this.scratch;
-    let found = 0;
-    if (this.needle && (this.needleAscii || this.foldedNeedle === undefined)) {
-      found = this.searchBytes(c, from, to);
-    } else {
-      const dm = this.directionMask;
-      const km = this.kindMask;
-      const folded = this.foldedNeedle;
-      for (let r = from; r < to; r++) {
-        if (((dm >> c.directions[r]) & 1) === 0 || ((km >> c.kinds[r]) & 1) === 0) continue;
-        if (folded !== undefined) {
-          const start = c.chunkOffsets[r];
-          const text = c.chunks[c.chunkIndexes[r]].toString('utf8', start, start + c.sizes[r]);
-          if (!text.toLowerCase().includes(folded)) continue;
-        }
-        out[found++] = r;
-      }
-    }
     const json = this.json;
-    if (json) {
-      let kept = 0;
-      for (let i = 0; i < found; i++) {
-        const r = out[i];
-        const start = c.chunkOffsets[r];
-        if (json.matches(c.chunks[c.chunkIndexes[r]], start, start + c.sizes[r])) out[kept++] = r;
+    const { directions, kinds, chunks, chunkIndexes, chunkOffsets, sizes } = c;
+    if (this.needle && (this.needleAscii || this.foldedNeedle === undefined)) {
+      let found = this.searchBytes(c, from, to);
+      if (json) {
+        let kept = 0;
+        for (let i = 0; i < found; i++) {
+          const r = out[i];
+          const start = chunkOffsets[r];
+          if (json.matches(chunks[chunkIndexes[r]], start, start + sizes[r])) out[kept++] = r;
+        }
+        found = kept;
       }
-      found = kept;
+      return found;
+    }
+    // One pass for everything else: direction, kind, a non-ASCII case-insensitive needle, JSON.
+    const dm = this.directionMask;
+    const km = this.kindMask;
+    const folded = this.foldedNeedle;
+    let found = 0;
+    for (let r = from; r < to; r++) {
+      if (((dm >> directions[r]) & 1) === 0 || ((km >> kinds[r]) & 1) === 0) continue;
+      if (folded !== undefined || json !== undefined) {
+        const chunk = chunks[chunkIndexes[r]];
+        const start = chunkOffsets[r];
+        const stop = start + sizes[r];
+        if (folded !== undefined && !chunk.toString('utf8', start, stop).toLowerCase().includes(folded)) continue;
+        if (json !== undefined && !json.matches(chunk, start, stop)) continue;
+      }
+      out[found++] = r;
     }
     return found;
   }

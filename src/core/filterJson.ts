@@ -218,25 +218,27 @@ function foundString(): string {
 
 /** The number found; exact for the common short decimals without a string, else via `Number()`. */
 function foundNumber(): number {
+  const b = buf;
+  const stop = foundEnd;
   let i = foundStart;
-  const negative = buf[i] === 0x2d;
+  const negative = b[i] === 0x2d;
   if (negative) i++;
   let mantissa = 0;
-  let digits = 0;
-  let scale = 0;
-  let inFraction = false;
-  for (; i < foundEnd; i++) {
-    const c = buf[i];
-    if (c === 0x2e) {
-      inFraction = true;
+  let scale = -1;
+  const first = i;
+  for (; i < stop; i++) {
+    const c = b[i];
+    if (c === 0x2e && scale < 0) {
+      scale = i;
       continue;
     }
-    if (c < 0x30 || c > 0x39 || ++digits > 15) return Number(buf.toString('latin1', foundStart, foundEnd));
+    if (c < 0x30 || c > 0x39) return Number(b.toString('latin1', foundStart, stop));
     mantissa = mantissa * 10 + (c - 0x30);
-    if (inFraction) scale++;
   }
+  const digits = stop - first - (scale < 0 ? 0 : 1);
+  if (digits > 15) return Number(b.toString('latin1', foundStart, stop));
   // Both operands are exact doubles, so one division rounds correctly (Clinger's fast path).
-  const result = scale === 0 ? mantissa : mantissa / POWERS_OF_TEN[scale];
+  const result = scale < 0 ? mantissa : mantissa / POWERS_OF_TEN[stop - scale - 1];
   return negative ? -result : result;
 }
 
@@ -422,20 +424,34 @@ function string(b: Buffer, p: number, end: number): number {
 function number(b: Buffer, p: number, end: number): number {
   if (b[p] === 0x2d) p++;
   if (p >= end) return -1;
-  let c = b[p];
-  if (c === 0x30) p++;
-  else if (c >= 0x31 && c <= 0x39) while (++p < end && (c = b[p]) >= 0x30 && c <= 0x39);
-  else return -1;
+  let c = b[p++];
+  if (c >= 0x31 && c <= 0x39) {
+    while (p < end) {
+      c = b[p];
+      if (c < 0x30 || c > 0x39) break;
+      p++;
+    }
+  } else if (c !== 0x30) {
+    return -1;
+  }
   if (p < end && b[p] === 0x2e) {
     const from = ++p;
-    while (p < end && (c = b[p]) >= 0x30 && c <= 0x39) p++;
+    while (p < end) {
+      c = b[p];
+      if (c < 0x30 || c > 0x39) break;
+      p++;
+    }
     if (p === from) return -1;
   }
   if (p < end && ((c = b[p]) === 0x65 || c === 0x45)) {
     p++;
     if (p < end && ((c = b[p]) === 0x2b || c === 0x2d)) p++;
     const from = p;
-    while (p < end && (c = b[p]) >= 0x30 && c <= 0x39) p++;
+    while (p < end) {
+      c = b[p];
+      if (c < 0x30 || c > 0x39) break;
+      p++;
+    }
     if (p === from) return -1;
   }
   return p;

@@ -2,6 +2,8 @@ import {
   assertNever,
   type ConnectionState,
   type ConnectionStats,
+  type FilterQuery,
+  type FilterStatus,
   type FromWebview,
   DETAIL_LIMIT,
   type PanelSource,
@@ -12,6 +14,7 @@ import {
 } from '../shared/protocol';
 import { Connection, type ConnectionFrame, type ConnectionOptions } from './connection';
 import type { Subscription } from './emitter';
+import { createFilter, type Filter } from './filter';
 import { FrameStore } from './frameStore';
 import { decodeBase64, decodeHex } from './wsfile/binary';
 
@@ -40,6 +43,10 @@ export class InspectorSession {
   private postedTotal = 0;
   private restoredState: ConnectionState | undefined;
   private disposed = false;
+  private filter: Filter | undefined;
+  /** True while the filter examines rows; ticks wait for it. */
+  private filtering = false;
+  private filterError: string | undefined;
 
   constructor(
     private options: ConnectionOptions,
@@ -112,7 +119,8 @@ export class InspectorSession {
         return;
       case 'viewport':
         this.viewport = { start: message.start, count: message.count, follow: message.follow };
-        this.postNow({ type: 'tick', stats: { ...this.stats }, rows: this.viewportRows() });
+        this.postedTotal = 0;
+        this.postTick();
         return;
       case 'sendText':
         this.answer(message.id, this.conn.sendText(message.text));
@@ -129,12 +137,16 @@ export class InspectorSession {
       case 'clear':
         this.clear();
         return;
+      case 'setFilter':
+        this.setFilter(message.query);
+        return;
       case 'getDetail': {
-        const detail = this.detail(message.index);
+        const index = this.filter ? this.filter.matches.indexes[message.position] : message.position;
+        const detail = index === undefined ? undefined : this.detail(index);
         this.postNow(
           detail
             ? { type: 'response', id: message.id, ok: true, result: detail }
-            : { type: 'response', id: message.id, ok: false, error: `Message ${message.index + 1} is no longer stored.` },
+            : { type: 'response', id: message.id, ok: false, error: 'That message is no longer stored (it was cleared).' },
         );
         return;
       }
@@ -151,6 +163,29 @@ export class InspectorSession {
       default:
         assertNever(message);
     }
+  }
+
+  /** Shows only the rows that match `query` (null or an empty query: all rows). */
+  setFilter(query: FilterQuery | null): void {
+    this.filter?.dispose();
+    this.filter = undefined;
+    this.filterError = undefined;
+    const empty = !query || (!query.text && !query.json?.trim() && !query.directions?.length && !query.kinds?.length);
+    if (!empty) {
+      try {
+        this.filter = createFilter(query);
+      } catch (err) {
+        this.filterError = (err as Error).message;
+      }
+    }
+    this.postedTotal = 0;
+    this.dirty = true;
+    this.flush();
+  }
+
+  /** Rows the list has: the matches while a filter is on. */
+  get listLength(): number {
+    return this.filter ? this.filter.count : this.filterError ? 0 : this.store.length;
   }
 
   /** Drops every row from memory and view, leaving a marker; the message counters keep their totals. */
@@ -190,7 +225,8 @@ export class InspectorSession {
 
   /** Everything the view needs to draw itself from nothing. */
   snapshot(): Snapshot {
-    return { url: this.url, state: this.state, stats: { ...this.stats }, source: this.source, rows: this.viewportRows() };
+    const { rows, rowsStart } = this.viewportRows();
+    return { url: this.url, state: this.state, stats: { ...this.stats }, source: this.source, rows, rowsStart, filter: this.filterStatus() };
   }
 
   dispose(): void {
@@ -199,6 +235,7 @@ export class InspectorSession {
     this.timer = undefined;
     for (const s of this.subscriptions) s.dispose();
     this.conn.dispose();
+    this.filter?.dispose();
   }
 
   private createConnection(): Connection {
@@ -240,24 +277,51 @@ export class InspectorSession {
     }, wait);
   }
 
-  /** Posts the pending batch now, if there is one. */
+  /** Posts the pending batch now, if there is one; with a filter on, after it caught up. */
   private flush(): void {
-    if (!this.dirty || !this.viewReady) return;
+    if (!this.dirty || !this.viewReady || this.filtering) return;
     this.dirty = false;
-    this.lastTick = Date.now();
-    const total = this.store.length;
-    const { start, count, follow } = this.viewport;
-    // Rows go along only when the visible window shows something new.
-    const rows = follow || start + count > this.postedTotal ? this.viewportRows() : undefined;
-    if (rows) this.postedTotal = total;
-    this.post({ type: 'tick', stats: { ...this.stats }, rows });
+    const filter = this.filter;
+    if (!filter) return this.postTick();
+    this.filtering = true;
+    if (filter.examined === 0) this.postTick(); // Say "running" at once for a new filter.
+    filter.update(this.store).then(
+      () => undefined,
+      (err: Error) => {
+        if (filter === this.filter) this.filterError = err.message;
+      },
+    ).finally(() => {
+      this.filtering = false;
+      if (filter !== this.filter) return;
+      this.postTick();
+      if (this.dirty) this.scheduleTick();
+    });
   }
 
-  private viewportRows(): RowSummary[] {
+  private postTick(): void {
+    this.lastTick = Date.now();
+    const length = this.listLength;
     const { start, count, follow } = this.viewport;
-    const total = this.store.length;
-    const from = follow ? Math.max(0, total - count) : start;
-    return this.store.summaries(from, count);
+    // Rows go along only when the visible window shows something new.
+    const window = follow || start + count > this.postedTotal ? this.viewportRows() : undefined;
+    if (window) this.postedTotal = length;
+    this.postNow({ type: 'tick', stats: { ...this.stats }, rows: window?.rows, rowsStart: window?.rowsStart, filter: this.filterStatus() });
+  }
+
+  private filterStatus(): FilterStatus | undefined {
+    if (this.filterError) return { matched: 0, running: false, error: this.filterError };
+    if (!this.filter) return undefined;
+    return { matched: this.filter.count, running: this.filtering };
+  }
+
+  /** The viewport's rows: store rows, or matched rows while a filter is on. */
+  private viewportRows(): { rows: RowSummary[]; rowsStart: number } {
+    const { start, count, follow } = this.viewport;
+    const length = this.listLength;
+    const from = Math.max(0, follow ? length - count : Math.min(start, length));
+    if (!this.filter) return { rows: this.store.summaries(from, count), rowsStart: from };
+    const indexes = this.filter.matches.indexes.subarray(from, from + count);
+    return { rows: Array.from(indexes, (i) => this.store.summary(i)), rowsStart: from };
   }
 
   private postNow(message: ToWebview): void {

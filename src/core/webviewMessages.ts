@@ -1,4 +1,9 @@
-import { MAX_VIEWPORT_ROWS, type FromWebview } from '../shared/protocol';
+import { MAX_VIEWPORT_ROWS, type Direction, type FilterQuery, type FromWebview, type RowKind } from '../shared/protocol';
+
+const DIRECTIONS: readonly Direction[] = ['sent', 'received', 'event'];
+const KINDS: readonly RowKind[] = ['text', 'binary', 'ping', 'pong', 'close', 'open', 'error', 'info'];
+/** Longest filter text or JSON condition accepted. */
+const MAX_FILTER_TEXT = 4096;
 
 /** Largest text the composer may send in one message through the webview channel. */
 const MAX_SEND_TEXT = 64 * 1024 * 1024;
@@ -26,8 +31,13 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       return isInt(m.id) ? { type: 'sendFile', id: m.id } : undefined;
     case 'clear':
       return { type: 'clear' };
+    case 'setFilter': {
+      if (m.query === null) return { type: 'setFilter', query: null };
+      const query = parseFilterQuery(m.query);
+      return query ? { type: 'setFilter', query } : undefined;
+    }
     case 'getDetail':
-      return isInt(m.id) && isInt(m.index) && m.index >= 0 ? { type: 'getDetail', id: m.id, index: m.index } : undefined;
+      return isInt(m.id) && isInt(m.position) && m.position >= 0 ? { type: 'getDetail', id: m.id, position: m.position } : undefined;
     case 'openInEditor':
       return isInt(m.index) && m.index >= 0 ? { type: 'openInEditor', index: m.index } : undefined;
     case 'copy':
@@ -39,6 +49,37 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
     default:
       return undefined;
   }
+}
+
+function parseFilterQuery(raw: unknown): FilterQuery | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const q = raw as Record<string, unknown>;
+  const query: FilterQuery = {};
+  if (q.text !== undefined) {
+    if (typeof q.text !== 'string' || q.text.length > MAX_FILTER_TEXT) return undefined;
+    query.text = q.text;
+  }
+  if (q.mode !== undefined) {
+    if (q.mode !== 'substring' && q.mode !== 'regex') return undefined;
+    query.mode = q.mode;
+  }
+  if (q.caseSensitive !== undefined) {
+    if (typeof q.caseSensitive !== 'boolean') return undefined;
+    query.caseSensitive = q.caseSensitive;
+  }
+  if (q.directions !== undefined) {
+    if (!Array.isArray(q.directions) || !q.directions.every((d) => DIRECTIONS.includes(d))) return undefined;
+    query.directions = q.directions;
+  }
+  if (q.kinds !== undefined) {
+    if (!Array.isArray(q.kinds) || !q.kinds.every((k) => KINDS.includes(k))) return undefined;
+    query.kinds = q.kinds;
+  }
+  if (q.json !== undefined) {
+    if (typeof q.json !== 'string' || q.json.length > MAX_FILTER_TEXT) return undefined;
+    query.json = q.json;
+  }
+  return query;
 }
 
 function isInt(v: unknown): v is number {

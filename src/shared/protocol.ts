@@ -51,6 +51,32 @@ export interface PanelSource {
   detail?: string;
 }
 
+/** What the filter bar keeps. Every part that is set must match; an empty query keeps all. */
+export interface FilterQuery {
+  /** Text to find in the payload; '' or absent: no text condition. */
+  text?: string;
+  /** `text` is a plain substring (default) or a JavaScript regular expression. */
+  mode?: 'substring' | 'regex';
+  /** Default false: letters match either case. */
+  caseSensitive?: boolean;
+  /** Keep only these directions; absent or empty: all. */
+  directions?: readonly Direction[];
+  /** Keep only these kinds; absent or empty: all. */
+  kinds?: readonly RowKind[];
+  /** A JSON field condition such as `type == "trade"` or `price > 100`; rows that are not JSON never match it. */
+  json?: string;
+}
+
+/** The filter's progress, shown as "M of N". */
+export interface FilterStatus {
+  /** Rows that match so far. */
+  matched: number;
+  /** True while the filter is still looking at stored rows. */
+  running: boolean;
+  /** Why the filter stopped (a bad expression, a regex that ran too long). */
+  error?: string;
+}
+
 /** Everything the webview needs to draw itself from nothing. */
 export interface Snapshot {
   url: string;
@@ -59,6 +85,10 @@ export interface Snapshot {
   source?: PanelSource;
   /** The rows of the viewport the webview last asked for (the tail when it follows). */
   rows: RowSummary[];
+  /** List position of `rows[0]`: the row index, or the match position while a filter is on. */
+  rowsStart: number;
+  /** Present while a filter is on. */
+  filter?: FilterStatus;
 }
 
 /** The full body of one row, for the detail pane (`getDetail`'s result). */
@@ -81,7 +111,15 @@ export interface SnapshotMessage { type: 'snapshot'; snapshot: Snapshot }
 /** The connection changed phase. */
 export interface StateMessage { type: 'state'; state: ConnectionState }
 /** A batched update (at most ~60 a second): new counts, and the viewport's rows if they changed. */
-export interface TickMessage { type: 'tick'; stats: ConnectionStats; rows?: RowSummary[] }
+export interface TickMessage {
+  type: 'tick';
+  stats: ConnectionStats;
+  rows?: RowSummary[];
+  /** List position of `rows[0]`, present with `rows`. */
+  rowsStart?: number;
+  /** Present while a filter is on: the list then has `filter.matched` rows. */
+  filter?: FilterStatus;
+}
 /** The reply to a request, exactly one per request id. */
 export interface ResponseMessage {
   type: 'response';
@@ -106,10 +144,12 @@ export interface SendTextMessage { type: 'sendText'; id: number; text: string }
 export interface SendBinaryMessage { type: 'sendBinary'; id: number; encoding: 'hex' | 'base64'; data: string }
 /** Ask the user for a file and send its bytes as one binary message (request). */
 export interface SendFileMessage { type: 'sendFile'; id: number }
+/** Show only the rows that match (null: show all). */
+export interface SetFilterMessage { type: 'setFilter'; query: FilterQuery | null }
 /** Drop every stored row from view and memory; counters keep their totals. */
 export interface ClearMessage { type: 'clear' }
-/** Fetch the full body of one row (request: answered with a `RowDetail`). */
-export interface GetDetailMessage { type: 'getDetail'; id: number; index: number }
+/** Fetch the full body of the row at a list position, the match position while a filter is on (request: answered with a `RowDetail`). */
+export interface GetDetailMessage { type: 'getDetail'; id: number; position: number }
 /** Open one row's whole body in a read-only editor tab. */
 export interface OpenInEditorMessage { type: 'openInEditor'; index: number }
 /** Put text on the system clipboard. */
@@ -126,6 +166,7 @@ export type FromWebview =
   | SendBinaryMessage
   | SendFileMessage
   | ClearMessage
+  | SetFilterMessage
   | GetDetailMessage
   | OpenInEditorMessage
   | CopyMessage

@@ -161,6 +161,55 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     assert.equal(await page.evaluate(() => (document.querySelector('#composer') as HTMLElement & { value: string }).value), 'de ad be ef');
   });
 
+  test('filter bar: substring, regex, JSON field and kind filter in the host; "M of N"; a bad regex explains itself', async () => {
+    const { page } = view;
+    await page.click('#clear');
+    await waitForStats(() => session.store.length === 1);
+    for (const msg of ['{"type":"trade","price":120}', '{"type":"trade","price":80}', '{"type":"quote","price":130}', 'plain words TRADE']) {
+      await session.sendText(msg);
+    }
+    await waitForStats(() => session.store.summaries(session.store.length - 1, 1)[0]?.preview === 'plain words TRADE');
+    const visiblePreviews = () => page.$$eval('.inner .row:not([hidden]) .preview', (els) => els.map((e) => e.textContent));
+    await page.fill('#filter-text', 'trade');
+    await page.selectOption('#filter-direction', 'received');
+    await page.waitForFunction(() => /^3 of /.test(document.querySelector('#filter-status')?.textContent ?? ''), null, { timeout: 5000 });
+    assert.deepEqual(await visiblePreviews(), ['{"type":"trade","price":120}', '{"type":"trade","price":80}', 'plain words TRADE']);
+    await page.click('#filter-case');
+    await page.waitForFunction(() => /^2 of /.test(document.querySelector('#filter-status')?.textContent ?? ''), null, { timeout: 5000 });
+    await page.click('#filter-case');
+    await page.fill('#filter-text', '');
+    await page.fill('#filter-json', 'price > 100');
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].map((e) => e.textContent).join('|') === '{"type":"trade","price":120}|{"type":"quote","price":130}',
+      null,
+      { timeout: 5000 },
+    );
+    assert.match((await page.textContent('#filter-status')) ?? '', /^2 of /);
+    // Selecting a filtered row opens that row, not the row at the same position in the whole list.
+    await page.locator('.inner .row:not([hidden])').last().click();
+    await page.waitForSelector('#detail .json-tree', { timeout: 5000 });
+    assert.match((await page.textContent('#detail .json-tree')) ?? '', /quote/);
+    // New messages are filtered as they arrive.
+    await session.sendText('{"type":"late","price":999}');
+    await page.waitForFunction(() => /^3 of /.test(document.querySelector('#filter-status')?.textContent ?? ''), null, { timeout: 5000 });
+    await page.fill('#filter-json', '');
+    await page.click('#filter-regex');
+    await page.fill('#filter-text', '(unclosed');
+    await page.waitForFunction(() => (document.querySelector('#filter-error')?.textContent ?? '').length > 0, null, { timeout: 5000 });
+    assert.match((await page.textContent('#filter-error')) ?? '', /regular expression/i);
+    await page.fill('#filter-text', '^\\{"type":"(trade|quote)"');
+    await page.waitForFunction(() => /^3 of /.test(document.querySelector('#filter-status')?.textContent ?? ''), null, { timeout: 5000 });
+    assert.equal(await page.textContent('#filter-error'), '');
+    // Clear the filter: all rows again.
+    await page.click('#filter-regex');
+    await page.fill('#filter-text', '');
+    await page.selectOption('#filter-direction', '');
+    await page.waitForFunction(() => / messages$/.test(document.querySelector('#filter-status')?.textContent ?? ''), null, { timeout: 5000 });
+    await page.keyboard.press('Escape');
+    await page.locator('#list').focus();
+    await page.keyboard.press('Escape');
+  });
+
   test('pause keeps the list still while messages are recorded; clear drops them with a marker', async () => {
     const { page } = view;
     await page.click('#pause');
@@ -214,11 +263,11 @@ describe('virtualized list with a fake host of 1,000,000 rows', () => {
     opened = openWebview((raw) => {
       const message = parseFromWebview(raw);
       if (message?.type === 'ready') {
-        reply({ type: 'snapshot', snapshot: { url: 'ws://127.0.0.1:1/', state: { phase: 'open', url: 'ws://127.0.0.1:1/', protocol: '', extensions: '', since: 0 }, stats, rows: rowsFor(TOTAL - 30, 30) } });
+        reply({ type: 'snapshot', snapshot: { url: 'ws://127.0.0.1:1/', state: { phase: 'open', url: 'ws://127.0.0.1:1/', protocol: '', extensions: '', since: 0 }, stats, rows: rowsFor(TOTAL - 30, 30), rowsStart: TOTAL - 30 } });
       }
       if (message?.type === 'viewport') {
         const start = message.follow ? TOTAL - message.count : message.start;
-        reply({ type: 'tick', stats, rows: rowsFor(start, message.count) });
+        reply({ type: 'tick', stats, rows: rowsFor(start, message.count), rowsStart: start });
       }
     });
     view = await opened;

@@ -164,6 +164,11 @@ class FileParser {
       }
       if (MESSAGE_SEPARATOR.test(text)) break;
       if (COMMENT.test(text)) continue;
+      if (headers.length === 0 && /^\s+[/?&]\S*\s*$/.test(text)) {
+        // JetBrains lets a long URL continue on indented lines: "    /path", "    ?q=1", "    &r=2".
+        url += text.trim();
+        continue;
+      }
       const header = HEADER.exec(text);
       if (header) {
         // JetBrains' own example annotates a header with a trailing "// comment"; it is not part of the value.

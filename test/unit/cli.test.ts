@@ -1,0 +1,209 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { EchoServer } from '../../src/core/echoServer';
+
+const ROOT = join(__dirname, '..', '..', '..');
+/** The CLI as tsc compiled it next to this test (out/src/cli.js); the bundle in dist/ is the same source. */
+const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
+
+interface Exit {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function wsi(args: string[], env: NodeJS.ProcessEnv = {}, script = CLI): Promise<Exit> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [script, ...args], { timeout: 20_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function tempDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wsi-cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+test('wsi run against a local echo server: prints → and ← lines with times, exits 0, masks secrets', async () => {
+  const server = await EchoServer.start({ port: 0 });
+  const dir = tempDir({
+    'http-client.env.json': JSON.stringify({ local: { echo: server.url } }),
+    'http-client.private.env.json': JSON.stringify({ local: { token: 'sekrit-token-42' } }),
+    'chat.ws': '### Echo twice\nWEBSOCKET {{echo}}/x\nAuthorization: Bearer {{token}}\n\nhello {{token}}\n=== wait-for-server\n=== binary\n01 02 ff\n=== wait-for-server\n=== close 1000 done\n',
+  });
+  try {
+    const r = await wsi(['run', join(dir, 'chat.ws'), '--env', 'local']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /▶ Echo twice/);
+    assert.match(r.stdout, /\[\s*\d+ ms\] → text   hello ••••••/);
+    assert.match(r.stdout, /\[\s*\d+ ms\] ← text   hello ••••••/);
+    assert.match(r.stdout, /→ binary 3 bytes: 01 02 ff/);
+    assert.match(r.stdout, /← binary 3 bytes: 01 02 ff/);
+    assert.match(r.stdout, /→ close  1000 "done"/);
+    assert.match(r.stdout, /✔ Echo twice: 5 steps done/);
+    assert.ok(!r.stdout.includes('sekrit-token-42') && !r.stderr.includes('sekrit-token-42'), 'the token never appears in the output');
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wsi run exits 1 when a wait-for-server times out, naming the step', async () => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  const { port } = wss.address() as AddressInfo;
+  const dir = tempDir({ 'silent.ws': `WS ws://127.0.0.1:${port}\n\nanyone?\n=== wait-for-server\nnever\n` });
+  try {
+    const r = await wsi(['run', join(dir, 'silent.ws'), '--wait-timeout', '200ms']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /✘ ws:\/\/127\.0\.0\.1:\d+: Step 2 \(line 4\): waited 200 ms for 1 server message, but 0 arrived\./);
+    assert.doesNotMatch(r.stdout, /→ text   never/);
+  } finally {
+    for (const c of wss.clients) c.terminate();
+    await new Promise((r) => wss.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wsi run exits 1 when the connection is refused', async () => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  const { port } = wss.address() as AddressInfo;
+  await new Promise((r) => wss.close(r));
+  const dir = tempDir({ 'down.ws': `WS ws://127.0.0.1:${port}\n\nhello\n` });
+  try {
+    const r = await wsi(['run', join(dir, 'down.ws')]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /✘ ws:\/\/127\.0\.0\.1:\d+: .{10,}/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wsi run --request picks one request by name or number; unknown names exit 2 with the list', async () => {
+  const server = await EchoServer.start({ port: 0 });
+  const dir = tempDir({ 'two.ws': `### First\nWS ${server.url}\n\none\n=== wait-for-server\n\n### Second\nWS ${server.url}\n\ntwo\n=== wait-for-server\n` });
+  try {
+    const byName = await wsi(['run', join(dir, 'two.ws'), '--request', 'Second', '--linger', '0ms']);
+    assert.equal(byName.code, 0, byName.stdout + byName.stderr);
+    assert.match(byName.stdout, /→ text   two/);
+    assert.doesNotMatch(byName.stdout, /→ text   one/);
+    const byNumber = await wsi(['run', join(dir, 'two.ws'), '--request', '1', '--linger', '0ms']);
+    assert.match(byNumber.stdout, /→ text   one/);
+    assert.doesNotMatch(byNumber.stdout, /→ text   two/);
+    const all = await wsi(['run', join(dir, 'two.ws'), '--linger', '0ms']);
+    assert.equal(all.code, 0);
+    assert.match(all.stdout, /✔ First[\s\S]*✔ Second/);
+    const missing = await wsi(['run', join(dir, 'two.ws'), '--request', 'Third']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /No request named "Third".*1\. First; 2\. Second/);
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wsi run refuses a request with errors in it, printing file:line:col', async () => {
+  const dir = tempDir({ 'bad.ws': 'WS http://127.0.0.1:1\n\nhi\n' });
+  try {
+    const r = await wsi(['run', join(dir, 'bad.ws')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /bad\.ws:1:4: error: WebSocket URLs start with ws:\/\/ or wss:\/\/, and this one is http:\/\/\. Change it to ws:\/\/127\.0\.0\.1:1\./);
+    assert.match(r.stderr, /not run, because of the errors above/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wsi parse prints the documented JSON: messages in order with the waits before each', async () => {
+  const dir = tempDir({ 'p.ws': '@h = x\n### Named\n# @timeout 2s\nWEBSOCKET ws://{{h}}/a\nX-A: 1\n\nfirst\n=== wait-for-server\n=== wait-for-server\n=== wait 100ms\n{"second": true}\n=== close 4000 end\n' });
+  try {
+    const r = await wsi(['parse', join(dir, 'p.ws')]);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.deepEqual(json.variables, [{ name: 'h', value: 'x', line: 0 }]);
+    const [req] = json.requests;
+    assert.equal(req.name, 'Named');
+    assert.equal(req.keyword, 'WEBSOCKET');
+    assert.equal(req.url, 'ws://{{h}}/a');
+    assert.deepEqual(req.headers, [{ name: 'X-A', value: '1', line: 4 }]);
+    assert.equal(req.settings.timeoutMs, 2000);
+    assert.deepEqual(req.messages, [
+      { kind: 'text', text: 'first', json: false, lines: { startLine: 6, endLine: 6 }, before: [] },
+      { kind: 'text', text: '{"second": true}', json: true, lines: { startLine: 10, endLine: 10 }, before: [{ type: 'wait-for-server', count: 2, line: 7 }, { type: 'wait', ms: 100, line: 9 }] },
+    ]);
+    assert.deepEqual(req.after, [{ type: 'close', code: 4000, reason: 'end', line: 11 }]);
+    assert.deepEqual(json.diagnostics, []);
+    const bad = await wsi(['parse', join(ROOT, 'test', 'fixtures', 'wsfile', 'httpyac', 'requestBodyMulti.http')]);
+    assert.equal(bad.code, 0, 'warnings alone do not fail parse');
+    assert.equal(JSON.parse(bad.stdout).diagnostics[0].code, 'http-request');
+    writeFileSync(join(dir, 'e.ws'), 'WS ws://a\n\n=== binary\nzz\n');
+    const err = await wsi(['parse', join(dir, 'e.ws')]);
+    assert.equal(err.code, 1);
+    assert.equal(JSON.parse(err.stdout).diagnostics[0].code, 'bad-hex');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wsi help, bad usage and a missing file', async () => {
+  const help = await wsi(['help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /wsi parse FILE[\s\S]*wsi run FILE \[options\][\s\S]*--request NAME[\s\S]*--env NAME/);
+  assert.equal((await wsi([])).code, 2);
+  const unknown = await wsi(['frob']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /Unknown command "frob"\. Run "wsi help"/);
+  const noFile = await wsi(['run']);
+  assert.equal(noFile.code, 2);
+  assert.match(noFile.stderr, /needs a \.ws file/);
+  const missing = await wsi(['parse', join(tmpdir(), 'no-such-file-wsi.ws')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /Cannot read .*no-such-file-wsi\.ws/);
+  const badFlag = await wsi(['run', 'x.ws', '--wait-timeout', 'soon']);
+  assert.equal(badFlag.code, 2);
+  assert.match(badFlag.stderr, /"soon" is not a duration for --wait-timeout/);
+  const badEnv = await wsi(['run', join(ROOT, 'examples', 'echo.ws'), '--env', 'nope']);
+  assert.equal(badEnv.code, 2);
+  assert.match(badEnv.stderr, /There is no environment "nope"\. Known environments: local\./);
+});
+
+test('bin/wsi.js runs the bundle when it is built, or says to build it', async () => {
+  const r = await wsi(['help'], {}, join(ROOT, 'bin', 'wsi.js'));
+  if (existsSync(join(ROOT, 'dist', 'cli.js'))) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /wsi parse FILE/);
+  } else {
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /run `npm run build` first/);
+  }
+});
+
+test('the examples parse without errors and run against the echo server', async () => {
+  const server = await EchoServer.start({ port: 0 });
+  const dir = tempDir({ 'http-client.env.json': JSON.stringify({ local: { echo: server.url } }) });
+  try {
+    for (const name of ['echo.ws', 'scripted.ws', 'binary.ws']) {
+      const source = join(ROOT, 'examples', name);
+      const parsed = await wsi(['parse', source]);
+      assert.equal(parsed.code, 0, `${name}: ${parsed.stdout}`);
+      // Same file, run from a folder whose environment points at this test's echo server.
+      writeFileSync(join(dir, name), readFileSync(source, 'utf8'));
+      const r = await wsi(['run', join(dir, name), '--env', 'local', '--linger', '0ms']);
+      assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /✔ /);
+    }
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
