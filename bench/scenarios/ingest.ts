@@ -1,0 +1,89 @@
+/**
+ * Ingest: how many messages a second reach the end of the line. The baseline is a bare `ws`
+ * client that only counts; the pipeline is the real host path (`InspectorSession`: Connection,
+ * FrameStore, stats, batched posts that are structured-cloned as postMessage would).
+ * Each client runs in its own process; the flood server runs in another.
+ */
+import WebSocket from 'ws';
+import { InspectorSession } from '../../src/core/inspectorSession';
+import { KIND_CODES, DIRECTION_CODES } from '../../src/core/frameStore';
+import type { ToWebview } from '../../src/shared/protocol';
+import { readSeq } from '../messages';
+
+export interface IngestResult {
+  client: 'bare' | 'session';
+  messages: number;
+  seconds: number;
+  perSecond: number;
+  posts: number;
+  /** Problems found when checking count and order; empty when none were lost. */
+  problems: string[];
+}
+
+/** `bench.js ingest-client --client bare|session --port P --count N [--binary]`: prints one IngestResult. */
+export async function ingestClientFromCommandLine(args: string[]): Promise<void> {
+  const get = (name: string) => args[args.indexOf(name) + 1];
+  const client = get('--client') as IngestResult['client'];
+  const url = `ws://127.0.0.1:${get('--port')}/`;
+  const count = Number(get('--count'));
+  const binary = args.includes('--binary');
+  const result = client === 'bare' ? await bare(url, count) : await session(url, count, binary);
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.exit(0);
+}
+
+function bare(url: string, count: number): Promise<IngestResult> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    let received = 0;
+    let started = 0;
+    ws.on('open', () => (started = performance.now()));
+    ws.on('message', () => {
+      received++;
+    });
+    ws.on('error', reject);
+    ws.on('close', () => {
+      const seconds = (performance.now() - started) / 1000;
+      const problems = received === count ? [] : [`received ${received} of ${count}`];
+      resolve({ client: 'bare', messages: received, seconds, perSecond: received / seconds, posts: 0, problems });
+    });
+  });
+}
+
+async function session(url: string, count: number, binary: boolean): Promise<IngestResult> {
+  let posts = 0;
+  let finished: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => (finished = resolve));
+  const post = (message: ToWebview) => {
+    posts++;
+    // What webview.postMessage does to every message on its way out.
+    structuredClone(message);
+    if (message.type === 'state' && message.state.phase === 'closed') finished();
+  };
+  const s = new InspectorSession({ url, handshakeTimeout: 10_000 }, post);
+  s.handle({ type: 'ready', protocolVersion: 1 });
+  await s.connect();
+  const started = performance.now();
+  await closed;
+  const seconds = (performance.now() - started) / 1000;
+  const messages = s.stats.receivedMessages;
+  const problems = verify(s, count, binary);
+  s.dispose();
+  return { client: 'session', messages, seconds, perSecond: messages / seconds, posts, problems };
+}
+
+/** Every message 0..count-1 is in the store, once, in order. */
+function verify(s: InspectorSession, count: number, binary: boolean): string[] {
+  const problems: string[] = [];
+  const c = s.store.columns();
+  const want = binary ? 'binary' : 'text';
+  let next = 0;
+  for (let r = 0; r < c.length && problems.length < 5; r++) {
+    if (DIRECTION_CODES[c.directions[r]] !== 'received' || KIND_CODES[c.kinds[r]] !== want) continue;
+    const seq = readSeq(c.chunks[c.chunkIndexes[r]], c.chunkOffsets[r], c.sizes[r], binary);
+    if (seq !== next) problems.push(`row ${r}: expected message ${next}, found ${seq}`);
+    next = seq + 1;
+  }
+  if (next !== count) problems.push(`stored ${next} of ${count} messages`);
+  return problems;
+}
