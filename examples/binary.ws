@@ -1,5 +1,7 @@
 # Binary frames: hex, base64 and a file's bytes. The echo server sends each back unchanged.
 # Run: node bin/wsi.js run examples/binary.ws --env local
+# The local echo server of `npm start`; the "local" environment in http-client.env.json says the same.
+@echo = ws://127.0.0.1:8765
 
 ### Binary frames
 WEBSOCKET {{echo}}

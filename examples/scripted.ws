@@ -1,5 +1,7 @@
 # A scripted exchange: subprotocol, headers, waits, delays and a close.
 # Run: node bin/wsi.js run examples/scripted.ws --env local
+# The local echo server of `npm start`; the "local" environment in http-client.env.json says the same.
+@echo = ws://127.0.0.1:8765
 @room = lobby
 @user = tester-{{$randomInt 1 1000}}
 

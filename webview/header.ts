@@ -1,4 +1,4 @@
-import type { ConnectionState, ConnectionStats, PanelSource } from '../src/shared/protocol';
+import type { ConnectionState, ConnectionStats, PanelSource, ScriptStatus } from '../src/shared/protocol';
 import { el, formatBytes, icon } from './dom';
 
 const PHASE_LABEL: Record<ConnectionState['phase'], string> = {
@@ -26,6 +26,7 @@ export class Header {
   private readonly source: HTMLElement;
   private readonly stats: HTMLElement;
   private readonly message: HTMLElement;
+  private readonly script: HTMLElement;
   private readonly uptime: HTMLElement;
   private readonly disconnectButton: HTMLElement;
   /** Samples for the rates: [time, sent, received], about one a second. */
@@ -59,7 +60,11 @@ export class Header {
     this.message = el('div', 'state-message');
     this.message.id = 'state-message';
     this.message.setAttribute('role', 'alert');
-    this.element.append(top, this.message);
+    this.script = el('div', 'script-status');
+    this.script.id = 'script';
+    this.script.setAttribute('role', 'status');
+    this.script.hidden = true;
+    this.element.append(top, this.message, this.script);
     this.setState({ phase: 'idle' });
   }
 
@@ -68,6 +73,21 @@ export class Header {
     this.url.title = url;
     this.source.textContent = source ? `from ${source.label}` : '';
     this.source.title = source?.detail ?? '';
+  }
+
+  /** The line that says which `.ws` script step runs, waits, or failed. */
+  setScript(script: ScriptStatus | undefined): void {
+    this.script.hidden = !script;
+    if (!script) return;
+    this.script.dataset.status = script.status;
+    const step = script.current < 0 ? 'handshake' : `step ${script.current + 1} of ${script.steps.length}: ${script.steps[script.current] ?? ''}`;
+    const text: Record<ScriptStatus['status'], string> = {
+      running: `▶ ${script.name}: ${step}`,
+      waiting: `⏳ ${script.name}: ${step}`,
+      done: script.current >= script.steps.length - 1 ? `✓ ${script.name}: all ${script.steps.length} steps done` : `▶ ${script.name}: ${step} done`,
+      failed: `✗ ${script.name}: ${step} failed. ${script.reason ?? ''} The connection stays open for manual work.`,
+    };
+    this.script.textContent = text[script.status];
   }
 
   setState(state: ConnectionState): void {

@@ -108,6 +108,7 @@ function main(): void {
         const { snapshot } = message;
         host.updateState({ url: snapshot.url });
         header.setUrl(snapshot.url, snapshot.source);
+        header.setScript(snapshot.script);
         setState(snapshot.state);
         header.setStats(snapshot.stats);
         if (snapshot.stats.cleared !== cleared) list.select(undefined);
@@ -125,6 +126,13 @@ function main(): void {
         header.setStats(message.stats);
         filterBar.setStatus(message.filter, message.stats.total);
         updateList(message.filter ? message.filter.matched : message.stats.total, message.rows, message.rowsStart);
+        return;
+      case 'script':
+        header.setScript(message.script);
+        return;
+      case 'source':
+        header.setUrl(message.url, message.source);
+        host.updateState({ url: message.url });
         return;
       case 'response':
         return; // Replies are routed to their requests by HostChannel.

@@ -29,7 +29,7 @@ export function describeConnectError(err: unknown, url: string): string {
   }
   const message = e instanceof Error ? e.message : String(err);
   if (/Opening handshake has timed out/i.test(message)) {
-    return `The server at ${where} did not complete the WebSocket handshake in time. Is it a WebSocket server? (The timeout is the setting websocketInspector.connection.handshakeTimeout.)`;
+    return `The server at ${where} did not complete the WebSocket handshake in time. Is it a WebSocket server? (To wait longer: "# @timeout 30s" in a .ws file, or the setting websocketInspector.connection.handshakeTimeout.)`;
   }
   if (/Invalid Sec-WebSocket-Accept/i.test(message)) {
     return `The server at ${where} answered with a wrong Sec-WebSocket-Accept header, so this is not a valid WebSocket handshake.`;

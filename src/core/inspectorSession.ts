@@ -9,11 +9,12 @@ import {
   type PanelSource,
   type RowDetail,
   type RowSummary,
+  type ScriptStatus,
   type Snapshot,
   type ToWebview,
 } from '../shared/protocol';
 import { Connection, type ConnectionFrame, type ConnectionOptions } from './connection';
-import type { Subscription } from './emitter';
+import { Emitter, type Subscription } from './emitter';
 import { createFilter, type Filter } from './filter';
 import { FrameStore } from './frameStore';
 import { decodeBase64, decodeHex } from './wsfile/binary';
@@ -47,17 +48,39 @@ export class InspectorSession {
   /** True while the filter examines rows; ticks wait for it. */
   private filtering = false;
   private filterError: string | undefined;
+  private script: ScriptStatus | undefined;
+  private readonly stateEmitter = new Emitter<ConnectionState>();
+  /** Fires when the connection changes phase. */
+  readonly onState = this.stateEmitter.event;
 
   constructor(
     private options: ConnectionOptions,
     private readonly post: (message: ToWebview) => void,
-    readonly source?: PanelSource,
+    private panelSource?: PanelSource,
   ) {
     this.conn = this.createConnection();
   }
 
   get url(): string {
     return this.options.url;
+  }
+
+  get source(): PanelSource | undefined {
+    return this.panelSource;
+  }
+
+  /** Uses new connection settings (and source) from the next connect on; the rows so far stay. */
+  setOptions(options: ConnectionOptions, source?: PanelSource): void {
+    this.options = options;
+    this.panelSource = source ?? this.panelSource;
+    this.postNow({ type: 'source', url: options.url, source: this.panelSource });
+  }
+
+  /** Shows where a `.ws` script is. */
+  setScript(script: ScriptStatus): void {
+    this.script = script;
+    this.flush();
+    this.postNow({ type: 'script', script });
   }
 
   /** The current connection (a new one after each reconnect). */
@@ -226,7 +249,16 @@ export class InspectorSession {
   /** Everything the view needs to draw itself from nothing. */
   snapshot(): Snapshot {
     const { rows, rowsStart } = this.viewportRows();
-    return { url: this.url, state: this.state, stats: { ...this.stats }, source: this.source, rows, rowsStart, filter: this.filterStatus() };
+    return {
+      url: this.url,
+      state: this.state,
+      stats: { ...this.stats },
+      source: this.panelSource,
+      rows,
+      rowsStart,
+      filter: this.filterStatus(),
+      script: this.script,
+    };
   }
 
   dispose(): void {
@@ -236,6 +268,7 @@ export class InspectorSession {
     for (const s of this.subscriptions) s.dispose();
     this.conn.dispose();
     this.filter?.dispose();
+    this.stateEmitter.dispose();
   }
 
   private createConnection(): Connection {
@@ -246,6 +279,7 @@ export class InspectorSession {
       connection.onState((state) => {
         this.flush();
         this.postNow({ type: 'state', state });
+        this.stateEmitter.fire(state);
       }),
     ];
     return connection;

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { ConnectionOptions } from '../core/connection';
+import type { Connection, ConnectionOptions } from '../core/connection';
 import { InspectorSession } from '../core/inspectorSession';
 import { shortTitle } from '../core/url';
 import { parseFromWebview } from '../core/webviewMessages';
-import type { ConnectionState, ConnectionStats, PanelSource, RowSummary } from '../shared/protocol';
+import type { ConnectionState, ConnectionStats, PanelSource, RowSummary, ScriptStatus } from '../shared/protocol';
 import type { InspectorHandle } from './api';
 import type { MessageDocuments } from './messageDocuments';
 import { inspectorHtml, webviewRoot } from './webviewHtml';
@@ -126,8 +126,36 @@ export class InspectorPanel implements InspectorHandle {
     this.session.disconnect();
   }
 
+  /** Connects again with new settings (a `.ws` request edited since), keeping the rows so far. */
+  reconnectWith(options: ConnectionOptions, source?: PanelSource): Promise<void> {
+    this.session.setOptions(options, source);
+    this.panel.title = shortTitle(options.url);
+    this.startConnecting(() => this.session.reconnect());
+    return this.opening;
+  }
+
+  /** Fires when the connection changes phase. */
+  get onDidChangeState(): (listener: (state: ConnectionState) => void) => vscode.Disposable {
+    return this.session.onState;
+  }
+
+  /** The connection the panel shows now. */
+  get connection(): Connection {
+    return this.session.connection;
+  }
+
+  /** Shows where a `.ws` script is. */
+  setScript(script: ScriptStatus): void {
+    this.session.setScript(script);
+  }
+
+  /** True until the panel is closed. */
+  get alive(): boolean {
+    return this.disposables.length > 0;
+  }
+
   reveal(): void {
-    this.panel.reveal();
+    this.panel.reveal(undefined, true);
   }
 
   dispose(): void {

@@ -77,6 +77,19 @@ export interface FilterStatus {
   error?: string;
 }
 
+/** Where a `.ws` script is, for the line under the header. */
+export interface ScriptStatus {
+  /** The request's name. */
+  name: string;
+  /** One label per step, e.g. "send text (line 12)". */
+  steps: string[];
+  /** The step the status is about; -1 is the handshake. */
+  current: number;
+  status: 'running' | 'waiting' | 'done' | 'failed';
+  /** Why it failed, as a sentence. */
+  reason?: string;
+}
+
 /** Everything the webview needs to draw itself from nothing. */
 export interface Snapshot {
   url: string;
@@ -89,6 +102,8 @@ export interface Snapshot {
   rowsStart: number;
   /** Present while a filter is on. */
   filter?: FilterStatus;
+  /** The last `.ws` script run in this panel, if any. */
+  script?: ScriptStatus;
 }
 
 /** The full body of one row, for the detail pane (`getDetail`'s result). */
@@ -120,6 +135,11 @@ export interface TickMessage {
   /** Present while a filter is on: the list then has `filter.matched` rows. */
   filter?: FilterStatus;
 }
+
+/** A `.ws` script moved on (a step started, waits, finished or failed). */
+export interface ScriptMessage { type: 'script'; script: ScriptStatus }
+/** The panel now shows another source (a `.ws` request connected again with new settings). */
+export interface SourceMessage { type: 'source'; url: string; source?: PanelSource }
 /** The reply to a request, exactly one per request id. */
 export interface ResponseMessage {
   type: 'response';
@@ -130,7 +150,7 @@ export interface ResponseMessage {
   result?: unknown;
 }
 
-export type ToWebview = SnapshotMessage | StateMessage | TickMessage | ResponseMessage;
+export type ToWebview = SnapshotMessage | StateMessage | TickMessage | ScriptMessage | SourceMessage | ResponseMessage;
 
 // ───────────────────────── webview → host ─────────────────────────
 
