@@ -5,6 +5,8 @@ import { askForUrl, RecentUrls } from './host/connectCommand';
 import { EchoServerController } from './host/echoServerController';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './host/inspectorPanel';
 import { MessageDocuments } from './host/messageDocuments';
+import { registerWsLanguageFeatures } from './host/wsfile/languageFeatures';
+import { RequestCommands } from './host/wsfile/requestCommands';
 
 /** The composition root: wires commands, the echo server and inspector panels. Nothing else. */
 export function activate(context: vscode.ExtensionContext): WebSocketInspectorApi {
@@ -30,6 +32,14 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     void recent.add(url);
     return track(InspectorPanel.open(context.extensionUri, connectionOptions(url), log, documents));
   };
+
+  const { environments } = registerWsLanguageFeatures(context);
+  const requests = new RequestCommands(
+    environments,
+    (options, source) => track(InspectorPanel.open(context.extensionUri, options, log, documents, source)),
+    log,
+  );
+  context.subscriptions.push(requests);
 
   const startEcho = async (): Promise<string | undefined> => {
     try {
