@@ -231,6 +231,18 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     assert.match((await page.getAttribute('#stats', 'title')) ?? '', /1 rows stored, \d+ cleared/);
   });
 
+  test('a .ws script shows which step runs, where it waits, and why it failed', async () => {
+    const { page } = view;
+    const steps = ['send JSON (line 7)', 'wait for 1 server message (line 8)', 'close 1000 (line 9)'];
+    session.setScript({ name: 'Ticker', steps, current: 1, status: 'waiting' });
+    await page.waitForFunction(() => document.querySelector('#script')?.textContent?.includes('step 2 of 3'), null, { timeout: 5000 });
+    assert.equal(await page.getAttribute('#script', 'data-status'), 'waiting');
+    assert.match((await page.textContent('#script')) ?? '', /Ticker: step 2 of 3: wait for 1 server message \(line 8\)/);
+    session.setScript({ name: 'Ticker', steps, current: 1, status: 'failed', reason: 'No server message came within 10 s.' });
+    await page.waitForFunction(() => document.querySelector('#script')?.getAttribute('data-status') === 'failed', null, { timeout: 5000 });
+    assert.match((await page.textContent('#script')) ?? '', /failed\. No server message came within 10 s\. The connection stays open/);
+  });
+
   test('disconnect and reconnect from the header buttons', async () => {
     const { page } = view;
     await page.click('#disconnect');
