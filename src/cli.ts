@@ -2,6 +2,7 @@
  * `wsi`: parse and run `.ws` files without VS Code.
  *   wsi parse FILE                      prints the parsed requests as JSON
  *   wsi run FILE [--request NAME] …     plays the scripts against the server and prints the exchange
+ *   wsi replay SESSION [--compare] …    plays a .wslog recording again (src/core/sessions/replayCli.ts)
  * Exit codes: 0 success, 1 a step, the connection or (for parse) the file has an error, 2 bad usage.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { durationHint, formatDuration, parseDuration } from './core/wsfile/durat
 import { findEnvFiles, loadEnvironments, selectEnvironment } from './core/wsfile/env';
 import { parseWsFile } from './core/wsfile/parse';
 import { runWsRequest, DEFAULT_WAIT_TIMEOUT_MS, type StepProgress } from './core/wsfile/run';
+import { replayMain, REPLAY_OPTIONS, REPLAY_USAGE } from './core/sessions/replayCli';
 import type { Diagnostic, ParsedWsFile, WsRequest, WsStep } from './core/wsfile/types';
 import { findUnresolvedVariables, maskSecrets, type VariableContext } from './core/wsfile/variables';
 
@@ -21,6 +23,7 @@ Usage:
                                  Exits 1 when the file has errors.
   wsi run FILE [options]         Connect, play each request's script, print the exchange.
                                  Exits 1 when a connection or a step fails.
+${REPLAY_USAGE}
   wsi help                       Show this text.
 
 Options for run:
@@ -32,6 +35,8 @@ Options for run:
   --linger D         After the last step, keep printing server messages this long (default 500ms).
   --no-process-env   Refuse {{$processEnv …}} (it is allowed by default on the command line).
 
+${REPLAY_OPTIONS}
+
 Durations look like 500ms, 2s or 1m.`;
 
 /** Entry point; returns the exit code. */
@@ -41,6 +46,7 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     out(HELP);
     return command ? 0 : 2;
   }
+  if (command === 'replay') return replayMain(rest, out, err);
   if (command !== 'parse' && command !== 'run') {
     err(`Unknown command "${command}". Run "wsi help" to see the commands.`);
     return 2;

@@ -1,0 +1,91 @@
+import { eventPayload, firstConnection, sessionMessages, type Session, type SessionMessage } from './format';
+import { HANDSHAKE_HEADERS, isRedacted, protocolsFromHeaders } from './redact';
+
+/** Base64 characters per line in `=== binary base64` blocks. */
+const BASE64_LINE = 76;
+
+/**
+ * The recording as a `.ws` request (docs/WSFILE.md): the request line, the headers that can be
+ * sent again (no redacted values, none the client sets itself), and the sent messages as a
+ * script, with `=== wait-for-server` where the original got answers before the next message
+ * and `=== binary base64` for binary. A text message the `.ws` syntax cannot carry exactly
+ * gets a `# Note:` comment above it.
+ */
+export function exportAsWsFile(session: Session, name?: string): string {
+  const { header } = session;
+  const out: string[] = [];
+  out.push(`### ${oneLine(name ?? `Recorded ${header.startedAt}`)}`);
+  const requestHeaders = header.options.headers ?? header.handshake?.request?.headers ?? {};
+  const protocols = header.options.protocols ?? protocolsFromHeaders(requestHeaders) ?? [];
+  if (protocols.length) out.push(`# @subprotocol ${protocols.join(', ')}`);
+  if (header.options.perMessageDeflate === false) out.push('# @deflate off');
+  const dropped: string[] = [];
+  const headerLines: string[] = [];
+  for (const [n, value] of Object.entries(requestHeaders)) {
+    if (n.startsWith(':') || HANDSHAKE_HEADERS.has(n.toLowerCase())) continue;
+    if (isRedacted(value)) dropped.push(n);
+    else headerLines.push(`${n}: ${oneLine(value)}`);
+  }
+  if (dropped.length) out.push(`# Redacted in the recording, add them again: ${dropped.join(', ')}`);
+  out.push(`WEBSOCKET ${header.url}`, ...headerLines, '');
+
+  let answersPending = 0;
+  let first = true;
+  let clientClose: { code: number; reason: string } | undefined;
+  for (const e of firstConnection(session)) {
+    if (e.type === 'close' && e.byClient) clientClose = { code: e.code, reason: e.reason };
+    if (e.type !== 'message') continue;
+    if (e.dir === 'received') {
+      answersPending++;
+      continue;
+    }
+    out.push(...Array.from({ length: answersPending }, () => '=== wait-for-server'));
+    if (!first && !answersPending && e.kind === 'text') out.push('===');
+    answersPending = 0;
+    first = false;
+    out.push(...messageBlock(e));
+  }
+  if (!first && answersPending) out.push(...Array.from({ length: answersPending }, () => '=== wait-for-server'));
+  if (clientClose && (clientClose.code === 1000 || (clientClose.code >= 3000 && clientClose.code <= 4999))) {
+    out.push(`=== close ${clientClose.code}${clientClose.reason ? ` ${oneLine(clientClose.reason)}` : ''}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function messageBlock(m: SessionMessage): string[] {
+  if (m.kind === 'binary') {
+    const b64 = eventPayload(m).toString('base64');
+    const lines = ['=== binary base64'];
+    for (let i = 0; i < b64.length; i += BASE64_LINE) lines.push(b64.slice(i, i + BASE64_LINE));
+    if (!b64.length) lines.push('# (an empty binary message cannot be written in a .ws file)');
+    return lines;
+  }
+  const text = m.text ?? '';
+  const problems = textProblems(text);
+  const notes = problems.length ? [`# Note: this message ${problems.join('; ')}, so it may not be sent exactly as recorded.`] : [];
+  return [...notes, ...text.split('\n')];
+}
+
+/** Why a text message would not be sent back exactly as written in a `.ws` block. */
+function textProblems(text: string): string[] {
+  const problems: string[] = [];
+  const lines = text.split('\n');
+  if (!text.trim()) problems.push('is empty or blank');
+  if (text.includes('{{')) problems.push('contains {{…}}, which is read as a variable');
+  if (lines.some((l) => l.startsWith('===') || l.startsWith('###'))) problems.push('has a line starting with === or ###');
+  const edge = (l: string | undefined) => l !== undefined && (!l.trim() || /^\s*(#|\/\/)/.test(l));
+  if (text.trim() && (edge(lines[0]) || edge(lines[lines.length - 1]))) problems.push('starts or ends with a blank or comment line, which is dropped');
+  if (text.includes('\r')) problems.push('contains carriage returns');
+  return problems;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/[\r\n]+/g, ' ');
+}
+
+/** One JSON line per text or binary message: `{"t","dir","kind","text"|"base64"}`. */
+export function exportMessagesJsonl(session: Session): string {
+  return sessionMessages(session)
+    .map((m) => `${JSON.stringify({ t: m.t, dir: m.dir, kind: m.kind, ...(m.kind === 'text' ? { text: m.text ?? '' } : { base64: m.base64 ?? '' }) })}\n`)
+    .join('');
+}

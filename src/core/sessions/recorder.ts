@@ -1,0 +1,250 @@
+import { open, write, close as closeFd } from 'node:fs';
+import type { Connection, ConnectionFrame } from '../connection';
+import { Emitter, type Subscription } from '../emitter';
+import type { ConnectionState } from '../../shared/protocol';
+import { newHeader, type SessionEvent, type SessionHandshake, type SessionHeader, type SessionOptions } from './format';
+import { Redactor } from './redact';
+
+/** Default gap between two writes while events keep coming. */
+export const FLUSH_INTERVAL_MS = 100;
+/** Default batch size that is written at once, without waiting for the interval. */
+export const FLUSH_BYTES = 256 * 1024;
+
+/** What a recording is of, and how to write it. */
+export interface RecorderOptions {
+  url: string;
+  /** The connection options (headers are redacted when written). */
+  options?: SessionOptions;
+  /** The handshake as far as it is known before connecting (request headers). */
+  handshake?: SessionHandshake;
+  /** Milliseconds since the epoch; default now. Every event's `t` counts from here. */
+  startedAt?: number;
+  /** Strings to replace with `[redacted]` wherever they appear (resolved secret variables). */
+  secrets?: readonly string[];
+  /** Default true: credential headers and `secrets` are redacted. False keeps everything. */
+  redact?: boolean;
+  flushIntervalMs?: number;
+  flushBytes?: number;
+  /** What is recording, kept in the header. */
+  source?: string;
+}
+
+/**
+ * Appends one connection's events to a `.wslog` file in batches (every `flushIntervalMs`, or
+ * at once past `flushBytes`), so a crash loses at most the last batch. Feed it frames and state
+ * changes with `attach(connection)`, or call `recordFrame`/`recordState` yourself.
+ */
+export class SessionRecorder {
+  private readonly errorEmitter = new Emitter<Error>();
+  /** Fires once when the file cannot be written; recording stops then. */
+  readonly onError = this.errorEmitter.event;
+
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private closed = false;
+  private seenConnection = false;
+  private response: SessionHandshake['response'];
+  private events = 0;
+  private written = 0;
+  private readonly redactor: Redactor | undefined;
+  private readonly startedAt: number;
+  private readonly flushIntervalMs: number;
+  private readonly flushBytes: number;
+  /** The header as written (redacted). */
+  readonly header: SessionHeader;
+
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    options: RecorderOptions,
+  ) {
+    this.startedAt = options.startedAt ?? Date.now();
+    this.flushIntervalMs = options.flushIntervalMs ?? FLUSH_INTERVAL_MS;
+    this.flushBytes = options.flushBytes ?? FLUSH_BYTES;
+    const redact = options.redact ?? true;
+    this.redactor = redact ? new Redactor(options.secrets) : undefined;
+    const r = this.redactor;
+    const opts: SessionOptions = { ...options.options };
+    if (r && opts.headers) opts.headers = r.headers(opts.headers);
+    let handshake = options.handshake;
+    if (r && handshake) {
+      handshake = {
+        ...handshake,
+        ...(handshake.request ? { request: { headers: r.headers(handshake.request.headers) ?? {} } } : {}),
+        ...(handshake.response ? { response: { ...handshake.response, headers: r.headers(handshake.response.headers) ?? {} } } : {}),
+      };
+    }
+    this.header = newHeader(r ? r.text(options.url) : options.url, {
+      options: opts,
+      handshake,
+      startedAt: new Date(this.startedAt).toISOString(),
+      redacted: redact,
+      source: options.source ?? 'websocket-inspector',
+    });
+    this.push(JSON.stringify(this.header));
+    this.flush();
+  }
+
+  /** Creates `path` (it must not exist yet) and writes the header. Rejects with a sentence. */
+  static create(path: string, options: RecorderOptions): Promise<SessionRecorder> {
+    return new Promise((resolve, reject) => {
+      open(path, 'wx', (err, fd) => {
+        if (err) reject(new Error(`Cannot create the recording ${path}: ${err.message}. Check that the folder exists and is writable.`));
+        else resolve(new SessionRecorder(path, fd, options));
+      });
+    });
+  }
+
+  /** Creates a recording of `connection` (its URL and options), attached from now on. */
+  static async forConnection(path: string, connection: Connection, options: Omit<RecorderOptions, 'url'> = {}): Promise<SessionRecorder> {
+    const { url, headers, protocols, perMessageDeflate, maxPayload, handshakeTimeout } = connection.options;
+    const recorder = await SessionRecorder.create(path, {
+      options: { headers, protocols, perMessageDeflate, maxPayload, handshakeTimeout },
+      handshake: headers ? { request: { headers } } : undefined,
+      ...options,
+      url,
+    });
+    recorder.attach(connection);
+    return recorder;
+  }
+
+  /** Events recorded so far (written or pending). */
+  get eventCount(): number {
+    return this.events;
+  }
+
+  /** Bytes already handed to the file. */
+  get bytesWritten(): number {
+    return this.written;
+  }
+
+  /** Why writing stopped, if it did. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Records every frame and state change of `connection` until disposed or closed. */
+  attach(connection: Connection): Subscription {
+    const subs = [connection.onFrame((f) => this.recordFrame(f)), connection.onState((s) => this.recordState(s))];
+    return { dispose: () => subs.forEach((s) => s.dispose()) };
+  }
+
+  /** The server's upgrade answer, written with the next `open` event. */
+  setResponse(response: NonNullable<SessionHandshake['response']>): void {
+    this.response = this.redactor ? { ...response, headers: this.redactor.headers(response.headers) ?? {} } : response;
+  }
+
+  /** Records a message, ping, pong or error frame. Open and close come from `recordState`. */
+  recordFrame(frame: ConnectionFrame): void {
+    const t = frame.time - this.startedAt;
+    if (frame.direction === 'event') {
+      if (frame.kind === 'error') this.add({ type: 'error', t, message: this.clean(frame.payload.toString('utf8')) });
+      else if (frame.kind === 'info') this.add({ type: 'note', t, text: this.clean(frame.payload.toString('utf8')) });
+      return;
+    }
+    switch (frame.kind) {
+      case 'text':
+        this.add({ type: 'message', t, dir: frame.direction, kind: 'text', text: this.clean(frame.payload.toString('utf8')) });
+        return;
+      case 'binary':
+        this.add({ type: 'message', t, dir: frame.direction, kind: 'binary', base64: frame.payload.toString('base64') });
+        return;
+      case 'ping':
+      case 'pong':
+        this.add({ type: frame.kind, t, dir: frame.direction, ...(frame.payload.length ? { base64: frame.payload.toString('base64') } : {}) });
+        return;
+      default:
+      // Close frames are recorded from the `closed` state, which knows who closed.
+    }
+  }
+
+  /** Records open, close and reconnect from the connection's phase changes. */
+  recordState(state: ConnectionState): void {
+    const t = Date.now() - this.startedAt;
+    switch (state.phase) {
+      case 'connecting':
+        if (this.seenConnection) this.add({ type: 'reconnect', t });
+        this.seenConnection = true;
+        return;
+      case 'open': {
+        const response = this.response;
+        this.response = undefined;
+        this.add({ type: 'open', t, protocol: state.protocol, extensions: state.extensions, ...(response ? { response } : {}) });
+        return;
+      }
+      case 'closed':
+        this.add({ type: 'close', t, code: state.code, reason: this.clean(state.reason), byClient: state.byClient });
+        return;
+      default:
+      // `error` arrives as an error frame too, with the same sentence.
+    }
+  }
+
+  /** Records a note of the inspector's own. */
+  note(text: string): void {
+    this.add({ type: 'note', t: Date.now() - this.startedAt, text: this.clean(text) });
+  }
+
+  /** Writes what is pending; resolves when it is in the file. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!this.pending.length || this.failure) return this.chain;
+    const data = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.chain = this.chain.then(() => this.writeAll(data));
+    return this.chain;
+  }
+
+  /** Writes what is pending and closes the file; later events are ignored. */
+  async close(): Promise<void> {
+    if (this.closed) return this.chain;
+    await this.flush();
+    this.closed = true;
+    await new Promise<void>((resolve) => closeFd(this.fd, () => resolve()));
+    this.errorEmitter.dispose();
+  }
+
+  private clean(text: string): string {
+    return this.redactor ? this.redactor.text(text) : text;
+  }
+
+  private add(event: SessionEvent): void {
+    if (this.closed || this.failure) return;
+    this.events++;
+    this.push(JSON.stringify(event));
+  }
+
+  private push(line: string): void {
+    this.pending.push(`${line}\n`);
+    this.pendingBytes += line.length + 1;
+    if (this.pendingBytes >= this.flushBytes) this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushIntervalMs);
+  }
+
+  private writeAll(data: Buffer): Promise<void> {
+    if (this.failure) return Promise.resolve();
+    return new Promise((resolve) => {
+      const step = (offset: number) => {
+        write(this.fd, data, offset, data.length - offset, null, (err, n) => {
+          if (err) {
+            this.failure = new Error(`Recording to ${this.path} stopped: ${err.message}.`);
+            this.errorEmitter.fire(this.failure);
+            resolve();
+            return;
+          }
+          this.written += n;
+          if (offset + n < data.length) step(offset + n);
+          else resolve();
+        });
+      };
+      step(0);
+    });
+  }
+}
