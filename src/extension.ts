@@ -3,7 +3,8 @@ import type { ConnectionOptions } from './core/connection';
 import type { InspectorHandle, WebSocketInspectorApi } from './host/api';
 import { askForUrl, RecentUrls } from './host/connectCommand';
 import { EchoServerController } from './host/echoServerController';
-import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './host/inspectorPanel';
+import { INSPECTOR_VIEW_TYPE, InspectorPanel, type InspectorEnv } from './host/inspectorPanel';
+import { SessionsController } from './host/sessions/sessionsController';
 import { MessageDocuments } from './host/messageDocuments';
 import { registerWsLanguageFeatures } from './host/wsfile/languageFeatures';
 import { RequestCommands } from './host/wsfile/requestCommands';
@@ -28,15 +29,25 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     return inspector;
   };
 
+  const env: InspectorEnv = {
+    extensionUri: context.extensionUri,
+    log,
+    documents,
+    onConnecting: (panel, connection) => sessions.record(panel, connection),
+    onReplay: (panel) => void sessions.replay(panel, true),
+  };
+  const sessions = new SessionsController(context.globalStorageUri, () => env, track, log);
+  context.subscriptions.push(sessions);
+
   const connect = (url: string): InspectorHandle => {
     void recent.add(url);
-    return track(InspectorPanel.open(context.extensionUri, connectionOptions(url), log, documents));
+    return track(InspectorPanel.open(env, connectionOptions(url)));
   };
 
   const { environments } = registerWsLanguageFeatures(context);
   const requests = new RequestCommands(
     environments,
-    (options, source) => track(InspectorPanel.open(context.extensionUri, options, log, documents, source)),
+    (options, source) => track(InspectorPanel.open(env, options, source)),
     log,
   );
   context.subscriptions.push(requests);
@@ -70,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     vscode.commands.registerCommand('websocketInspector.showLog', () => log.show()),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => {
-        const inspector = InspectorPanel.restore(panel, state, context.extensionUri, connectionOptions, log, documents);
+        const inspector = InspectorPanel.restore(panel, state, env, connectionOptions);
         if (inspector) track(inspector);
       },
     }),
@@ -88,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     },
     connect,
     inspectors: () => [...inspectors],
+    sessions: () => sessions.list(),
   };
 }
 

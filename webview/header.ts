@@ -1,4 +1,4 @@
-import type { ConnectionState, ConnectionStats, PanelSource, ScriptStatus } from '../src/shared/protocol';
+import type { ConnectionState, ConnectionStats, PanelSource, RecordingInfo, ScriptStatus } from '../src/shared/protocol';
 import { el, formatBytes, icon } from './dom';
 
 const PHASE_LABEL: Record<ConnectionState['phase'], string> = {
@@ -35,7 +35,9 @@ export class Header {
   private last: ConnectionStats | undefined;
   private readonly reconnectButton: HTMLElement;
 
-  constructor(actions: { disconnect(): void; reconnect(): void }) {
+  private readonly replayButton: HTMLElement;
+
+  constructor(actions: { disconnect(): void; reconnect(): void; replay(): void }) {
     this.element = el('header', 'header');
     this.badge = el('span', 'state');
     this.badge.id = 'state';
@@ -53,8 +55,10 @@ export class Header {
     window.setInterval(() => this.tick(), 1000);
     this.disconnectButton = button('disconnect', 'Disconnect', 'debug-disconnect', actions.disconnect);
     this.reconnectButton = button('reconnect', 'Reconnect', 'refresh', actions.reconnect);
+    this.replayButton = button('replay', 'Replay…', 'debug-rerun', actions.replay);
+    this.replayButton.hidden = true;
     const actionsBar = el('span', 'actions');
-    actionsBar.append(this.disconnectButton, this.reconnectButton);
+    actionsBar.append(this.replayButton, this.disconnectButton, this.reconnectButton);
     const top = el('div', 'header-top');
     top.append(this.badge, this.url, this.source, this.uptime, this.stats, actionsBar);
     this.message = el('div', 'state-message');
@@ -73,6 +77,12 @@ export class Header {
     this.url.title = url;
     this.source.textContent = source ? `from ${source.label}` : '';
     this.source.title = source?.detail ?? '';
+  }
+
+  /** A recorded session: offer Replay and say where it came from. */
+  setRecording(recording: RecordingInfo | undefined): void {
+    this.replayButton.hidden = !recording;
+    if (recording) this.source.textContent = `recording: ${recording.label}`;
   }
 
   /** The line that says which `.ws` script step runs, waits, or failed. */

@@ -21,6 +21,7 @@ function main(): void {
   const header = new Header({
     disconnect: () => host.post({ type: 'disconnect' }),
     reconnect: () => host.post({ type: 'reconnect' }),
+    replay: () => host.post({ type: 'replay' }),
   });
   const detail = new DetailPane({
     copy: (text) => host.post({ type: 'copy', text }),
@@ -109,6 +110,7 @@ function main(): void {
         host.updateState({ url: snapshot.url });
         header.setUrl(snapshot.url, snapshot.source);
         header.setScript(snapshot.script);
+        header.setRecording(snapshot.recording);
         setState(snapshot.state);
         header.setStats(snapshot.stats);
         if (snapshot.stats.cleared !== cleared) list.select(undefined);

@@ -25,3 +25,12 @@ export function closeCodeName(code: number): string {
   if (code >= 3000 && code <= 3999) return `${code} (registered by a library or framework)`;
   return `${code}`;
 }
+
+/** The payload of a close frame: the code as two bytes, then the reason in UTF-8. */
+export function closeFramePayload(code: number, reason: string): Buffer {
+  const reasonBytes = Buffer.from(reason, 'utf8');
+  const payload = Buffer.allocUnsafe(2 + reasonBytes.length);
+  payload.writeUInt16BE(code, 0);
+  reasonBytes.copy(payload, 2);
+  return payload;
+}

@@ -7,16 +7,19 @@ import {
   type FromWebview,
   DETAIL_LIMIT,
   type PanelSource,
+  type RecordingInfo,
   type RowDetail,
   type RowSummary,
   type ScriptStatus,
   type Snapshot,
   type ToWebview,
 } from '../shared/protocol';
+import { closeFramePayload } from './closeCodes';
 import { Connection, type ConnectionFrame, type ConnectionOptions } from './connection';
 import { Emitter, type Subscription } from './emitter';
 import { createFilter, type Filter } from './filter';
 import { FrameStore } from './frameStore';
+import { eventPayload, type Session } from './sessions/format';
 import { decodeBase64, decodeHex } from './wsfile/binary';
 
 /** Smallest gap between two batched updates to the webview: at most ~60 a second. */
@@ -52,6 +55,8 @@ export class InspectorSession {
   private readonly stateEmitter = new Emitter<ConnectionState>();
   /** Fires when the connection changes phase. */
   readonly onState = this.stateEmitter.event;
+  /** The recording this panel shows, when it shows one (read-only until replayed). */
+  private recordingInfo: RecordingInfo | undefined;
 
   constructor(
     private options: ConnectionOptions,
@@ -180,6 +185,7 @@ export class InspectorSession {
         this.reconnect().catch(() => undefined);
         return;
       case 'sendFile':
+      case 'replay':
       case 'openInEditor':
       case 'copy':
         return; // Files, editors and the clipboard belong to the host around this session.
@@ -258,6 +264,7 @@ export class InspectorSession {
       rowsStart,
       filter: this.filterStatus(),
       script: this.script,
+      recording: this.recordingInfo,
     };
   }
 
@@ -271,8 +278,68 @@ export class InspectorSession {
     this.stateEmitter.dispose();
   }
 
+  /** Shows a recorded session: every event becomes a row; nothing connects until a replay. */
+  loadRecording(session: Session, label: string): void {
+    const start = Date.parse(session.header.startedAt) || 0;
+    for (const event of session.events) {
+      const time = start + event.t;
+      switch (event.type) {
+        case 'message':
+        case 'ping':
+        case 'pong':
+          this.append({ time, direction: event.dir, kind: event.type === 'message' ? event.kind : event.type, payload: eventPayload(event) });
+          break;
+        case 'open':
+          this.append({ time, direction: 'event', kind: 'open', payload: Buffer.from(`Connected${event.protocol ? ` (subprotocol ${event.protocol})` : ''}`) });
+          break;
+        case 'close':
+          this.append({ time, direction: event.byClient ? 'sent' : 'received', kind: 'close', payload: closeFramePayload(event.code, event.reason ?? '') });
+          break;
+        case 'error':
+          this.append({ time, direction: 'event', kind: 'error', payload: Buffer.from(event.message) });
+          break;
+        default:
+          this.append({ time, direction: 'event', kind: 'info', payload: Buffer.from(event.type === 'note' ? event.text : 'Reconnected') });
+      }
+    }
+    const messages = session.events.filter((e) => e.type === 'message').length;
+    this.recordingInfo = { label, startedAt: session.header.startedAt, messages };
+    this.restoredState = {
+      phase: 'closed',
+      url: this.url,
+      code: 1000,
+      reason: '',
+      byClient: true,
+      message: `Recorded ${new Date(start).toLocaleString()}: ${messages} messages, read-only. Replay sends the client's messages again.`,
+    };
+    this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
+  }
+
+  get recording(): RecordingInfo | undefined {
+    return this.recordingInfo;
+  }
+
+  /** Shows another connection's frames and state here (a replay's), in place of this session's own. */
+  adopt(connection: Connection, note: string): void {
+    this.conn.dispose();
+    this.restoredState = undefined;
+    this.append({ time: Date.now(), direction: 'event', kind: 'info', payload: Buffer.from(note) });
+    this.conn = connection;
+    this.watch(connection);
+  }
+
+  /** Adds an event row (a replay's summary, a mismatch). */
+  note(kind: 'info' | 'error', text: string): void {
+    this.append({ time: Date.now(), direction: 'event', kind, payload: Buffer.from(text) });
+  }
+
   private createConnection(): Connection {
     const connection = new Connection(this.options);
+    this.watch(connection);
+    return connection;
+  }
+
+  private watch(connection: Connection): void {
     for (const s of this.subscriptions) s.dispose();
     this.subscriptions = [
       connection.onFrame((frame) => this.append(frame)),
@@ -282,7 +349,6 @@ export class InspectorSession {
         this.stateEmitter.fire(state);
       }),
     ];
-    return connection;
   }
 
   private append(frame: ConnectionFrame): void {

@@ -31,6 +31,8 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       return isInt(m.id) ? { type: 'sendFile', id: m.id } : undefined;
     case 'clear':
       return { type: 'clear' };
+    case 'replay':
+      return { type: 'replay' };
     case 'setFilter': {
       if (m.query === null) return { type: 'setFilter', query: null };
       const query = parseFilterQuery(m.query);

@@ -28,4 +28,6 @@ export interface WebSocketInspectorApi {
   connect(url: string): InspectorHandle;
   /** Every open inspector panel. */
   inspectors(): InspectorHandle[];
+  /** The recorded sessions in the history, newest first. */
+  sessions(): Promise<Array<{ file: string; url: string; startedAt: string; messages: number }>>;
 }

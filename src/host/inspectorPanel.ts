@@ -6,10 +6,22 @@ import { parseFromWebview } from '../core/webviewMessages';
 import type { ConnectionState, ConnectionStats, PanelSource, RowSummary, ScriptStatus } from '../shared/protocol';
 import type { InspectorHandle } from './api';
 import type { MessageDocuments } from './messageDocuments';
+import type { Session } from '../core/sessions/format';
 import { inspectorHtml, webviewRoot } from './webviewHtml';
 
 /** The view type VS Code uses to restore inspector panels after a reload. */
 export const INSPECTOR_VIEW_TYPE = 'websocketInspector.inspector';
+
+/** What every panel needs from the extension, passed as one. */
+export interface InspectorEnv {
+  extensionUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+  documents: MessageDocuments;
+  /** A connection is about to open in `panel` (first connect, reconnect): the recorder hooks in here. */
+  onConnecting?(panel: InspectorPanel, connection: Connection): void;
+  /** The user asked to replay the recording `panel` shows. */
+  onReplay?(panel: InspectorPanel): void;
+}
 
 /** What the webview keeps with `setState`, so a restored panel knows its URL. */
 interface PersistedState {
@@ -28,14 +40,16 @@ export class InspectorPanel implements InspectorHandle {
   /** Fires once, when the panel closes. */
   readonly onDidDispose = this.disposedEmitter.event;
 
+  private readonly log: vscode.LogOutputChannel;
+
   private constructor(
     private readonly panel: vscode.WebviewPanel,
-    extensionUri: vscode.Uri,
+    private readonly env: InspectorEnv,
     options: ConnectionOptions,
-    private readonly log: vscode.LogOutputChannel,
-    private readonly documents: MessageDocuments,
     source?: PanelSource,
   ) {
+    const { extensionUri } = env;
+    this.log = env.log;
     this.session = new InspectorSession(options, (m) => void this.panel.webview.postMessage(m), source);
     panel.webview.options = { enableScripts: true, localResourceRoots: [webviewRoot(extensionUri)] };
     panel.webview.html = inspectorHtml(panel.webview, extensionUri);
@@ -50,6 +64,7 @@ export class InspectorPanel implements InspectorHandle {
         else if (message.type === 'copy') void vscode.env.clipboard.writeText(message.text);
         else if (message.type === 'openInEditor') void this.openInEditor(message.index);
         else if (message.type === 'sendFile') this.session.answer(message.id, this.sendFile());
+        else if (message.type === 'replay') this.env.onReplay?.(this);
         else this.session.handle(message);
       }),
       panel.onDidChangeViewState(() => {
@@ -61,37 +76,56 @@ export class InspectorPanel implements InspectorHandle {
   }
 
   /** Opens a new panel beside the editor and starts connecting. */
-  static open(
-    extensionUri: vscode.Uri,
-    options: ConnectionOptions,
-    log: vscode.LogOutputChannel,
-    documents: MessageDocuments,
-    source?: PanelSource,
-  ): InspectorPanel {
-    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, shortTitle(options.url), vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [webviewRoot(extensionUri)],
-    });
-    const inspector = new InspectorPanel(panel, extensionUri, options, log, documents, source);
+  static open(env: InspectorEnv, options: ConnectionOptions, source?: PanelSource): InspectorPanel {
+    const inspector = new InspectorPanel(InspectorPanel.createPanel(env, shortTitle(options.url)), env, options, source);
     inspector.startConnecting(() => inspector.session.connect());
     return inspector;
+  }
+
+  /** Shows a recorded session read-only (in `panel`, e.g. a custom editor's, or a new one). */
+  static openRecording(env: InspectorEnv, session: Session, label: string, panel?: vscode.WebviewPanel): InspectorPanel {
+    const options: ConnectionOptions = { url: session.header.url, handshakeTimeout: 10000, headers: session.header.options.headers, protocols: session.header.options.protocols };
+    const inspector = new InspectorPanel(panel ?? InspectorPanel.createPanel(env, `${label} (recording)`), env, options);
+    inspector.recorded = session;
+    inspector.session.loadRecording(session, label);
+    inspector.opening = Promise.reject(new Error('A recording does not connect until it is replayed.'));
+    inspector.opening.catch(() => undefined);
+    return inspector;
+  }
+
+  private static createPanel(env: InspectorEnv, title: string): vscode.WebviewPanel {
+    return vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, title, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [webviewRoot(env.extensionUri)],
+    });
+  }
+
+  /** The recording this panel was opened with, if any. */
+  recorded: Session | undefined;
+
+  /** Shows a replay's live connection here, after the recording. */
+  adopt(connection: Connection, note: string): void {
+    this.session.adopt(connection, note);
+  }
+
+  /** Adds an event row. */
+  note(kind: 'info' | 'error', text: string): void {
+    this.session.note(kind, text);
   }
 
   /** Takes over a panel VS Code restored after a reload; its connection ended with the old window. */
   static restore(
     panel: vscode.WebviewPanel,
     state: unknown,
-    extensionUri: vscode.Uri,
+    env: InspectorEnv,
     options: (url: string) => ConnectionOptions,
-    log: vscode.LogOutputChannel,
-    documents: MessageDocuments,
   ): InspectorPanel | undefined {
     const url = (state as PersistedState | undefined)?.url;
     if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) {
       panel.dispose();
       return undefined;
     }
-    const inspector = new InspectorPanel(panel, extensionUri, options(url), log, documents);
+    const inspector = new InspectorPanel(panel, env, options(url));
     inspector.session.markEndedByReload();
     inspector.opening = Promise.reject(new Error('The connection ended with the window reload.'));
     inspector.opening.catch(() => undefined);
@@ -178,13 +212,15 @@ export class InspectorPanel implements InspectorHandle {
   private async openInEditor(index: number): Promise<void> {
     const row = this.session.store.get(index);
     if (!row) return;
-    await this.documents.open(`${shortTitle(this.url)} #${index + 1}`, row.kind, row.payload);
+    await this.env.documents.open(`${shortTitle(this.url)} #${index + 1}`, row.kind, row.payload);
   }
 
   private startConnecting(connect: () => Promise<void>): void {
     const url = this.session.url;
     this.log.info(`Connecting to ${url}`);
-    this.opening = connect().then(
+    const opening = connect();
+    this.env.onConnecting?.(this, this.session.connection);
+    this.opening = opening.then(
       () => this.log.info(`Connected to ${url}`),
       (err: Error) => {
         this.log.warn(`${url}: ${err.message}`);

@@ -3,7 +3,7 @@ import { open, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Connection } from '../connection';
 import { WSLOG_EXTENSION } from './format';
-import { SessionRecorder, type RecorderOptions } from './recorder';
+import { recorderOptionsFor, SessionRecorder, type RecorderOptions } from './recorder';
 
 /** Limits of a history folder. */
 export interface HistoryLimits {
@@ -61,9 +61,19 @@ export class SessionHistory {
    * Files in `keep` (recordings still being written) are never removed.
    */
   async record(connection: Connection, options: Omit<RecorderOptions, 'url'> = {}, keep: readonly string[] = []): Promise<SessionRecorder> {
+    const recorder = await this.create(recorderOptionsFor(connection, options), keep);
+    recorder.attach(connection);
+    return recorder;
+  }
+
+  /**
+   * Makes room and creates a recorder in the folder, not yet attached: the caller feeds it what
+   * happened while the file was being created, then attaches it.
+   */
+  async create(options: RecorderOptions, keep: readonly string[] = []): Promise<SessionRecorder> {
     await mkdir(this.folder, { recursive: true });
     await this.prune(keep, 1);
-    return SessionRecorder.forConnection(this.newPath(connection.options.url), connection, options);
+    return SessionRecorder.create(this.newPath(options.url), options);
   }
 
   /** The recordings, newest first. Unreadable files are left out. */

@@ -100,13 +100,7 @@ export class SessionRecorder {
 
   /** Creates a recording of `connection` (its URL and options), attached from now on. */
   static async forConnection(path: string, connection: Connection, options: Omit<RecorderOptions, 'url'> = {}): Promise<SessionRecorder> {
-    const { url, headers, protocols, perMessageDeflate, maxPayload, handshakeTimeout } = connection.options;
-    const recorder = await SessionRecorder.create(path, {
-      options: { headers, protocols, perMessageDeflate, maxPayload, handshakeTimeout },
-      handshake: headers ? { request: { headers } } : undefined,
-      ...options,
-      url,
-    });
+    const recorder = await SessionRecorder.create(path, recorderOptionsFor(connection, options));
     recorder.attach(connection);
     return recorder;
   }
@@ -247,4 +241,15 @@ export class SessionRecorder {
       step(0);
     });
   }
+}
+
+/** The recorder options that describe `connection` (its URL and connection options). */
+export function recorderOptionsFor(connection: Connection, options: Omit<RecorderOptions, 'url'> = {}): RecorderOptions {
+  const { url, headers, protocols, perMessageDeflate, maxPayload, handshakeTimeout } = connection.options;
+  return {
+    options: { headers, protocols, perMessageDeflate, maxPayload, handshakeTimeout },
+    handshake: headers ? { request: { headers } } : undefined,
+    ...options,
+    url,
+  };
 }
