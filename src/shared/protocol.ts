@@ -90,6 +90,14 @@ export interface ScriptStatus {
   reason?: string;
 }
 
+/** A recorded session shown in the panel. */
+export interface RecordingInfo {
+  /** Where it came from: a history entry, a `.wslog` file, a HAR import. */
+  label: string;
+  startedAt: string;
+  messages: number;
+}
+
 /** Everything the webview needs to draw itself from nothing. */
 export interface Snapshot {
   url: string;
@@ -104,6 +112,8 @@ export interface Snapshot {
   filter?: FilterStatus;
   /** The last `.ws` script run in this panel, if any. */
   script?: ScriptStatus;
+  /** Present when the panel shows a recorded session. */
+  recording?: RecordingInfo;
 }
 
 /** The full body of one row, for the detail pane (`getDetail`'s result). */
@@ -166,6 +176,8 @@ export interface SendBinaryMessage { type: 'sendBinary'; id: number; encoding: '
 export interface SendFileMessage { type: 'sendFile'; id: number }
 /** Show only the rows that match (null: show all). */
 export interface SetFilterMessage { type: 'setFilter'; query: FilterQuery | null }
+/** Replay the recorded session shown in the panel (the host asks how). */
+export interface ReplayMessage { type: 'replay' }
 /** Drop every stored row from view and memory; counters keep their totals. */
 export interface ClearMessage { type: 'clear' }
 /** Fetch the full body of the row at a list position, the match position while a filter is on (request: answered with a `RowDetail`). */
@@ -186,6 +198,7 @@ export type FromWebview =
   | SendBinaryMessage
   | SendFileMessage
   | ClearMessage
+  | ReplayMessage
   | SetFilterMessage
   | GetDetailMessage
   | OpenInEditorMessage
@@ -199,4 +212,194 @@ export const MAX_VIEWPORT_ROWS = 500;
 /** Compile-time exhaustiveness for switches over the unions above. */
 export function assertNever(value: never): never {
   throw new Error(`Unexpected message: ${JSON.stringify(value)}`);
+}
+
+// ───────────────────────── protocol depth: handshake, frames, health ─────────────────────────
+
+/** One HTTP header as it went over the wire (name in its original case, in order). */
+export interface HeaderLine {
+  name: string;
+  value: string;
+}
+
+/** One parameter-carrying extension, e.g. `permessage-deflate; client_max_window_bits=15`. */
+export interface NegotiatedExtension {
+  name: string;
+  /** Parameter name → value; `true` for a parameter without a value. */
+  params: Record<string, string | true>;
+}
+
+/** One answer of the server that pointed elsewhere (3xx with Location). */
+export interface RedirectHop {
+  /** The URL that was asked. */
+  url: string;
+  status: number;
+  statusText: string;
+  /** The Location header, resolved against `url`. */
+  location: string;
+  /** True when the connection went on to `location` (option `followRedirects`). */
+  followed: boolean;
+}
+
+/** Milliseconds of each phase, from the socket's own events; absent when the phase did not happen (an IP address needs no DNS). */
+export interface HandshakeTimings {
+  /** Milliseconds since the epoch when the (last) request started. */
+  start: number;
+  dnsMs?: number;
+  tcpMs?: number;
+  tlsMs?: number;
+  /** From the request being on the wire (after TCP/TLS) to the server's answer. */
+  upgradeMs?: number;
+  /** From `start` to the server's answer. */
+  totalMs?: number;
+}
+
+/** One certificate of the server's chain, leaf first. */
+export interface CertificateInfo {
+  /** e.g. "CN=example.com, O=Example". */
+  subject: string;
+  issuer: string;
+  /** As OpenSSL prints them, e.g. "Jan  1 00:00:00 2026 GMT". */
+  validFrom: string;
+  validTo: string;
+  /** Subject alternative names, e.g. ["DNS:example.com", "IP Address:127.0.0.1"]. */
+  subjectAltNames: string[];
+  /** SHA-256 fingerprint, colon-separated hex. */
+  fingerprint256: string;
+  serialNumber: string;
+  selfSigned: boolean;
+}
+
+/** The TLS session of a wss:// connection. */
+export interface TlsInfo {
+  /** "TLSv1.3", "TLSv1.2", … */
+  version: string;
+  /** OpenSSL/IANA cipher name, e.g. "TLS_AES_256_GCM_SHA384". */
+  cipher: string;
+  /** Negotiated ALPN protocol; absent when none. */
+  alpn?: string;
+  /** Server name sent in SNI; absent for IP addresses. */
+  servername?: string;
+  /** True when the chain verified against the trusted CAs. */
+  authorized: boolean;
+  /** Why it did not verify (only with verification off). */
+  authorizationError?: string;
+  /** Leaf first, then its issuers as the server sent them. */
+  certificates: CertificateInfo[];
+}
+
+/** The HTTP upgrade request exactly as sent. */
+export interface HandshakeRequest {
+  /** e.g. "GET /chat?room=1 HTTP/1.1". */
+  requestLine: string;
+  headers: HeaderLine[];
+}
+
+/** The server's answer to the upgrade request. */
+export interface HandshakeResponse {
+  /** e.g. "HTTP/1.1 101 Switching Protocols". */
+  statusLine: string;
+  status: number;
+  statusText: string;
+  headers: HeaderLine[];
+  /** The body of a refusal (not 101), at most 64 KiB as UTF-8. */
+  body?: string;
+}
+
+/** Everything about the opening handshake of one connection attempt, as plain data. */
+export interface HandshakeInfo {
+  /** The URL asked first. */
+  url: string;
+  /** The URL that answered (differs after followed redirects). */
+  finalUrl: string;
+  /** The proxy the connection went through, without credentials. */
+  proxy?: string;
+  request?: HandshakeRequest;
+  response?: HandshakeResponse;
+  /** Sec-WebSocket-Key sent, and the Sec-WebSocket-Accept expected from it (RFC 6455 §4.2.2). */
+  key?: string;
+  expectedAccept?: string;
+  /** True when the server's Sec-WebSocket-Accept matches `expectedAccept`. */
+  acceptValid?: boolean;
+  /** Subprotocol the server chose ('' when none). */
+  protocol: string;
+  /** Extensions the server accepted, with parameters. */
+  extensions: NegotiatedExtension[];
+  redirects: RedirectHop[];
+  timings: HandshakeTimings;
+  /** Present for wss:// once TLS is up. */
+  tls?: TlsInfo;
+  /** Where the TCP connection went, e.g. "127.0.0.1:8080". */
+  remoteAddress?: string;
+  /** True once the server answered 101 and the connection opened. */
+  ok: boolean;
+  /** The sentence for a failed handshake. */
+  error?: string;
+}
+
+/** One WebSocket frame header seen on the wire (payloads are never kept here). */
+export interface FrameHeaderRecord {
+  /** Position in the connection's frame log, 0-based. */
+  index: number;
+  /** Milliseconds since the epoch of the chunk the header arrived in (or was written in). */
+  time: number;
+  direction: 'sent' | 'received';
+  /** 0 continuation, 1 text, 2 binary, 8 close, 9 ping, 10 pong. */
+  opcode: number;
+  /** "continuation", "text", "binary", "close", "ping", "pong", or "reserved-0x3"… */
+  opcodeName: string;
+  fin: boolean;
+  /** RSV1 is set on the first frame of a permessage-deflate compressed message. */
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  masked: boolean;
+  /** Payload bytes on the wire (compressed size when compressed). */
+  payloadLength: number;
+  /** 2 to 14 bytes. */
+  headerLength: number;
+}
+
+/** Byte and frame counts of one direction. */
+export interface FrameDirectionStats {
+  frames: number;
+  /** Ping, pong and close frames. */
+  controlFrames: number;
+  /** Complete data messages (data frames with FIN). */
+  messages: number;
+  /** Messages whose first frame had RSV1 (compressed). */
+  compressedMessages: number;
+  /** Header plus payload bytes of every frame: what crossed the socket. */
+  wireBytes: number;
+  headerBytes: number;
+  /** Payload bytes of data frames (text, binary, continuation) as on the wire. */
+  dataPayloadBytes: number;
+  /** Application bytes of the messages after decompression, as the program sent or received them. */
+  messageBytes: number;
+  /** dataPayloadBytes ÷ messageBytes: below 1 when permessage-deflate saved bytes; null before any message. */
+  compressionRatio: number | null;
+}
+
+/** Totals of a connection's frame log. */
+export interface FrameLogStats {
+  sent: FrameDirectionStats;
+  received: FrameDirectionStats;
+  /** Frame headers recorded in all (including those no longer kept). */
+  recorded: number;
+  /** Oldest frame index still kept (older ones were dropped to stay within the capacity). */
+  firstKept: number;
+}
+
+/** Liveness of an open connection from pings and pongs. */
+export interface ConnectionHealth {
+  /** False when a ping got no pong in time; true again when a pong arrives. */
+  healthy: boolean;
+  /** Round-trip time of the last answered ping, in ms. */
+  lastRttMs?: number;
+  /** Milliseconds since the epoch of the last pong received. */
+  lastPongAt?: number;
+  /** Pings in a row that got no pong in time. */
+  missedPongs: number;
+  /** Why it is unhealthy, as a sentence. */
+  message?: string;
 }
