@@ -50,6 +50,12 @@ export class DetailPane {
     this.body = el('div', 'detail-body');
     this.body.tabIndex = 0;
     this.element.append(bar, this.note, this.body);
+    this.element.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        this.actions.close();
+      }
+    });
   }
 
   get index(): number | undefined {

@@ -26,7 +26,10 @@ function main(): void {
   const detail = new DetailPane({
     copy: (text) => host.post({ type: 'copy', text }),
     openInEditor: (index) => host.post({ type: 'openInEditor', index }),
-    close: () => list.select(undefined),
+    close: () => {
+      list.select(undefined);
+      list.focus();
+    },
   });
   const list = new MessageList(
     (viewport) => {

@@ -114,6 +114,10 @@ export class MessageList {
     // Cells are refilled on the next render.
   }
 
+  focus(): void {
+    this.scroller.focus();
+  }
+
   /** The selected row, if any. */
   get selection(): number | undefined {
     return this.selected;
@@ -212,7 +216,13 @@ export class MessageList {
     for (let slot = 0; slot < this.pool.length; slot++) {
       const node = this.pool[slot];
       if (slot >= count) {
-        node.hidden = true;
+        if (!node.hidden) {
+          node.hidden = true;
+          // A spare row keeps no trace of the message it showed last.
+          delete node.dataset.index;
+          delete node.dataset.direction;
+          delete node.dataset.kind;
+        }
         continue;
       }
       node.hidden = false;

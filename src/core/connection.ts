@@ -1,12 +1,25 @@
 import WebSocket from 'ws';
+import type { ClientOptions } from 'ws';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import type { ConnectionState, Direction, RowKind } from '../shared/protocol';
-import { closeCodeName } from './closeCodes';
+import type { Socket } from 'node:net';
+import type { ConnectionHealth, ConnectionState, Direction, HandshakeInfo, RowKind } from '../shared/protocol';
+import { closeCodeName, closeFramePayload } from './closeCodes';
 import { Emitter } from './emitter';
 import { describeConnectError, describeUnexpectedResponse } from './errors';
+import { FrameLog, sniffSocket } from './frameSniffer';
+import { describeRedirect, HandshakeRecorder } from './handshake';
+import { PingTracker } from './ping';
+import { proxyAgent, proxyFor, redactProxy, type ProxySettings } from './proxy';
+import { describeReconnect, isUnexpectedClose, reconnectDelay, reconnectPolicy, type FullReconnectPolicy, type ReconnectPolicy } from './reconnect';
+import { describeTlsError, loadTlsOptions, type TlsSettings } from './tls';
 
-/** How to open a connection. */
-export interface ConnectionOptions {
+/**
+ * How to open a connection. Everything but `url` and `handshakeTimeout` is optional; the
+ * defaults are those of a plain `ws` client (deflate offered, no proxy, no redirects, no reconnect).
+ * TLS fields (`ca`, `cert`, `key`, `pfx`, `passphrase`, `insecure`, `servername`) and proxy fields
+ * (`proxy`, `proxyStrictSSL`, `noProxy`) are documented in tls.ts and proxy.ts.
+ */
+export interface ConnectionOptions extends TlsSettings, ProxySettings {
   url: string;
   /** Handshake headers sent with the upgrade request. */
   headers?: Record<string, string>;
@@ -18,6 +31,24 @@ export interface ConnectionOptions {
   maxPayload?: number;
   /** Offer permessage-deflate. Default true. */
   perMessageDeflate?: boolean;
+  /** The Origin header. */
+  origin?: string;
+  /** Follow 3xx answers to the upgrade (each hop is in `handshake.redirects`). Default false. */
+  followRedirects?: boolean;
+  /** Most redirects followed. Default 10. */
+  maxRedirects?: number;
+  /** Send a ping this often while open and measure the round trip. Default: off. */
+  pingIntervalMs?: number;
+  /** A ping without a pong this long marks the connection unhealthy. Default: the interval, or 10 s. */
+  pingTimeoutMs?: number;
+  /** Answer the server's pings automatically (as `ws` does). Default true. */
+  autoPong?: boolean;
+  /** Open again after an unexpected close, with exponential backoff. Default off. */
+  reconnect?: boolean | ReconnectPolicy;
+  /** Record the header of every frame on the wire in `frames`. Default true. */
+  sniffFrames?: boolean;
+  /** Frame headers kept before the oldest are dropped. Default 1,048,576. */
+  frameLogCapacity?: number;
 }
 
 /** A message or control frame that crossed the connection, or an event worth a row. */
@@ -30,78 +61,72 @@ export interface ConnectionFrame {
 
 const MAX_ERROR_BODY = 64 * 1024;
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+const DEFAULT_PING_TIMEOUT_MS = 10_000;
 
 /**
- * One WebSocket client connection around `ws`, with typed events for state changes and frames.
- * It never throws at the user: every failure becomes an `error` or `closed` state with a sentence.
+ * One WebSocket client connection around `ws`, with typed events for state changes, frames,
+ * the handshake and health. It never throws at the user: every failure becomes an `error` or
+ * `closed` state with a sentence. With `reconnect`, it opens itself again after an unexpected
+ * close and goes on emitting on the same events, so listeners stay attached.
  */
 export class Connection {
   private readonly stateEmitter = new Emitter<ConnectionState>();
   private readonly frameEmitter = new Emitter<ConnectionFrame>();
+  private readonly handshakeEmitter = new Emitter<HandshakeInfo>();
+  private readonly healthEmitter = new Emitter<ConnectionHealth>();
   /** Fires on every change of phase. */
   readonly onState = this.stateEmitter.event;
-  /** Fires for every message, ping, pong and close, sent or received, and for events (open, error). */
+  /** Fires for every message, ping, pong and close, sent or received, and for events (open, error, info). */
   readonly onFrame = this.frameEmitter.event;
+  /** Fires when a handshake ends, opened or refused (each reconnect attempt has its own). */
+  readonly onHandshake = this.handshakeEmitter.event;
+  /** Fires when a pong arrives (new RTT) or a ping goes unanswered. */
+  readonly onHealth = this.healthEmitter.event;
+  /** Every frame header on the wire, both directions, across reconnects. */
+  readonly frames: FrameLog;
 
   private socket: WebSocket | undefined;
   private current: ConnectionState = { phase: 'idle' };
   private closingByClient = false;
   private failed = false;
+  private recorder: HandshakeRecorder | undefined;
+  private stopSniffing: (() => void) | undefined;
+  private readonly pings: PingTracker;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private pingCount = 0;
+  private readonly reconnectPolicy: FullReconnectPolicy | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectAttempt = 0;
+  private disposed = false;
 
-  constructor(readonly options: ConnectionOptions) {}
+  constructor(readonly options: ConnectionOptions) {
+    this.frames = new FrameLog(options.sniffFrames !== false, options.frameLogCapacity);
+    this.reconnectPolicy = reconnectPolicy(options.reconnect);
+    this.pings = new PingTracker(
+      (health) => this.healthEmitter.fire(health),
+      (message) => this.event('info', message),
+    );
+  }
 
   get state(): ConnectionState {
     return this.current;
   }
 
+  /** The last handshake (of the last attempt), as plain data; undefined before the first. */
+  get handshake(): HandshakeInfo | undefined {
+    return this.recorder?.info;
+  }
+
+  /** Liveness from pings: healthy until a ping goes unanswered. */
+  get health(): ConnectionHealth {
+    return this.pings.health;
+  }
+
   /** Opens the connection; resolves when it is open, rejects with a sentence when it fails. */
   connect(): Promise<void> {
-    this.teardown();
-    const { url } = this.options;
-    this.closingByClient = false;
-    this.failed = false;
-    this.setState({ phase: 'connecting', url });
-    const socket = new WebSocket(url, this.options.protocols ?? [], {
-      headers: this.options.headers,
-      handshakeTimeout: this.options.handshakeTimeout,
-      maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
-      perMessageDeflate: this.options.perMessageDeflate ?? true,
-      followRedirects: false,
-    });
-    this.socket = socket;
-
-    return new Promise<void>((resolve, reject) => {
-      socket.on('open', () => {
-        this.setState({ phase: 'open', url, protocol: socket.protocol, extensions: socket.extensions, since: Date.now() });
-        this.event('open', `Connected to ${url}${socket.protocol ? ` (subprotocol ${socket.protocol})` : ''}`);
-        resolve();
-      });
-      socket.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
-        readBody(res).then((body) => {
-          this.fail(describeUnexpectedResponse(res.statusCode ?? 0, res.statusMessage, body, url), reject);
-          req.destroy();
-        });
-      });
-      socket.on('error', (err) => {
-        if (this.current.phase === 'connecting') this.fail(describeConnectError(err, url), reject);
-        else this.event('error', err.message);
-      });
-      socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary) => {
-        this.frame('received', isBinary ? 'binary' : 'text', toBuffer(data));
-      });
-      socket.on('ping', (data) => this.frame('received', 'ping', data));
-      socket.on('pong', (data) => this.frame('received', 'pong', data));
-      socket.on('close', (code, reason) => {
-        if (socket !== this.socket) return;
-        const text = reason.toString('utf8');
-        if (this.failed) return;
-        const byClient = this.closingByClient;
-        const message = describeClose(code, text, byClient);
-        this.frame(byClient ? 'sent' : 'received', 'close', closePayload(code, text));
-        this.setState({ phase: 'closed', url, code, reason: text, byClient, message });
-        reject(new Error(message));
-      });
-    });
+    this.cancelReconnect();
+    this.reconnectAttempt = 0;
+    return this.open();
   }
 
   /** Sends a text message. Rejects when the connection is not open. */
@@ -114,8 +139,41 @@ export class Connection {
     return this.send(bytes, true);
   }
 
-  /** Starts a normal close; the `closed` state follows when the server answers. */
+  /**
+   * Sends a ping and resolves with the round-trip time in ms when the pong with the same payload
+   * comes back; rejects after `pingTimeoutMs` (the connection is then marked unhealthy).
+   * Without a payload, a numbered one ("wsi-ping 1", …) makes the pong easy to match.
+   */
+  ping(payload?: Buffer | string): Promise<number> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new Error('Not connected. Reconnect, then ping again.'));
+    }
+    const bytes = payload === undefined ? Buffer.from(`wsi-ping ${++this.pingCount}`) : Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
+    if (bytes.length > 125) return Promise.reject(new Error('A ping payload can be at most 125 bytes.'));
+    const rtt = this.pings.track(bytes, this.pingTimeout());
+    socket.ping(bytes);
+    this.frame('sent', 'ping', bytes);
+    return rtt;
+  }
+
+  /** Sends a pong (an unsolicited heartbeat, or the answer to a ping when `autoPong` is off). */
+  pong(payload: Buffer | string = Buffer.alloc(0)): Promise<void> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return Promise.reject(new Error('Not connected. Reconnect, then send again.'));
+    const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
+    if (bytes.length > 125) return Promise.reject(new Error('A pong payload can be at most 125 bytes.'));
+    socket.pong(bytes);
+    this.frame('sent', 'pong', bytes);
+    return Promise.resolve();
+  }
+
+  /** Starts a normal close; the `closed` state follows when the server answers. Stops reconnecting. */
   close(code = 1000, reason = ''): void {
+    if (this.reconnectTimer) {
+      this.cancelReconnect();
+      this.event('info', 'Reconnecting was cancelled.');
+    }
     const socket = this.socket;
     if (!socket) return;
     if (socket.readyState === WebSocket.CONNECTING) {
@@ -132,9 +190,104 @@ export class Connection {
 
   /** Drops the socket without a close handshake and forgets every listener. */
   dispose(): void {
+    this.disposed = true;
+    this.cancelReconnect();
     this.teardown();
     this.stateEmitter.dispose();
     this.frameEmitter.dispose();
+    this.handshakeEmitter.dispose();
+    this.healthEmitter.dispose();
+  }
+
+  private open(): Promise<void> {
+    this.teardown();
+    const { url } = this.options;
+    this.closingByClient = false;
+    this.failed = false;
+    this.setState({ phase: 'connecting', url });
+    const proxy = proxyFor(url, this.options);
+    const recorder = new HandshakeRecorder(url, this.options.followRedirects === true, proxy ? redactProxy(proxy) : undefined);
+    this.recorder = recorder;
+
+    return new Promise<void>((resolve, reject) => {
+      const tls = loadTlsOptions(this.options);
+      if (!tls.ok) return this.fail(tls.error, reject);
+      let socket: WebSocket;
+      try {
+        const options: ClientOptions = {
+          ...tls.options,
+          headers: this.options.headers,
+          handshakeTimeout: this.options.handshakeTimeout,
+          maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+          perMessageDeflate: this.options.perMessageDeflate ?? true,
+          followRedirects: this.options.followRedirects ?? false,
+          maxRedirects: this.options.maxRedirects ?? 10,
+          autoPong: this.options.autoPong ?? true,
+          finishRequest: recorder.finishRequest,
+        };
+        if (this.options.origin) options.origin = this.options.origin;
+        if (proxy) options.agent = proxyAgent(proxy, this.options.proxyStrictSSL ?? true);
+        socket = new WebSocket(url, this.options.protocols ?? [], options);
+      } catch (err) {
+        return this.fail(`Could not connect to ${url}: ${(err as Error).message}`, reject);
+      }
+      this.socket = socket;
+
+      // The upgraded socket is the response's; `ws` takes it over right after this event.
+      let upgraded: Socket | undefined;
+      socket.on('upgrade', (res: IncomingMessage) => {
+        upgraded = res.socket ?? undefined;
+        recorder.upgraded(res);
+      });
+      socket.on('open', () => {
+        recorder.opened();
+        this.reconnectAttempt = 0;
+        // Attached here, after `ws` listens: bytes that came with the 101 are still queued and reach both.
+        if (this.frames.enabled && upgraded) this.stopSniffing = sniffSocket(upgraded, this.frames);
+        this.startPinging();
+        this.handshakeEmitter.fire(recorder.info);
+        this.setState({ phase: 'open', url, protocol: socket.protocol, extensions: socket.extensions, since: Date.now() });
+        this.event('open', `Connected to ${url}${socket.protocol ? ` (subprotocol ${socket.protocol})` : ''}`);
+        resolve();
+      });
+      socket.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
+        readBody(res).then((body) => {
+          recorder.refused(res, body);
+          this.fail(describeRefusal(res, body, recorder.info.finalUrl, proxy), reject);
+          req.destroy();
+        });
+      });
+      socket.on('error', (err) => {
+        if (this.current.phase === 'connecting') this.fail(describeFailure(err, recorder.info.finalUrl, proxy), reject);
+        else this.event('error', err.message);
+      });
+      socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary) => {
+        const payload = toBuffer(data);
+        if (this.stopSniffing) this.frames.addMessageBytes('received', payload.length);
+        this.frame('received', isBinary ? 'binary' : 'text', payload);
+      });
+      socket.on('ping', (data) => {
+        this.frame('received', 'ping', data);
+        if (this.options.autoPong !== false) this.frame('sent', 'pong', data);
+      });
+      socket.on('pong', (data) => {
+        this.frame('received', 'pong', data);
+        this.pings.pong(data);
+      });
+      socket.on('close', (code, reason) => {
+        if (socket !== this.socket) return;
+        this.stopPinging();
+        this.pings.reset('The connection closed before the pong arrived.');
+        if (this.failed) return;
+        const text = reason.toString('utf8');
+        const byClient = this.closingByClient;
+        const message = describeClose(code, text, byClient);
+        this.frame(byClient ? 'sent' : 'received', 'close', closeFramePayload(code, text));
+        this.setState({ phase: 'closed', url, code, reason: text, byClient, message });
+        reject(new Error(message));
+        if (isUnexpectedClose(code, byClient)) this.scheduleReconnect();
+      });
+    });
   }
 
   private send(bytes: Buffer, binary: boolean): Promise<void> {
@@ -147,6 +300,7 @@ export class Connection {
         if (err) reject(new Error(`Sending failed: ${err.message}`));
         else resolve();
       });
+      if (this.stopSniffing) this.frames.addMessageBytes('sent', bytes.length);
       this.frame('sent', binary ? 'binary' : 'text', bytes);
     });
   }
@@ -154,13 +308,64 @@ export class Connection {
   private fail(message: string, reject: (err: Error) => void): void {
     if (this.failed) return;
     this.failed = true;
+    this.recorder?.failed(message);
+    if (this.recorder) this.handshakeEmitter.fire(this.recorder.info);
     this.event('error', message);
     this.setState({ phase: 'error', url: this.options.url, message });
     this.socket?.terminate();
     reject(new Error(message));
+    // A failed first connect is the caller's to handle; a failed reconnect tries again.
+    if (this.reconnectAttempt > 0) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const policy = this.reconnectPolicy;
+    if (!policy || this.disposed || this.reconnectTimer) return;
+    if (this.reconnectAttempt >= policy.maxAttempts) {
+      this.event('info', `Gave up reconnecting after ${policy.maxAttempts} attempts. Reconnect by hand to try again.`);
+      this.reconnectAttempt = 0;
+      return;
+    }
+    const attempt = ++this.reconnectAttempt;
+    const delay = reconnectDelay(policy, attempt);
+    this.event('info', describeReconnect(delay, attempt, policy.maxAttempts));
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      // Failures are reported through state and events, and retried by `fail`.
+      this.open().catch(() => undefined);
+    }, delay);
+  }
+
+  private cancelReconnect(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  private pingTimeout(): number {
+    return this.options.pingTimeoutMs ?? this.options.pingIntervalMs ?? DEFAULT_PING_TIMEOUT_MS;
+  }
+
+  private startPinging(): void {
+    this.stopPinging();
+    const every = this.options.pingIntervalMs;
+    if (!every || every <= 0) return;
+    this.pingTimer = setInterval(() => {
+      // A missed pong is reported through health and an info row.
+      this.ping().catch(() => undefined);
+    }, every);
+    this.pingTimer.unref?.();
+  }
+
+  private stopPinging(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
   }
 
   private teardown(): void {
+    this.stopPinging();
+    this.pings.reset('The connection was closed.');
+    this.stopSniffing?.();
+    this.stopSniffing = undefined;
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
@@ -193,12 +398,54 @@ export function describeClose(code: number, reason: string, byClient: boolean): 
   return `${who}: ${closeCodeName(code)}${reason ? ` "${reason}"` : ''}.`;
 }
 
-function closePayload(code: number, reason: string): Buffer {
-  const reasonBytes = Buffer.from(reason, 'utf8');
-  const payload = Buffer.allocUnsafe(2 + reasonBytes.length);
-  payload.writeUInt16BE(code, 0);
-  reasonBytes.copy(payload, 2);
-  return payload;
+/** The sentence for a connection that failed before the upgrade answer: TLS first, then the proxy, then the rest. */
+function describeFailure(err: Error, url: string, proxy: string | undefined): string {
+  const where = hostPort(url);
+  const tls = describeTlsError(err, where);
+  if (tls) return tls;
+  const e = err as NodeJS.ErrnoException & { port?: number };
+  if (proxy && (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')) {
+    const shown = redactProxy(proxy);
+    const proxyPort = Number(safeUrl(proxy)?.port || 80);
+    if (e.code !== 'ECONNREFUSED' || e.port === proxyPort) {
+      return `Could not reach the proxy ${shown} (${e.code}). Check the proxy setting (http.proxy), or list ${safeUrl(url)?.hostname ?? 'the host'} in NO_PROXY to connect directly.`;
+    }
+  }
+  return describeConnectError(err, url);
+}
+
+/** The sentence for an answer to the upgrade that is not 101. */
+function describeRefusal(res: IncomingMessage, body: string, url: string, proxy: string | undefined): string {
+  const status = res.statusCode ?? 0;
+  const statusText = res.statusMessage ?? '';
+  const location = res.headers.location;
+  if (status >= 300 && status < 400 && location) {
+    let resolved = location;
+    try {
+      resolved = new URL(location, url).href;
+    } catch {
+      // Shown as sent.
+    }
+    return describeRedirect(status, statusText, resolved, hostPort(url));
+  }
+  if (status === 407 && proxy) {
+    return `The proxy ${redactProxy(proxy)} asks for credentials (407 Proxy Authentication Required). Put them in the proxy URL (http://user:password@host:port).`;
+  }
+  return describeUnexpectedResponse(status, statusText, body, url);
+}
+
+function safeUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
+function hostPort(url: string): string {
+  const u = safeUrl(url);
+  if (!u) return url;
+  return `${u.hostname}:${u.port || (u.protocol === 'wss:' ? '443' : '80')}`;
 }
 
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {

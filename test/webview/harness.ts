@@ -21,6 +21,8 @@ export interface WebviewHarness {
   fromWebview: unknown[];
   /** CSP violations the page reported. */
   cspViolations: string[];
+  /** Uncaught errors in the page. */
+  pageErrors: string[];
   /** Post a message to the webview as the host would. */
   toWebview(message: unknown): Promise<void>;
   close(): Promise<void>;
@@ -58,6 +60,8 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
     const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
     const fromWebview: unknown[] = [];
     const cspViolations: string[] = [];
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.stack ?? err.message));
     await page.exposeFunction('__toHost', (message: unknown) => {
       fromWebview.push(message);
       onMessage(message);
@@ -73,6 +77,14 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
           state = s;
         },
       });
+      const trace: string[] = [];
+      w.__trace = trace;
+      window.addEventListener('message', (e: MessageEvent) => {
+        const m = e.data as { type?: string; rows?: Array<{ index: number }>; rowsStart?: number; snapshot?: { rows: Array<{ index: number }>; rowsStart: number } };
+        const rows = m.rows ?? m.snapshot?.rows;
+        trace.push(`${m.type} ${rows ? rows.map((r) => r.index).join(',') : ''} @${m.rowsStart ?? m.snapshot?.rowsStart}`);
+        if (trace.length > 60) trace.shift();
+      });
       document.addEventListener('securitypolicyviolation', (e) =>
         (w.__cspViolation as (t: string) => void)(`${e.violatedDirective} ${e.blockedURI}`),
       );
@@ -84,6 +96,7 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
       page,
       fromWebview,
       cspViolations,
+      pageErrors,
       // Playwright's evaluate cannot carry an ArrayBuffer; VS Code's postMessage can. Encode and revive it.
       toWebview: (message) =>
         page.evaluate(

@@ -52,6 +52,7 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     await session.connect();
   });
   after(async () => {
+    assert.deepEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the webview');
     session?.dispose();
     await view?.close();
     await echo?.close();
@@ -102,13 +103,54 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     assert.deepEqual(view.cspViolations, []);
   });
 
+  test('a 10 MB body, a 1 MB single line and invalid UTF-8 render readably and quickly', async () => {
+    const { page } = view;
+    await page.click('#clear');
+    const big = 'x'.repeat(10 * 1024 * 1024);
+    const line = 'y'.repeat(1024 * 1024);
+    await session.sendText(big);
+    await session.sendText(line);
+    await session.connection.sendBinary(Buffer.from([0x41, 0xc3, 0x28, 0xff, 0x42]));
+    await waitForStats(() => session.stats.receivedMessages >= 3 && session.store.summaries(session.store.length - 1, 1)[0]?.kind === 'binary');
+    await page.waitForFunction(() => [...document.querySelectorAll('.inner .row:not([hidden])')].length >= 7, null, { timeout: 5000 });
+    const previews = await page.$$eval('.inner .row:not([hidden]) .preview', (els) => els.map((e) => e.textContent ?? ''));
+    assert.ok(previews.every((p) => p.length <= 201), 'previews are cut to one short line');
+    // The 10 MB row: the pane shows the first megabyte and says so.
+    const started = Date.now();
+    await page.locator('.inner .row[data-direction="received"]', { hasText: 'xxxx' }).first().click();
+    await page.waitForFunction(() => /Showing the first 1\.0 MB of 10\.0 MB/.test(document.querySelector('#detail .detail-note')?.textContent ?? ''), null, { timeout: 10000 });
+    assert.ok(Date.now() - started < 5000, `the detail pane took ${Date.now() - started} ms`);
+    // Invalid UTF-8 sent as text from a server would be closed by ws (1007); as binary it shows as hex and U+FFFD in the UTF-8 view.
+    await page.locator('.inner .row[data-direction="received"][data-kind="binary"]').last().click();
+    await page.waitForSelector('#detail .detail-hex', { timeout: 5000 });
+    assert.match((await page.textContent('#detail .detail-hex')) ?? '', /41 c3 28 ff 42/);
+    await page.click('#detail .detail-tab[data-view="utf8"]');
+    assert.equal(await page.textContent('#detail pre'), 'A\ufffd(\ufffdB');
+    await page.locator('#list').focus();
+    await page.keyboard.press('Escape');
+    await page.click('#clear');
+    await waitForStats(() => session.store.length === 1);
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].map((e) => e.textContent);
+      return rows.length === 1 && /^Cleared/.test(rows[0] ?? '');
+    }, null, { timeout: 5000 }).catch(async (err) => {
+      await page.screenshot({ path: join(OUTPUT, 'webview-clear-failure.png') });
+      throw err;
+    });
+    assert.deepEqual(view.cspViolations, []);
+  });
+
   test('selecting a row shows its full body: JSON as a tree with copy path, binary as a hex dump', async () => {
     const { page } = view;
     await session.sendText(JSON.stringify({ type: 'trade', price: 101.5, tags: ['a', 'b'], 'odd key': { deep: true } }));
     await session.connection.sendBinary(Buffer.from('Hello\x00\x01binary', 'latin1'));
     await page.waitForFunction(() => [...document.querySelectorAll('.inner .row[data-direction="received"][data-kind="binary"]')].length === 1, null, { timeout: 5000 });
     await page.locator('.inner .row[data-direction="received"][data-kind="text"]').last().click();
-    await page.waitForSelector('#detail .json-tree', { timeout: 5000 });
+    await page.waitForSelector('#detail .json-tree', { timeout: 5000 }).catch(async (err) => {
+      await page.screenshot({ path: join(OUTPUT, 'webview-detail-failure.png') });
+      const trace = await page.evaluate(() => (window as unknown as { __trace: string[] }).__trace.join('\n'));
+      throw new Error(`${err.message}; page errors: ${view.pageErrors.join('\n')}\ntrace:\n${trace}`);
+    });
     assert.match((await page.textContent('#detail .detail-title')) ?? '', /received · text/);
     const keys = await page.$$eval('#detail .json-key', (els) => els.map((e) => e.textContent));
     assert.deepEqual(keys.slice(0, 4), ['type', 'price', 'tags', 'odd key']);
@@ -123,6 +165,9 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     await page.locator('#list').focus();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => /binary/.test(document.querySelector('#detail .detail-title')?.textContent ?? ''), null, { timeout: 5000 });
+    // The pane opens on the tab last chosen for binary bodies; pick Hex.
+    await page.click('#detail .detail-tab[data-view="hex"]');
     await page.waitForSelector('#detail .detail-hex', { timeout: 5000 });
     const dump = (await page.textContent('#detail .detail-hex')) ?? '';
     assert.match(dump, /^00000000  48 65 6c 6c 6f 00 01 62  69 6e 61 72 79\s+\|Hello\.\.binary\|/);
