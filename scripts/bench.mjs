@@ -1,5 +1,8 @@
 // Builds the benchmarks (bench/*.ts with the core they import) and runs them.
-// Usage: npm run bench [-- --quick]   (--build-only: just build out/bench/bench.js)
+// Usage: npm run bench [-- --quick] [-- --strict] [-- --profile]   (--build-only: just build out/bench/bench.js)
+//   --quick    a smaller version of every scenario (under a minute)
+//   --strict   exit with 1 when a target is missed (otherwise only a failed run exits non-zero)
+//   --profile  also write a CPU profile of the webview during the end-to-end flood
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -17,11 +20,12 @@ await esbuild.build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // The same optional native speed-ups of ws the extension leaves out.
-  external: ['bufferutil', 'utf-8-validate'],
+  // The same optional native speed-ups of ws the extension leaves out; playwright-core stays in
+  // node_modules (it finds its own files there).
+  external: ['bufferutil', 'utf-8-validate', 'playwright-core'],
 });
 
 if (process.argv.includes('--build-only')) process.exit(0);
-const args = process.argv.slice(2).filter((a) => a === '--quick');
+const args = process.argv.slice(2).filter((a) => ['--quick', '--strict', '--profile'].includes(a));
 const result = spawnSync(process.execPath, [outfile, 'run', ...args], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -3,7 +3,7 @@ import type { ConnectionOptions } from './core/connection';
 import type { InspectorHandle, WebSocketInspectorApi } from './host/api';
 import { askForUrl, RecentUrls } from './host/connectCommand';
 import { EchoServerController } from './host/echoServerController';
-import { INSPECTOR_VIEW_TYPE, InspectorPanel, type InspectorEnv } from './host/inspectorPanel';
+import { INSPECTOR_VIEW_TYPE, InspectorPanel, restoredState, type InspectorEnv } from './host/inspectorPanel';
 import { SessionsController } from './host/sessions/sessionsController';
 import { MessageDocuments } from './host/messageDocuments';
 import { registerWsLanguageFeatures } from './host/wsfile/languageFeatures';
@@ -81,7 +81,10 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     vscode.commands.registerCommand('websocketInspector.showLog', () => log.show()),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => {
-        const inspector = InspectorPanel.restore(panel, state, env, connectionOptions);
+        const saved = restoredState(state);
+        if (saved.recordingFile && (await sessions.openInto(panel, saved.recordingFile))) return;
+        const recorded = saved.recordedTo ? await sessions.read(saved.recordedTo) : undefined;
+        const inspector = InspectorPanel.restore(panel, state, env, connectionOptions, recorded);
         if (inspector) track(inspector);
       },
     }),

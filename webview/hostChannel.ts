@@ -14,6 +14,10 @@ export interface ViewState {
   selected?: number;
   timeMode?: 'wall' | 'relative';
   filter?: FilterQuery | null;
+  /** The history file of the panel's last connection: a reload shows its messages again. */
+  recordedTo?: string;
+  /** The recording the panel shows, reopened after a reload. */
+  recordingFile?: string;
   composer?: { draft?: string; mode?: string; history?: unknown };
 }
 

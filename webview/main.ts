@@ -114,6 +114,8 @@ function main(): void {
         header.setUrl(snapshot.url, snapshot.source);
         header.setScript(snapshot.script);
         header.setRecording(snapshot.recording);
+        if (snapshot.recording?.file) host.updateState({ recordingFile: snapshot.recording.file });
+        if (snapshot.recordedTo) host.updateState({ recordedTo: snapshot.recordedTo });
         setState(snapshot.state);
         header.setStats(snapshot.stats);
         if (snapshot.stats.cleared !== cleared) list.select(undefined);
@@ -134,6 +136,9 @@ function main(): void {
         return;
       case 'script':
         header.setScript(message.script);
+        return;
+      case 'recordedTo':
+        host.updateState({ recordedTo: message.file });
         return;
       case 'source':
         header.setUrl(message.url, message.source);

@@ -84,7 +84,10 @@ export class MessageList {
       const row = (e.target as HTMLElement).closest<HTMLElement>('.row');
       if (row?.dataset.index) this.select(Number(row.dataset.index));
     });
-    new ResizeObserver(() => this.schedule()).observe(this.scroller);
+    new ResizeObserver(([entry]) => {
+      this.viewHeight = entry.contentRect.height;
+      this.schedule();
+    }).observe(this.scroller);
   }
 
   /** Whether the list sticks to the newest row. */
@@ -166,8 +169,11 @@ export class MessageList {
     });
   }
 
+  /** The scroller's height, kept by the ResizeObserver so rendering never forces a layout to read it. */
+  private viewHeight = 0;
+
   private visibleCount(): number {
-    return Math.max(1, Math.ceil(this.scroller.clientHeight / ROW_HEIGHT) + 1);
+    return Math.max(1, Math.ceil(this.viewHeight / ROW_HEIGHT) + 1);
   }
 
   /** Height of the scrollable content, capped so that a million rows still scroll. */
@@ -182,7 +188,7 @@ export class MessageList {
     if (realHeight <= MAX_SCROLL_HEIGHT) {
       return { first: Math.floor(top / ROW_HEIGHT), offset: -(top % ROW_HEIGHT) };
     }
-    const maxTop = Math.max(1, MAX_SCROLL_HEIGHT - this.scroller.clientHeight);
+    const maxTop = Math.max(1, MAX_SCROLL_HEIGHT - this.viewHeight);
     const maxFirst = Math.max(0, this.total - visible + 1);
     return { first: Math.round((Math.min(top, maxTop) / maxTop) * maxFirst), offset: 0 };
   }
@@ -192,7 +198,7 @@ export class MessageList {
     const height = this.contentHeight();
     if (this.spacer.style.height !== `${height}px`) this.spacer.style.height = `${height}px`;
     if (this.follow) {
-      const bottom = Math.max(0, height - this.scroller.clientHeight);
+      const bottom = Math.max(0, height - this.viewHeight);
       if (Math.abs(this.scroller.scrollTop - bottom) > 1) {
         this.programmaticScroll = true;
         this.scroller.scrollTop = bottom;
@@ -204,13 +210,15 @@ export class MessageList {
 
     const viewport: Viewport = { start: first, count: Math.max(visible, 1), follow: this.follow };
     const last = this.lastViewport;
-    if (!last || last.start !== viewport.start || last.count !== viewport.count || last.follow !== viewport.follow) {
+    // While following, the host sends the tail on its own: the start moving with it is no news.
+    const moved = last && !(viewport.follow && last.follow) && last.start !== viewport.start;
+    if (!last || moved || last.count !== viewport.count || last.follow !== viewport.follow) {
       this.lastViewport = viewport;
       this.onViewport(viewport);
     }
 
     while (this.pool.length < visible) this.pool.push(this.makeRow());
-    this.layer.style.height = `${Math.min(this.scroller.clientHeight, height)}px`;
+    this.layer.style.height = `${Math.min(this.viewHeight, height)}px`;
     this.layer.style.transform = `translateY(${this.scroller.scrollTop}px)`;
     this.inner.style.transform = `translateY(${offset}px)`;
     for (let slot = 0; slot < this.pool.length; slot++) {

@@ -73,7 +73,7 @@ async function session(url: string, count: number, binary: boolean): Promise<Ing
 }
 
 /** Every message 0..count-1 is in the store, once, in order. */
-function verify(s: InspectorSession, count: number, binary: boolean): string[] {
+export function verify(s: InspectorSession, count: number, binary: boolean): string[] {
   const problems: string[] = [];
   const c = s.store.columns();
   const want = binary ? 'binary' : 'text';

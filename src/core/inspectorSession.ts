@@ -57,6 +57,7 @@ export class InspectorSession {
   readonly onState = this.stateEmitter.event;
   /** The recording this panel shows, when it shows one (read-only until replayed). */
   private recordingInfo: RecordingInfo | undefined;
+  private recordedTo: string | undefined;
 
   constructor(
     private options: ConnectionOptions,
@@ -103,17 +104,28 @@ export class InspectorSession {
     return this.conn.connect();
   }
 
-  /** A panel restored after a reload: the old connection is gone; say so and wait for Reconnect. */
-  markEndedByReload(): void {
+  /**
+   * A panel restored after a reload: the old connection is gone; say so and wait for Reconnect.
+   * `recorded` is what the history kept of it, shown again so nothing is lost.
+   */
+  markEndedByReload(recorded?: Session): void {
+    if (recorded) this.loadEvents(recorded);
+    const kept = recorded ? ` Its ${recorded.events.filter((e) => e.type === 'message').length} messages are shown from the recording.` : '';
     this.restoredState = {
       phase: 'closed',
       url: this.url,
       code: 1001,
       reason: '',
       byClient: true,
-      message: 'The connection ended with the window reload. Reconnect to open it again.',
+      message: `The connection ended with the window reload.${kept} Reconnect to open it again.`,
     };
-    this.postNow({ type: 'state', state: this.restoredState });
+    this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
+  }
+
+  /** Tells the view where this panel's messages are recorded (it keeps that across reloads). */
+  setRecordedTo(file: string | undefined): void {
+    this.recordedTo = file;
+    this.postNow({ type: 'recordedTo', file });
   }
 
   /** Sends text as the composer does. */
@@ -147,8 +159,10 @@ export class InspectorSession {
         return;
       case 'viewport':
         this.viewport = { start: message.start, count: message.count, follow: message.follow };
+        // The rows go with the next batched update, so scrolling never exceeds ~60 posts a second.
         this.postedTotal = 0;
-        this.postTick();
+        this.dirty = true;
+        this.scheduleTick();
         return;
       case 'sendText':
         this.answer(message.id, this.conn.sendText(message.text));
@@ -265,6 +279,7 @@ export class InspectorSession {
       filter: this.filterStatus(),
       script: this.script,
       recording: this.recordingInfo,
+      recordedTo: this.recordedTo,
     };
   }
 
@@ -279,7 +294,24 @@ export class InspectorSession {
   }
 
   /** Shows a recorded session: every event becomes a row; nothing connects until a replay. */
-  loadRecording(session: Session, label: string): void {
+  loadRecording(session: Session, label: string, file?: string): void {
+    this.loadEvents(session);
+    const start = Date.parse(session.header.startedAt) || 0;
+    const messages = session.events.filter((e) => e.type === 'message').length;
+    this.recordingInfo = { label, file, startedAt: session.header.startedAt, messages };
+    this.restoredState = {
+      phase: 'closed',
+      url: this.url,
+      code: 1000,
+      reason: '',
+      byClient: true,
+      message: `Recorded ${new Date(start).toLocaleString()}: ${messages} messages, read-only. Replay sends the client's messages again.`,
+    };
+    this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
+  }
+
+  /** Every event of a recording becomes a row. */
+  private loadEvents(session: Session): void {
     const start = Date.parse(session.header.startedAt) || 0;
     for (const event of session.events) {
       const time = start + event.t;
@@ -302,17 +334,6 @@ export class InspectorSession {
           this.append({ time, direction: 'event', kind: 'info', payload: Buffer.from(event.type === 'note' ? event.text : 'Reconnected') });
       }
     }
-    const messages = session.events.filter((e) => e.type === 'message').length;
-    this.recordingInfo = { label, startedAt: session.header.startedAt, messages };
-    this.restoredState = {
-      phase: 'closed',
-      url: this.url,
-      code: 1000,
-      reason: '',
-      byClient: true,
-      message: `Recorded ${new Date(start).toLocaleString()}: ${messages} messages, read-only. Replay sends the client's messages again.`,
-    };
-    this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
   }
 
   get recording(): RecordingInfo | undefined {

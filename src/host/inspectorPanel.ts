@@ -23,9 +23,20 @@ export interface InspectorEnv {
   onReplay?(panel: InspectorPanel): void;
 }
 
-/** What the webview keeps with `setState`, so a restored panel knows its URL. */
-interface PersistedState {
-  url?: unknown;
+/** What a restored panel finds of its past: the state its webview kept with `setState`, checked. */
+export interface RestoredState {
+  url?: string;
+  /** The history recording of its last connection. */
+  recordedTo?: string;
+  /** The recording file it showed, when it showed one. */
+  recordingFile?: string;
+}
+
+/** Reads the untrusted state a webview saved. */
+export function restoredState(state: unknown): RestoredState {
+  const s = (typeof state === 'object' && state !== null ? state : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return { url: str(s.url), recordedTo: str(s.recordedTo), recordingFile: str(s.recordingFile) };
 }
 
 /**
@@ -83,11 +94,11 @@ export class InspectorPanel implements InspectorHandle {
   }
 
   /** Shows a recorded session read-only (in `panel`, e.g. a custom editor's, or a new one). */
-  static openRecording(env: InspectorEnv, session: Session, label: string, panel?: vscode.WebviewPanel): InspectorPanel {
+  static openRecording(env: InspectorEnv, session: Session, label: string, panel?: vscode.WebviewPanel, file?: string): InspectorPanel {
     const options: ConnectionOptions = { url: session.header.url, handshakeTimeout: 10000, headers: session.header.options.headers, protocols: session.header.options.protocols };
     const inspector = new InspectorPanel(panel ?? InspectorPanel.createPanel(env, `${label} (recording)`), env, options);
     inspector.recorded = session;
-    inspector.session.loadRecording(session, label);
+    inspector.session.loadRecording(session, label, file);
     inspector.opening = Promise.reject(new Error('A recording does not connect until it is replayed.'));
     inspector.opening.catch(() => undefined);
     return inspector;
@@ -108,6 +119,11 @@ export class InspectorPanel implements InspectorHandle {
     this.session.adopt(connection, note);
   }
 
+  /** Tells the view where this panel's messages are recorded, for a reload to find them. */
+  setRecordedTo(file: string | undefined): void {
+    this.session.setRecordedTo(file);
+  }
+
   /** Adds an event row. */
   note(kind: 'info' | 'error', text: string): void {
     this.session.note(kind, text);
@@ -119,14 +135,15 @@ export class InspectorPanel implements InspectorHandle {
     state: unknown,
     env: InspectorEnv,
     options: (url: string) => ConnectionOptions,
+    recorded?: Session,
   ): InspectorPanel | undefined {
-    const url = (state as PersistedState | undefined)?.url;
-    if (typeof url !== 'string' || !/^wss?:\/\//i.test(url)) {
+    const { url } = restoredState(state);
+    if (!url || !/^wss?:\/\//i.test(url)) {
       panel.dispose();
       return undefined;
     }
     const inspector = new InspectorPanel(panel, env, options(url));
-    inspector.session.markEndedByReload();
+    inspector.session.markEndedByReload(recorded);
     inspector.opening = Promise.reject(new Error('The connection ended with the window reload.'));
     inspector.opening.catch(() => undefined);
     return inspector;

@@ -94,6 +94,8 @@ export interface ScriptStatus {
 export interface RecordingInfo {
   /** Where it came from: a history entry, a `.wslog` file, a HAR import. */
   label: string;
+  /** The file it was read from, when there is one (a reload reopens it). */
+  file?: string;
   startedAt: string;
   messages: number;
 }
@@ -114,6 +116,8 @@ export interface Snapshot {
   script?: ScriptStatus;
   /** Present when the panel shows a recorded session. */
   recording?: RecordingInfo;
+  /** Where the live connection is being recorded (a reload shows those messages again). */
+  recordedTo?: string;
 }
 
 /** The full body of one row, for the detail pane (`getDetail`'s result). */
@@ -148,6 +152,8 @@ export interface TickMessage {
 
 /** A `.ws` script moved on (a step started, waits, finished or failed). */
 export interface ScriptMessage { type: 'script'; script: ScriptStatus }
+/** Where this panel's messages are recorded on disk, so a reload can bring them back. */
+export interface RecordedToMessage { type: 'recordedTo'; file: string | undefined }
 /** The panel now shows another source (a `.ws` request connected again with new settings). */
 export interface SourceMessage { type: 'source'; url: string; source?: PanelSource }
 /** The reply to a request, exactly one per request id. */
@@ -160,7 +166,14 @@ export interface ResponseMessage {
   result?: unknown;
 }
 
-export type ToWebview = SnapshotMessage | StateMessage | TickMessage | ScriptMessage | SourceMessage | ResponseMessage;
+export type ToWebview =
+  | SnapshotMessage
+  | StateMessage
+  | TickMessage
+  | ScriptMessage
+  | SourceMessage
+  | RecordedToMessage
+  | ResponseMessage;
 
 // ───────────────────────── webview → host ─────────────────────────
 

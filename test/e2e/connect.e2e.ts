@@ -13,7 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import {
   exitAfterCleanup,
   installSignalHandlers,
@@ -24,47 +24,16 @@ import {
   withTimeout,
   type CodeServerHandle,
 } from '../runners/codeServer';
+import { findInspectorFrame, runCommand, STEP_TIMEOUT_MS } from './ui';
 
 const RESULTS = path.join(repoRoot, 'test-results');
 const TOTAL_TIMEOUT_MS = Number(process.env.WSI_E2E_TIMEOUT_MS) || 3 * 60_000;
-const STEP_TIMEOUT_MS = 30_000;
 const MESSAGE = 'hello e2e';
 
 let step = 'starting';
 function log(msg: string): void {
   step = msg;
   process.stdout.write(`[e2e] ${msg}\n`);
-}
-
-/** F1, type the command's title, wait until the palette's focused row is that command, Enter. */
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await page.keyboard.type(title, { delay: 5 });
-  const focusedRow = page.locator('.quick-input-widget .monaco-list-row.focused');
-  await focusedRow.filter({ hasText: title }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await page.keyboard.press('Enter');
-}
-
-/** The frame holding the inspector's root (#app): webviews sit two iframes deep. */
-async function findInspectorFrame(page: Page, timeoutMs: number): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      try {
-        if (await frame.$('#app')) return frame;
-      } catch {
-        /* frame navigated or detached while we looked */
-      }
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `no frame with #app within ${timeoutMs / 1000} s; frames: ` + page.frames().map((f) => f.url() || '(empty)').join(', '),
-      );
-    }
-    await sleep(250);
-  }
 }
 
 export async function runE2E(opts: { headed?: boolean; keepOpen?: boolean } = {}): Promise<void> {

@@ -55,8 +55,10 @@ describe('InspectorSession', () => {
     session.handle({ type: 'ready', protocolVersion: 1 });
     for (let i = 0; i < 10; i++) await session.sendText(`m${i}`);
     await waitFor(() => session.stats.receivedMessages === 10, 2000, 'echoes');
+    posted.length = 0;
     session.handle({ type: 'viewport', start: 2, count: 3, follow: false });
-    const answer = posted.at(-1) as Extract<ToWebview, { type: 'tick' }>;
+    await waitFor(() => posted.some((m) => m.type === 'tick'), 1000, 'the batched answer');
+    const answer = posted.find((m) => m.type === 'tick') as Extract<ToWebview, { type: 'tick' }>;
     assert.deepEqual(answer.rows?.map((r) => r.index), [2, 3, 4]);
     posted.length = 0;
     await session.sendText('later');

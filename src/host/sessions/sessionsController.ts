@@ -98,6 +98,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
         created.onError((err: Error) => this.log.warn(`Recording ${connection.options.url} stopped: ${err.message}`));
         if (!panel.alive) return void created.close();
         this.recorders.set(panel, created);
+        panel.setRecordedTo(created.path);
         panel.onDidDispose(() => void this.stopRecording(panel));
         this.changed.fire();
       })
@@ -144,10 +145,24 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeHtml(`${basename(document.uri.fsPath)} could not be opened. See the notification for why.`)}</p></body></html>`;
       return;
     }
-    this.track(InspectorPanel.openRecording(this.env(), session, basename(document.uri.fsPath), panel));
+    this.track(InspectorPanel.openRecording(this.env(), session, basename(document.uri.fsPath), panel, document.uri.fsPath));
   }
 
   // ───────────── commands ─────────────
+
+  /** A recording, read quietly (for restoring panels); undefined when it cannot be read. */
+  async read(file: string): Promise<Session | undefined> {
+    const result = await loadSession(file);
+    return 'error' in result ? undefined : result;
+  }
+
+  /** Shows the recording `file` in a restored panel; false when it is gone. */
+  async openInto(panel: vscode.WebviewPanel, file: string): Promise<boolean> {
+    const session = await this.read(file);
+    if (!session) return false;
+    this.track(InspectorPanel.openRecording(this.env(), session, labelFor(vscode.Uri.file(file), session), panel, file));
+    return true;
+  }
 
   /** Opens a recording read-only in the inspector. */
   async open(target?: Target): Promise<InspectorPanel | undefined> {
@@ -155,7 +170,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     if (!uri) return undefined;
     const session = await this.load(uri);
     if (!session) return undefined;
-    return this.track(InspectorPanel.openRecording(this.env(), session, labelFor(uri, session)));
+    return this.track(InspectorPanel.openRecording(this.env(), session, labelFor(uri, session), undefined, uri.fsPath));
   }
 
   /** Replays the recording in a panel, optionally comparing the answers with the recorded ones. */

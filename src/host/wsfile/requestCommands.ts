@@ -90,11 +90,9 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
   /** Connects and plays the request's steps, showing progress in the inspector. */
   async run(uri?: vscode.Uri, index?: number): Promise<boolean> {
     if (!vscode.workspace.isTrusted) {
-      const choice = await vscode.window.showWarningMessage(
-        'Running a .ws script needs a trusted workspace: it sends what the file says to the server it names.',
-        'Manage Workspace Trust',
-      );
-      if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
+      void vscode.window
+        .showWarningMessage('Running a .ws script needs a trusted workspace: it sends what the file says to the server it names.', 'Manage Workspace Trust')
+        .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
       return false;
     }
     const target = await this.target(uri, index);

@@ -1,0 +1,121 @@
+// `npm test`: every suite, in order, with a summary. Exits non-zero when anything fails.
+// Steps go on after a failure so every failure shows; the UI suites are skipped when the build
+// itself failed, since they would only repeat it.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+const node = process.execPath;
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+/** Longest any one step may take before it is stopped. */
+const STEP_LIMIT_MS = 15 * 60 * 1000;
+
+/** e2e scripts: every compiled `*.e2e.js`. */
+function e2eScripts() {
+  const dir = join(root, 'out', 'test', 'e2e');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.e2e.js')).sort().map((f) => join(dir, f)) : [];
+}
+
+const steps = [
+  { name: 'build', cmd: npm, args: ['run', '--silent', 'build'], essential: true },
+  { name: 'typecheck', cmd: npm, args: ['run', '--silent', 'typecheck'] },
+  { name: 'compile tests', cmd: npm, args: ['run', '--silent', 'compile-tests'], essential: true },
+  { name: 'unit', cmd: node, args: ['--test', join('out', 'test', 'unit')], counts: 'node' },
+  { name: 'install code-server and Chromium', cmd: 'bash', args: ['scripts/install-code-server.sh'], essential: true },
+  { name: 'webview in Chromium', cmd: node, args: ['--test', join('out', 'test', 'webview')], counts: 'node' },
+  { name: 'integration in VS Code', cmd: node, args: [join('out', 'test', 'runners', 'integration.js')], counts: 'mocha' },
+  { name: 'integration in VS Code, Restricted Mode', cmd: node, args: [join('out', 'test', 'runners', 'integration.js')], env: { WSI_TRUST: '1', WSI_GREP: 'restricted mode' }, counts: 'mocha' },
+  { name: 'end-to-end in VS Code', e2e: true, counts: 'e2e' },
+];
+
+/** Runs a command, echoing its output, and returns its exit code and output. */
+function run(cmd, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const take = (stream, to) =>
+      stream.on('data', (chunk) => {
+        output += chunk;
+        to.write(chunk);
+      });
+    take(child.stdout, process.stdout);
+    take(child.stderr, process.stderr);
+    const timer = setTimeout(() => {
+      process.stderr.write(`\n[test] ${cmd} ${args.join(' ')} ran over ${STEP_LIMIT_MS / 60000} minutes; stopping it.\n`);
+      child.kill('SIGKILL');
+    }, STEP_LIMIT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 1 : 0), output });
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: 1, output: String(err) });
+    });
+  });
+}
+
+/** Passed and failed test counts from a runner's output. */
+function countTests(kind, output, code) {
+  if (kind === 'node') {
+    const pass = Number(/^# pass (\d+)/m.exec(output)?.[1] ?? /ℹ pass (\d+)/.exec(output)?.[1] ?? 0);
+    const fail = Number(/^# fail (\d+)/m.exec(output)?.[1] ?? /ℹ fail (\d+)/.exec(output)?.[1] ?? 0);
+    return { pass, fail: fail || (code && !pass ? 1 : 0) };
+  }
+  if (kind === 'mocha') {
+    const pass = Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
+    const fail = Number(/(\d+) failing/.exec(output)?.[1] ?? 0);
+    return { pass, fail: fail || (code ? 1 : 0) };
+  }
+  return code === 0 ? { pass: 1, fail: 0 } : { pass: 0, fail: 1 };
+}
+
+const started = Date.now();
+const results = [];
+let blocked = false;
+for (const step of steps) {
+  if (blocked) {
+    results.push({ name: step.name, status: 'skipped' });
+    continue;
+  }
+  const t0 = Date.now();
+  process.stdout.write(`\n[test] ── ${step.name} ──\n`);
+  let code = 0;
+  let pass = 0;
+  let fail = 0;
+  if (step.e2e) {
+    const scripts = e2eScripts();
+    if (scripts.length === 0) {
+      code = 1;
+      fail = 1;
+      process.stderr.write('[test] no end-to-end scripts in out/test/e2e\n');
+    }
+    for (const script of scripts) {
+      const r = await run(node, [script]);
+      const c = countTests('e2e', r.output, r.code);
+      pass += c.pass;
+      fail += c.fail;
+      if (r.code) code = r.code;
+    }
+  } else {
+    const r = await run(step.cmd, step.args, step.env);
+    code = r.code;
+    if (step.counts) ({ pass, fail } = countTests(step.counts, r.output, r.code));
+  }
+  results.push({ name: step.name, status: code === 0 ? 'ok' : 'FAILED', seconds: (Date.now() - t0) / 1000, pass, fail, counted: !!step.counts });
+  if (code !== 0 && step.essential) blocked = true;
+}
+
+const passed = results.reduce((n, r) => n + (r.pass ?? 0), 0);
+const failed = results.reduce((n, r) => n + (r.fail ?? 0), 0) + results.filter((r) => r.status === 'FAILED' && !r.counted).length;
+process.stdout.write('\n[test] summary\n');
+for (const r of results) {
+  const counts = r.counted && r.status !== 'skipped' ? `  ${r.pass} passed, ${r.fail} failed` : '';
+  process.stdout.write(`  ${r.status.padEnd(7)} ${r.name.padEnd(42)} ${r.seconds !== undefined ? `${r.seconds.toFixed(1)} s` : ''}${counts}\n`);
+}
+const ok = results.every((r) => r.status === 'ok');
+process.stdout.write(`[test] ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`);
+process.stdout.write(`tests: ${passed} passed, ${failed} failed\n`);
+process.exit(ok ? 0 : 1);

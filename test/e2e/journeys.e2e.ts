@@ -1,0 +1,225 @@
+/**
+ * End to end, the paths a person takes after "Connect…", in the real VS Code UI (code-server,
+ * the extension loaded from source, Playwright in Debian's Chromium):
+ *
+ *   1. `.ws` file: open echo.ws from the examples, click the Run CodeLens, and the inspector
+ *      shows the scripted exchange with the local echo server (which the extension starts on
+ *      activation, as `npm start` has it).
+ *   2. Flood: a local server sends 50,000 messages into an open inspector; the list ends with the
+ *      right count; the filter narrows it to the expected matches; a row opens in the detail pane.
+ *   3. Sessions: the WebSocket Sessions view lists the recordings; one opens, and Replay… runs it
+ *      against the echo server and compares: every answer matches.
+ *   4. Reload: after "Developer: Reload Window" the inspector panel comes back and says that the
+ *      connection ended with the reload.
+ *
+ *   node out/test/e2e/journeys.e2e.js [--headed]
+ *
+ * Screenshots go to test-results/e2e-*.png.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { WebSocketServer } from 'ws';
+import {
+  exitAfterCleanup,
+  freePort,
+  installSignalHandlers,
+  launchChromium,
+  repoRoot,
+  withTimeout,
+  type CodeServerHandle,
+  startCodeServer,
+} from '../runners/codeServer';
+import { findInspectorFrame, runCommand, STEP_TIMEOUT_MS } from './ui';
+
+const RESULTS = path.join(repoRoot, 'test-results');
+const TOTAL_TIMEOUT_MS = Number(process.env.WSI_E2E_TIMEOUT_MS) || 5 * 60_000;
+const FLOOD = 50_000;
+
+let step = 'starting';
+function log(msg: string): void {
+  step = msg;
+  process.stdout.write(`[e2e:journeys] ${msg}\n`);
+}
+
+/** The examples, copied to a temp folder with the echo port changed to `port`. */
+function workspaceWithEchoOn(port: number): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wsi-e2e-ws-'));
+  cpSync(path.join(repoRoot, 'examples'), dir, { recursive: true });
+  for (const name of readdirSync(dir)) {
+    if (!/\.ws$|env\.json$/.test(name)) continue;
+    const file = path.join(dir, name);
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll('127.0.0.1:8765', `127.0.0.1:${port}`));
+  }
+  return dir;
+}
+
+/** The inspector frame that shows `text` somewhere in its header (URL or source). */
+async function inspectorShowing(page: Page, text: string): Promise<Frame> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    for (const frame of page.frames()) {
+      try {
+        const header = await frame.$eval('#app header', (h) => h.textContent ?? '').catch(() => '');
+        if (header.includes(text)) return frame;
+      } catch {
+        /* detached */
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no inspector showing "${text}"`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function runJourneys(opts: { headed?: boolean }): Promise<void> {
+  mkdirSync(RESULTS, { recursive: true });
+  let server: CodeServerHandle | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  let flood: WebSocketServer | undefined;
+  let workspace: string | undefined;
+  const started = Date.now();
+  try {
+    const echoPort = await freePort();
+    workspace = workspaceWithEchoOn(echoPort);
+    flood = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => flood!.once('listening', r));
+    flood.on('connection', (ws) =>
+      ws.on('message', () => {
+        for (let i = 0; i < FLOOD; i++) ws.send(`{"type":"tick","seq":${i},"message":"message ${i}"}`);
+      }),
+    );
+    const floodUrl = `ws://127.0.0.1:${(flood.address() as AddressInfo).port}/flood`;
+
+    log('starting code-server');
+    server = await startCodeServer({
+      workspace,
+      settings: { 'websocketInspector.echoServer.autoStart': true, 'websocketInspector.echoServer.port': echoPort },
+    });
+    browser = await launchChromium({ headless: !opts.headed });
+    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const url = server.urlFor([['extensionDevelopmentPath', server.remoteUri(repoRoot)]]);
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+
+    // 1. The echo server starts with the extension, which a workspace of .ws files activates.
+    log('waiting for the echo server in the status bar');
+    await page.locator('.part.statusbar .statusbar-item', { hasText: `ws://127.0.0.1:${echoPort}` }).first().waitFor({ state: 'visible' });
+
+    log('opening echo.ws (Ctrl+P)');
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible' });
+    await page.keyboard.type('echo.ws', { delay: 5 });
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'echo.ws' }).first().waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    log('clicking the Run CodeLens');
+    const run = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Run' }).first();
+    await run.waitFor({ state: 'visible' });
+    await run.click();
+    const wsFrame = await inspectorShowing(page, 'echo.ws › Echo a greeting');
+    await wsFrame.locator('#script[data-status="done"]').waitFor({ state: 'attached' });
+    const received = await wsFrame.$$eval('.row[data-direction="received"] .preview', (els) => els.map((e) => e.textContent ?? ''));
+    if (!received.includes('Hello from a .ws file!') || !received.some((t) => t.startsWith('{"type": "json"'))) {
+      throw new Error(`the scripted exchange is not in the inspector: ${JSON.stringify(received)}`);
+    }
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-ws-run.png') });
+    log(`Run: script done, ${received.length} echoes shown`);
+
+    // 2. A flood into an open inspector.
+    log(`Connect… to the flood server, ${FLOOD} messages`);
+    await runCommand(page, 'WebSocket: Connect');
+    await page.locator('.quick-input-widget .quick-input-box input[placeholder*="ws://"]').waitFor({ state: 'visible' });
+    await page.keyboard.type(floodUrl, { delay: 2 });
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: floodUrl }).first().waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    const floodFrame = await inspectorShowing(page, floodUrl);
+    await floodFrame.locator('#state[data-phase="open"]').waitFor({ state: 'attached' });
+    await floodFrame.locator('#composer textarea').click();
+    await page.keyboard.type('go');
+    await page.keyboard.press('Control+Enter');
+    const t0 = Date.now();
+    // Rows: open + sent "go" + the flood.
+    await floodFrame.locator('#filter-status', { hasText: `${(FLOOD + 2).toLocaleString('en-US')} messages` }).waitFor({ state: 'visible', timeout: 60_000 });
+    log(`flood: ${FLOOD.toLocaleString('en-US')} messages on screen ${Date.now() - t0} ms after sending`);
+    const last = await floodFrame.locator('.inner .row:not([hidden]) .preview').last().textContent();
+    if (last !== `{"type":"tick","seq":${FLOOD - 1},"message":"message ${FLOOD - 1}"}`) throw new Error(`the list does not end with the last message: ${last}`);
+    await floodFrame.locator('#filter-text').fill('message 4999');
+    await floodFrame.locator('#filter-status', { hasText: /^11 of / }).waitFor({ state: 'visible' });
+    await floodFrame.locator('#filter-json').fill('seq >= 49995');
+    await floodFrame.locator('#filter-status', { hasText: /^5 of / }).waitFor({ state: 'visible' });
+    await floodFrame.locator('.inner .row:not([hidden])').first().click();
+    await floodFrame.locator('#detail .json-tree').waitFor({ state: 'visible' });
+    const detailTitle = await floodFrame.locator('#detail .detail-title').textContent();
+    // Row numbers count every row: open, the sent "go", then the flood, so seq 49995 is #49998.
+    if (!/^#49998 · received · text/.test(detailTitle ?? '')) throw new Error(`unexpected detail: ${detailTitle}`);
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-flood-filter.png') });
+    log('flood: filter 11 → 5 matches, detail pane shows #49998');
+
+    // 3. Sessions view: open the recording of the echo.ws run and replay it, compared.
+    log('WebSocket Sessions view: open a recording');
+    await runCommand(page, 'Explorer: Focus on WebSocket Sessions View');
+    const item = page.locator('.monaco-list-row', { hasText: `127.0.0.1:${echoPort}` }).first();
+    await item.waitFor({ state: 'visible' });
+    await item.click();
+    const recFrame = await inspectorShowing(page, 'recording:');
+    log('Replay… against the echo server');
+    await recFrame.locator('#replay').click();
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter'); // the recorded URL
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'As fast as possible' }).first().waitFor({ state: 'visible' });
+    await page.keyboard.type('As fast as possible');
+    await page.keyboard.press('Enter');
+    await recFrame.locator('.row[data-direction="event"] .preview', { hasText: /^Compare: \d+ matched, 0 differed, 0 missing, 0 extra/ }).first().waitFor({ state: 'attached' });
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-session-replay.png') });
+    log('replay: every answer matched');
+
+    // 4. Reload: the panels come back; the recording as a recording, the flood with its messages
+    // (from the history recording) and a word on what happened to its connection.
+    log('Developer: Reload Window');
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+    await inspectorShowing(page, 'recording:');
+    log('reload: the recording panel is back as a recording; switching to the flood tab');
+    await page.locator('.tabs-container .tab', { hasText: '/flood' }).first().click();
+    const restored = await inspectorShowing(page, floodUrl);
+    await restored.locator('#state-message', { hasText: `ended with the window reload. Its ${FLOOD + 1} messages are shown` }).waitFor({ state: 'attached' });
+    // The filter the panel had is kept too (webview state), and applies to the restored rows.
+    await restored.locator('#filter-status', { hasText: `5 of ${(FLOOD + 2).toLocaleString('en-US')}` }).waitFor({ state: 'attached' });
+    await restored.locator('#reconnect:not([disabled])').waitFor({ state: 'attached' });
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-reload.png') });
+    log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    const shot = path.join(RESULTS, 'e2e-journeys-failure.png');
+    if (page) await withTimeout(page.screenshot({ path: shot }), 10_000, 'screenshot').catch(() => undefined);
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new Error(`${msg}\nstep: ${step}\nscreenshot: ${path.relative(repoRoot, shot)}${server ? `\ncode-server output (tail):\n${server.output().slice(-2000)}` : ''}`);
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    for (const c of flood?.clients ?? []) c.terminate();
+    await new Promise<void>((r) => (flood ? flood.close(() => r()) : r()));
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  installSignalHandlers();
+  const guard = setTimeout(() => {
+    console.error(`[e2e:journeys] FAILED: no result within ${TOTAL_TIMEOUT_MS / 1000} s (step: ${step})`);
+    exitAfterCleanup(1);
+  }, TOTAL_TIMEOUT_MS);
+  runJourneys({ headed: process.argv.includes('--headed') }).then(
+    () => {
+      clearTimeout(guard);
+      exitAfterCleanup(0);
+    },
+    (err) => {
+      console.error(`[e2e:journeys] FAILED: ${err instanceof Error ? err.message : String(err)}`);
+      exitAfterCleanup(1);
+    },
+  );
+}
