@@ -12,6 +12,9 @@ export interface ViewState {
   url?: string;
   follow?: boolean;
   selected?: number;
+  /** First visible list position when not following. */
+  scrollStart?: number;
+  hiddenColumns?: string[];
   timeMode?: 'wall' | 'relative';
   filter?: FilterQuery | null;
   /** The history file of the panel's last connection: a reload shows its messages again. */

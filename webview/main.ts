@@ -34,7 +34,7 @@ function main(): void {
   const list = new MessageList(
     (viewport) => {
       host.post({ type: 'viewport', ...viewport });
-      host.updateState({ follow: viewport.follow });
+      host.updateState({ follow: viewport.follow, scrollStart: viewport.follow ? undefined : viewport.start });
     },
     (position) => {
       host.updateState({ selected: position });
@@ -60,6 +60,8 @@ function main(): void {
   let pending: { total: number; rows?: RowSummary[]; rowsStart?: number } | undefined;
   let timeMode: TimeMode = 'wall';
   let cleared = 0;
+  // Selection and scroll position come back once, with the first snapshot after a reload or a hide.
+  let restoreView = true;
   let openedAt: number | undefined;
   const applyTimeMode = () => list.setTimeOrigin(timeMode === 'relative' ? openedAt : undefined);
   const toolbar = new Toolbar({
@@ -76,7 +78,12 @@ function main(): void {
       host.updateState({ timeMode: mode });
       applyTimeMode();
     },
+    columns: (hidden) => {
+      list.setHiddenColumns(hidden);
+      host.updateState({ hiddenColumns: hidden });
+    },
   });
+  if (saved.hiddenColumns?.length) toolbar.setHiddenColumns(saved.hiddenColumns);
   const filterBar = new FilterBar((query) => {
     host.updateState({ filter: query });
     list.select(undefined);
@@ -123,7 +130,13 @@ function main(): void {
         list.reset();
         pending = undefined;
         filterBar.setStatus(snapshot.filter, snapshot.stats.total);
-        list.update(snapshot.filter ? snapshot.filter.matched : snapshot.stats.total, snapshot.rows, snapshot.rowsStart);
+        const length = snapshot.filter ? snapshot.filter.matched : snapshot.stats.total;
+        list.update(length, snapshot.rows, snapshot.rowsStart);
+        if (restoreView) {
+          restoreView = false;
+          if (saved.follow === false && saved.scrollStart !== undefined && saved.scrollStart < length) list.scrollToRow(saved.scrollStart);
+          if (saved.selected !== undefined && saved.selected < length) list.select(saved.selected);
+        }
         return;
       }
       case 'state':

@@ -117,6 +117,18 @@ export class MessageList {
     // Cells are refilled on the next render.
   }
 
+  /** Hides these columns (and shows the others). */
+  setHiddenColumns(hidden: readonly string[]): void {
+    for (const c of ['index', 'time', 'dir', 'kind', 'size']) this.element.classList.toggle(`hide-${c}`, hidden.includes(c));
+  }
+
+  /** Scrolls so that list position `position` is the first row, leaving follow mode. */
+  scrollToRow(position: number): void {
+    this.follow = false;
+    this.reveal(Math.max(0, Math.min(position, this.total - 1)));
+    this.schedule();
+  }
+
   focus(): void {
     this.scroller.focus();
   }

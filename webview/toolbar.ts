@@ -3,10 +3,22 @@ import { el } from './dom';
 /** Time column: wall clock, or seconds since the connection opened. */
 export type TimeMode = 'wall' | 'relative';
 
+/** Columns of the message list that can be hidden. */
+export const COLUMNS = [
+  ['index', '#'],
+  ['time', 'Time'],
+  ['dir', 'Direction'],
+  ['kind', 'Kind'],
+  ['size', 'Size'],
+] as const;
+export type Column = (typeof COLUMNS)[number][0];
+
 export interface ToolbarActions {
   clear(): void;
   pause(paused: boolean): void;
   timeMode(mode: TimeMode): void;
+  /** The set of hidden columns changed. */
+  columns(hidden: Column[]): void;
 }
 
 /** The bar above the list: pause the view, clear, and the time column's mode. */
@@ -28,9 +40,51 @@ export class Toolbar {
     );
     const clear = toggle('clear', 'Clear', 'Drop every message from the view and from memory', () => actions.clear());
     clear.removeAttribute('aria-pressed');
+    const columnsButton = toggle('columns', 'Columns', 'Choose the columns of the list', () => {
+      this.menu.hidden = !this.menu.hidden;
+      columnsButton.setAttribute('aria-expanded', String(!this.menu.hidden));
+    });
+    columnsButton.removeAttribute('aria-pressed');
+    columnsButton.setAttribute('aria-haspopup', 'true');
+    this.menu = el('div', 'columns-menu');
+    this.menu.id = 'columns-menu';
+    this.menu.hidden = true;
+    for (const [id, label] of COLUMNS) {
+      const row = el('label');
+      const box = el('input');
+      box.type = 'checkbox';
+      box.checked = true;
+      box.dataset.column = id;
+      box.addEventListener('change', () => this.actions.columns(this.hiddenColumns()));
+      row.append(box, document.createTextNode(` ${label}`));
+      this.menu.append(row);
+    }
+    // The menu closes with Escape or a click anywhere else.
+    document.addEventListener('click', (e) => {
+      if (!this.menu.hidden && !this.menu.contains(e.target as Node) && e.target !== columnsButton) this.menu.hidden = true;
+    });
+    this.menu.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        this.menu.hidden = true;
+        columnsButton.focus();
+      }
+    });
     const end = el('div', 'toolbar-end');
-    end.append(this.timeButton, this.pauseButton, clear);
+    end.append(columnsButton, this.timeButton, this.pauseButton, clear, this.menu);
     this.element.append(this.start, end);
+  }
+
+  private readonly menu: HTMLElement;
+
+  /** Columns whose box is unticked. */
+  hiddenColumns(): Column[] {
+    return [...this.menu.querySelectorAll<HTMLInputElement>('input[data-column]')].filter((b) => !b.checked).map((b) => b.dataset.column as Column);
+  }
+
+  /** Unticks the given columns (restoring saved state) and applies them. */
+  setHiddenColumns(hidden: readonly string[]): void {
+    for (const box of this.menu.querySelectorAll<HTMLInputElement>('input[data-column]')) box.checked = !hidden.includes(box.dataset.column ?? '');
+    this.actions.columns(this.hiddenColumns());
   }
 
   get isPaused(): boolean {

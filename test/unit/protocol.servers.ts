@@ -10,10 +10,16 @@ import { WebSocketServer } from 'ws';
 
 // Servers and frame builders shared by the protocol*.test.ts files.
 
-/** A raw TCP server on 127.0.0.1 that answers each connection with `answer`; `close()` drops everyone. */
-export async function startRawServer(answer: (socket: Socket, request: string) => void): Promise<{ port: number; close(): Promise<void> }> {
+/**
+ * A raw TCP server on 127.0.0.1 that answers each connection with `answer`; `close()` drops everyone.
+ * With `allowHalfOpen`, a client's FIN does not end the server's side: the socket stays up until the test ends it.
+ */
+export async function startRawServer(
+  answer: (socket: Socket, request: string) => void,
+  options: { allowHalfOpen?: boolean } = {},
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
-  const server = createNetServer((socket) => {
+  const server = createNetServer({ allowHalfOpen: options.allowHalfOpen ?? false }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -50,6 +56,64 @@ export function acceptFor(key: string): string {
 /** Completes the upgrade of a raw request (no extensions, no subprotocol). */
 export function answerUpgrade(socket: Socket, request: string): void {
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(keyOf(request))}\r\n\r\n`);
+}
+
+/**
+ * Completes the upgrade with extra header lines (e.g. `Sec-WebSocket-Extensions: permessage-deflate`);
+ * `accept` replaces the correct Sec-WebSocket-Accept.
+ */
+export function answerUpgradeWith(socket: Socket, request: string, extraLines: string[], accept = acceptFor(keyOf(request))): void {
+  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`, ...extraLines];
+  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+}
+
+/** A frame the client sent, unmasked. */
+export interface ClientFrame {
+  fin: boolean;
+  opcode: number;
+  masked: boolean;
+  payload: Buffer;
+}
+
+/**
+ * Reads the frames a client sends on an upgraded raw socket (call it after the request head was read).
+ * `frames` grows as they arrive; `closeCode()` is the code of the client's close frame, once one came.
+ */
+export function readClientFrames(socket: Socket): { frames: ClientFrame[]; closeCode(): number | undefined } {
+  const frames: ClientFrame[] = [];
+  let buffered = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    for (;;) {
+      if (buffered.length < 2) return;
+      const masked = (buffered[1] & 0x80) !== 0;
+      let length = buffered[1] & 0x7f;
+      let at = 2;
+      if (length === 126) {
+        if (buffered.length < 4) return;
+        length = buffered.readUInt16BE(2);
+        at = 4;
+      } else if (length === 127) {
+        if (buffered.length < 10) return;
+        length = Number(buffered.readBigUInt64BE(2));
+        at = 10;
+      }
+      const maskAt = at;
+      if (masked) at += 4;
+      if (buffered.length < at + length) return;
+      const payload = Buffer.from(buffered.subarray(at, at + length));
+      if (masked) for (let i = 0; i < payload.length; i++) payload[i] ^= buffered[maskAt + (i % 4)];
+      frames.push({ fin: (buffered[0] & 0x80) !== 0, opcode: buffered[0] & 0x0f, masked, payload });
+      buffered = buffered.subarray(at + length);
+    }
+  });
+  return {
+    frames,
+    closeCode: () => {
+      const close = frames.find((f) => f.opcode === 0x08);
+      return close && close.payload.length >= 2 ? close.payload.readUInt16BE(0) : close ? 1005 : undefined;
+    },
+  };
 }
 
 /** One unmasked server frame built by hand: `first` is the whole first byte (FIN | RSV | opcode). */

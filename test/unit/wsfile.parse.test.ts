@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseWsFile } from '../../src/core/wsfile/parse';
+import { findMissingFiles } from '../../src/core/wsfile/files';
 import type { Diagnostic, ParsedWsFile, WsRequest, WsStep } from '../../src/core/wsfile/types';
 
 /** The compiled test lives in out/test/unit; fixtures stay in the source tree. */
@@ -360,4 +361,14 @@ test('a hex block with variables is checked at send time, not while typing', () 
   const parsed = parseWsFile('WS ws://a\n\n=== binary\n01 {{byte}}\n');
   assert.deepEqual(parsed.diagnostics, []);
   assert.deepEqual(steps(parsed.requests[0]), [['hex', '01 {{byte}}']]);
+});
+
+test('a missing < file is a diagnostic on its path; existing files and variable paths are not', () => {
+  const text = 'WEBSOCKET ws://h/x\n\n< ./here.bin\n===\n< ./gone.bin\n===\n<@ {{dir}}/x.txt\n';
+  const parsed = parseWsFile(text);
+  const found = findMissingFiles(parsed, text.split('\n'), '/base', (p) => p === '/base/here.bin');
+  assert.equal(found.length, 1);
+  assert.equal(found[0].code, 'missing-file');
+  assert.deepEqual(found[0].range, { startLine: 4, startCol: 2, endLine: 4, endCol: 12 });
+  assert.match(found[0].message, /\.\/gone\.bin does not exist/);
 });

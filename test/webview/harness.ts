@@ -68,14 +68,12 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
     });
     await page.exposeFunction('__cspViolation', (text: string) => cspViolations.push(text));
     await page.addInitScript(() => {
-      let state: unknown;
+      // Like VS Code, the state outlives a reload of the page (sessionStorage does here).
       const w = window as unknown as Record<string, unknown>;
       w.acquireVsCodeApi = () => ({
         postMessage: (m: unknown) => (w.__toHost as (m: unknown) => void)(m),
-        getState: () => state,
-        setState: (s: unknown) => {
-          state = s;
-        },
+        getState: () => JSON.parse(sessionStorage.getItem('vscodeState') ?? 'null'),
+        setState: (s: unknown) => sessionStorage.setItem('vscodeState', JSON.stringify(s)),
       });
       const trace: string[] = [];
       w.__trace = trace;

@@ -288,6 +288,35 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     assert.match((await page.textContent('#script')) ?? '', /failed\. No server message came within 10 s\. The connection stays open/);
   });
 
+  test('hidden columns, the selection and the scroll position survive a reload of the view', async () => {
+    const { page } = view;
+    for (let i = 0; i < 60; i++) await session.sendText(`row ${i}`);
+    await waitForStats(() => session.store.summaries(session.store.length - 1, 1)[0]?.preview === 'row 59');
+    await page.click('#columns');
+    await page.locator('#columns-menu input[data-column="size"]').uncheck();
+    await page.click('#columns');
+    assert.equal(await page.locator('.list.hide-size').count(), 1);
+    await page.locator('#list').focus();
+    await page.keyboard.press('Home');
+    await page.waitForFunction(() => document.querySelector('.inner .row:not([hidden]) .index')?.textContent === '1', null, { timeout: 5000 });
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForSelector('#detail:not([hidden])', { timeout: 5000 });
+    const selected = await page.getAttribute('.row.selected', 'data-index');
+    await page.reload();
+    await page.waitForSelector('#state[data-phase="open"]', { timeout: 5000 });
+    await page.waitForFunction((sel) => document.querySelector('.row.selected')?.getAttribute('data-index') === sel, selected, { timeout: 5000 });
+    assert.equal(await page.locator('.list.hide-size').count(), 1, 'the hidden column stays hidden');
+    assert.equal(await page.textContent('.inner .row:not([hidden]) .index'), '1', 'the list is where it was, not at the tail');
+    assert.equal(await page.isVisible('#detail'), true, 'the selected row is open in the detail pane');
+    await page.click('#columns');
+    await page.locator('#columns-menu input[data-column="size"]').check();
+    await page.click('#columns');
+    await page.keyboard.press('Escape');
+    await page.locator('#list').focus();
+    await page.keyboard.press('End');
+  });
+
   test('disconnect and reconnect from the header buttons', async () => {
     const { page } = view;
     await page.click('#disconnect');

@@ -40,6 +40,7 @@ export type DiagnosticCode =
   | 'after-close'
   | 'ignored-script'
   | 'unresolved-variable'
+  | 'missing-file'
   | 'env-json'
   | 'internal';
 

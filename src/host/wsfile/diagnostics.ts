@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { EnvDiagnostic } from '../../core/wsfile/env';
 import type { Diagnostic as CoreDiagnostic, Severity } from '../../core/wsfile/types';
 import { findUnresolvedVariables } from '../../core/wsfile/variables';
+import { findMissingFiles } from '../../core/wsfile/files';
+import { dirname } from 'node:path';
 import { isWsDocument, toRange, type WsDocuments } from './documentCache';
 import type { EnvironmentPicker } from './environment';
 
@@ -71,7 +73,8 @@ export class WsDiagnostics implements vscode.Disposable {
       environmentName: env.environmentName,
       allowProcessEnv: vscode.workspace.isTrusted,
     });
-    this.collection.set(document.uri, [...parsed.diagnostics, ...unresolved].map(toVscodeDiagnostic));
+    const missing = document.uri.scheme === 'file' ? findMissingFiles(parsed, document.getText().split(/\r?\n/), dirname(document.uri.fsPath)) : [];
+    this.collection.set(document.uri, [...parsed.diagnostics, ...unresolved, ...missing].map(toVscodeDiagnostic));
     this.envByDocument.set(key, env.envDiagnostics);
     this.publishEnvDiagnostics();
   }
