@@ -1,7 +1,7 @@
 import { el } from './dom';
 
 /** How the composer's text is sent. */
-export type ComposerMode = 'text' | 'json' | 'hex' | 'base64' | 'file';
+export type ComposerMode = 'text' | 'json' | 'hex' | 'base64' | 'file' | 'ping' | 'close';
 
 const MODES: Array<[ComposerMode, string]> = [
   ['text', 'Text'],
@@ -9,6 +9,8 @@ const MODES: Array<[ComposerMode, string]> = [
   ['hex', 'Binary (hex)'],
   ['base64', 'Binary (base64)'],
   ['file', 'File…'],
+  ['ping', 'Ping'],
+  ['close', 'Close frame'],
 ];
 const PLACEHOLDERS: Record<ComposerMode, string> = {
   text: 'Message to send (Ctrl+Enter or ⌘+Enter; ↑ and ↓ walk the history)',
@@ -16,6 +18,8 @@ const PLACEHOLDERS: Record<ComposerMode, string> = {
   hex: 'Bytes as hex, e.g. 01 02 ff or 0x1f 0x8b',
   base64: 'Bytes as base64, e.g. AQL/',
   file: 'Press Send to pick a file; its bytes go as one binary message',
+  ping: 'Ping payload (optional, at most 125 bytes); the round-trip time shows below',
+  close: 'Close code and reason, e.g. 1000 bye or 4001 session expired',
 };
 /** Sent messages remembered for ↑/↓. */
 const HISTORY_LIMIT = 50;
@@ -25,6 +29,9 @@ export interface ComposerActions {
   sendText(text: string): Promise<void>;
   sendBinary(encoding: 'hex' | 'base64', data: string): Promise<void>;
   sendFile(): Promise<void>;
+  /** Resolves with the round-trip time in ms. */
+  ping(payload: string): Promise<number>;
+  closeWith(code: number, reason: string): Promise<void>;
   /** Keeps the draft, mode and history across reloads. */
   save(state: { draft: string; mode: ComposerMode; history: string[] }): void;
 }
@@ -39,6 +46,7 @@ export class Composer {
   private readonly formatButton: HTMLElement;
   private readonly sendButton: HTMLElement;
   private readonly error: HTMLElement;
+  private readonly note: HTMLElement;
   private enabled = false;
   private mode: ComposerMode = 'text';
   private history: string[] = [];
@@ -83,6 +91,9 @@ export class Composer {
     this.sendButton.textContent = 'Send';
     this.sendButton.addEventListener('click', () => void this.submit());
 
+    this.note = el('div', 'composer-note');
+    this.note.id = 'composer-note';
+    this.note.setAttribute('role', 'status');
     this.error = el('div', 'composer-error');
     this.error.id = 'composer-error';
     this.error.setAttribute('role', 'alert');
@@ -90,7 +101,7 @@ export class Composer {
     side.append(this.modeSelect, this.formatButton, this.sendButton);
     const row = el('div', 'composer-row');
     row.append(this.input, side);
-    this.element.append(row, this.error);
+    this.element.append(row, this.error, this.note);
     this.setMode('text');
     this.setEnabled(false);
   }
@@ -114,6 +125,7 @@ export class Composer {
     this.modeSelect.value = mode;
     this.input.setAttribute('placeholder', PLACEHOLDERS[mode]);
     this.input.toggleAttribute('disabled', mode === 'file');
+    this.note.textContent = '';
     this.formatButton.hidden = mode !== 'json';
     this.error.textContent = '';
     this.persist();
@@ -164,6 +176,7 @@ export class Composer {
   private async submit(): Promise<void> {
     const text = this.input.value;
     this.error.textContent = '';
+    this.note.textContent = '';
     if (!this.enabled) {
       this.error.textContent = 'Not connected. Reconnect, then send.';
       return;
@@ -181,6 +194,24 @@ export class Composer {
         case 'file':
           await this.actions.sendFile();
           return;
+        case 'ping': {
+          if (new TextEncoder().encode(text).length > 125) {
+            this.error.textContent = 'A ping payload can be at most 125 bytes. Nothing was sent.';
+            return;
+          }
+          const rtt = await this.actions.ping(text);
+          this.note.textContent = `Pong after ${rtt < 10 ? rtt.toFixed(1) : Math.round(rtt)} ms.`;
+          return;
+        }
+        case 'close': {
+          const match = /^\s*(\d{4})(?:\s+([\s\S]*))?$/.exec(text);
+          if (!match) {
+            this.error.textContent = 'Write a close code and an optional reason, e.g. "1000 bye". Nothing was sent.';
+            return;
+          }
+          await this.actions.closeWith(Number(match[1]), (match[2] ?? '').trim());
+          return;
+        }
         default:
           await this.actions.sendText(text);
       }

@@ -93,11 +93,11 @@ export class FilterBar {
   }
 
   /** "M of N", or the reason the filter stopped. */
-  setStatus(status: FilterStatus | undefined, total: number): void {
+  setStatus(status: FilterStatus | undefined, total: number, noun = 'messages'): void {
     this.error.textContent = status?.error ?? '';
     this.element.classList.toggle('invalid', !!status?.error);
     if (!status) {
-      this.status.textContent = `${total.toLocaleString()} messages`;
+      this.status.textContent = `${total.toLocaleString()} ${noun}`;
       return;
     }
     this.status.textContent = `${status.matched.toLocaleString()} of ${total.toLocaleString()}${status.running ? ' …' : ''}`;

@@ -1,4 +1,4 @@
-import type { ConnectionState, ConnectionStats, PanelSource, RecordingInfo, ScriptStatus } from '../src/shared/protocol';
+import type { ConnectionHealth, ConnectionState, ConnectionStats, PanelSource, RecordingInfo, ScriptStatus } from '../src/shared/protocol';
 import { el, formatBytes, icon } from './dom';
 
 const PHASE_LABEL: Record<ConnectionState['phase'], string> = {
@@ -28,6 +28,7 @@ export class Header {
   private readonly message: HTMLElement;
   private readonly script: HTMLElement;
   private readonly uptime: HTMLElement;
+  private readonly health: HTMLElement;
   private readonly disconnectButton: HTMLElement;
   /** Samples for the rates: [time, sent, received], about one a second. */
   private samples: Array<[number, number, number]> = [];
@@ -52,6 +53,8 @@ export class Header {
     this.stats.id = 'stats';
     this.uptime = el('span', 'uptime');
     this.uptime.id = 'uptime';
+    this.health = el('span', 'health');
+    this.health.id = 'health';
     window.setInterval(() => this.tick(), 1000);
     this.disconnectButton = button('disconnect', 'Disconnect', 'debug-disconnect', actions.disconnect);
     this.reconnectButton = button('reconnect', 'Reconnect', 'refresh', actions.reconnect);
@@ -60,7 +63,7 @@ export class Header {
     const actionsBar = el('span', 'actions');
     actionsBar.append(this.replayButton, this.disconnectButton, this.reconnectButton);
     const top = el('div', 'header-top');
-    top.append(this.badge, this.url, this.source, this.uptime, this.stats, actionsBar);
+    top.append(this.badge, this.url, this.source, this.uptime, this.health, this.stats, actionsBar);
     this.message = el('div', 'state-message');
     this.message.id = 'state-message';
     this.message.setAttribute('role', 'alert');
@@ -77,6 +80,13 @@ export class Header {
     this.url.title = url;
     this.source.textContent = source ? `from ${source.label}` : '';
     this.source.title = source?.detail ?? '';
+  }
+
+  /** Round-trip time of the last ping, or a warning when pongs stopped coming. */
+  setHealth(health: ConnectionHealth | undefined): void {
+    this.health.textContent = !health ? '' : !health.healthy ? '⚠ no pong' : health.lastRttMs !== undefined ? `RTT ${health.lastRttMs < 10 ? health.lastRttMs.toFixed(1) : Math.round(health.lastRttMs)} ms` : '';
+    this.health.title = health?.message ?? 'Round-trip time of the last ping';
+    this.health.dataset.healthy = String(health?.healthy ?? true);
   }
 
   /** A recorded session: offer Replay and say where it came from. */

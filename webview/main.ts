@@ -3,7 +3,8 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import { assertNever, type ConnectionState, type RowDetail, type RowSummary, type ToWebview } from '../src/shared/protocol';
-import { Toolbar, type TimeMode } from './toolbar';
+import { Toolbar, type TimeMode, type View } from './toolbar';
+import { HandshakeView } from './handshakeView';
 import { DetailPane } from './detailPane';
 import { FilterBar } from './filterBar';
 import { Composer } from './composer';
@@ -52,6 +53,8 @@ function main(): void {
     sendText: async (text) => void (await host.request({ type: 'sendText', text })),
     sendBinary: async (encoding, data) => void (await host.request({ type: 'sendBinary', encoding, data })),
     sendFile: async () => void (await host.request({ type: 'sendFile' })),
+    ping: async (payload) => (await host.request({ type: 'ping', payload })) as number,
+    closeWith: async (code, reason) => void (await host.request({ type: 'closeWith', code, reason })),
     save: (state) => host.updateState({ composer: state }),
   });
   composer.restore(saved.composer ?? {});
@@ -64,7 +67,24 @@ function main(): void {
   let restoreView = true;
   let openedAt: number | undefined;
   const applyTimeMode = () => list.setTimeOrigin(timeMode === 'relative' ? openedAt : undefined);
+  const handshakeView = new HandshakeView();
+  let listMode: 'messages' | 'frames' = 'messages';
+  const showView = (view: View) => {
+    const details = view === 'handshake';
+    list.element.hidden = details;
+    if (details) detail.element.hidden = true;
+    else if (list.selection !== undefined) detail.element.hidden = false;
+    handshakeView.show(details);
+    host.updateState({ view });
+    if (!details && view !== listMode) {
+      listMode = view;
+      list.select(undefined);
+      list.reset();
+      host.post({ type: 'setListMode', mode: view });
+    }
+  };
   const toolbar = new Toolbar({
+    view: showView,
     clear: () => host.post({ type: 'clear' }),
     pause: (paused) => {
       if (!paused && pending) {
@@ -111,7 +131,8 @@ function main(): void {
   };
   if (saved.follow === false) list.setFollow(false);
   if (saved.timeMode === 'relative') toolbar.setTimeMode('relative');
-  app.append(header.element, toolbar.element, list.element, detail.element, composer.element);
+  app.append(header.element, toolbar.element, list.element, handshakeView.element, detail.element, composer.element);
+  if (saved.view && saved.view !== 'messages') toolbar.setView(saved.view);
 
   host.onMessage((message: ToWebview) => {
     switch (message.type) {
@@ -129,8 +150,14 @@ function main(): void {
         cleared = snapshot.stats.cleared;
         list.reset();
         pending = undefined;
-        filterBar.setStatus(snapshot.filter, snapshot.stats.total);
-        const length = snapshot.filter ? snapshot.filter.matched : snapshot.stats.total;
+        listMode = snapshot.listMode;
+        handshakeView.setHandshake(snapshot.handshake);
+        handshakeView.setWire(snapshot.wire);
+        handshakeView.setHealth(snapshot.health);
+        header.setHealth(snapshot.health);
+        const frames = snapshot.listMode === 'frames' && snapshot.wire ? snapshot.wire.recorded - snapshot.wire.firstKept : undefined;
+        filterBar.setStatus(frames === undefined ? snapshot.filter : undefined, frames ?? snapshot.stats.total, frames === undefined ? 'messages' : 'frames');
+        const length = frames ?? (snapshot.filter ? snapshot.filter.matched : snapshot.stats.total);
         list.update(length, snapshot.rows, snapshot.rowsStart);
         if (restoreView) {
           restoreView = false;
@@ -144,11 +171,24 @@ function main(): void {
         return;
       case 'tick':
         header.setStats(message.stats);
-        filterBar.setStatus(message.filter, message.stats.total);
-        updateList(message.filter ? message.filter.matched : message.stats.total, message.rows, message.rowsStart);
+        handshakeView.setWire(message.wire);
+        if (message.frames !== undefined) {
+          filterBar.setStatus(undefined, message.frames, 'frames');
+          updateList(message.frames, message.rows, message.rowsStart);
+        } else {
+          filterBar.setStatus(message.filter, message.stats.total);
+          updateList(message.filter ? message.filter.matched : message.stats.total, message.rows, message.rowsStart);
+        }
         return;
       case 'script':
         header.setScript(message.script);
+        return;
+      case 'handshake':
+        handshakeView.setHandshake(message.handshake);
+        return;
+      case 'health':
+        handshakeView.setHealth(message.health);
+        header.setHealth(message.health);
         return;
       case 'recordedTo':
         host.updateState({ recordedTo: message.file });

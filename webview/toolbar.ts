@@ -13,7 +13,12 @@ export const COLUMNS = [
 ] as const;
 export type Column = (typeof COLUMNS)[number][0];
 
+/** What the main area shows. */
+export type View = 'messages' | 'frames' | 'handshake';
+
 export interface ToolbarActions {
+  /** The user picked another view. */
+  view(view: View): void;
   clear(): void;
   pause(paused: boolean): void;
   timeMode(mode: TimeMode): void;
@@ -33,6 +38,20 @@ export class Toolbar {
 
   constructor(private readonly actions: ToolbarActions) {
     this.element = el('div', 'toolbar');
+    this.views = el('div', 'view-switch');
+    this.views.setAttribute('role', 'tablist');
+    for (const [id, label, title] of [
+      ['messages', 'Messages', 'Messages and events'],
+      ['frames', 'Frames', 'Every frame header seen on the wire: opcode, FIN, RSV, mask, lengths'],
+      ['handshake', 'Handshake', 'The upgrade request and answer, timings, TLS, bytes on the wire'],
+    ] as const) {
+      const b = el('button', 'tool view-tab', label);
+      b.id = `view-${id}`;
+      b.title = title;
+      b.setAttribute('role', 'tab');
+      b.addEventListener('click', () => this.setView(id));
+      this.views.append(b);
+    }
     this.start = el('div', 'toolbar-start');
     this.pauseButton = toggle('pause', 'Pause view', 'Stop updating the list; messages are still recorded', () => this.setPaused(!this.paused));
     this.timeButton = toggle('time-mode', 'Wall clock', 'Show times as wall clock or relative to the connection', () =>
@@ -71,7 +90,22 @@ export class Toolbar {
     });
     const end = el('div', 'toolbar-end');
     end.append(columnsButton, this.timeButton, this.pauseButton, clear, this.menu);
-    this.element.append(this.start, end);
+    this.element.append(this.views, this.start, end);
+    this.setView('messages', false);
+  }
+
+  private readonly views: HTMLElement;
+  private current: View = 'messages';
+
+  get view(): View {
+    return this.current;
+  }
+
+  /** Shows `view` as chosen and tells the listener (unless restoring). */
+  setView(view: View, notify = true): void {
+    this.current = view;
+    for (const b of this.views.children) b.setAttribute('aria-selected', String(b.id === `view-${view}`));
+    if (notify) this.actions.view(view);
   }
 
   private readonly menu: HTMLElement;

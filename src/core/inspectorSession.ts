@@ -4,7 +4,9 @@ import {
   type ConnectionStats,
   type FilterQuery,
   type FilterStatus,
+  type FrameHeaderRecord,
   type FromWebview,
+  type ListMode,
   DETAIL_LIMIT,
   type PanelSource,
   type RecordingInfo,
@@ -21,6 +23,7 @@ import { createFilter, type Filter } from './filter';
 import { FrameStore } from './frameStore';
 import { eventPayload, type Session } from './sessions/format';
 import { decodeBase64, decodeHex } from './wsfile/binary';
+import { isSendableCloseCode } from './wsfile/parse';
 
 /** Smallest gap between two batched updates to the webview: at most ~60 a second. */
 export const TICK_INTERVAL_MS = 1000 / 60;
@@ -58,6 +61,7 @@ export class InspectorSession {
   /** The recording this panel shows, when it shows one (read-only until replayed). */
   private recordingInfo: RecordingInfo | undefined;
   private recordedTo: string | undefined;
+  private listMode: ListMode = 'messages';
 
   constructor(
     private options: ConnectionOptions,
@@ -183,6 +187,15 @@ export class InspectorSession {
         this.setFilter(message.query);
         return;
       case 'getDetail': {
+        if (this.listMode === 'frames') {
+          const frame = this.conn.frames.get(this.conn.frames.firstKept + message.position);
+          this.postNow(
+            frame
+              ? { type: 'response', id: message.id, ok: true, result: { ...frameRow(frame), text: JSON.stringify(frame, null, 2), truncated: false } }
+              : { type: 'response', id: message.id, ok: false, error: 'That frame is no longer kept.' },
+          );
+          return;
+        }
         const index = this.filter ? this.filter.matches.indexes[message.position] : message.position;
         const detail = index === undefined ? undefined : this.detail(index);
         this.postNow(
@@ -197,6 +210,27 @@ export class InspectorSession {
         return;
       case 'reconnect':
         this.reconnect().catch(() => undefined);
+        return;
+      case 'ping':
+        this.answer(message.id, this.conn.ping(message.payload));
+        return;
+      case 'closeWith':
+        if (!isSendableCloseCode(message.code)) {
+          this.postNow({
+            type: 'response',
+            id: message.id,
+            ok: false,
+            error: `${message.code} cannot be sent in a close frame. Use 1000 (normal), 1001-1003, 1007-1014, or an application code from 3000 to 4999.`,
+          });
+          return;
+        }
+        this.conn.close(message.code, message.reason);
+        this.postNow({ type: 'response', id: message.id, ok: true });
+        return;
+      case 'setListMode':
+        this.listMode = message.mode;
+        this.postedTotal = 0;
+        this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
         return;
       case 'sendFile':
       case 'replay':
@@ -226,8 +260,9 @@ export class InspectorSession {
     this.flush();
   }
 
-  /** Rows the list has: the matches while a filter is on. */
+  /** Rows the list has: frame headers in frames mode, the matches while a filter is on, else every row. */
   get listLength(): number {
+    if (this.listMode === 'frames') return this.conn.frames.length - this.conn.frames.firstKept;
     return this.filter ? this.filter.count : this.filterError ? 0 : this.store.length;
   }
 
@@ -243,10 +278,10 @@ export class InspectorSession {
     this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
   }
 
-  /** Replies to request `id` when `work` settles: exactly one response, success or a sentence. */
+  /** Replies to request `id` when `work` settles: exactly one response, its result or a sentence. */
   answer(id: number, work: Promise<unknown>): void {
     work.then(
-      () => this.postNow({ type: 'response', id, ok: true }),
+      (result) => this.postNow({ type: 'response', id, ok: true, result }),
       (err: Error) => this.postNow({ type: 'response', id, ok: false, error: err.message }),
     );
   }
@@ -280,6 +315,10 @@ export class InspectorSession {
       script: this.script,
       recording: this.recordingInfo,
       recordedTo: this.recordedTo,
+      listMode: this.listMode,
+      handshake: this.conn.handshake,
+      wire: this.conn.frames.stats,
+      health: this.conn.health,
     };
   }
 
@@ -369,6 +408,8 @@ export class InspectorSession {
         this.postNow({ type: 'state', state });
         this.stateEmitter.fire(state);
       }),
+      connection.onHandshake((handshake) => this.postNow({ type: 'handshake', handshake })),
+      connection.onHealth((health) => this.postNow({ type: 'health', health })),
     ];
   }
 
@@ -426,7 +467,8 @@ export class InspectorSession {
     // Rows go along only when the visible window shows something new.
     const window = follow || start + count > this.postedTotal ? this.viewportRows() : undefined;
     if (window) this.postedTotal = length;
-    this.postNow({ type: 'tick', stats: { ...this.stats }, rows: window?.rows, rowsStart: window?.rowsStart, filter: this.filterStatus() });
+    const frames = this.listMode === 'frames' ? length : undefined;
+    this.postNow({ type: 'tick', stats: { ...this.stats }, rows: window?.rows, rowsStart: window?.rowsStart, filter: this.filterStatus(), frames, wire: this.conn.frames.stats });
   }
 
   private filterStatus(): FilterStatus | undefined {
@@ -440,6 +482,10 @@ export class InspectorSession {
     const { start, count, follow } = this.viewport;
     const length = this.listLength;
     const from = Math.max(0, follow ? length - count : Math.min(start, length));
+    if (this.listMode === 'frames') {
+      const log = this.conn.frames;
+      return { rows: log.slice(log.firstKept + from, count).map(frameRow), rowsStart: from };
+    }
     if (!this.filter) return { rows: this.store.summaries(from, count), rowsStart: from };
     const indexes = this.filter.matches.indexes.subarray(from, from + count);
     return { rows: Array.from(indexes, (i) => this.store.summary(i)), rowsStart: from };
@@ -448,4 +494,19 @@ export class InspectorSession {
   private postNow(message: ToWebview): void {
     if (this.viewReady && !this.disposed) this.post(message);
   }
+}
+
+const FRAME_KINDS: Record<number, RowSummary['kind']> = { 0: 'text', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
+
+/** A frame header as a list row: the opcode, its flags and its sizes. */
+function frameRow(frame: FrameHeaderRecord): RowSummary {
+  const flags = [frame.fin ? 'FIN' : 'no FIN', frame.rsv1 && 'RSV1', frame.rsv2 && 'RSV2', frame.rsv3 && 'RSV3', frame.masked && 'masked'].filter(Boolean).join(' ');
+  return {
+    index: frame.index,
+    time: frame.time,
+    direction: frame.direction,
+    kind: FRAME_KINDS[frame.opcode] ?? 'info',
+    size: frame.payloadLength,
+    preview: `${frame.opcodeName} · ${flags} · header ${frame.headerLength} B + payload ${frame.payloadLength} B`,
+  };
 }

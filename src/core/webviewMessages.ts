@@ -44,6 +44,13 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       return isInt(m.index) && m.index >= 0 ? { type: 'openInEditor', index: m.index } : undefined;
     case 'copy':
       return typeof m.text === 'string' && m.text.length <= MAX_SEND_TEXT ? { type: 'copy', text: m.text } : undefined;
+    case 'ping':
+      return isInt(m.id) && typeof m.payload === 'string' && Buffer.byteLength(m.payload) <= 125 ? { type: 'ping', id: m.id, payload: m.payload } : undefined;
+    case 'closeWith':
+      if (!isInt(m.id) || !isInt(m.code) || typeof m.reason !== 'string' || Buffer.byteLength(m.reason) > 123) return undefined;
+      return { type: 'closeWith', id: m.id, code: m.code, reason: m.reason };
+    case 'setListMode':
+      return m.mode === 'messages' || m.mode === 'frames' ? { type: 'setListMode', mode: m.mode } : undefined;
     case 'disconnect':
       return { type: 'disconnect' };
     case 'reconnect':

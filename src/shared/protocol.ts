@@ -118,7 +118,17 @@ export interface Snapshot {
   recording?: RecordingInfo;
   /** Where the live connection is being recorded (a reload shows those messages again). */
   recordedTo?: string;
+  /** What the list shows: messages and events, or the frame headers seen on the wire. */
+  listMode: ListMode;
+  /** The opening handshake of the current connection, once it started. */
+  handshake?: HandshakeInfo;
+  /** Bytes on the wire against payload bytes, per direction. */
+  wire?: FrameLogStats;
+  health?: ConnectionHealth;
 }
+
+/** What the list shows. */
+export type ListMode = 'messages' | 'frames';
 
 /** The full body of one row, for the detail pane (`getDetail`'s result). */
 export interface RowDetail extends RowSummary {
@@ -148,10 +158,17 @@ export interface TickMessage {
   rowsStart?: number;
   /** Present while a filter is on: the list then has `filter.matched` rows. */
   filter?: FilterStatus;
+  /** In frames mode, the number of frame headers kept (the list's length). */
+  frames?: number;
+  wire?: FrameLogStats;
 }
 
 /** A `.ws` script moved on (a step started, waits, finished or failed). */
 export interface ScriptMessage { type: 'script'; script: ScriptStatus }
+/** The opening handshake moved on (request sent, answer received, failed). */
+export interface HandshakeMessage { type: 'handshake'; handshake: HandshakeInfo }
+/** Pings and pongs changed what is known of the connection's health. */
+export interface HealthMessage { type: 'health'; health: ConnectionHealth }
 /** Where this panel's messages are recorded on disk, so a reload can bring them back. */
 export interface RecordedToMessage { type: 'recordedTo'; file: string | undefined }
 /** The panel now shows another source (a `.ws` request connected again with new settings). */
@@ -173,6 +190,8 @@ export type ToWebview =
   | ScriptMessage
   | SourceMessage
   | RecordedToMessage
+  | HandshakeMessage
+  | HealthMessage
   | ResponseMessage;
 
 // ───────────────────────── webview → host ─────────────────────────
@@ -199,6 +218,12 @@ export interface GetDetailMessage { type: 'getDetail'; id: number; position: num
 export interface OpenInEditorMessage { type: 'openInEditor'; index: number }
 /** Put text on the system clipboard. */
 export interface CopyMessage { type: 'copy'; text: string }
+/** Send a ping with this payload (request: answered with the round-trip time in ms). */
+export interface PingMessage { type: 'ping'; id: number; payload: string }
+/** Close with this code and reason (request: an error reply when the code cannot be sent). */
+export interface CloseWithMessage { type: 'closeWith'; id: number; code: number; reason: string }
+/** Show messages, or the frame headers seen on the wire. */
+export interface SetListModeMessage { type: 'setListMode'; mode: ListMode }
 /** Close the connection normally. */
 export interface DisconnectMessage { type: 'disconnect' }
 /** Open a new connection to the same URL. */
@@ -216,6 +241,9 @@ export type FromWebview =
   | GetDetailMessage
   | OpenInEditorMessage
   | CopyMessage
+  | PingMessage
+  | CloseWithMessage
+  | SetListModeMessage
   | DisconnectMessage
   | ReconnectMessage;
 

@@ -81,7 +81,7 @@ export interface ClientFrame {
  */
 export function readClientFrames(socket: Socket): { frames: ClientFrame[]; closeCode(): number | undefined } {
   const frames: ClientFrame[] = [];
-  let buffered = Buffer.alloc(0);
+  let buffered: Buffer = Buffer.alloc(0);
   socket.on('data', (chunk: Buffer) => {
     buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
     for (;;) {

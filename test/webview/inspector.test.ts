@@ -317,6 +317,55 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     await page.keyboard.press('End');
   });
 
+  test('Handshake tab: request and answer as on the wire, the accept check, timings, bytes on the wire', async () => {
+    const { page } = view;
+    await page.click('#view-handshake');
+    await page.waitForSelector('#handshake:not([hidden]) .hs-section', { timeout: 5000 });
+    const text = (await page.textContent('#handshake')) ?? '';
+    assert.match(text, /GET \/chat HTTP\/1\.1/);
+    assert.match(text, /Sec-WebSocket-Key: /);
+    assert.match(text, /HTTP\/1\.1 101 Switching Protocols/);
+    assert.match(text, /✓ matches the key/);
+    assert.match(text, /TCP connect/);
+    assert.match(text, /Wire bytes/);
+    assert.equal(await page.isVisible('#list'), false, 'the list makes room');
+    await page.click('#view-messages');
+    await page.waitForSelector('#list', { state: 'visible', timeout: 5000 });
+  });
+
+  test('Frames view lists frame headers; ping shows the round trip; a close frame goes with code and reason', async () => {
+    const { page } = view;
+    await page.click('#view-frames');
+    await page.waitForFunction(() => / frames$/.test(document.querySelector('#filter-status')?.textContent ?? ''), null, { timeout: 5000 });
+    // The client's frames are masked (6-byte header); a burst of sends comes before its echoes, so look from the top.
+    await page.locator('#list').focus();
+    await page.keyboard.press('Home');
+    await page
+      .waitForFunction(() => [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].some((e) => /^text · FIN masked · header 6 B/.test(e.textContent ?? '')), null, { timeout: 5000 })
+      .catch(async (err) => {
+        throw new Error(`${err.message}: ${JSON.stringify(await page.$$eval('.inner .row:not([hidden]) .preview', (els) => els.map((e) => e.textContent)))} status ${await page.textContent('#filter-status')}`);
+      });
+    await page.keyboard.press('End');
+    await page.waitForFunction(() => [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].some((e) => /^text · FIN · header 2 B/.test(e.textContent ?? '')), null, { timeout: 5000 });
+    await page.selectOption('#composer-mode', 'ping');
+    await setComposer(page, 'are you there');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(() => /^Pong after [\d.]+ ms\.$/.test(document.querySelector('#composer-note')?.textContent ?? ''), null, { timeout: 5000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].some((e) => (e.textContent ?? '').startsWith('pong · FIN')), null, { timeout: 5000 });
+    await page.selectOption('#composer-mode', 'close');
+    await setComposer(page, '1005 nope');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(() => /1005 cannot be sent/.test(document.querySelector('#composer-error')?.textContent ?? ''), null, { timeout: 5000 });
+    await setComposer(page, '4001 session over');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForSelector('#state[data-phase="closed"]', { timeout: 5000 });
+    assert.match((await page.textContent('#state-message')) ?? '', /You closed the connection: 4001 \(application-defined\) "session over"/);
+    await page.click('#view-messages');
+    await page.selectOption('#composer-mode', 'text');
+    await page.click('#reconnect');
+    await page.waitForSelector('#state[data-phase="open"]', { timeout: 5000 });
+  });
+
   test('disconnect and reconnect from the header buttons', async () => {
     const { page } = view;
     await page.click('#disconnect');
@@ -349,7 +398,7 @@ describe('virtualized list with a fake host of 1,000,000 rows', () => {
     opened = openWebview((raw) => {
       const message = parseFromWebview(raw);
       if (message?.type === 'ready') {
-        reply({ type: 'snapshot', snapshot: { url: 'ws://127.0.0.1:1/', state: { phase: 'open', url: 'ws://127.0.0.1:1/', protocol: '', extensions: '', since: 0 }, stats, rows: rowsFor(TOTAL - 30, 30), rowsStart: TOTAL - 30 } });
+        reply({ type: 'snapshot', snapshot: { url: 'ws://127.0.0.1:1/', state: { phase: 'open', url: 'ws://127.0.0.1:1/', protocol: '', extensions: '', since: 0 }, stats, rows: rowsFor(TOTAL - 30, 30), rowsStart: TOTAL - 30, listMode: 'messages' } });
       }
       if (message?.type === 'viewport') {
         const start = message.follow ? TOTAL - message.count : message.start;
