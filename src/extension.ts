@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectionOptions } from './core/connection';
 import type { InspectorHandle, WebSocketInspectorApi } from './host/api';
 import { askForUrl, RecentUrls } from './host/connectCommand';
+import { askPassphrase, connectionDefaults, PASSPHRASE_KEY } from './host/connectionSettings';
 import { EchoServerController } from './host/echoServerController';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel, restoredState, type InspectorEnv } from './host/inspectorPanel';
 import { SessionsController } from './host/sessions/sessionsController';
@@ -18,10 +19,12 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   const documents = new MessageDocuments();
   context.subscriptions.push(log, echo, documents, { dispose: () => inspectors.forEach((i) => i.dispose()) });
 
-  const connectionOptions = (url: string): ConnectionOptions => ({
-    url,
-    handshakeTimeout: vscode.workspace.getConfiguration('websocketInspector').get<number>('connection.handshakeTimeout', 10000),
-  });
+  // The client certificate's passphrase lives in secret storage; a copy is kept for synchronous use.
+  let passphrase: string | undefined;
+  const loadPassphrase = () => context.secrets.get(PASSPHRASE_KEY).then((v) => (passphrase = v));
+  void loadPassphrase();
+  context.subscriptions.push(context.secrets.onDidChange((e) => e.key === PASSPHRASE_KEY && void loadPassphrase()));
+  const connectionOptions = (url: string): ConnectionOptions => connectionDefaults(url, passphrase);
 
   const track = (inspector: InspectorPanel): InspectorPanel => {
     inspectors.add(inspector);
@@ -47,7 +50,8 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   const { environments } = registerWsLanguageFeatures(context);
   const requests = new RequestCommands(
     environments,
-    (options, source) => track(InspectorPanel.open(env, options, source)),
+    connectionOptions,
+    (options, source, secrets) => track(InspectorPanel.open(env, options, source, secrets)),
     log,
   );
   context.subscriptions.push(requests);
@@ -79,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
       vscode.window.setStatusBarMessage(`Copied ${echo.url}`, 3000);
     }),
     vscode.commands.registerCommand('websocketInspector.showLog', () => log.show()),
+    vscode.commands.registerCommand('websocketInspector.setPassphrase', () => askPassphrase(context.secrets)),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => {
         const saved = restoredState(state);

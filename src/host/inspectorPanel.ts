@@ -87,8 +87,9 @@ export class InspectorPanel implements InspectorHandle {
   }
 
   /** Opens a new panel beside the editor and starts connecting. */
-  static open(env: InspectorEnv, options: ConnectionOptions, source?: PanelSource): InspectorPanel {
+  static open(env: InspectorEnv, options: ConnectionOptions, source?: PanelSource, secrets: string[] = []): InspectorPanel {
     const inspector = new InspectorPanel(InspectorPanel.createPanel(env, shortTitle(options.url)), env, options, source);
+    inspector.secrets = secrets;
     inspector.startConnecting(() => inspector.session.connect());
     return inspector;
   }
@@ -110,6 +111,9 @@ export class InspectorPanel implements InspectorHandle {
       localResourceRoots: [webviewRoot(env.extensionUri)],
     });
   }
+
+  /** Resolved secret values of the request behind this panel: masked in its recordings. */
+  secrets: string[] = [];
 
   /** The recording this panel was opened with, if any. */
   recorded: Session | undefined;

@@ -75,6 +75,9 @@ export function connectionOptionsFor(
     protocols: [...new Set(protocols)],
     handshakeTimeout: request.settings.timeoutMs ?? defaultTimeoutMs,
     perMessageDeflate: request.settings.deflate,
+    pingIntervalMs: request.settings.pingMs,
+    reconnect: request.settings.reconnect || undefined,
+    insecure: request.settings.insecure || undefined,
   };
 }
 

@@ -87,6 +87,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       redact: config.get<boolean>('redactSecrets', true),
       source: 'websocket-inspector',
       startedAt: Date.now(),
+      secrets: panel.secrets,
     });
     this.history
       .create(options, keep)

@@ -8,6 +8,7 @@ import { connectionOptionsFor, runWsRequest, type StepProgress } from '../../cor
 import type { WsRequest, WsStep } from '../../core/wsfile/types';
 import { resolveHandshake, type VariableContext } from '../../core/wsfile/variables';
 import type { PanelSource } from '../../shared/protocol';
+import { withDefaults } from '../connectionSettings';
 import type { InspectorPanel } from '../inspectorPanel';
 
 /** The environment part of a request's variables, as the environment picker gives it. */
@@ -17,7 +18,7 @@ export interface EnvironmentSource {
 }
 
 /** Opens an inspector panel for a request (the composition root owns the panel list). */
-export type OpenInspector = (options: ConnectionOptions, source: PanelSource) => InspectorPanel;
+export type OpenInspector = (options: ConnectionOptions, source: PanelSource, secrets: string[]) => InspectorPanel;
 
 /**
  * Connect, Run and Send for requests in `.ws` files, and the CodeLens above them. Each request
@@ -32,6 +33,8 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
 
   constructor(
     private readonly environments: EnvironmentSource,
+    /** The settings' connection options for a URL, under the request's own. */
+    private readonly defaults: (url: string) => ConnectionOptions,
     private readonly openInspector: OpenInspector,
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -84,7 +87,7 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
       );
       if (choice !== 'Connect') return undefined;
     }
-    return this.openFor(document, request, prepared.options);
+    return this.openFor(document, request, prepared.options, prepared.secrets);
   }
 
   /** Connects and plays the request's steps, showing progress in the inspector. */
@@ -100,7 +103,7 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
     const { document, request } = target;
     const prepared = this.prepare(document, request);
     if (!prepared) return false;
-    const panel = this.openFor(document, request, prepared.options);
+    const panel = this.openFor(document, request, prepared.options, prepared.secrets);
     const labels = request.steps.map(stepLabel);
     const key = requestKey(document.uri, request);
     this.running.get(key)?.abort();
@@ -180,7 +183,7 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
   }
 
   /** Resolves variables and connection options, or shows the sentence that says why not. */
-  private prepare(document: vscode.TextDocument, request: WsRequest): { options: ConnectionOptions; variables: VariableContext } | undefined {
+  private prepare(document: vscode.TextDocument, request: WsRequest): { options: ConnectionOptions; variables: VariableContext; secrets: string[] } | undefined {
     const env = this.environments.contextFor(document);
     const fail = (message: string) => {
       void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(document.uri)}: ${message}`);
@@ -197,23 +200,25 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
     };
     const handshake = resolveHandshake(request, variables);
     if ('error' in handshake) return fail(handshake.error);
-    const timeout = vscode.workspace.getConfiguration('websocketInspector').get<number>('connection.handshakeTimeout', 10000);
-    const options = connectionOptionsFor(request, handshake, timeout);
+    const defaults = this.defaults(handshake.url);
+    const options = connectionOptionsFor(request, handshake, defaults.handshakeTimeout);
     if ('error' in options) return fail(options.error);
-    return { options, variables };
+    return { options: withDefaults(defaults, options), variables, secrets: handshake.secrets };
   }
 
-  private openFor(document: vscode.TextDocument, request: WsRequest, options: ConnectionOptions): InspectorPanel {
+  /** Opens or reuses the request's panel; `secrets` (resolved secret values) never reach a recording. */
+  private openFor(document: vscode.TextDocument, request: WsRequest, options: ConnectionOptions, secrets: string[]): InspectorPanel {
     const source: PanelSource = { label: `${vscode.workspace.asRelativePath(document.uri)} › ${request.name}`, detail: document.uri.fsPath };
     const key = requestKey(document.uri, request);
     const existing = this.livePanel(document.uri, request);
     if (existing) {
       existing.reveal();
+      existing.secrets = secrets;
       void existing.reconnectWith(options, source).catch(() => undefined);
       this.lensesChanged.fire();
       return existing;
     }
-    const panel = this.openInspector(options, source);
+    const panel = this.openInspector(options, source, secrets);
     this.panels.set(key, panel);
     panel.onDidDispose(() => {
       if (this.panels.get(key) === panel) this.panels.delete(key);

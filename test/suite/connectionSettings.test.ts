@@ -1,0 +1,69 @@
+/**
+ * Settings reach the connection: default headers, origin and subprotocols from
+ * `websocketInspector.connection.*` go on the wire, and a `.ws` request's own headers win.
+ */
+import * as assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { WebSocketServer } from 'ws';
+import type { WebSocketInspectorApi } from '../../src/host/api';
+
+suite('connection settings', () => {
+  let api: WebSocketInspectorApi;
+  let server: WebSocketServer;
+  let url: string;
+  const seen: IncomingMessage[] = [];
+  const config = () => vscode.workspace.getConfiguration('websocketInspector.connection');
+
+  suiteSetup(async () => {
+    api = await vscode.extensions.getExtension<WebSocketInspectorApi>('websocket-inspector.websocket-inspector')!.activate();
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (protocols) => [...protocols][0] ?? false });
+    await new Promise((r) => server.once('listening', r));
+    server.on('connection', (_ws, req) => seen.push(req));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  suiteTeardown(async () => {
+    for (const key of ['headers', 'origin', 'subprotocols']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const h of api.inspectors()) h.dispose();
+    for (const c of server.clients) c.terminate();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  test('headers, origin and subprotocols from the settings go on the wire', async () => {
+    await config().update('headers', { 'X-From-Settings': 'yes' }, vscode.ConfigurationTarget.Global);
+    await config().update('origin', 'https://inspector.test', vscode.ConfigurationTarget.Global);
+    await config().update('subprotocols', ['chat.v2'], vscode.ConfigurationTarget.Global);
+    const h = api.connect(`${url}/settings`);
+    await h.whenOpen();
+    const req = seen.at(-1)!;
+    assert.equal(req.headers['x-from-settings'], 'yes');
+    assert.equal(req.headers.origin, 'https://inspector.test');
+    assert.equal(req.headers['sec-websocket-protocol'], 'chat.v2');
+    assert.equal(h.state.phase === 'open' && h.state.protocol, 'chat.v2');
+    h.dispose();
+  });
+
+  test('a .ws request adds to the settings and its own headers win', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsi-settings-'));
+    try {
+      const file = vscode.Uri.file(join(dir, 'h.ws'));
+      writeFileSync(file.fsPath, `WEBSOCKET ${url}/ws-file\nX-From-Settings: overridden\nX-Own: mine\n\n`);
+      const before = seen.length;
+      await vscode.commands.executeCommand('websocketInspector.connectRequest', file, 0);
+      const deadline = Date.now() + 10_000;
+      while (seen.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      const req = seen.at(-1)!;
+      assert.equal(req.url, '/ws-file');
+      assert.equal(req.headers['x-from-settings'], 'overridden');
+      assert.equal(req.headers['x-own'], 'mine');
+      assert.equal(req.headers.origin, 'https://inspector.test');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
