@@ -68,8 +68,8 @@ function readFile(path: string, what: string): Buffer {
 }
 
 const TRUST_HINT =
-  'To trust it, add the certificate of the CA that signed it (a PEM file) to the connection\'s trusted CAs, ' +
-  'or, for this connection only, turn off certificate verification (insecure).';
+  'To trust it, add the PEM file of the CA that signed it to the setting websocketInspector.tls.caFiles; ' +
+  'or, for one request only, skip verification with "# @insecure" above it in a .ws file.';
 
 /**
  * The sentence for a TLS failure, or undefined when `err` is not about TLS.

@@ -402,11 +402,23 @@ async function pickTiming(): Promise<{ timing: ReplayTiming; waitForAnswers: boo
       { label: 'Original timing', timing: 'original' as ReplayTiming, waitForAnswers: false },
       { label: '10× faster, waiting for answers', timing: { speed: 10 } as ReplayTiming, waitForAnswers: true },
       { label: 'As fast as possible, waiting for answers', timing: { speed: 1e6 } as ReplayTiming, waitForAnswers: true },
+      { label: 'Speed factor…', timing: 'ask' as const, waitForAnswers: true },
       { label: 'Step by step', timing: 'step' as ReplayTiming, waitForAnswers: false },
     ],
     { title: 'How should the messages be sent?' },
   );
-  return choice && { timing: choice.timing, waitForAnswers: choice.waitForAnswers, label: choice.label.toLowerCase() };
+  if (!choice) return undefined;
+  if (choice.timing === 'ask') {
+    const text = await vscode.window.showInputBox({
+      title: 'Replay speed',
+      prompt: 'How many times faster than recorded (0.5 is half speed)',
+      value: '2',
+      validateInput: (v) => (Number(v) > 0 && Number.isFinite(Number(v)) ? undefined : 'A number above 0, e.g. 2 or 0.5'),
+    });
+    if (!text) return undefined;
+    return { timing: { speed: Number(text) }, waitForAnswers: true, label: `${text}× speed, waiting for answers` };
+  }
+  return { timing: choice.timing, waitForAnswers: choice.waitForAnswers, label: choice.label.toLowerCase() };
 }
 
 function labelFor(uri: vscode.Uri, session: Session): string {
