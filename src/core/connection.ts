@@ -60,6 +60,8 @@ export interface ConnectionFrame {
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
+/** After a close, how long to wait for the server to end the TCP connection before dropping it. */
+const CLOSE_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const DEFAULT_PING_TIMEOUT_MS = 10_000;
 
@@ -214,8 +216,10 @@ export class Connection {
       if (!tls.ok) return this.fail(tls.error, reject);
       let socket: WebSocket;
       try {
-        const options: ClientOptions = {
+        // closeTimeout is a real `ws` option its types leave out: how long to wait for the server to end TCP after a close.
+        const options: ClientOptions & { closeTimeout?: number } = {
           ...tls.options,
+          closeTimeout: CLOSE_TIMEOUT_MS,
           headers: this.options.headers,
           handshakeTimeout: this.options.handshakeTimeout,
           maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
@@ -257,9 +261,20 @@ export class Connection {
           req.destroy();
         });
       });
-      socket.on('error', (err) => {
-        if (this.current.phase === 'connecting') this.fail(describeFailure(err, recorder.info.finalUrl, proxy), reject);
-        else this.event('error', err.message);
+      // A protocol error while open: `ws` closes with the right code but reports 1006; keep why.
+      let violation: { code: number; what: string } | undefined;
+      socket.on('error', (err: Error & { code?: string }) => {
+        if (this.current.phase === 'connecting') {
+          const offered = this.options.protocols ?? [];
+          const chosen = recorder.info.response?.headers.find((h) => /^sec-websocket-protocol$/i.test(h.name))?.value;
+          const message = /invalid subprotocol/i.test(err.message)
+            ? `The server at ${hostOf(recorder.info.finalUrl)} chose the subprotocol ${chosen ? `"${chosen}"` : '(none)'}, which was not offered (offered: ${offered.length ? offered.map((p) => `"${p}"`).join(', ') : 'none'}), so the connection was refused.`
+            : describeFailure(err, recorder.info.finalUrl, proxy);
+          this.fail(message, reject);
+        } else {
+          violation = protocolViolation(err, this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD) ?? violation;
+          this.event('error', err.message);
+        }
       });
       socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary) => {
         const payload = toBuffer(data);
@@ -280,8 +295,11 @@ export class Connection {
         this.pings.reset('The connection closed before the pong arrived.');
         if (this.failed) return;
         const text = reason.toString('utf8');
-        const byClient = this.closingByClient;
-        const message = describeClose(code, text, byClient);
+        if (violation) code = violation.code;
+        const byClient = this.closingByClient || !!violation;
+        const message = violation
+          ? `The server sent ${violation.what}, so the inspector closed the connection with ${closeCodeName(code)}.`
+          : describeClose(code, text, byClient);
         this.frame(byClient ? 'sent' : 'received', 'close', closeFramePayload(code, text));
         this.setState({ phase: 'closed', url, code, reason: text, byClient, message });
         reject(new Error(message));
@@ -468,4 +486,44 @@ function readBody(res: IncomingMessage): Promise<string> {
     res.on('close', done);
     setTimeout(done, 2000).unref();
   });
+}
+
+/** What a `ws` protocol error means for a person, and the close code the client sent for it. */
+function protocolViolation(err: Error & { code?: string }, maxPayload: number): { code: number; what: string } | undefined {
+  switch (err.code) {
+    case 'WS_ERR_INVALID_UTF8':
+      return { code: 1007, what: 'a text message with invalid UTF-8' };
+    case 'WS_ERR_UNEXPECTED_MASK':
+      return { code: 1002, what: 'a masked frame (servers must not mask)' };
+    case 'WS_ERR_INVALID_OPCODE':
+      return { code: 1002, what: `a frame with a reserved opcode (${err.message.replace(/^.*opcode\s*/i, '')})` };
+    case 'WS_ERR_UNEXPECTED_RSV_1':
+      return { code: 1002, what: 'a frame with the reserved bit RSV1 set, and no extension was negotiated that allows it' };
+    case 'WS_ERR_UNEXPECTED_RSV_2_3':
+      return { code: 1002, what: 'a frame with the reserved bit RSV2 or RSV3 set, and no extension was negotiated that allows it' };
+    case 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH':
+      return { code: 1002, what: 'a control frame longer than 125 bytes' };
+    case 'WS_ERR_EXPECTED_FIN':
+      return { code: 1002, what: 'a fragmented control frame' };
+    case 'WS_ERR_INVALID_CLOSE_CODE':
+      return { code: 1002, what: 'a close frame with an invalid code' };
+    case 'WS_ERR_EXPECTED_MASK':
+    case 'WS_ERR_INVALID_CONTINUATION':
+    case 'WS_ERR_UNEXPECTED_CONTINUATION':
+      return { code: 1002, what: 'frames out of protocol order' };
+    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
+      return { code: 1009, what: `a message larger than the limit of ${maxPayload.toLocaleString('en-US')} bytes (maxPayload; raise websocketInspector.connection.maxPayloadMB)` };
+    case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
+      return { code: 1008, what: 'a message in more than 16,384 fragments' };
+    default:
+      return undefined;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

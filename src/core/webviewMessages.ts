@@ -77,12 +77,12 @@ function parseFilterQuery(raw: unknown): FilterQuery | undefined {
     query.caseSensitive = q.caseSensitive;
   }
   if (q.directions !== undefined) {
-    if (!Array.isArray(q.directions) || !q.directions.every((d) => DIRECTIONS.includes(d))) return undefined;
-    query.directions = q.directions;
+    if (!Array.isArray(q.directions) || !Array.from(q.directions).every((d) => DIRECTIONS.includes(d))) return undefined;
+    query.directions = Array.from(q.directions);
   }
   if (q.kinds !== undefined) {
-    if (!Array.isArray(q.kinds) || !q.kinds.every((k) => KINDS.includes(k))) return undefined;
-    query.kinds = q.kinds;
+    if (!Array.isArray(q.kinds) || !Array.from(q.kinds).every((k) => KINDS.includes(k))) return undefined;
+    query.kinds = Array.from(q.kinds);
   }
   if (q.json !== undefined) {
     if (typeof q.json !== 'string' || q.json.length > MAX_FILTER_TEXT) return undefined;

@@ -22,7 +22,7 @@ export type ConnectionState =
 
 /** One line of the message list, as much as the list needs to draw it. */
 export interface RowSummary {
-  /** Position in the store, 0-based, stable for the life of the panel. */
+  /** Position in the store, 0-based; stable until Clear, which starts the count again. */
   index: number;
   /** Milliseconds since the epoch. */
   time: number;

@@ -17,11 +17,7 @@ import { answerUpgrade, answerUpgradeWith, readClientFrames, serverFrame, startR
 // exception or rejection escapes, and the recording written meanwhile loads with what came before.
 //
 // Each case has two tests: "<case>: survives, recording loads" (the core holds up) and
-// "<case>: the state says …" (the sentence). Tests whose sentence is still missing in src/ carry
-// AWAITS_SRC_FIX in their name.
-
-/** In the name of the tests that fail until src/ says what a person should read. */
-const AWAITS_SRC_FIX = '[awaits src fix]';
+// "<case>: the state says …" (the sentence a person reads).
 
 const FIN = 0x80;
 const RSV1 = 0x40;
@@ -156,8 +152,6 @@ interface FrameCase {
   code: number;
   /** What a person should read in the state message. */
   words: RegExp[];
-  /** True while the sentence is missing in src/ (the sentence test then carries AWAITS_SRC_FIX). */
-  awaitsFix: boolean;
 }
 
 const frameCases: FrameCase[] = [
@@ -166,42 +160,36 @@ const frameCases: FrameCase[] = [
     behaviour: thenSends(serverFrame(FIN | TEXT, Buffer.from([0x6f, 0x6b, 0xc3, 0x28, 0xff]))),
     code: 1007,
     words: [/1007/, /invalid UTF-8/i],
-    awaitsFix: true,
   },
   {
     name: 'a masked frame from the server',
     behaviour: thenSends(maskedFrame(FIN | TEXT, Buffer.from('masked'))),
     code: 1002,
     words: [/1002/, /mask/i],
-    awaitsFix: true,
   },
   {
     name: 'a reserved opcode (0x3)',
     behaviour: thenSends(serverFrame(FIN | 0x03, Buffer.from('x'))),
     code: 1002,
     words: [/1002/, /opcode/i],
-    awaitsFix: true,
   },
   {
     name: 'RSV1 set without a negotiated extension',
     behaviour: thenSends(serverFrame(FIN | RSV1 | TEXT, Buffer.from('x'))),
     code: 1002,
     words: [/1002/, /RSV1|reserved bit/i],
-    awaitsFix: true,
   },
   {
     name: 'a control frame over 125 bytes (ping of 126)',
     behaviour: thenSends(serverFrame(FIN | PING, Buffer.alloc(126, 0x70))),
     code: 1002,
     words: [/1002/, /control frame/i, /125/],
-    awaitsFix: true,
   },
   {
     name: 'a fragmented control frame (ping without FIN)',
     behaviour: thenSends(serverFrame(PING, Buffer.from('p'))),
     code: 1002,
     words: [/1002/, /control frame/i, /fragment|FIN/i],
-    awaitsFix: true,
   },
   {
     name: 'a message over the configured maxPayload (100,000 bytes, limit 65,536)',
@@ -209,7 +197,6 @@ const frameCases: FrameCase[] = [
     options: { maxPayload: 64 * 1024 },
     code: 1009,
     words: [/1009/, /too big/i, /65,?536|64 KiB|limit|maxPayload/i],
-    awaitsFix: true,
   },
   {
     name: 'a deflate bomb (10 KB that inflates to 10 MB, limit 1 MiB)',
@@ -222,7 +209,6 @@ const frameCases: FrameCase[] = [
     options: { maxPayload: 1024 * 1024 },
     code: 1009,
     words: [/1009/, /too big/i, /1,?048,?576|1 MiB|limit|maxPayload/i],
-    awaitsFix: true,
   },
 ];
 
@@ -249,7 +235,7 @@ describe('hostile servers', () => {
       assertProcessClean();
     });
 
-    test(`${c.awaitsFix ? `${AWAITS_SRC_FIX} ` : ''}${c.name}: the state says ${c.words.map((w) => w.source).join(' + ')}`, async () => {
+    test(`${c.name}: the state says ${c.words.map((w) => w.source).join(' + ')}`, async () => {
       const o = await outcome();
       assertMessage(o.state, c.words);
       if (o.state.phase === 'closed') assert.equal(o.state.code, c.code, 'the state has the code the client closed with');
@@ -307,7 +293,7 @@ describe('hostile servers', () => {
       assertProcessClean();
     });
 
-    test(`${AWAITS_SRC_FIX} the state says 1008 and that the server sent too many fragments`, async () => {
+    test(`the state says 1008 and that the server sent too many fragments`, async () => {
       const o = await outcome();
       assertMessage(o.state, [/1008/, /fragments/i]);
       if (o.state.phase === 'closed') assert.equal(o.state.code, 1008);
@@ -353,7 +339,7 @@ describe('hostile servers', () => {
       assertProcessClean();
     });
 
-    test(`${AWAITS_SRC_FIX} a subprotocol the client did not offer: the state names what the server chose and what was offered`, async () => {
+    test(`a subprotocol the client did not offer: the state names what the server chose and what was offered`, async () => {
       const o = await subprotocol();
       assertMessage(o.state, [/evil\.v9/, /chat\.v1/, /not offered|did not offer|was not among/i]);
     });
