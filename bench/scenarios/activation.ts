@@ -108,6 +108,8 @@ export async function activationFromCommandLine(args: string[]): Promise<void> {
       logUri: uri(join(scratch, 'log')),
       globalState: memento(),
       workspaceState: memento(),
+      // Secret storage answers asynchronously, with nothing stored.
+      secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: () => ({ dispose: () => undefined }) },
       extensionMode: 1,
     };
     const rest = stub('context') as object;

@@ -178,3 +178,20 @@ test('a HAR built from real Chromium (CDP, the way devtools export it) imports w
     await server.close();
   }
 });
+
+test('importHar never throws on random or truncated input (fast-check)', async () => {
+  const fc = await import('fast-check');
+  const fixture = readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'har', 'chromium-websocket.har'), 'utf8');
+  fc.assert(
+    fc.property(fc.oneof(fc.string(), fc.json(), fc.nat(fixture.length).map((n) => fixture.slice(0, n))), (text) => {
+      const result = importHar(text);
+      assert.ok('error' in result ? typeof result.error === 'string' : Array.isArray(result.entries));
+    }),
+    { numRuns: 500 },
+  );
+  // A structurally odd but valid JSON HAR: wrong types where objects are expected.
+  for (const odd of ['{"log":{"entries":[{"_webSocketMessages":"x"}]}}', '{"log":{"entries":[null,1,{"request":{"url":5},"_webSocketMessages":[{"type":"send","time":"x","opcode":1,"data":7}]}]}}']) {
+    const result = importHar(odd);
+    assert.ok('error' in result || Array.isArray(result.entries));
+  }
+});

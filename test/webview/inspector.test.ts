@@ -88,6 +88,8 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
       '<a href="javascript:window.__pwned=3">click</a>',
       '"><svg onload="window.__pwned=4">',
       'bidi \u202eevil\u202c text',
+      '</style><style>body{display:none}</style>',
+      '\\3c script\\3e window.__pwned=5 \\3c /script\\3e',
       'NUL \u0000 byte',
     ];
     for (const text of hostile) await session.sendText(text);
@@ -96,7 +98,8 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
       return previews.filter((p) => p?.includes('NUL')).length === 2 && previews.length >= n;
     }, hostile.length, { timeout: 5000 });
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
-    assert.equal(await page.locator('.inner img, .inner script, .inner svg, .inner a').count(), 0);
+    assert.equal(await page.locator('.inner img, .inner script, .inner svg, .inner a, .inner style').count(), 0);
+    assert.equal(await page.evaluate(() => getComputedStyle(document.body).display), 'block', 'a payload cannot restyle the page');
     const previews = await page.$$eval('.inner .row[data-direction="received"] .preview', (els) => els.map((e) => e.textContent));
     assert.ok(previews.includes('<img src=x onerror="window.__pwned=1">'));
     assert.ok(previews.includes('NUL · byte'), 'control characters are shown as a dot');
