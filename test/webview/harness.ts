@@ -96,15 +96,21 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
       cspViolations,
       pageErrors,
       // Playwright's evaluate cannot carry an ArrayBuffer; VS Code's postMessage can. Encode and revive it.
+      // A message posted while the page reloads is dropped, as VS Code drops posts to a reloading
+      // webview (the view then says `ready` and gets a snapshot).
       toWebview: (message) =>
-        page.evaluate(
+        page
+          .evaluate(
           (json) =>
             window.postMessage(
               JSON.parse(json, (_k, v) => (v && typeof v === 'object' && typeof v.__arrayBuffer === 'string' ? Uint8Array.from(atob(v.__arrayBuffer), (c) => c.charCodeAt(0)).buffer : v)),
               '*',
             ),
           JSON.stringify(message, (_k, v) => (v instanceof ArrayBuffer ? { __arrayBuffer: Buffer.from(v).toString('base64') } : v)),
-        ),
+        )
+          .catch((err: Error) => {
+            if (!/context was destroyed|navigat|Target closed|has been closed/i.test(err.message)) throw err;
+          }),
       close: async () => {
         await b.close().catch(() => undefined);
         await new Promise<void>((resolve) => s.close(() => resolve()));
