@@ -1,4 +1,4 @@
-import type { Direction, RowKind } from '../shared/protocol';
+import type { Direction, FilterQuery, RowKind } from '../shared/protocol';
 import { FilterError } from './filterError';
 import { JsonFieldMatcher, parseJsonCondition } from './filterJson';
 import { DIRECTION_CODES, KIND_CODES, type FrameColumns, type FrameStore } from './frameStore';
@@ -6,21 +6,8 @@ import { RegexRunner, type RegexBatch } from './regexWorker';
 
 export { FilterError, REGEX_TIMEOUT_MESSAGE } from './filterError';
 
-/** What to keep. Every part that is set must match (they combine with AND); an empty query keeps all. */
-export interface FilterQuery {
-  /** Text to find in the payload; '' or absent: no text condition. */
-  text?: string;
-  /** `text` is a plain substring (default) or a JavaScript regular expression. */
-  mode?: 'substring' | 'regex';
-  /** Default false: letters match either case. */
-  caseSensitive?: boolean;
-  /** Keep only these directions; absent or empty: all. */
-  directions?: readonly Direction[];
-  /** Keep only these kinds; absent or empty: all. */
-  kinds?: readonly RowKind[];
-  /** A JSON field condition such as `type == "trade"`; rows that are not JSON never match it. */
-  json?: string;
-}
+/** What to keep: the filter bar's query, typed in the shared protocol. */
+export type { FilterQuery } from '../shared/protocol';
 
 export interface FilterOptions {
   /** Milliseconds one batch of regex work may take before it is stopped. Default 1000. */

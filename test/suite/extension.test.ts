@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { InspectorHandle, WebSocketInspectorApi } from '../../src/host/api';
 import type { RowSummary } from '../../src/shared/protocol';
+import { waitFor } from './wait';
 
 const EXTENSION_ID = 'websocket-inspector.websocket-inspector';
 
@@ -18,16 +19,6 @@ const COMMANDS = [
   'websocketInspector.showLog',
 ];
 
-/** Polls `check` every 25 ms until it returns a truthy value; fails after `timeoutMs` saying `what`. */
-async function waitFor<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Rejects if `p` does not settle within `ms`. */
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -11,18 +11,10 @@ import * as vscode from 'vscode';
 import { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import type { WebSocketInspectorApi } from '../../src/host/api';
+import { waitFor } from './wait';
 
 const EXTENSION_ID = 'websocket-inspector.websocket-inspector';
 
-async function waitFor<T>(what: string, check: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 suite('Sessions: record, open, replay, compare', () => {
   let api: WebSocketInspectorApi;

@@ -9,22 +9,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { waitFor } from './wait';
 
 const EXTENSION_ID = 'websocket-inspector.websocket-inspector';
 const SELECT_ENVIRONMENT = 'websocketInspector.selectEnvironment';
 const SECRET_TOKEN = 'abc-very-secret-123';
 const PROCESS_SECRET = 'process-env-secret-456';
 
-/** Polls `check` every 25 ms until it returns a truthy value; fails after `timeoutMs` saying `what`. */
-async function waitFor<T>(what: string, check: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function openWs(content: string): Promise<vscode.TextDocument> {
   const document = await vscode.workspace.openTextDocument({ language: 'ws-request', content });

@@ -9,18 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InspectorHandle, WebSocketInspectorApi } from '../../src/host/api';
+import { waitFor } from './wait';
 
 const EXTENSION_ID = 'websocket-inspector.websocket-inspector';
 
-async function waitFor<T>(what: string, check: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function previews(h: InspectorHandle, direction: 'sent' | 'received'): string[] {
   return h
