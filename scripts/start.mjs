@@ -60,6 +60,8 @@ const server = await startCodeServer({
     'websocketInspector.echoServer.autoStart': true,
     'websocketInspector.echoServer.port': (await portIsFree(ECHO_PORT)) ? ECHO_PORT : 0,
     'workbench.colorTheme': 'Default Dark Modern',
+    // The echo server is a local port; code-server's "port forwarded" notice would only get in the way.
+    'remote.autoForwardPorts': false,
   },
 });
 if (!existsSync(join(extensionsDir, 'extensions.json'))) process.stderr.write('[start] note: the extension list was not written; check the install output above.\n');
