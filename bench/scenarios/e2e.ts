@@ -32,6 +32,7 @@ import { extname, join } from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { InspectorSession } from '../../src/core/inspectorSession';
 import { inspectorPage } from '../../src/host/inspectorPage';
+import { chromiumArgs } from '../../test/runners/codeServer';
 import type { FromWebview, ToWebview } from '../../src/shared/protocol';
 import { verify } from './ingest';
 
@@ -82,15 +83,7 @@ const ROOT = join(__dirname, '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'webview');
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf' };
 const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-extensions',
+  ...chromiumArgs,
   // A headless page must keep its timers and frames at full speed.
   '--disable-background-timer-throttling',
   '--disable-renderer-backgrounding',

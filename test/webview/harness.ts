@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { inspectorPage } from '../../src/host/inspectorPage';
+import { launchChromium } from '../runners/codeServer';
 
 /** The repo root, from out/test/webview. */
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -121,14 +122,4 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
     server?.close();
     throw err;
   }
-}
-
-/** Debian's Chromium, headless, with nothing that reaches the network. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    timeout: 30000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
 }
