@@ -110,3 +110,15 @@ describe('checkWebSocketUrl', () => {
     assert.equal(shortTitle('wss://example.com/'), 'example.com');
   });
 });
+
+describe('logSafeUrl', () => {
+  test('masks passwords, secret-looking query values and resolved secrets; keeps the rest', async () => {
+    const { logSafeUrl } = await import('../../src/core/url');
+    assert.equal(
+      logSafeUrl('wss://me:hunter22@api.test/feed?token=abc123&room=7&api_key=zzz', []),
+      'wss://me:***@api.test/feed?token=***&room=7&api_key=***',
+    );
+    assert.equal(logSafeUrl('ws://h/rooms/s3cr3t-room', ['s3cr3t-room']), 'ws://h/rooms/***');
+    assert.equal(logSafeUrl('ws://h/plain?x=1'), 'ws://h/plain?x=1');
+  });
+});

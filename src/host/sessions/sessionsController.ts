@@ -11,7 +11,7 @@ import { loadSession } from '../../core/sessions/load';
 import { serveSession } from '../../core/sessions/mockServer';
 import { recorderOptionsFor, type SessionRecorder } from '../../core/sessions/recorder';
 import { replaySession, type ReplayTiming } from '../../core/sessions/replay';
-import { checkWebSocketUrl, shortTitle } from '../../core/url';
+import { checkWebSocketUrl, logSafeUrl, shortTitle } from '../../core/url';
 import { InspectorPanel, type InspectorEnv } from '../inspectorPanel';
 
 /** The view type of the read-only `.wslog` editor. */
@@ -96,7 +96,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
         for (const replay of early.splice(0)) replay();
         for (const b of buffer) b.dispose();
         created.attach(connection);
-        created.onError((err: Error) => this.log.warn(`Recording ${connection.options.url} stopped: ${err.message}`));
+        created.onError((err: Error) => this.log.warn(`Recording ${logSafeUrl(connection.options.url, panel.secrets)} stopped: ${err.message}`));
         if (!panel.alive) return void created.close();
         this.recorders.set(panel, created);
         panel.setRecordedTo(created.path);
@@ -105,7 +105,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       })
       .catch((err: Error) => {
         for (const b of buffer) b.dispose();
-        this.log.warn(`Could not record ${connection.options.url}: ${err.message}`);
+        this.log.warn(`Could not record ${logSafeUrl(connection.options.url, panel.secrets)}: ${err.message}`);
       });
   }
 
@@ -268,7 +268,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     if (!session) return;
     const mock = await serveSession(session, { host: '127.0.0.1', port: 0 });
     this.mocks.add(mock);
-    this.log.info(`Mock server for ${session.header.url} on ${mock.url}`);
+    this.log.info(`Mock server for ${logSafeUrl(session.header.url)} on ${mock.url}`);
     const choice = await vscode.window.showInformationMessage(
       `Mock server playing ${shortTitle(session.header.url)} on ${mock.url}.`,
       'Copy URL',
