@@ -22,17 +22,13 @@
  * larger, not the host slower. The bridge round trips are measured and reported.
  * The webview's own messages (ready, viewport) come back through `exposeBinding`.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { InspectorSession } from '../../src/core/inspectorSession';
-import { inspectorPage } from '../../src/host/inspectorPage';
 import { chromiumArgs } from '../../test/runners/codeServer';
+import { serveInspectorPage } from '../../test/webview/pageServer';
 import type { FromWebview, ToWebview } from '../../src/shared/protocol';
 import { verify } from './ingest';
 
@@ -81,7 +77,6 @@ export interface TaskStats {
 
 const ROOT = join(__dirname, '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'webview');
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf' };
 const CHROMIUM_ARGS = [
   ...chromiumArgs,
   // A headless page must keep its timers and frames at full speed.
@@ -127,33 +122,11 @@ async function cleanup(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
 }
 
-function servePage(): Promise<{ origin: string }> {
-  const nonce = randomBytes(18).toString('base64');
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(inspectorPage({ cspSource: origin, nonce, asset: (name) => `${origin}/${name}` }));
-      return;
-    }
-    const name = url.pathname.slice(1);
-    if (!/^[\w.-]+$/.test(name)) return void res.writeHead(404).end();
-    try {
-      const body = readFileSync(join(BUNDLE, name));
-      res.writeHead(200, { 'content-type': TYPES[extname(name)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-      resolve({ origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-    });
-  });
+/** The real inspector page and bundle on 127.0.0.1, closed with the rest of the run. */
+async function servePage(): Promise<{ origin: string }> {
+  const page = await serveInspectorPage(BUNDLE);
+  cleanups.push(page.close);
+  return page;
 }
 
 async function launch(): Promise<Browser> {

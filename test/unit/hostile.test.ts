@@ -11,6 +11,7 @@ import { SessionRecorder } from '../../src/core/sessions/recorder';
 import type { ConnectionState } from '../../src/shared/protocol';
 import { waitFor } from './helpers';
 import { answerUpgrade, answerUpgradeWith, readClientFrames, serverFrame, startRawServer } from './protocol.servers';
+import { processGuard } from './processGuard';
 
 // Issue 7: hostile servers and bad input. Each server misbehaves on purpose in one way. For every
 // case the core survives: the Connection ends in a state whose sentence a person understands, no
@@ -29,15 +30,8 @@ const CLOSE = 0x08;
 const BEFORE = 'hello before the misbehaviour';
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const uncaught: unknown[] = [];
-const unhandled: unknown[] = [];
-const onUncaught = (err: unknown) => uncaught.push(err);
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
-function assertProcessClean(): void {
-  assert.deepEqual(uncaught.map(String), [], 'no uncaught exception');
-  assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
-}
+const guard = processGuard();
+const assertProcessClean = () => guard.assertClean();
 
 interface Outcome {
   /** The final state (closed or error). */
@@ -214,12 +208,10 @@ const frameCases: FrameCase[] = [
 
 describe('hostile servers', () => {
   before(() => {
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUnhandled);
+    guard.watch();
   });
   after(() => {
-    process.removeListener('uncaughtException', onUncaught);
-    process.removeListener('unhandledRejection', onUnhandled);
+    guard.stop();
   });
 
   for (const c of frameCases) {

@@ -6,6 +6,7 @@ import { InspectorSession } from '../../src/core/inspectorSession';
 import { parseFromWebview } from '../../src/core/webviewMessages';
 import { MAX_VIEWPORT_ROWS, type FromWebview, type ToWebview } from '../../src/shared/protocol';
 import { closedPort, waitFor } from './helpers';
+import { processGuard } from './processGuard';
 
 // Issue 7, bad input from the webview: the webview is untrusted, so `parseFromWebview` must take
 // anything without throwing, and `InspectorSession.handle` must take every valid-but-odd message
@@ -17,15 +18,8 @@ const KINDS = ['text', 'binary', 'ping', 'pong', 'close', 'open', 'error', 'info
 const MAX_FILTER_TEXT = 4096;
 const MAX_SEND_TEXT = 64 * 1024 * 1024;
 
-const uncaught: unknown[] = [];
-const unhandled: unknown[] = [];
-const onUncaught = (err: unknown) => uncaught.push(err);
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
-function assertProcessClean(): void {
-  assert.deepEqual(uncaught.map(String), [], 'no uncaught exception');
-  assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
-}
+const guard = processGuard();
+const assertProcessClean = () => guard.assertClean();
 
 // ───────────── an independent description of a valid FromWebview ─────────────
 
@@ -242,12 +236,10 @@ const mutated: fc.Arbitrary<unknown> = fc
 
 describe('hostile webview messages: parseFromWebview', () => {
   before(() => {
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUnhandled);
+    guard.watch();
   });
   after(() => {
-    process.removeListener('uncaughtException', onUncaught);
-    process.removeListener('unhandledRejection', onUnhandled);
+    guard.stop();
   });
 
   test('fc.anything(): never throws, returns undefined or a valid message', () => {
@@ -359,13 +351,11 @@ const REQUEST_TYPES = new Set(['sendText', 'sendBinary', 'getDetail', 'ping', 'c
 describe('hostile webview messages: InspectorSession.handle', () => {
   const cleanups: Array<() => void> = [];
   before(() => {
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUnhandled);
+    guard.watch();
   });
   after(() => {
     for (const c of cleanups.reverse()) c();
-    process.removeListener('uncaughtException', onUncaught);
-    process.removeListener('unhandledRejection', onUnhandled);
+    guard.stop();
   });
 
   test('odd viewports, positions out of range and cleared rows: no throw, each request answered once', { timeout: 30_000 }, async () => {

@@ -1,16 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { inspectorPage } from '../../src/host/inspectorPage';
 import { launchChromium } from '../runners/codeServer';
+import { serveInspectorPage } from './pageServer';
 
 /** The repo root, from out/test/webview. */
 export const ROOT = join(__dirname, '..', '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'webview');
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.html': 'text/html' };
 
 /**
  * Serves the real webview bundle with the real page and CSP on 127.0.0.1, and opens it in
@@ -30,33 +25,10 @@ export interface WebviewHarness {
 }
 
 export async function openWebview(onMessage: (message: unknown) => void = () => undefined): Promise<WebviewHarness> {
-  const nonce = randomBytes(18).toString('base64');
-  let server: Server | undefined;
+  let server: Awaited<ReturnType<typeof serveInspectorPage>> | undefined;
   let browser: Browser | undefined;
   try {
-    server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      if (url.pathname === '/') {
-        const origin = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`;
-        res.writeHead(200, { 'content-type': 'text/html' });
-        res.end(inspectorPage({ cspSource: origin, nonce, asset: (name) => `${origin}/${name}` }));
-        return;
-      }
-      const name = url.pathname.slice(1);
-      if (!/^[\w.-]+$/.test(name)) {
-        res.writeHead(404).end();
-        return;
-      }
-      try {
-        const body = readFileSync(join(BUNDLE, name));
-        res.writeHead(200, { 'content-type': TYPES[extname(name)] ?? 'application/octet-stream' });
-        res.end(body);
-      } catch {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
-    const port = (server.address() as AddressInfo).port;
+    server = await serveInspectorPage(BUNDLE);
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
     const fromWebview: unknown[] = [];
@@ -88,7 +60,7 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
         (w.__cspViolation as (t: string) => void)(`${e.violatedDirective} ${e.blockedURI}`),
       );
     });
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(`${server.origin}/`);
     const b = browser;
     const s = server;
     return {
@@ -114,12 +86,12 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
           }),
       close: async () => {
         await b.close().catch(() => undefined);
-        await new Promise<void>((resolve) => s.close(() => resolve()));
+        await s.close();
       },
     };
   } catch (err) {
     await browser?.close().catch(() => undefined);
-    server?.close();
+    await server?.close();
     throw err;
   }
 }
