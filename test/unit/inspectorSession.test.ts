@@ -113,7 +113,7 @@ describe('checkWebSocketUrl', () => {
 
 describe('logSafeUrl', () => {
   test('masks passwords, secret-looking query values and resolved secrets; keeps the rest', async () => {
-    const { logSafeUrl } = await import('../../src/core/url');
+    const { logSafeUrl } = await import('../../src/core/url.js');
     assert.equal(
       logSafeUrl('wss://me:hunter22@api.test/feed?token=abc123&room=7&api_key=zzz', []),
       'wss://me:***@api.test/feed?token=***&room=7&api_key=***',
