@@ -5,9 +5,9 @@ import type { Socket } from 'node:net';
 import type { ConnectionHealth, ConnectionState, Direction, HandshakeInfo, RowKind } from '../shared/protocol';
 import { closeCodeName, closeFramePayload } from './closeCodes';
 import { Emitter } from './emitter';
-import { describeConnectError, describeUnexpectedResponse } from './errors';
+import { describeConnectError, describeUnexpectedResponse, describeViolation, type Violation } from './errors';
 import { FrameLog, sniffSocket } from './frameSniffer';
-import { describeRedirect, HandshakeRecorder } from './handshake';
+import { describeRedirect, HandshakeRecorder, upgradeAnswerProblem } from './handshake';
 import { PingTracker } from './ping';
 import { proxyAgent, proxyFor, redactProxy, type ProxySettings } from './proxy';
 import { describeReconnect, isUnexpectedClose, reconnectDelay, reconnectPolicy, type FullReconnectPolicy, type ReconnectPolicy } from './reconnect';
@@ -212,6 +212,9 @@ export class Connection {
     this.recorder = recorder;
 
     return new Promise<void>((resolve, reject) => {
+      // A `ws+unix:` URL would open a local socket: never from here, typed or redirected.
+      if (/^ws\+unix:/i.test(url)) return this.fail(`${url} is a local socket address (ws+unix:), which the inspector does not open. Use a ws:// or wss:// URL.`, reject);
+      recorder.onBlockedRedirect = (message) => this.fail(message, reject);
       const tls = loadTlsOptions(this.options);
       if (!tls.ok) return this.fail(tls.error, reject);
       let socket: WebSocket;
@@ -242,6 +245,9 @@ export class Connection {
       socket.on('upgrade', (res: IncomingMessage) => {
         upgraded = res.socket ?? undefined;
         recorder.upgraded(res);
+        // Checked before `ws` does, to name the header at fault (`ws` then sees a closing socket and stops).
+        const problem = upgradeAnswerProblem(res.headers, recorder.info.expectedAccept, hostPort(recorder.info.finalUrl));
+        if (problem) this.fail(problem, reject);
       });
       socket.on('open', () => {
         recorder.opened();
@@ -262,7 +268,7 @@ export class Connection {
         });
       });
       // A protocol error while open: `ws` closes with the right code but reports 1006; keep why.
-      let violation: { code: number; what: string } | undefined;
+      let violation: Violation | undefined;
       socket.on('error', (err: Error & { code?: string }) => {
         if (this.current.phase === 'connecting') {
           const offered = this.options.protocols ?? [];
@@ -272,7 +278,7 @@ export class Connection {
             : describeFailure(err, recorder.info.finalUrl, proxy);
           this.fail(message, reject);
         } else {
-          violation = protocolViolation(err, this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD) ?? violation;
+          violation = describeViolation(err, receiverView(socket), this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD) ?? violation;
           this.event('error', err.message);
         }
       });
@@ -436,6 +442,8 @@ function describeFailure(err: Error, url: string, proxy: string | undefined): st
 function describeRefusal(res: IncomingMessage, body: string, url: string, proxy: string | undefined): string {
   const status = res.statusCode ?? 0;
   const statusText = res.statusMessage ?? '';
+  // A 101 that Node did not take for an upgrade: say which header is wrong.
+  if (status === 101) return upgradeAnswerProblem(res.headers, undefined, hostPort(url)) ?? describeUnexpectedResponse(status, statusText, body, url);
   const location = res.headers.location;
   if (status >= 300 && status < 400 && location) {
     let resolved = location;
@@ -488,36 +496,14 @@ function readBody(res: IncomingMessage): Promise<string> {
   });
 }
 
-/** What a `ws` protocol error means for a person, and the close code the client sent for it. */
-function protocolViolation(err: Error & { code?: string }, maxPayload: number): { code: number; what: string } | undefined {
-  switch (err.code) {
-    case 'WS_ERR_INVALID_UTF8':
-      return { code: 1007, what: 'a text message with invalid UTF-8' };
-    case 'WS_ERR_UNEXPECTED_MASK':
-      return { code: 1002, what: 'a masked frame (servers must not mask)' };
-    case 'WS_ERR_INVALID_OPCODE':
-      return { code: 1002, what: `a frame with a reserved opcode (${err.message.replace(/^.*opcode\s*/i, '')})` };
-    case 'WS_ERR_UNEXPECTED_RSV_1':
-      return { code: 1002, what: 'a frame with the reserved bit RSV1 set, and no extension was negotiated that allows it' };
-    case 'WS_ERR_UNEXPECTED_RSV_2_3':
-      return { code: 1002, what: 'a frame with the reserved bit RSV2 or RSV3 set, and no extension was negotiated that allows it' };
-    case 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH':
-      return { code: 1002, what: 'a control frame longer than 125 bytes' };
-    case 'WS_ERR_EXPECTED_FIN':
-      return { code: 1002, what: 'a fragmented control frame' };
-    case 'WS_ERR_INVALID_CLOSE_CODE':
-      return { code: 1002, what: 'a close frame with an invalid code' };
-    case 'WS_ERR_EXPECTED_MASK':
-    case 'WS_ERR_INVALID_CONTINUATION':
-    case 'WS_ERR_UNEXPECTED_CONTINUATION':
-      return { code: 1002, what: 'frames out of protocol order' };
-    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
-      return { code: 1009, what: `a message larger than the limit of ${maxPayload.toLocaleString('en-US')} bytes (maxPayload; raise websocketInspector.connection.maxPayloadMB)` };
-    case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
-      return { code: 1008, what: 'a message in more than 16,384 fragments' };
-    default:
-      return undefined;
-  }
+/** What `ws`'s receiver was reading when it raised an error: its fields are internal, so each is checked. */
+function receiverView(socket: WebSocket): { opcode?: number; payloadLength?: number; deflate: boolean } {
+  const r = (socket as unknown as { _receiver?: { _opcode?: unknown; _payloadLength?: unknown } })._receiver;
+  return {
+    opcode: typeof r?._opcode === 'number' ? r._opcode : undefined,
+    payloadLength: typeof r?._payloadLength === 'number' ? r._payloadLength : undefined,
+    deflate: /permessage-deflate/.test(socket.extensions),
+  };
 }
 
 function hostOf(url: string): string {
