@@ -349,7 +349,7 @@ export class Connection {
           this.answered = answered;
           const yours = `You closed the connection with ${closeCodeName(sent.code)}${sent.reason ? ` "${sent.reason}"` : ''}`;
           if (answered) {
-            message = `${yours}; the server answered ${closeCodeName(code)}${text ? ` "${text}"` : ''}.`;
+            message = describeClose(code, text, true);
             this.frame('received', 'close', closeFramePayload(code, text));
           } else {
             message = `${yours}, and the server did not answer the close within ${CLOSE_TIMEOUT_MS / 1000} s; the connection was dropped (1006, RFC 6455 §7.1.5).`;

@@ -216,7 +216,7 @@ export function describeRedirect(status: number, statusText: string, location: s
  */
 export function upgradeAnswerProblem(headers: IncomingMessage['headers'], expected: string | undefined, where: string): string | undefined {
   const start = `Server ${where} answered 101 Switching Protocols`;
-  const end = 'so this is not a WebSocket handshake and the inspector did not open the connection (RFC 6455 §4.1). Is the URL a WebSocket endpoint, or is a proxy in between rewriting headers?';
+  const end = 'so this is not a valid WebSocket handshake and the inspector did not open the connection (RFC 6455 §4.1). Is the URL a WebSocket endpoint, or is a proxy in between rewriting headers?';
   const upgrade = headers.upgrade;
   if (upgrade === undefined) return `${start} without the Upgrade header (it must be "Upgrade: websocket"), ${end}`;
   if (String(upgrade).trim().toLowerCase() !== 'websocket') return `${start} with "Upgrade: ${upgrade}" instead of "Upgrade: websocket", ${end}`;
@@ -228,7 +228,7 @@ export function upgradeAnswerProblem(headers: IncomingMessage['headers'], expect
   if (expected !== undefined && accept !== expected) {
     return accept === undefined
       ? `${start} without the Sec-WebSocket-Accept header (expected "${expected}"), ${end}`
-      : `${start} with "Sec-WebSocket-Accept: ${accept}", but the key sent requires "${expected}", ${end}`;
+      : `${start} with a wrong Sec-WebSocket-Accept ("Sec-WebSocket-Accept: ${accept}"; the key sent requires "${expected}"), ${end}`;
   }
   return undefined;
 }
