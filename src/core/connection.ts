@@ -1,3 +1,4 @@
+// Over 400 lines: one class wraps every `ws` event (handshake, frames, pongs, closes, sends) whose sentences share its state.
 import WebSocket from 'ws';
 import type { ClientOptions } from 'ws';
 import type { ClientRequest, IncomingMessage } from 'node:http';
