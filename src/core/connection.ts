@@ -1,3 +1,4 @@
+// Over 400 lines: one class wraps every `ws` event (handshake, frames, pongs, closes, sends) whose sentences share its state.
 import WebSocket from 'ws';
 import type { ClientOptions } from 'ws';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -5,9 +6,9 @@ import type { Socket } from 'node:net';
 import type { ConnectionHealth, ConnectionState, Direction, HandshakeInfo, RowKind } from '../shared/protocol';
 import { closeCodeName, closeFramePayload } from './closeCodes';
 import { Emitter } from './emitter';
-import { describeConnectError, describeUnexpectedResponse } from './errors';
+import { describeConnectError, describeUnexpectedResponse, describeViolation, type Violation } from './errors';
 import { FrameLog, sniffSocket } from './frameSniffer';
-import { describeRedirect, HandshakeRecorder } from './handshake';
+import { describeRedirect, HandshakeRecorder, upgradeAnswerProblem } from './handshake';
 import { PingTracker } from './ping';
 import { proxyAgent, proxyFor, redactProxy, type ProxySettings } from './proxy';
 import { describeReconnect, isUnexpectedClose, reconnectDelay, reconnectPolicy, type FullReconnectPolicy, type ReconnectPolicy } from './reconnect';
@@ -49,6 +50,8 @@ export interface ConnectionOptions extends TlsSettings, ProxySettings {
   sniffFrames?: boolean;
   /** Frame headers kept before the oldest are dropped. Default 1,048,576. */
   frameLogCapacity?: number;
+  /** How long a send may wait for its bytes to reach the socket (a server that stopped reading). Default 30 s. */
+  sendTimeoutMs?: number;
 }
 
 /** A message or control frame that crossed the connection, or an event worth a row. */
@@ -61,9 +64,12 @@ export interface ConnectionFrame {
 
 const MAX_ERROR_BODY = 64 * 1024;
 /** After a close, how long to wait for the server to end the TCP connection before dropping it. */
-const CLOSE_TIMEOUT_MS = 5_000;
+export const CLOSE_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
 const DEFAULT_PING_TIMEOUT_MS = 10_000;
+/** Pongs waiting to be written before the server counts as flooding us with pings (`ws`'s maxPendingAutoPongs). */
+const MAX_PENDING_PONGS = 60;
+export const DEFAULT_SEND_TIMEOUT_MS = 30_000;
 
 /**
  * One WebSocket client connection around `ws`, with typed events for state changes, frames,
@@ -100,6 +106,9 @@ export class Connection {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectAttempt = 0;
   private disposed = false;
+  /** The close frame the user asked for on the current socket, once queued. */
+  private closeSent: { code: number; reason: string } | undefined;
+  private answered: boolean | undefined;
 
   constructor(readonly options: ConnectionOptions) {
     this.frames = new FrameLog(options.sniffFrames !== false, options.frameLogCapacity);
@@ -117,6 +126,11 @@ export class Connection {
   /** The last handshake (of the last attempt), as plain data; undefined before the first. */
   get handshake(): HandshakeInfo | undefined {
     return this.recorder?.info;
+  }
+
+  /** After a close the user started: whether the server answered it with its own close frame (undefined before). */
+  get closeAnswered(): boolean | undefined {
+    return this.answered;
   }
 
   /** Liveness from pings: healthy until a ping goes unanswered. */
@@ -187,7 +201,11 @@ export class Connection {
     }
     if (socket.readyState !== WebSocket.OPEN) return;
     this.closingByClient = true;
+    this.closeSent = { code, reason };
+    this.answered = undefined;
     socket.close(code, reason);
+    // The close frame as it goes on the wire; the server's answer (or its absence) follows as its own row.
+    this.frame('sent', 'close', closeFramePayload(code, reason));
   }
 
   /** Drops the socket without a close handshake and forgets every listener. */
@@ -206,12 +224,17 @@ export class Connection {
     const { url } = this.options;
     this.closingByClient = false;
     this.failed = false;
+    this.closeSent = undefined;
+    this.answered = undefined;
     this.setState({ phase: 'connecting', url });
     const proxy = proxyFor(url, this.options);
     const recorder = new HandshakeRecorder(url, this.options.followRedirects === true, proxy ? redactProxy(proxy) : undefined);
     this.recorder = recorder;
 
     return new Promise<void>((resolve, reject) => {
+      // A `ws+unix:` URL would open a local socket: never from here, typed or redirected.
+      if (/^ws\+unix:/i.test(url)) return this.fail(`${url} is a local socket address (ws+unix:), which the inspector does not open. Use a ws:// or wss:// URL.`, reject);
+      recorder.onBlockedRedirect = (message) => this.fail(message, reject);
       const tls = loadTlsOptions(this.options);
       if (!tls.ok) return this.fail(tls.error, reject);
       let socket: WebSocket;
@@ -226,7 +249,8 @@ export class Connection {
           perMessageDeflate: this.options.perMessageDeflate ?? true,
           followRedirects: this.options.followRedirects ?? false,
           maxRedirects: this.options.maxRedirects ?? 10,
-          autoPong: this.options.autoPong ?? true,
+          // Pongs are answered below, so that only those really written are recorded.
+          autoPong: false,
           finishRequest: recorder.finishRequest,
         };
         if (this.options.origin) options.origin = this.options.origin;
@@ -242,6 +266,9 @@ export class Connection {
       socket.on('upgrade', (res: IncomingMessage) => {
         upgraded = res.socket ?? undefined;
         recorder.upgraded(res);
+        // Checked before `ws` does, to name the header at fault (`ws` then sees a closing socket and stops).
+        const problem = upgradeAnswerProblem(res.headers, recorder.info.expectedAccept, hostPort(recorder.info.finalUrl));
+        if (problem) this.fail(problem, reject);
       });
       socket.on('open', () => {
         recorder.opened();
@@ -262,7 +289,7 @@ export class Connection {
         });
       });
       // A protocol error while open: `ws` closes with the right code but reports 1006; keep why.
-      let violation: { code: number; what: string } | undefined;
+      let violation: Violation | undefined;
       socket.on('error', (err: Error & { code?: string }) => {
         if (this.current.phase === 'connecting') {
           const offered = this.options.protocols ?? [];
@@ -272,7 +299,7 @@ export class Connection {
             : describeFailure(err, recorder.info.finalUrl, proxy);
           this.fail(message, reject);
         } else {
-          violation = protocolViolation(err, this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD) ?? violation;
+          violation = describeViolation(err, receiverView(socket), this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD) ?? violation;
           this.event('error', err.message);
         }
       });
@@ -281,9 +308,24 @@ export class Connection {
         if (this.stopSniffing) this.frames.addMessageBytes('received', payload.length);
         this.frame('received', isBinary ? 'binary' : 'text', payload);
       });
+      let pendingPongs = 0;
+      const raw = () => (socket as unknown as { _socket?: Socket })._socket;
       socket.on('ping', (data) => {
         this.frame('received', 'ping', data);
-        if (this.options.autoPong !== false) this.frame('sent', 'pong', data);
+        if (this.options.autoPong === false || socket.readyState !== WebSocket.OPEN) return;
+        if (pendingPongs >= MAX_PENDING_PONGS) {
+          // As `ws` would, stop answering; unlike it, say why with a close frame if the socket still takes one.
+          violation = { code: 1008, what: `more pings than it let us answer (${MAX_PENDING_PONGS} pongs were still waiting to be sent: it does not read its socket)` };
+          this.event('error', 'The server sent more pings than it let us answer; the inspector stops answering and closes with 1008.');
+          socket.close(1008, 'the server sent more pings than it let us answer');
+          return;
+        }
+        pendingPongs++;
+        socket.pong(data, true, (err?: Error) => {
+          pendingPongs--;
+          const s = raw();
+          if (!err && s && !s.destroyed) this.frame('sent', 'pong', data);
+        });
       });
       socket.on('pong', (data) => {
         this.frame('received', 'pong', data);
@@ -297,10 +339,27 @@ export class Connection {
         const text = reason.toString('utf8');
         if (violation) code = violation.code;
         const byClient = this.closingByClient || !!violation;
-        const message = violation
-          ? `The server sent ${violation.what}, so the inspector closed the connection with ${closeCodeName(code)}.`
-          : describeClose(code, text, byClient);
-        this.frame(byClient ? 'sent' : 'received', 'close', closeFramePayload(code, text));
+        const sent = violation ? undefined : this.closeSent;
+        // `ws` keeps whether the server's close frame arrived; without it the code is 1006.
+        const answered = (socket as unknown as { _closeFrameReceived?: boolean })._closeFrameReceived === true;
+        let message: string;
+        if (violation) {
+          message = `The server sent ${violation.what}, so the inspector closed the connection with ${closeCodeName(code)}.`;
+          this.frame('sent', 'close', closeFramePayload(code, ''));
+        } else if (sent) {
+          this.answered = answered;
+          const yours = `You closed the connection with ${closeCodeName(sent.code)}${sent.reason ? ` "${sent.reason}"` : ''}`;
+          if (answered) {
+            message = describeClose(code, text, true);
+            this.frame('received', 'close', closeFramePayload(code, text));
+          } else {
+            message = `${yours}, and the server did not answer the close within ${CLOSE_TIMEOUT_MS / 1000} s; the connection was dropped (1006, RFC 6455 §7.1.5).`;
+            this.event('info', message);
+          }
+        } else {
+          message = describeClose(code, text, byClient);
+          this.frame(byClient ? 'sent' : 'received', 'close', closeFramePayload(code, text));
+        }
         this.setState({ phase: 'closed', url, code, reason: text, byClient, message });
         reject(new Error(message));
         if (isUnexpectedClose(code, byClient)) this.scheduleReconnect();
@@ -313,10 +372,29 @@ export class Connection {
     if (!socket || socket.readyState !== WebSocket.OPEN) {
       return Promise.reject(new Error('Not connected. Reconnect, then send again.'));
     }
+    const limit = this.options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+    const raw = (socket as unknown as { _socket?: Socket })._socket;
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        const waiting = socket.bufferedAmount + (raw?.writableLength ?? 0);
+        this.event('error', `Sending stopped after ${formatMs(limit)}: the server is not reading.`);
+        reject(new Error(`The server stopped reading: ${formatBytes(waiting)} were still waiting to be sent after ${formatMs(limit)}. Check that the server reads its socket, or close the connection (the send limit is sendTimeoutMs).`));
+      }, limit);
+      timer.unref?.();
       socket.send(bytes, { binary }, (err) => {
-        if (err) reject(new Error(`Sending failed: ${err.message}`));
-        else resolve();
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        // Node calls a write's callback without an error when the socket is destroyed with it in flight:
+        // the bytes reached the socket only if it is still writable (a flushed write leaves it so).
+        const dropped = !err && (!raw || raw.destroyed || raw.writableEnded) && socket.readyState !== WebSocket.OPEN;
+        if (err || dropped) {
+          this.event('error', `Not delivered: a ${binary ? 'binary' : 'text'} message of ${formatBytes(bytes.length)} was dropped with the connection before it was sent.`);
+          reject(new Error(err ? `Sending failed: ${err.message}` : `Not delivered: the connection was dropped before the ${formatBytes(bytes.length)} message was sent.`));
+        } else resolve();
       });
       if (this.stopSniffing) this.frames.addMessageBytes('sent', bytes.length);
       this.frame('sent', binary ? 'binary' : 'text', bytes);
@@ -436,6 +514,8 @@ function describeFailure(err: Error, url: string, proxy: string | undefined): st
 function describeRefusal(res: IncomingMessage, body: string, url: string, proxy: string | undefined): string {
   const status = res.statusCode ?? 0;
   const statusText = res.statusMessage ?? '';
+  // A 101 that Node did not take for an upgrade: say which header is wrong.
+  if (status === 101) return upgradeAnswerProblem(res.headers, undefined, hostPort(url)) ?? describeUnexpectedResponse(status, statusText, body, url);
   const location = res.headers.location;
   if (status >= 300 && status < 400 && location) {
     let resolved = location;
@@ -466,6 +546,16 @@ function hostPort(url: string): string {
   return `${u.hostname}:${u.port || (u.protocol === 'wss:' ? '443' : '80')}`;
 }
 
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} bytes`;
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
@@ -488,36 +578,14 @@ function readBody(res: IncomingMessage): Promise<string> {
   });
 }
 
-/** What a `ws` protocol error means for a person, and the close code the client sent for it. */
-function protocolViolation(err: Error & { code?: string }, maxPayload: number): { code: number; what: string } | undefined {
-  switch (err.code) {
-    case 'WS_ERR_INVALID_UTF8':
-      return { code: 1007, what: 'a text message with invalid UTF-8' };
-    case 'WS_ERR_UNEXPECTED_MASK':
-      return { code: 1002, what: 'a masked frame (servers must not mask)' };
-    case 'WS_ERR_INVALID_OPCODE':
-      return { code: 1002, what: `a frame with a reserved opcode (${err.message.replace(/^.*opcode\s*/i, '')})` };
-    case 'WS_ERR_UNEXPECTED_RSV_1':
-      return { code: 1002, what: 'a frame with the reserved bit RSV1 set, and no extension was negotiated that allows it' };
-    case 'WS_ERR_UNEXPECTED_RSV_2_3':
-      return { code: 1002, what: 'a frame with the reserved bit RSV2 or RSV3 set, and no extension was negotiated that allows it' };
-    case 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH':
-      return { code: 1002, what: 'a control frame longer than 125 bytes' };
-    case 'WS_ERR_EXPECTED_FIN':
-      return { code: 1002, what: 'a fragmented control frame' };
-    case 'WS_ERR_INVALID_CLOSE_CODE':
-      return { code: 1002, what: 'a close frame with an invalid code' };
-    case 'WS_ERR_EXPECTED_MASK':
-    case 'WS_ERR_INVALID_CONTINUATION':
-    case 'WS_ERR_UNEXPECTED_CONTINUATION':
-      return { code: 1002, what: 'frames out of protocol order' };
-    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
-      return { code: 1009, what: `a message larger than the limit of ${maxPayload.toLocaleString('en-US')} bytes (maxPayload; raise websocketInspector.connection.maxPayloadMB)` };
-    case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
-      return { code: 1008, what: 'a message in more than 16,384 fragments' };
-    default:
-      return undefined;
-  }
+/** What `ws`'s receiver was reading when it raised an error: its fields are internal, so each is checked. */
+function receiverView(socket: WebSocket): { opcode?: number; payloadLength?: number; deflate: boolean } {
+  const r = (socket as unknown as { _receiver?: { _opcode?: unknown; _payloadLength?: unknown } })._receiver;
+  return {
+    opcode: typeof r?._opcode === 'number' ? r._opcode : undefined,
+    payloadLength: typeof r?._payloadLength === 'number' ? r._payloadLength : undefined,
+    deflate: /permessage-deflate/.test(socket.extensions),
+  };
 }
 
 function hostOf(url: string): string {

@@ -64,13 +64,25 @@ export class FrameStore {
     return this.count;
   }
 
-  /** Append a row; `payload` is copied. Returns its index. */
+  /**
+   * Append a row; `payload` is copied, except a payload over a chunk (4 MiB) that is a whole buffer of
+   * its own: that one is kept as it is, so a 64 MiB message is not held twice (callers pass buffers
+   * they do not change again: `ws`'s received messages, sent payloads). Returns its index.
+   */
   append(time: number, direction: Direction, kind: RowKind, payload: Buffer | string): number {
     const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
     if (this.count === this.capacity) this.grow();
     const i = this.count;
-    const [chunk, offset] = this.place(bytes.length);
-    bytes.copy(this.chunks[chunk], offset);
+    let chunk: number;
+    let offset = 0;
+    if (bytes.length > CHUNK_SIZE && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+      this.chunks.push(bytes);
+      chunk = this.chunks.length - 1;
+      this.chunkUsed = bytes.length; // full: the next row starts a new chunk
+    } else {
+      [chunk, offset] = this.place(bytes.length);
+      bytes.copy(this.chunks[chunk], offset);
+    }
     this.times[i] = time;
     this.directions[i] = DIRECTIONS.indexOf(direction);
     this.kinds[i] = KINDS.indexOf(kind);

@@ -25,6 +25,8 @@ export class HandshakeRecorder {
   private tLookup = 0;
   private tConnect = 0;
   private tSecure = 0;
+  /** Called when a redirect leads somewhere it must not be followed; `ws` is then kept from following it. */
+  onBlockedRedirect: ((message: string) => void) | undefined;
 
   constructor(url: string, private readonly followRedirects: boolean, proxy?: string) {
     this.info = { url, finalUrl: url, proxy, protocol: '', extensions: [], redirects: [], timings: { start: Date.now() }, ok: false };
@@ -58,7 +60,13 @@ export class HandshakeRecorder {
       } catch {
         // Kept as sent; `ws` reports the invalid URL.
       }
-      this.info.redirects.push({ url: websocket.url, status, statusText: res.statusMessage ?? '', location: resolved, followed: this.followRedirects });
+      const problem = this.followRedirects ? redirectTargetProblem(this.info.redirects.length + 1, status, websocket.url, resolved) : undefined;
+      this.info.redirects.push({ url: websocket.url, status, statusText: res.statusMessage ?? '', location: resolved, followed: this.followRedirects && !problem });
+      if (problem) {
+        // Without a Location, `ws`'s own listener (next) does not follow; it reports the answer instead.
+        delete res.headers.location;
+        this.onBlockedRedirect?.(problem);
+      }
     });
     req.end();
   };
@@ -199,4 +207,46 @@ function splitOutsideQuotes(text: string, separator: string): string[] {
 /** The sentence for a redirect that was not followed. */
 export function describeRedirect(status: number, statusText: string, location: string, where: string): string {
   return `Server ${where} answered the upgrade with ${status} ${statusText}: a redirect to ${location}. Connect to that URL, or turn on following redirects (followRedirects).`;
+}
+
+/**
+ * What is wrong with a 101 answer, by the checks of RFC 6455 §4.1 (the client must fail the
+ * connection): `Upgrade: websocket`, `Connection: Upgrade`, the right Sec-WebSocket-Accept.
+ * Undefined when the answer is a valid upgrade as far as these headers go.
+ */
+export function upgradeAnswerProblem(headers: IncomingMessage['headers'], expected: string | undefined, where: string): string | undefined {
+  const start = `Server ${where} answered 101 Switching Protocols`;
+  const end = 'so this is not a valid WebSocket handshake and the inspector did not open the connection (RFC 6455 §4.1). Is the URL a WebSocket endpoint, or is a proxy in between rewriting headers?';
+  const upgrade = headers.upgrade;
+  if (upgrade === undefined) return `${start} without the Upgrade header (it must be "Upgrade: websocket"), ${end}`;
+  if (String(upgrade).trim().toLowerCase() !== 'websocket') return `${start} with "Upgrade: ${upgrade}" instead of "Upgrade: websocket", ${end}`;
+  const connection = headers.connection;
+  const tokens = String(connection ?? '').split(',').map((t) => t.trim().toLowerCase());
+  if (connection === undefined) return `${start} without the Connection header (it must be "Connection: Upgrade"), ${end}`;
+  if (!tokens.includes('upgrade')) return `${start} with "Connection: ${connection}", which lacks the token "Upgrade", ${end}`;
+  const accept = headers['sec-websocket-accept'];
+  if (expected !== undefined && accept !== expected) {
+    return accept === undefined
+      ? `${start} without the Sec-WebSocket-Accept header (expected "${expected}"), ${end}`
+      : `${start} with a wrong Sec-WebSocket-Accept ("Sec-WebSocket-Accept: ${accept}"; the key sent requires "${expected}"), ${end}`;
+  }
+  return undefined;
+}
+
+/** Schemes a redirect of the upgrade may go to: http(s) are taken as ws(s), as `ws` does. */
+const REDIRECT_SCHEMES = new Set(['ws:', 'wss:', 'http:', 'https:']);
+
+/**
+ * The sentence when redirect number `hop` (from `from` to `target`) may not be followed: anything
+ * but ws:, wss:, http: and https: (a `ws+unix:` target would make the client open a local socket).
+ */
+export function redirectTargetProblem(hop: number, status: number, from: string, target: string): string | undefined {
+  let scheme: string;
+  try {
+    scheme = new URL(target).protocol;
+  } catch {
+    return `Redirect ${hop} (${status}) from ${from} points to "${target}", which is not a URL, so it was not followed and nothing more was connected.`;
+  }
+  if (REDIRECT_SCHEMES.has(scheme)) return undefined;
+  return `Redirect ${hop} (${status}) from ${from} to ${target} was not followed: a redirect may only lead to ws:, wss:, http: or https:, and this one uses ${scheme.slice(0, -1)}. Nothing was connected to it.`;
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { Connection, type ConnectionOptions } from '../connection';
+import { CLOSE_TIMEOUT_MS, Connection, type ConnectionOptions } from '../connection';
 import { checkWebSocketUrl } from '../url';
 import { decodeBase64, decodeHex } from './binary';
 import { formatDuration } from './duration';
@@ -11,8 +11,8 @@ import type { WsRequest, WsStep } from './types';
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long `=== wait-for-server` waits when the caller does not say. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
-/** How long a scripted close waits for the server's answer before calling the step done anyway. */
-const CLOSE_ANSWER_MS = 5_000;
+/** How long a scripted close waits for the connection to end: the client's own close timeout, and a margin. */
+const CLOSE_ANSWER_MS = CLOSE_TIMEOUT_MS + 2_000;
 
 /** Where a script is. `index` -1 is the handshake; 0… are `request.steps`. */
 export interface StepProgress {
@@ -33,6 +33,8 @@ export interface RunOptions {
   handshakeTimeoutMs?: number;
   /** Limit for each `=== wait-for-server`. Default 10 s. */
   waitTimeoutMs?: number;
+  /** Limit for each send to reach the socket (a server that stopped reading), for a connection this run opens. Default 30 s. */
+  sendTimeoutMs?: number;
   onProgress?: (progress: StepProgress) => void;
   /**
    * Called with the connection before it connects, so the caller can watch its frames, and with the
@@ -115,6 +117,7 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
   if (!connection) {
     const connOptions = connectionOptionsFor(request, handshake, options.handshakeTimeoutMs);
     if ('error' in connOptions) return fail(-1, connOptions.error, undefined, secrets);
+    if (options.sendTimeoutMs !== undefined) connOptions.sendTimeoutMs = options.sendTimeoutMs;
     connection = new Connection(connOptions);
   }
   try {
@@ -214,6 +217,9 @@ async function runStep(step: WsStep, ctx: StepContext): Promise<string | undefin
       });
       connection.close(step.code, step.reason);
       await closed;
+      const sent = `the close ${step.code ?? 1000}${step.reason ? ` "${step.reason}"` : ''} was sent`;
+      if (connection.state.phase === 'open') return `${sent}, but the connection had not ended after ${formatDuration(CLOSE_ANSWER_MS)}.`;
+      if (connection.closeAnswered === false) return `${sent}, but the server did not answer the close within ${formatDuration(CLOSE_TIMEOUT_MS)}; the connection was dropped.`;
       return undefined;
     }
   }
