@@ -13,6 +13,8 @@ const SCRIPT = `
 const { WebSocketServer } = require('ws');
 const { Connection } = require(${JSON.stringify(join(core, 'connection.js'))});
 const { FrameStore } = require(${JSON.stringify(join(core, 'frameStore.js'))});
+const { SessionRecorder } = require(${JSON.stringify(join(core, 'sessions', 'recorder.js'))});
+const RECORD = process.argv.includes('--record');
 const SIZE = 64 * 1024 * 1024;
 (async () => {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
@@ -21,6 +23,9 @@ const SIZE = 64 * 1024 * 1024;
   wss.on('connection', (s) => s.send(big, { binary: false }));
   const c = new Connection({ url: 'ws://127.0.0.1:' + wss.address().port + '/', handshakeTimeout: 5000, perMessageDeflate: false });
   const store = new FrameStore();
+  const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'wsi-mem-'));
+  const recorder = RECORD ? await SessionRecorder.create(require('node:path').join(dir, 'r.wslog'), { url: 'ws://127.0.0.1/' }) : undefined;
+  if (recorder) recorder.attach(c);
   const used = () => { const m = process.memoryUsage(); return m.arrayBuffers + m.heapUsed; };
   global.gc();
   const base = used();
@@ -32,7 +37,8 @@ const SIZE = 64 * 1024 * 1024;
       store.append(f.time, f.direction, f.kind, f.payload);
       store.summaries(0, 10);
       peak = Math.max(peak, used() - base);
-      resolve();
+      if (!recorder) return resolve();
+      recorder.close().then(() => { peak = Math.max(peak, used() - base); resolve(); });
     });
     c.connect();
   });
@@ -40,13 +46,15 @@ const SIZE = 64 * 1024 * 1024;
   console.log(JSON.stringify({ ratio: peak / SIZE, rows: store.length }));
   c.dispose();
   wss.close();
+  require('node:fs').rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 })();
 `;
 
-test('a 64 MiB text message peaks under 2.5x its size in the connection and the frame store', { timeout: 90_000 }, async (t) => {
+for (const record of [false, true]) {
+test(`a 64 MiB text message peaks under 2.5x its size in the connection and the frame store${record ? ', recorded to a .wslog' : ''}`, { timeout: 90_000 }, async (t) => {
   const out = await new Promise<string>((done, fail) =>
-    execFile(process.execPath, ['--expose-gc', '-e', SCRIPT], { cwd: resolve(__dirname, '../../..'), timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['--expose-gc', '-e', SCRIPT, ...(record ? ['--', '--record'] : [])], { cwd: resolve(__dirname, '../../..'), timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) =>
       err ? fail(new Error(`${err.message}\n${stderr}`)) : done(stdout),
     ),
   );
@@ -55,3 +63,4 @@ test('a 64 MiB text message peaks under 2.5x its size in the connection and the 
   assert.ok(rows >= 1);
   assert.ok(ratio < 2.5, `peak ${ratio.toFixed(2)}x the 64 MiB message`);
 });
+}

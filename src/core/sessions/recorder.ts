@@ -4,6 +4,7 @@ import { Emitter, type Subscription } from '../emitter';
 import type { ConnectionState } from '../../shared/protocol';
 import { newHeader, type SessionEvent, type SessionHandshake, type SessionHeader, type SessionOptions } from './format';
 import { Redactor } from './redact';
+import { LARGE_TEXT_BYTES, containsAny, largeLineChunks, largeLineSize, type LargeLine } from './largeLine';
 
 /** Default gap between two writes while events keep coming. */
 export const FLUSH_INTERVAL_MS = 100;
@@ -39,7 +40,8 @@ export class SessionRecorder {
   /** Fires once when the file cannot be written; recording stops then. */
   readonly onError = this.errorEmitter.event;
 
-  private pending: string[] = [];
+  /** Lines not yet written: JSON text, or a large text message written window by window. */
+  private pending: (string | LargeLine)[] = [];
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -141,6 +143,10 @@ export class SessionRecorder {
     }
     switch (frame.kind) {
       case 'text':
+        if (frame.payload.length >= LARGE_TEXT_BYTES && !this.mustRedact(frame.payload)) {
+          this.addLarge(t, frame.direction, frame.payload);
+          return;
+        }
         this.add({ type: 'message', t, dir: frame.direction, kind: 'text', text: this.clean(frame.payload.toString('utf8')) });
         return;
       case 'binary':
@@ -189,10 +195,10 @@ export class SessionRecorder {
       this.timer = undefined;
     }
     if (!this.pending.length || this.failure) return this.chain;
-    const data = Buffer.from(this.pending.join(''), 'utf8');
+    const lines = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    this.chain = this.chain.then(() => this.writeAll(data));
+    this.chain = this.chain.then(() => this.writeLines(lines));
     return this.chain;
   }
 
@@ -215,11 +221,42 @@ export class SessionRecorder {
     this.push(JSON.stringify(event));
   }
 
+  /** A large text message, kept as its bytes until written (no string, no JSON copy). */
+  private addLarge(t: number, dir: 'sent' | 'received', payload: Buffer): void {
+    if (this.closed || this.failure) return;
+    this.events++;
+    const prefix = `${JSON.stringify({ type: 'message', t, dir, kind: 'text' }).slice(0, -1)},"text":"`;
+    const line: LargeLine = { prefix, payload };
+    this.pending.push(line);
+    this.pendingBytes += largeLineSize(line);
+    this.flush();
+  }
+
+  /** True when a secret occurs in these bytes, so they go the redacting way. */
+  private mustRedact(payload: Buffer): boolean {
+    return this.redactor !== undefined && containsAny(payload, this.redactor.secretValues);
+  }
+
   private push(line: string): void {
     this.pending.push(`${line}\n`);
     this.pendingBytes += line.length + 1;
     if (this.pendingBytes >= this.flushBytes) this.flush();
     else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushIntervalMs);
+  }
+
+  /** Writes lines in order: runs of JSON text as one buffer, large lines window by window. */
+  private async writeLines(lines: (string | LargeLine)[]): Promise<void> {
+    let text: string[] = [];
+    for (const line of lines) {
+      if (typeof line === 'string') {
+        text.push(line);
+        continue;
+      }
+      if (text.length) await this.writeAll(Buffer.from(text.join(''), 'utf8'));
+      text = [];
+      for (const chunk of largeLineChunks(line)) await this.writeAll(chunk);
+    }
+    if (text.length) await this.writeAll(Buffer.from(text.join(''), 'utf8'));
   }
 
   private writeAll(data: Buffer): Promise<void> {

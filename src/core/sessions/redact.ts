@@ -19,6 +19,11 @@ export class Redactor {
     this.secrets = [...new Set(secrets)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
   }
 
+  /** The secret values this redactor hides. */
+  get secretValues(): readonly string[] {
+    return this.secrets;
+  }
+
   /** `text` with each secret replaced by `[redacted]`. */
   text(text: string): string {
     let out = text;
