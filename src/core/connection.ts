@@ -282,7 +282,8 @@ export class Connection {
         resolve();
       });
       socket.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
-        readBody(res).then((body) => {
+        // readBody never rejects: it resolves with what arrived on end, error, close or after 2 s.
+        void readBody(res).then((body) => {
           recorder.refused(res, body);
           this.fail(describeRefusal(res, body, recorder.info.finalUrl, proxy), reject);
           req.destroy();

@@ -1,4 +1,4 @@
-import type { Direction, FilterQuery, RowKind } from '../shared/protocol';
+import type { FilterQuery } from '../shared/protocol';
 import { FilterError } from './filterError';
 import { JsonFieldMatcher, parseJsonCondition } from './filterJson';
 import { DIRECTION_CODES, KIND_CODES, type FrameColumns, type FrameStore } from './frameStore';

@@ -173,7 +173,7 @@ export class JsonFieldMatcher {
         if (foundType === T_NUMBER && typeof literal === 'number') left = foundNumber();
         else if (foundType === T_STRING && typeof literal === 'string') left = foundString();
         else return false;
-        const right = literal as number | string;
+        const right = literal;
         return op === '>' ? left > right : op === '>=' ? left >= right : op === '<' ? left < right : left <= right;
       }
     }
@@ -265,11 +265,11 @@ function scan(
   let onPath = true;
   /** The depth of the open container that is the target, or -1. */
   let targetContainer = -1;
-  let type = 0;
+  let type: number;
   let escaped = false;
   buf = b;
   foundType = 0;
-  let c = 0;
+  let c: number;
 
   for (;;) {
     // ── one value ──

@@ -299,12 +299,13 @@ export function sniffSocket(socket: Socket, log: FrameLog): () => void {
   const outgoing = new FrameHeaderReader(log, false);
   const onData = (chunk: Buffer) => incoming.push(chunk);
   socket.prependListener('data', onData);
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the socket as `this`, and put back
   const write = socket.write;
   // `ws` writes Buffers (header and payload, sometimes in one); anything else passes untouched.
   socket.write = function sniffedWrite(this: Socket, chunk: unknown, ...rest: unknown[]) {
     if (chunk instanceof Uint8Array) outgoing.push(chunk);
-    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as Socket['write'];
+    return Reflect.apply(write, this, [chunk, ...rest]) as boolean;
+  };
   return () => {
     socket.removeListener('data', onData);
     socket.write = write;

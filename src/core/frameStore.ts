@@ -205,6 +205,8 @@ export function preview(kind: RowKind, bytes: Buffer): string {
     return closeCodeName(bytes.readUInt16BE(0)) + (reason ? ` "${reason}"` : '');
   }
   const text = bytes.toString('utf8');
+  // Control characters are what this replaces; the rule against them in patterns does not apply.
+  // eslint-disable-next-line no-control-regex
   const line = text.replace(/\r\n|\r|\n/g, ' ⏎ ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '·');
   return line.length > PREVIEW_CHARS ? line.slice(0, PREVIEW_CHARS) + '…' : line;
 }

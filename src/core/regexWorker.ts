@@ -111,9 +111,9 @@ export class RegexRunner {
  * its own. It must stay self-contained: no imports, no references outside this function.
  */
 function workerMain(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports -- the worker is this function's source text: it cannot import
   const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports -- as above
   const { isAscii } = require('node:buffer') as typeof import('node:buffer');
   let key = '';
   let regex = /$^/;

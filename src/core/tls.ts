@@ -63,7 +63,7 @@ function readFile(path: string, what: string): Buffer {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new Error(`Could not read the ${what} "${path}": ${why}. Check the path in the TLS settings.`);
+    throw new Error(`Could not read the ${what} "${path}": ${why}. Check the path in the TLS settings.`, { cause: err });
   }
 }
 

@@ -77,11 +77,11 @@ function parseFilterQuery(raw: unknown): FilterQuery | undefined {
     query.caseSensitive = q.caseSensitive;
   }
   if (q.directions !== undefined) {
-    if (!Array.isArray(q.directions) || !Array.from(q.directions).every((d) => DIRECTIONS.includes(d))) return undefined;
+    if (!Array.isArray(q.directions) || !Array.from(q.directions).every((d: unknown) => DIRECTIONS.includes(d as Direction))) return undefined;
     query.directions = Array.from(q.directions);
   }
   if (q.kinds !== undefined) {
-    if (!Array.isArray(q.kinds) || !Array.from(q.kinds).every((k) => KINDS.includes(k))) return undefined;
+    if (!Array.isArray(q.kinds) || !Array.from(q.kinds).every((k: unknown) => KINDS.includes(k as RowKind))) return undefined;
     query.kinds = Array.from(q.kinds);
   }
   if (q.json !== undefined) {

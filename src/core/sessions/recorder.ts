@@ -87,7 +87,7 @@ export class SessionRecorder {
       source: options.source ?? 'websocket-inspector',
     });
     this.push(JSON.stringify(this.header));
-    this.flush();
+    void this.flush();
   }
 
   /** Creates `path` (it must not exist yet) and writes the header. Rejects with a sentence. */
@@ -229,7 +229,7 @@ export class SessionRecorder {
     const line: LargeLine = { prefix, payload };
     this.pending.push(line);
     this.pendingBytes += largeLineSize(line);
-    this.flush();
+    void this.flush();
   }
 
   /** True when a secret occurs in these bytes, so they go the redacting way. */
@@ -240,8 +240,8 @@ export class SessionRecorder {
   private push(line: string): void {
     this.pending.push(`${line}\n`);
     this.pendingBytes += line.length + 1;
-    if (this.pendingBytes >= this.flushBytes) this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.flushIntervalMs);
+    if (this.pendingBytes >= this.flushBytes) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs);
   }
 
   /** Writes lines in order: runs of JSON text as one buffer, large lines window by window. */
