@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { Connection, ConnectionOptions } from '../core/connection';
 import { InspectorSession } from '../core/inspectorSession';
-import { logSafeUrl, shortTitle } from '../core/url';
+import { maskUrl } from '../core/mask';
+import { shortTitle } from '../core/url';
 import { parseFromWebview } from '../core/webviewMessages';
 import type { ConnectionState, ConnectionStats, PanelSource, RowSummary, ScriptStatus } from '../shared/protocol';
 import type { InspectorHandle } from './api';
@@ -68,7 +69,7 @@ export class InspectorPanel implements InspectorHandle {
       panel.webview.onDidReceiveMessage((raw) => {
         const message = parseFromWebview(raw);
         if (!message) {
-          this.log.warn(`Ignored a malformed message from the inspector webview of ${logSafeUrl(options.url, this.secrets)}.`);
+          this.log.warn(`Ignored a malformed message from the inspector webview of ${maskUrl(options.url, this.secrets)}.`);
           return;
         }
         if (message.type === 'reconnect') this.startConnecting(() => this.session.reconnect());
@@ -238,14 +239,14 @@ export class InspectorPanel implements InspectorHandle {
 
   private startConnecting(connect: () => Promise<void>): void {
     // Logs never show credentials: secret query values and resolved secret variables are masked.
-    const url = logSafeUrl(this.session.url, this.secrets);
+    const url = maskUrl(this.session.url, this.secrets);
     this.log.info(`Connecting to ${url}`);
     const opening = connect();
     this.env.onConnecting?.(this, this.session.connection);
     this.opening = opening.then(
       () => this.log.info(`Connected to ${url}`),
       (err: Error) => {
-        this.log.warn(`${url}: ${logSafeUrl(err.message, this.secrets)}`);
+        this.log.warn(`${url}: ${maskUrl(err.message, this.secrets)}`);
         throw err;
       },
     );

@@ -111,14 +111,14 @@ describe('checkWebSocketUrl', () => {
   });
 });
 
-describe('logSafeUrl', () => {
+describe('maskUrl (the one masker)', () => {
   test('masks passwords, secret-looking query values and resolved secrets; keeps the rest', async () => {
-    const { logSafeUrl } = await import('../../src/core/url');
+    const { maskUrl: logSafeUrl } = await import('../../src/core/mask.js');
     assert.equal(
       logSafeUrl('wss://me:hunter22@api.test/feed?token=abc123&room=7&api_key=zzz', []),
-      'wss://me:***@api.test/feed?token=***&room=7&api_key=***',
+      'wss://me:[redacted]@api.test/feed?token=[redacted]&room=7&api_key=[redacted]',
     );
-    assert.equal(logSafeUrl('ws://h/rooms/s3cr3t-room', ['s3cr3t-room']), 'ws://h/rooms/***');
+    assert.equal(logSafeUrl('ws://h/rooms/s3cr3t-room', ['s3cr3t-room']), 'ws://h/rooms/[redacted]');
     assert.equal(logSafeUrl('ws://h/plain?x=1'), 'ws://h/plain?x=1');
   });
 });

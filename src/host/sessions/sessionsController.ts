@@ -11,7 +11,8 @@ import { loadSession } from '../../core/sessions/load';
 import { serveSession } from '../../core/sessions/mockServer';
 import { recorderOptionsFor, type SessionRecorder } from '../../core/sessions/recorder';
 import { replaySession, type ReplayTiming } from '../../core/sessions/replay';
-import { checkWebSocketUrl, logSafeUrl, shortTitle } from '../../core/url';
+import { maskUrl } from '../../core/mask';
+import { checkWebSocketUrl, shortTitle } from '../../core/url';
 import { InspectorPanel, type InspectorEnv } from '../inspectorPanel';
 
 /** The view type of the read-only `.wslog` editor. */
@@ -79,6 +80,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     const early: Array<() => void> = [];
     let recorder: SessionRecorder | undefined;
     const buffer = [
+      connection.onHandshake((info) => (recorder ? undefined : early.push(() => recorder!.recordHandshake(info)))),
       connection.onFrame((frame) => (recorder ? undefined : early.push(() => recorder!.recordFrame(frame)))),
       connection.onState((state) => (recorder ? undefined : early.push(() => recorder!.recordState(state)))),
     ];
@@ -96,7 +98,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
         for (const replay of early.splice(0)) replay();
         for (const b of buffer) b.dispose();
         created.attach(connection);
-        created.onError((err: Error) => this.log.warn(`Recording ${logSafeUrl(connection.options.url, panel.secrets)} stopped: ${err.message}`));
+        created.onError((err: Error) => this.log.warn(`Recording ${maskUrl(connection.options.url, panel.secrets)} stopped: ${err.message}`));
         if (!panel.alive) return void created.close();
         this.recorders.set(panel, created);
         panel.setRecordedTo(created.path);
@@ -105,7 +107,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       })
       .catch((err: Error) => {
         for (const b of buffer) b.dispose();
-        this.log.warn(`Could not record ${logSafeUrl(connection.options.url, panel.secrets)}: ${err.message}`);
+        this.log.warn(`Could not record ${maskUrl(connection.options.url, panel.secrets)}: ${err.message}`);
       });
   }
 
@@ -268,7 +270,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     if (!session) return;
     const mock = await serveSession(session, { host: '127.0.0.1', port: 0 });
     this.mocks.add(mock);
-    this.log.info(`Mock server for ${logSafeUrl(session.header.url)} on ${mock.url}`);
+    this.log.info(`Mock server for ${maskUrl(session.header.url)} on ${mock.url}`);
     const choice = await vscode.window.showInformationMessage(
       `Mock server playing ${shortTitle(session.header.url)} on ${mock.url}.`,
       'Copy URL',
@@ -376,7 +378,7 @@ export class SessionItem extends vscode.TreeItem {
   ) {
     super(shortTitle(entry.url), vscode.TreeItemCollapsibleState.None);
     this.description = `${new Date(entry.startedAt).toLocaleString()} · ${entry.messages} messages${recording ? ' · recording' : ''}`;
-    this.tooltip = `${entry.url}\n${entry.file}\n${(entry.size / 1024).toFixed(1)} KB`;
+    this.tooltip = `${maskUrl(entry.url)}\n${entry.file}\n${(entry.size / 1024).toFixed(1)} KB`;
     this.iconPath = new vscode.ThemeIcon(recording ? 'record' : 'history');
     this.contextValue = 'websocketSession';
     this.command = { command: 'websocketInspector.openSession', title: 'Open', arguments: [this] };
