@@ -278,6 +278,19 @@ export class InspectorSession {
     this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
   }
 
+  /**
+   * What "Open in editor" opens for the detail pane's row `index`: the row index is a frame's in
+   * the frames list and a message's otherwise, so each is looked up where it lives.
+   */
+  editorContent(index: number): { label: string; kind: string; payload: Buffer } | undefined {
+    if (this.listMode === 'frames') {
+      const frame = this.conn.frames.get(index);
+      return frame ? { label: `frame ${index + 1}`, kind: 'text', payload: Buffer.from(JSON.stringify(frame, null, 2)) } : undefined;
+    }
+    const row = this.store.get(index);
+    return row ? { label: `#${index + 1}`, kind: row.kind, payload: row.payload } : undefined;
+  }
+
   /** Replies to request `id` when `work` settles: exactly one response, its result or a sentence. */
   answer(id: number, work: Promise<unknown>): void {
     work.then(

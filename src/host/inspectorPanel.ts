@@ -232,9 +232,9 @@ export class InspectorPanel implements InspectorHandle {
   }
 
   private async openInEditor(index: number): Promise<void> {
-    const row = this.session.store.get(index);
-    if (!row) return;
-    await this.env.documents.open(`${shortTitle(this.url)} #${index + 1}`, row.kind, row.payload);
+    const content = this.session.editorContent(index);
+    if (!content) return;
+    await this.env.documents.open(`${shortTitle(this.url)} ${content.label}`, content.kind, content.payload);
   }
 
   private startConnecting(connect: () => Promise<void>): void {

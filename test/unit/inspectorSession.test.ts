@@ -105,6 +105,46 @@ describe('checkWebSocketUrl', () => {
     assert.match((checkWebSocketUrl('not a url') as { message: string }).message, /is not a URL/);
     assert.match((checkWebSocketUrl('') as { message: string }).message, /Type a WebSocket URL/);
   });
+  test('"Open in editor" on a frame row opens that frame, not the message with the same index', async () => {
+    // Pings and a fragmented message between messages: frame and message indexes part ways.
+    const srv = await startWsServer({ perMessageDeflate: false });
+    const session = new InspectorSession({ url: srv.url, handshakeTimeout: 2000, perMessageDeflate: false }, () => undefined);
+    try {
+      srv.server.on('connection', (ws) => {
+        ws.on('message', () => {
+          ws.ping();
+          ws.ping();
+          ws.send('frag-', { fin: false });
+          ws.send('ment', { fin: true });
+          ws.send('last');
+        });
+      });
+      await session.connect();
+      session.handle({ type: 'ready', protocolVersion: 1 });
+      await session.sendText('go');
+      await waitFor(() => session.stats.receivedMessages === 2, 2000, 'both messages');
+      const frames = session.connection.frames;
+      await waitFor(() => frames.length >= 6, 2000, 'every frame header');
+      const last = frames.slice(0, frames.length).findIndex((f) => f.direction === 'received' && f.opcodeName === 'text' && f.payloadLength === 4 && f.fin);
+      assert.ok(last > 0, 'the frame of "last"');
+      session.handle({ type: 'setListMode', mode: 'frames' });
+      const opened = session.editorContent(last);
+      assert.ok(opened, 'the frame is found');
+      const shown = JSON.parse(opened.payload.toString('utf8')) as { index: number; opcodeName: string; payloadLength: number };
+      assert.equal(shown.index, last);
+      assert.equal(shown.opcodeName, 'text');
+      assert.equal(shown.payloadLength, 4);
+      assert.match(opened.label, new RegExp(`frame ${last + 1}`));
+      session.handle({ type: 'setListMode', mode: 'messages' });
+      const rows = session.store.summaries(0, session.store.length);
+      const lastRow = rows.findIndex((r) => r.preview === 'last');
+      assert.equal(session.editorContent(lastRow)?.payload.toString('utf8'), 'last', 'in the messages list the index is a message index');
+    } finally {
+      session.dispose();
+      await srv.close();
+    }
+  });
+
   test('titles are host and path', () => {
     assert.equal(shortTitle('ws://127.0.0.1:9000/chat/room'), '127.0.0.1:9000/chat/room');
     assert.equal(shortTitle('wss://example.com/'), 'example.com');
