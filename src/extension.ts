@@ -39,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     onConnecting: (panel, connection) => sessions.record(panel, connection),
     onReplay: (panel) => void sessions.replay(panel, true),
   };
-  const sessions = new SessionsController(context.globalStorageUri, () => env, track, log);
+  const sessions = new SessionsController(context.globalStorageUri, () => env, track, log, connectionOptions);
   context.subscriptions.push(sessions);
 
   const connect = (url: string): InspectorHandle => {

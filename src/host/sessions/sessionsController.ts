@@ -1,8 +1,8 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { Connection } from '../../core/connection';
-import { compareAnswers, type ComparedMessage } from '../../core/sessions/compare';
+import type { Connection, ConnectionOptions } from '../../core/connection';
+import { compareAnswers, readIgnorePaths, type ComparedMessage } from '../../core/sessions/compare';
 import { exportAsWsFile, exportMessagesJsonl } from '../../core/sessions/exportWs';
 import { serializeSession, type Session, type SessionMessage } from '../../core/sessions/format';
 import { exportHar, importHar } from '../../core/sessions/har';
@@ -38,6 +38,8 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     private readonly env: () => InspectorEnv,
     private readonly track: (panel: InspectorPanel) => InspectorPanel,
     private readonly log: vscode.LogOutputChannel,
+    /** The connection options the settings give for a URL (TLS, proxy…), for replays and the mock's Connect. */
+    private readonly connectionOptions: (url: string) => ConnectionOptions,
   ) {
     const config = vscode.workspace.getConfiguration('websocketInspector.history');
     this.history = new SessionHistory(vscode.Uri.joinPath(storage, 'sessions').fsPath, {
@@ -57,8 +59,9 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       vscode.window.registerCustomEditorProvider(SESSION_EDITOR_VIEW_TYPE, this, { supportsMultipleEditorsPerDocument: true }),
       command('websocketInspector.refreshSessions', () => this.changed.fire()),
       command('websocketInspector.openSession', (t) => this.open(t)),
-      vscode.commands.registerCommand('websocketInspector.replaySession', (t?: Target, preset?: ReplayPreset) => this.replay(t, false, preset)),
-      vscode.commands.registerCommand('websocketInspector.compareSession', (t?: Target, preset?: ReplayPreset) => this.replay(t, true, preset)),
+      // Wrapped like the others, and still answering the boolean a caller (a test) awaits.
+      vscode.commands.registerCommand('websocketInspector.replaySession', (t?: Target, preset?: ReplayPreset) => this.guarded(() => this.replay(t, false, preset))),
+      vscode.commands.registerCommand('websocketInspector.compareSession', (t?: Target, preset?: ReplayPreset) => this.guarded(() => this.replay(t, true, preset))),
       command('websocketInspector.saveSession', (t) => this.save(t)),
       command('websocketInspector.deleteSession', (t) => this.remove(t)),
       command('websocketInspector.serveSession', (t) => this.serve(t)),
@@ -67,6 +70,17 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       command('websocketInspector.exportSession', (t) => this.export(t)),
       this.changed,
     );
+  }
+
+  /** Runs a command; a failure is shown as its sentence (and logged) instead of vanishing. */
+  private async guarded(run: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await run();
+    } catch (err) {
+      this.log.warn((err as Error).message);
+      void vscode.window.showErrorMessage((err as Error).message);
+      return false;
+    }
   }
 
   // ───────────── recording ─────────────
@@ -188,6 +202,10 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       panel = this.track(InspectorPanel.openRecording(this.env(), session, labelFor(uri, session)));
     }
     if (!session) return false;
+    // A bad setting is said before anything is sent, naming the setting and its value.
+    const ignoreSetting = compare ? readIgnorePaths(vscode.workspace.getConfiguration('websocketInspector.replay').get('ignorePaths'), 'websocketInspector.replay.ignorePaths') : { paths: [] };
+    if ('error' in ignoreSetting) throw new Error(ignoreSetting.error);
+    const ignore = ignoreSetting.paths;
     const url = preset.url ?? await vscode.window.showInputBox({
       title: 'Replay against',
       prompt: 'The recorded URL, or another one (e.g. staging instead of production)',
@@ -200,8 +218,8 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     if (!url) return false;
     const timing = preset.timing ? presetTiming(preset.timing) : await pickTiming();
     if (!timing) return false;
-    const ignore = vscode.workspace.getConfiguration('websocketInspector.replay').get<string[]>('ignorePaths', []);
-    const replay = replaySession(session, { url, timing: timing.timing, waitForAnswers: timing.waitForAnswers });
+    // The recording keeps no TLS or proxy settings: the replay reaches the server as a connection would.
+    const replay = replaySession(session, { url, timing: timing.timing, waitForAnswers: timing.waitForAnswers, transport: this.connectionOptions(url) });
     panel.adopt(replay.connection, `Replay against ${url} (${timing.label})`);
     panel.reveal();
     if (timing.timing === 'step') void this.stepThrough(replay);
@@ -278,7 +296,8 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       'Stop',
     );
     if (choice === 'Copy URL') await vscode.env.clipboard.writeText(mock.url);
-    if (choice === 'Connect') await vscode.commands.executeCommand('websocketInspector.connect', mock.url);
+    // The mock is on this machine: straight there, never through the configured proxy.
+    if (choice === 'Connect') this.track(InspectorPanel.open(this.env(), { ...this.connectionOptions(mock.url), proxy: undefined }));
     if (choice === 'Stop') {
       this.mocks.delete(mock);
       await mock.close();
