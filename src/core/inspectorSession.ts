@@ -8,6 +8,7 @@ import {
   type FromWebview,
   type ListMode,
   DETAIL_LIMIT,
+  PROTOCOL_VERSION,
   type PanelSource,
   type RecordingInfo,
   type RowDetail,
@@ -58,6 +59,9 @@ export class InspectorSession {
   private readonly stateEmitter = new Emitter<ConnectionState>();
   /** Fires when the connection changes phase. */
   readonly onState = this.stateEmitter.event;
+  private readonly staleViewEmitter = new Emitter<string>();
+  /** Fires with a sentence when the view speaks another protocol version (a page of another extension version). */
+  readonly onStaleView = this.staleViewEmitter.event;
   /** The recording this panel shows, when it shows one (read-only until replayed). */
   private recordingInfo: RecordingInfo | undefined;
   private recordedTo: string | undefined;
@@ -158,6 +162,14 @@ export class InspectorSession {
   handle(message: FromWebview): void {
     switch (message.type) {
       case 'ready':
+        if (message.protocolVersion !== PROTOCOL_VERSION) {
+          // Its messages may have other shapes: post nothing to it, say what to do instead.
+          this.viewReady = false;
+          this.staleViewEmitter.fire(
+            `The inspector page is from another version of the extension (its protocol is version ${message.protocolVersion}, this extension speaks version ${PROTOCOL_VERSION}); reload the window (Developer: Reload Window) to get a matching page.`,
+          );
+          return;
+        }
         this.viewReady = true;
         this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
         return;
@@ -343,6 +355,7 @@ export class InspectorSession {
     this.conn.dispose();
     this.filter?.dispose();
     this.stateEmitter.dispose();
+    this.staleViewEmitter.dispose();
   }
 
   /** Shows a recorded session: every event becomes a row; nothing connects until a replay. */

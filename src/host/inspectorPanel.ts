@@ -79,6 +79,12 @@ export class InspectorPanel implements InspectorHandle {
         else if (message.type === 'replay') this.env.onReplay?.(this);
         else this.session.handle(message);
       }),
+      toDisposable(
+        this.session.onStaleView((sentence) => {
+          this.log.warn(sentence);
+          panel.webview.html = sentencePage(sentence);
+        }),
+      ),
       panel.onDidChangeViewState(() => {
         // A hidden webview is torn down (no retainContextWhenHidden); it says `ready` again when shown.
         if (!panel.visible) this.session.viewGone();
@@ -252,4 +258,15 @@ export class InspectorPanel implements InspectorHandle {
     );
     this.opening.catch(() => undefined);
   }
+}
+
+/** A core subscription as a VS Code disposable. */
+function toDisposable(subscription: { dispose(): void }): vscode.Disposable {
+  return new vscode.Disposable(() => subscription.dispose());
+}
+
+/** A page that shows one sentence and runs nothing. */
+function sentencePage(sentence: string): string {
+  const text = sentence.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none';"></head><body><p>${text}</p></body></html>`;
 }

@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { InspectorSession } from '../../src/core/inspectorSession';
 import { parseFromWebview } from '../../src/core/webviewMessages';
 import { checkWebSocketUrl, shortTitle } from '../../src/core/url';
-import type { ToWebview } from '../../src/shared/protocol';
+import { PROTOCOL_VERSION, type ToWebview } from '../../src/shared/protocol';
 import { startWsServer, waitFor } from './helpers';
 
 describe('InspectorSession', () => {
@@ -142,6 +142,24 @@ describe('checkWebSocketUrl', () => {
     } finally {
       session.dispose();
       await srv.close();
+    }
+  });
+
+  test('a view of another protocol version gets nothing posted and a sentence to show instead', async () => {
+    const posted: ToWebview[] = [];
+    const session = new InspectorSession({ url: 'ws://127.0.0.1:9/', handshakeTimeout: 2000 }, (m) => posted.push(m));
+    try {
+      const sentences: string[] = [];
+      session.onStaleView((s) => sentences.push(s));
+      session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION + 1 });
+      assert.equal(posted.length, 0, 'no snapshot for a page that may read it wrong');
+      assert.equal(sentences.length, 1);
+      assert.match(sentences[0], /The inspector page is from another version of the extension .*reload the window/);
+      session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+      assert.equal(posted[0]?.type, 'snapshot', 'a matching page is answered as before');
+      assert.equal(sentences.length, 1);
+    } finally {
+      session.dispose();
     }
   });
 
