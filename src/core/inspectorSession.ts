@@ -303,6 +303,19 @@ export class InspectorSession {
     return row ? { label: `#${index + 1}`, kind: row.kind, payload: row.payload } : undefined;
   }
 
+  /**
+   * Replies to request `id` whose work starts with a dialog: the view is told the user has the
+   * turn while `dialog` is open (its request then has no time bound), then the work's bound runs.
+   */
+  answerAfterDialog<T>(id: number, dialog: () => PromiseLike<T>, work: (picked: T) => Promise<unknown>): void {
+    this.postNow({ type: 'requestProgress', id, waitingForUser: true });
+    const done = Promise.resolve()
+      .then(dialog)
+      .finally(() => this.postNow({ type: 'requestProgress', id, waitingForUser: false }))
+      .then(work);
+    this.answer(id, done);
+  }
+
   /** Replies to request `id` when `work` settles: exactly one response, its result or a sentence. */
   answer(id: number, work: Promise<unknown>): void {
     work.then(

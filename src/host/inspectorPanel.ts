@@ -75,7 +75,7 @@ export class InspectorPanel implements InspectorHandle {
         if (message.type === 'reconnect') this.startConnecting(() => this.session.reconnect());
         else if (message.type === 'copy') void vscode.env.clipboard.writeText(message.text);
         else if (message.type === 'openInEditor') void this.openInEditor(message.index);
-        else if (message.type === 'sendFile') this.session.answer(message.id, this.sendFile());
+        else if (message.type === 'sendFile') this.session.answerAfterDialog(message.id, () => this.pickFile(), (file) => this.sendFile(file));
         else if (message.type === 'replay') this.env.onReplay?.(this);
         else this.session.handle(message);
       }),
@@ -229,9 +229,13 @@ export class InspectorPanel implements InspectorHandle {
     this.disposedEmitter.dispose();
   }
 
-  /** Asks for a file and sends its bytes as one binary message; cancelling sends nothing. */
-  private async sendFile(): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Send', title: 'Send a file as a binary message' });
+  /** Asks for the file to send; the view's request has no time bound while this dialog is open. */
+  private pickFile(): Thenable<vscode.Uri[] | undefined> {
+    return vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Send', title: 'Send a file as a binary message' });
+  }
+
+  /** Sends the picked file's bytes as one binary message; cancelling sends nothing. */
+  private async sendFile(picked: vscode.Uri[] | undefined): Promise<void> {
     if (!picked?.[0]) throw new Error('No file was chosen; nothing was sent.');
     const bytes = await vscode.workspace.fs.readFile(picked[0]);
     await this.session.connection.sendBinary(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
