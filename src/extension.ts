@@ -89,7 +89,8 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
         const saved = restoredState(state);
         if (saved.recordingFile && (await sessions.openInto(panel, saved.recordingFile))) return;
         const recorded = saved.recordedTo ? await sessions.read(saved.recordedTo) : undefined;
-        const inspector = InspectorPanel.restore(panel, state, env, connectionOptions, recorded);
+        const historyEnabled = vscode.workspace.getConfiguration('websocketInspector.history').get<boolean>('enabled', true);
+        const inspector = InspectorPanel.restore(panel, state, env, connectionOptions, recorded, historyEnabled);
         if (inspector) track(inspector);
       },
     }),

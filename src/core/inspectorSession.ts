@@ -114,11 +114,16 @@ export class InspectorSession {
 
   /**
    * A panel restored after a reload: the old connection is gone; say so and wait for Reconnect.
-   * `recorded` is what the history kept of it, shown again so nothing is lost.
+   * `recorded` is what the history kept of it, shown again so nothing is lost; with history off
+   * nothing was kept, and the panel says so.
    */
-  markEndedByReload(recorded?: Session): void {
+  markEndedByReload(recorded?: Session, historyEnabled = true): void {
     if (recorded) this.loadEvents(recorded);
-    const kept = recorded ? ` Its ${recorded.events.filter((e) => e.type === 'message').length} messages are shown from the recording.` : '';
+    const kept = recorded
+      ? ` Its ${recorded.events.filter((e) => e.type === 'message').length} messages are shown from the recording.`
+      : historyEnabled
+        ? ''
+        : ' Messages were not kept across the reload because history is off (setting websocketInspector.history.enabled); turn it on to keep them next time.';
     this.restoredState = {
       phase: 'closed',
       url: this.url,

@@ -147,6 +147,7 @@ export class InspectorPanel implements InspectorHandle {
     env: InspectorEnv,
     options: (url: string) => ConnectionOptions,
     recorded?: Session,
+    historyEnabled = true,
   ): InspectorPanel | undefined {
     const { url } = restoredState(state);
     if (!url || !/^wss?:\/\//i.test(url)) {
@@ -154,7 +155,7 @@ export class InspectorPanel implements InspectorHandle {
       return undefined;
     }
     const inspector = new InspectorPanel(panel, env, options(url));
-    inspector.session.markEndedByReload(recorded);
+    inspector.session.markEndedByReload(recorded, historyEnabled);
     inspector.opening = Promise.reject(new Error('The connection ended with the window reload.'));
     inspector.opening.catch(() => undefined);
     return inspector;

@@ -163,6 +163,24 @@ describe('checkWebSocketUrl', () => {
     }
   });
 
+  test('a panel restored after a reload with history off says its messages were not kept, and why', () => {
+    const posted: ToWebview[] = [];
+    const session = new InspectorSession({ url: 'ws://127.0.0.1:9/', handshakeTimeout: 2000 }, (m) => posted.push(m));
+    try {
+      session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+      session.markEndedByReload(undefined, false);
+      const state = session.state;
+      assert.equal(state.phase, 'closed');
+      assert.match(state.phase === 'closed' ? state.message ?? '' : '', /Messages were not kept across the reload because history is off \(setting websocketInspector\.history\.enabled\)/);
+      const last = posted.at(-1);
+      assert.ok(last?.type === 'snapshot' && JSON.stringify(last.snapshot.state).includes('history is off'), 'the view is told');
+      session.markEndedByReload(undefined, true);
+      assert.doesNotMatch(session.state.phase === 'closed' ? session.state.message ?? '' : '', /history is off/, 'with history on nothing is claimed');
+    } finally {
+      session.dispose();
+    }
+  });
+
   test('titles are host and path', () => {
     assert.equal(shortTitle('ws://127.0.0.1:9000/chat/room'), '127.0.0.1:9000/chat/room');
     assert.equal(shortTitle('wss://example.com/'), 'example.com');
