@@ -99,6 +99,20 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   if (vscode.workspace.getConfiguration('websocketInspector').get<boolean>('echoServer.autoStart', false)) {
     echo.start().catch((err: Error) => log.error(err.message));
   }
+  // Settings read once at start apply when they change, without a window reload. (Connection,
+  // TLS, proxy and history.enabled settings are read at every connect; history limits by the controller.)
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      const config = vscode.workspace.getConfiguration('websocketInspector');
+      if (e.affectsConfiguration('websocketInspector.echoServer.autoStart') && config.get<boolean>('echoServer.autoStart', false) && !echo.url) {
+        echo.start().catch((err: Error) => log.error(err.message));
+      }
+      if (e.affectsConfiguration('websocketInspector.echoServer.port') && echo.url) {
+        const port = config.get<number>('echoServer.port', 0);
+        log.info(`websocketInspector.echoServer.port is now ${port}; the running echo server stays on ${echo.url} until it is stopped and started again.`);
+      }
+    }),
+  );
 
   return {
     startEchoServer: () => echo.start(),

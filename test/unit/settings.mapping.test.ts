@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { noProxyFromSetting, proxyFor } from '../../src/core/proxy';
 import { readIgnorePaths } from '../../src/core/sessions/compare';
+import { newHeader, serializeSession } from '../../src/core/sessions/format';
+import { SessionHistory } from '../../src/core/sessions/history';
 
 describe('settings read into options', () => {
   test('http.noProxy becomes a NO_PROXY list: host, .domain, *, host:port skip the proxy', () => {
@@ -33,5 +38,26 @@ describe('settings read into options', () => {
     const badPath = readIgnorePaths(['$.ok', 'timestamp'], setting);
     assert.ok('error' in badPath);
     assert.match(badPath.error, /websocketInspector\.replay\.ignorePaths is not valid: The JSON path "timestamp" must start with \$/);
+  });
+});
+
+describe('history limits follow the settings without a reload', () => {
+  test('setLimits applies to the next prune: a lower websocketInspector.history.maxSessions drops the oldest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsi-limits-'));
+    try {
+      const history = new SessionHistory(dir, { maxCount: 10 });
+      for (let i = 0; i < 5; i++) {
+        const startedAt = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
+        writeFileSync(history.newPath('ws://h.test/', startedAt), serializeSession({ header: newHeader('ws://h.test/', { options: {}, startedAt: startedAt.toISOString() }), events: [] }));
+      }
+      assert.deepEqual(await history.prune(), [], 'within the first limits');
+      history.setLimits({ maxCount: 2 });
+      assert.equal(history.currentLimits.maxCount, 2);
+      assert.equal((await history.prune()).length, 3);
+      const left = await history.list();
+      assert.deepEqual(left.map((e) => e.startedAt), ['2026-01-01T00:00:04.000Z', '2026-01-01T00:00:03.000Z'], 'the newest stay');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import { compareAnswers, readIgnorePaths, type ComparedMessage } from '../../cor
 import { exportAsWsFile, exportMessagesJsonl } from '../../core/sessions/exportWs';
 import { serializeSession, type Session, type SessionMessage } from '../../core/sessions/format';
 import { exportHar, importHar } from '../../core/sessions/har';
-import { SessionHistory, type HistoryEntry } from '../../core/sessions/history';
+import { SessionHistory, type HistoryEntry, type HistoryLimits } from '../../core/sessions/history';
 import { loadSession } from '../../core/sessions/load';
 import { serveSession } from '../../core/sessions/mockServer';
 import { recorderOptionsFor, type SessionRecorder } from '../../core/sessions/recorder';
@@ -41,11 +41,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     /** The connection options the settings give for a URL (TLS, proxy…), for replays and the mock's Connect. */
     private readonly connectionOptions: (url: string) => ConnectionOptions,
   ) {
-    const config = vscode.workspace.getConfiguration('websocketInspector.history');
-    this.history = new SessionHistory(vscode.Uri.joinPath(storage, 'sessions').fsPath, {
-      maxCount: config.get<number>('maxSessions', 50),
-      maxBytes: config.get<number>('maxSizeMB', 200) * 1024 * 1024,
-    });
+    this.history = new SessionHistory(vscode.Uri.joinPath(storage, 'sessions').fsPath, historyLimits());
     const command = (id: string, run: (target?: Target) => unknown) =>
       vscode.commands.registerCommand(id, async (target?: Target) => {
         try {
@@ -69,6 +65,13 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       command('websocketInspector.importHar', () => this.importHarFile()),
       command('websocketInspector.exportSession', (t) => this.export(t)),
       this.changed,
+      // The limits apply at once, no reload: a lower one prunes the history now.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('websocketInspector.history')) return;
+        this.history.setLimits(historyLimits());
+        const keep = [...this.recorders.values()].map((r) => r.path);
+        void this.history.prune(keep).then((removed) => removed.length && this.changed.fire(), () => undefined);
+      }),
     );
   }
 
@@ -387,6 +390,12 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     for (const panel of [...this.recorders.keys()]) void this.stopRecording(panel);
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** The history limits the settings give now. */
+function historyLimits(): HistoryLimits {
+  const config = vscode.workspace.getConfiguration('websocketInspector.history');
+  return { maxCount: config.get<number>('maxSessions', 50), maxBytes: config.get<number>('maxSizeMB', 200) * 1024 * 1024 };
 }
 
 /** One recording in the Sessions view. */
