@@ -168,8 +168,8 @@ export class InspectorSession {
     switch (message.type) {
       case 'ready':
         if (message.protocolVersion !== PROTOCOL_VERSION) {
-          // Its messages may have other shapes: post nothing to it, say what to do instead.
-          this.viewReady = false;
+          // Its messages may have other shapes: no snapshot for it, say what to do instead (the panel
+          // replaces the page). Requests already under way are still answered, each exactly once.
           this.staleViewEmitter.fire(
             `The inspector page is from another version of the extension (its protocol is version ${message.protocolVersion}, this extension speaks version ${PROTOCOL_VERSION}); reload the window (Developer: Reload Window) to get a matching page.`,
           );
