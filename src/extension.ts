@@ -39,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     onConnecting: (panel, connection) => sessions.record(panel, connection),
     onReplay: (panel) => void sessions.replay(panel, true),
   };
-  const sessions = new SessionsController(context.globalStorageUri, () => env, track, log);
+  const sessions = new SessionsController(context.globalStorageUri, () => env, track, log, connectionOptions);
   context.subscriptions.push(sessions);
 
   const connect = (url: string): InspectorHandle => {
@@ -89,7 +89,8 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
         const saved = restoredState(state);
         if (saved.recordingFile && (await sessions.openInto(panel, saved.recordingFile))) return;
         const recorded = saved.recordedTo ? await sessions.read(saved.recordedTo) : undefined;
-        const inspector = InspectorPanel.restore(panel, state, env, connectionOptions, recorded);
+        const historyEnabled = vscode.workspace.getConfiguration('websocketInspector.history').get<boolean>('enabled', true);
+        const inspector = InspectorPanel.restore(panel, state, env, connectionOptions, recorded, historyEnabled);
         if (inspector) track(inspector);
       },
     }),
@@ -98,6 +99,20 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   if (vscode.workspace.getConfiguration('websocketInspector').get<boolean>('echoServer.autoStart', false)) {
     echo.start().catch((err: Error) => log.error(err.message));
   }
+  // Settings read once at start apply when they change, without a window reload. (Connection,
+  // TLS, proxy and history.enabled settings are read at every connect; history limits by the controller.)
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      const config = vscode.workspace.getConfiguration('websocketInspector');
+      if (e.affectsConfiguration('websocketInspector.echoServer.autoStart') && config.get<boolean>('echoServer.autoStart', false) && !echo.url) {
+        echo.start().catch((err: Error) => log.error(err.message));
+      }
+      if (e.affectsConfiguration('websocketInspector.echoServer.port') && echo.url) {
+        const port = config.get<number>('echoServer.port', 0);
+        log.info(`websocketInspector.echoServer.port is now ${port}; the running echo server stays on ${echo.url} until it is stopped and started again.`);
+      }
+    }),
+  );
 
   return {
     startEchoServer: () => echo.start(),

@@ -1,4 +1,5 @@
 import { PROTOCOL_VERSION, type FilterQuery, type FromWebview, type ToWebview } from '../src/shared/protocol';
+import { RequestBounds } from './requestBounds';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -28,7 +29,7 @@ export interface ViewState {
 /** Requests wait at most this long for their reply. */
 const REQUEST_TIMEOUT_MS = 15000;
 
-type Pending = { resolve: (result: unknown) => void; reject: (err: Error) => void; timer: number };
+type Pending = { resolve: (result: unknown) => void; reject: (err: Error) => void };
 type RequestMessage = Extract<FromWebview, { id: number }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -38,16 +39,29 @@ export class HostChannel {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private handler: (message: ToWebview) => void = () => undefined;
+  private readonly bounds = new RequestBounds(
+    REQUEST_TIMEOUT_MS,
+    (id) => {
+      const pending = this.pending.get(id);
+      this.pending.delete(id);
+      pending?.reject(new Error('The extension did not answer in time.'));
+    },
+    { set: (run, ms) => window.setTimeout(run, ms), clear: (handle) => window.clearTimeout(handle as number) },
+  );
 
   constructor() {
     window.addEventListener('message', (event: MessageEvent) => {
       const message = event.data as ToWebview;
       if (!message || typeof message !== 'object') return;
+      if (message.type === 'requestProgress') {
+        this.bounds.waitingForUser(message.id, message.waitingForUser);
+        return;
+      }
       if (message.type === 'response') {
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
-        clearTimeout(pending.timer);
+        this.bounds.settle(message.id);
         if (message.ok) pending.resolve(message.result);
         else pending.reject(new Error(message.error ?? 'The request failed.'));
         return;
@@ -70,15 +84,12 @@ export class HostChannel {
     this.api.postMessage(message);
   }
 
-  /** Sends a request and resolves with its reply; rejects on an error reply or a timeout. */
+  /** Sends a request and resolves with its reply; rejects on an error reply or a timeout (none while the host waits on the user). */
   request(message: DistributiveOmit<RequestMessage, 'id'>): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = window.setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error('The extension did not answer in time.'));
-      }, REQUEST_TIMEOUT_MS);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject });
+      this.bounds.start(id);
       this.post({ ...message, id } as RequestMessage);
     });
   }

@@ -199,6 +199,8 @@ function main(): void {
         return;
       case 'response':
         return; // Replies are routed to their requests by HostChannel.
+      case 'requestProgress':
+        return; // The host channel keeps the request's time bound.
       default:
         assertNever(message);
     }

@@ -8,6 +8,7 @@ import {
   type FromWebview,
   type ListMode,
   DETAIL_LIMIT,
+  PROTOCOL_VERSION,
   type PanelSource,
   type RecordingInfo,
   type RowDetail,
@@ -58,6 +59,9 @@ export class InspectorSession {
   private readonly stateEmitter = new Emitter<ConnectionState>();
   /** Fires when the connection changes phase. */
   readonly onState = this.stateEmitter.event;
+  private readonly staleViewEmitter = new Emitter<string>();
+  /** Fires with a sentence when the view speaks another protocol version (a page of another extension version). */
+  readonly onStaleView = this.staleViewEmitter.event;
   /** The recording this panel shows, when it shows one (read-only until replayed). */
   private recordingInfo: RecordingInfo | undefined;
   private recordedTo: string | undefined;
@@ -110,11 +114,16 @@ export class InspectorSession {
 
   /**
    * A panel restored after a reload: the old connection is gone; say so and wait for Reconnect.
-   * `recorded` is what the history kept of it, shown again so nothing is lost.
+   * `recorded` is what the history kept of it, shown again so nothing is lost; with history off
+   * nothing was kept, and the panel says so.
    */
-  markEndedByReload(recorded?: Session): void {
+  markEndedByReload(recorded?: Session, historyEnabled = true): void {
     if (recorded) this.loadEvents(recorded);
-    const kept = recorded ? ` Its ${recorded.events.filter((e) => e.type === 'message').length} messages are shown from the recording.` : '';
+    const kept = recorded
+      ? ` Its ${recorded.events.filter((e) => e.type === 'message').length} messages are shown from the recording.`
+      : historyEnabled
+        ? ''
+        : ' Messages were not kept across the reload because history is off (setting websocketInspector.history.enabled); turn it on to keep them next time.';
     this.restoredState = {
       phase: 'closed',
       url: this.url,
@@ -158,6 +167,14 @@ export class InspectorSession {
   handle(message: FromWebview): void {
     switch (message.type) {
       case 'ready':
+        if (message.protocolVersion !== PROTOCOL_VERSION) {
+          // Its messages may have other shapes: no snapshot for it, say what to do instead (the panel
+          // replaces the page). Requests already under way are still answered, each exactly once.
+          this.staleViewEmitter.fire(
+            `The inspector page is from another version of the extension (its protocol is version ${message.protocolVersion}, this extension speaks version ${PROTOCOL_VERSION}); reload the window (Developer: Reload Window) to get a matching page.`,
+          );
+          return;
+        }
         this.viewReady = true;
         this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
         return;
@@ -278,6 +295,32 @@ export class InspectorSession {
     this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
   }
 
+  /**
+   * What "Open in editor" opens for the detail pane's row `index`: the row index is a frame's in
+   * the frames list and a message's otherwise, so each is looked up where it lives.
+   */
+  editorContent(index: number): { label: string; kind: string; payload: Buffer } | undefined {
+    if (this.listMode === 'frames') {
+      const frame = this.conn.frames.get(index);
+      return frame ? { label: `frame ${index + 1}`, kind: 'text', payload: Buffer.from(JSON.stringify(frame, null, 2)) } : undefined;
+    }
+    const row = this.store.get(index);
+    return row ? { label: `#${index + 1}`, kind: row.kind, payload: row.payload } : undefined;
+  }
+
+  /**
+   * Replies to request `id` whose work starts with a dialog: the view is told the user has the
+   * turn while `dialog` is open (its request then has no time bound), then the work's bound runs.
+   */
+  answerAfterDialog<T>(id: number, dialog: () => PromiseLike<T>, work: (picked: T) => Promise<unknown>): void {
+    this.postNow({ type: 'requestProgress', id, waitingForUser: true });
+    const done = Promise.resolve()
+      .then(dialog)
+      .finally(() => this.postNow({ type: 'requestProgress', id, waitingForUser: false }))
+      .then(work);
+    this.answer(id, done);
+  }
+
   /** Replies to request `id` when `work` settles: exactly one response, its result or a sentence. */
   answer(id: number, work: Promise<unknown>): void {
     work.then(
@@ -330,6 +373,7 @@ export class InspectorSession {
     this.conn.dispose();
     this.filter?.dispose();
     this.stateEmitter.dispose();
+    this.staleViewEmitter.dispose();
   }
 
   /** Shows a recorded session: every event becomes a row; nothing connects until a replay. */

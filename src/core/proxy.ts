@@ -23,6 +23,16 @@ export function proxyFor(url: string, settings: ProxySettings, env: NodeJS.Proce
   return bypassesProxy(url, noProxy) ? undefined : proxy;
 }
 
+/**
+ * VS Code's `http.noProxy` (a list of hosts) as a `noProxy` list; undefined when it lists
+ * nothing, so the NO_PROXY environment variable still applies.
+ */
+export function noProxyFromSetting(value: unknown): string | undefined {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+  const entries = list.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter(Boolean);
+  return entries.length ? entries.join(',') : undefined;
+}
+
 /** True when `url`'s host (and port) matches an entry of a NO_PROXY-style list. */
 export function bypassesProxy(url: string, noProxy: string): boolean {
   let host: string;

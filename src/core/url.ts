@@ -35,24 +35,3 @@ export function shortTitle(url: string): string {
     return url;
   }
 }
-
-/** Query parameters whose values look like credentials. */
-const SECRET_PARAM = /token|secret|key|passw(or)?d|auth|credential|signature|sig$/i;
-
-/**
- * `url` fit for a log: the password of `user:pass@`, secret-looking query values (`?token=…`) and
- * every value in `secrets` (resolved secret variables) masked.
- */
-export function logSafeUrl(url: string, secrets: readonly string[] = []): string {
-  let out = url;
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    for (const [name] of [...u.searchParams]) if (SECRET_PARAM.test(name)) u.searchParams.set(name, '***');
-    out = u.toString();
-  } catch {
-    // Not a URL: only the secrets below are masked.
-  }
-  for (const s of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) out = out.split(s).join('***');
-  return out;
-}

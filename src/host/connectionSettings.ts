@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ConnectionOptions } from '../core/connection';
+import { noProxyFromSetting } from '../core/proxy';
 
 /** Where the client certificate's passphrase is kept: VS Code's secret storage, never settings. */
 export const PASSPHRASE_KEY = 'websocketInspector.tls.passphrase';
@@ -42,6 +43,8 @@ export function connectionDefaults(url: string, passphrase: string | undefined):
     insecure: tls.get<boolean>('insecure', false),
     proxy: proxy || undefined,
     proxyStrictSSL: http.get<boolean>('proxyStrictSSL', true),
+    // Hosts that skip the proxy (NO_PROXY semantics: host, .domain, *, host:port).
+    noProxy: noProxyFromSetting(http.get<unknown>('noProxy')),
   };
 }
 

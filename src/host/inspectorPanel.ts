@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { Connection, ConnectionOptions } from '../core/connection';
 import { InspectorSession } from '../core/inspectorSession';
-import { logSafeUrl, shortTitle } from '../core/url';
+import { maskUrl } from '../core/mask';
+import { shortTitle } from '../core/url';
 import { parseFromWebview } from '../core/webviewMessages';
 import type { ConnectionState, ConnectionStats, PanelSource, RowSummary, ScriptStatus } from '../shared/protocol';
 import type { InspectorHandle } from './api';
@@ -68,16 +69,22 @@ export class InspectorPanel implements InspectorHandle {
       panel.webview.onDidReceiveMessage((raw) => {
         const message = parseFromWebview(raw);
         if (!message) {
-          this.log.warn(`Ignored a malformed message from the inspector webview of ${logSafeUrl(options.url, this.secrets)}.`);
+          this.log.warn(`Ignored a malformed message from the inspector webview of ${maskUrl(options.url, this.secrets)}.`);
           return;
         }
         if (message.type === 'reconnect') this.startConnecting(() => this.session.reconnect());
         else if (message.type === 'copy') void vscode.env.clipboard.writeText(message.text);
         else if (message.type === 'openInEditor') void this.openInEditor(message.index);
-        else if (message.type === 'sendFile') this.session.answer(message.id, this.sendFile());
+        else if (message.type === 'sendFile') this.session.answerAfterDialog(message.id, () => this.pickFile(), (file) => this.sendFile(file));
         else if (message.type === 'replay') this.env.onReplay?.(this);
         else this.session.handle(message);
       }),
+      toDisposable(
+        this.session.onStaleView((sentence) => {
+          this.log.warn(sentence);
+          panel.webview.html = sentencePage(sentence);
+        }),
+      ),
       panel.onDidChangeViewState(() => {
         // A hidden webview is torn down (no retainContextWhenHidden); it says `ready` again when shown.
         if (!panel.visible) this.session.viewGone();
@@ -140,6 +147,7 @@ export class InspectorPanel implements InspectorHandle {
     env: InspectorEnv,
     options: (url: string) => ConnectionOptions,
     recorded?: Session,
+    historyEnabled = true,
   ): InspectorPanel | undefined {
     const { url } = restoredState(state);
     if (!url || !/^wss?:\/\//i.test(url)) {
@@ -147,7 +155,7 @@ export class InspectorPanel implements InspectorHandle {
       return undefined;
     }
     const inspector = new InspectorPanel(panel, env, options(url));
-    inspector.session.markEndedByReload(recorded);
+    inspector.session.markEndedByReload(recorded, historyEnabled);
     inspector.opening = Promise.reject(new Error('The connection ended with the window reload.'));
     inspector.opening.catch(() => undefined);
     return inspector;
@@ -222,33 +230,48 @@ export class InspectorPanel implements InspectorHandle {
     this.disposedEmitter.dispose();
   }
 
-  /** Asks for a file and sends its bytes as one binary message; cancelling sends nothing. */
-  private async sendFile(): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Send', title: 'Send a file as a binary message' });
+  /** Asks for the file to send; the view's request has no time bound while this dialog is open. */
+  private pickFile(): Thenable<vscode.Uri[] | undefined> {
+    return vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Send', title: 'Send a file as a binary message' });
+  }
+
+  /** Sends the picked file's bytes as one binary message; cancelling sends nothing. */
+  private async sendFile(picked: vscode.Uri[] | undefined): Promise<void> {
     if (!picked?.[0]) throw new Error('No file was chosen; nothing was sent.');
     const bytes = await vscode.workspace.fs.readFile(picked[0]);
     await this.session.connection.sendBinary(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 
   private async openInEditor(index: number): Promise<void> {
-    const row = this.session.store.get(index);
-    if (!row) return;
-    await this.env.documents.open(`${shortTitle(this.url)} #${index + 1}`, row.kind, row.payload);
+    const content = this.session.editorContent(index);
+    if (!content) return;
+    await this.env.documents.open(`${shortTitle(this.url)} ${content.label}`, content.kind, content.payload);
   }
 
   private startConnecting(connect: () => Promise<void>): void {
     // Logs never show credentials: secret query values and resolved secret variables are masked.
-    const url = logSafeUrl(this.session.url, this.secrets);
+    const url = maskUrl(this.session.url, this.secrets);
     this.log.info(`Connecting to ${url}`);
     const opening = connect();
     this.env.onConnecting?.(this, this.session.connection);
     this.opening = opening.then(
       () => this.log.info(`Connected to ${url}`),
       (err: Error) => {
-        this.log.warn(`${url}: ${logSafeUrl(err.message, this.secrets)}`);
+        this.log.warn(`${url}: ${maskUrl(err.message, this.secrets)}`);
         throw err;
       },
     );
     this.opening.catch(() => undefined);
   }
+}
+
+/** A core subscription as a VS Code disposable. */
+function toDisposable(subscription: { dispose(): void }): vscode.Disposable {
+  return new vscode.Disposable(() => subscription.dispose());
+}
+
+/** A page that shows one sentence and runs nothing. */
+function sentencePage(sentence: string): string {
+  const text = sentence.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none';"></head><body><p>${text}</p></body></html>`;
 }

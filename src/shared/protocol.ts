@@ -173,6 +173,8 @@ export interface HealthMessage { type: 'health'; health: ConnectionHealth }
 export interface RecordedToMessage { type: 'recordedTo'; file: string | undefined }
 /** The panel now shows another source (a `.ws` request connected again with new settings). */
 export interface SourceMessage { type: 'source'; url: string; source?: PanelSource }
+/** Request `id` waits on the user (a file dialog is open): no time bound while `waitingForUser`, the usual one after. */
+export interface RequestProgressMessage { type: 'requestProgress'; id: number; waitingForUser: boolean }
 /** The reply to a request, exactly one per request id. */
 export interface ResponseMessage {
   type: 'response';
@@ -192,6 +194,7 @@ export type ToWebview =
   | RecordedToMessage
   | HandshakeMessage
   | HealthMessage
+  | RequestProgressMessage
   | ResponseMessage;
 
 // ───────────────────────── webview → host ─────────────────────────

@@ -48,6 +48,22 @@ suite('connection settings', () => {
     h.dispose();
   });
 
+  test('http.noProxy: a listed host skips the proxy set in http.proxy', async () => {
+    const http = vscode.workspace.getConfiguration('http');
+    // Nothing listens on port 9 of 127.0.0.1: through the proxy the connection would fail.
+    await http.update('proxy', 'http://127.0.0.1:9', vscode.ConfigurationTarget.Global);
+    await http.update('noProxy', ['127.0.0.1'], vscode.ConfigurationTarget.Global);
+    try {
+      const h = api.connect(`${url}/no-proxy`);
+      await h.whenOpen();
+      assert.equal(seen.at(-1)!.url, '/no-proxy');
+      h.dispose();
+    } finally {
+      await http.update('proxy', undefined, vscode.ConfigurationTarget.Global);
+      await http.update('noProxy', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('a .ws request adds to the settings and its own headers win', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wsi-settings-'));
     try {

@@ -95,4 +95,30 @@ suite('Sessions: record, open, replay, compare', () => {
       await vscode.workspace.getConfiguration('websocketInspector.replay').update('ignorePaths', undefined, vscode.ConfigurationTarget.Global);
     }
   });
+
+  test('a bad replay.ignorePaths is a sentence, and the command resolves instead of throwing', async () => {
+    await vscode.workspace.getConfiguration('websocketInspector.replay').update('ignorePaths', ['timestamp'], vscode.ConfigurationTarget.Global);
+    try {
+      const ok = await vscode.commands.executeCommand<boolean>('websocketInspector.compareSession', vscode.Uri.file(file), { url: `${echoUrl}/bad-setting`, timing: 'fast' });
+      assert.equal(ok, false);
+    } finally {
+      await vscode.workspace.getConfiguration('websocketInspector.replay').update('ignorePaths', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('a lower history.maxSessions applies without a reload', async () => {
+    for (let i = 0; i < 2; i++) {
+      const h = api.connect(`${echoUrl}/limit-${i}`);
+      await h.whenOpen();
+      h.dispose();
+    }
+    await waitFor('two or more recordings', async () => (await api.sessions()).length >= 2);
+    const history = vscode.workspace.getConfiguration('websocketInspector.history');
+    await history.update('maxSessions', 1, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor('the history pruned to one', async () => (await api.sessions()).length === 1);
+    } finally {
+      await history.update('maxSessions', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
 });

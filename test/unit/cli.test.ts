@@ -44,8 +44,8 @@ test('wsi run against a local echo server: prints → and ← lines with times, 
     const r = await wsi(['run', join(dir, 'chat.ws'), '--env', 'local']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /▶ Echo twice/);
-    assert.match(r.stdout, /\[\s*\d+ ms\] → text   hello ••••••/);
-    assert.match(r.stdout, /\[\s*\d+ ms\] ← text   hello ••••••/);
+    assert.match(r.stdout, /\[\s*\d+ ms\] → text   hello \[redacted\]/);
+    assert.match(r.stdout, /\[\s*\d+ ms\] ← text   hello \[redacted\]/);
     assert.match(r.stdout, /→ binary 3 bytes: 01 02 ff/);
     assert.match(r.stdout, /← binary 3 bytes: 01 02 ff/);
     assert.match(r.stdout, /→ close  1000 "done"/);

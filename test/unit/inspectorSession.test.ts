@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { InspectorSession } from '../../src/core/inspectorSession';
 import { parseFromWebview } from '../../src/core/webviewMessages';
 import { checkWebSocketUrl, shortTitle } from '../../src/core/url';
-import type { ToWebview } from '../../src/shared/protocol';
+import { PROTOCOL_VERSION, type ToWebview } from '../../src/shared/protocol';
 import { startWsServer, waitFor } from './helpers';
 
 describe('InspectorSession', () => {
@@ -105,20 +105,96 @@ describe('checkWebSocketUrl', () => {
     assert.match((checkWebSocketUrl('not a url') as { message: string }).message, /is not a URL/);
     assert.match((checkWebSocketUrl('') as { message: string }).message, /Type a WebSocket URL/);
   });
+  test('"Open in editor" on a frame row opens that frame, not the message with the same index', async () => {
+    // Pings and a fragmented message between messages: frame and message indexes part ways.
+    const srv = await startWsServer({ perMessageDeflate: false });
+    const session = new InspectorSession({ url: srv.url, handshakeTimeout: 2000, perMessageDeflate: false }, () => undefined);
+    try {
+      srv.server.on('connection', (ws) => {
+        ws.on('message', () => {
+          ws.ping();
+          ws.ping();
+          ws.send('frag-', { fin: false });
+          ws.send('ment', { fin: true });
+          ws.send('last');
+        });
+      });
+      await session.connect();
+      session.handle({ type: 'ready', protocolVersion: 1 });
+      await session.sendText('go');
+      await waitFor(() => session.stats.receivedMessages === 2, 2000, 'both messages');
+      const frames = session.connection.frames;
+      await waitFor(() => frames.length >= 6, 2000, 'every frame header');
+      const last = frames.slice(0, frames.length).findIndex((f) => f.direction === 'received' && f.opcodeName === 'text' && f.payloadLength === 4 && f.fin);
+      assert.ok(last > 0, 'the frame of "last"');
+      session.handle({ type: 'setListMode', mode: 'frames' });
+      const opened = session.editorContent(last);
+      assert.ok(opened, 'the frame is found');
+      const shown = JSON.parse(opened.payload.toString('utf8')) as { index: number; opcodeName: string; payloadLength: number };
+      assert.equal(shown.index, last);
+      assert.equal(shown.opcodeName, 'text');
+      assert.equal(shown.payloadLength, 4);
+      assert.match(opened.label, new RegExp(`frame ${last + 1}`));
+      session.handle({ type: 'setListMode', mode: 'messages' });
+      const rows = session.store.summaries(0, session.store.length);
+      const lastRow = rows.findIndex((r) => r.preview === 'last');
+      assert.equal(session.editorContent(lastRow)?.payload.toString('utf8'), 'last', 'in the messages list the index is a message index');
+    } finally {
+      session.dispose();
+      await srv.close();
+    }
+  });
+
+  test('a view of another protocol version gets nothing posted and a sentence to show instead', async () => {
+    const posted: ToWebview[] = [];
+    const session = new InspectorSession({ url: 'ws://127.0.0.1:9/', handshakeTimeout: 2000 }, (m) => posted.push(m));
+    try {
+      const sentences: string[] = [];
+      session.onStaleView((s) => sentences.push(s));
+      session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION + 1 });
+      assert.equal(posted.length, 0, 'no snapshot for a page that may read it wrong');
+      assert.equal(sentences.length, 1);
+      assert.match(sentences[0], /The inspector page is from another version of the extension .*reload the window/);
+      session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+      assert.equal(posted[0]?.type, 'snapshot', 'a matching page is answered as before');
+      assert.equal(sentences.length, 1);
+    } finally {
+      session.dispose();
+    }
+  });
+
+  test('a panel restored after a reload with history off says its messages were not kept, and why', () => {
+    const posted: ToWebview[] = [];
+    const session = new InspectorSession({ url: 'ws://127.0.0.1:9/', handshakeTimeout: 2000 }, (m) => posted.push(m));
+    try {
+      session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+      session.markEndedByReload(undefined, false);
+      const state = session.state;
+      assert.equal(state.phase, 'closed');
+      assert.match(state.phase === 'closed' ? state.message ?? '' : '', /Messages were not kept across the reload because history is off \(setting websocketInspector\.history\.enabled\)/);
+      const last = posted.at(-1);
+      assert.ok(last?.type === 'snapshot' && JSON.stringify(last.snapshot.state).includes('history is off'), 'the view is told');
+      session.markEndedByReload(undefined, true);
+      assert.doesNotMatch(session.state.phase === 'closed' ? session.state.message ?? '' : '', /history is off/, 'with history on nothing is claimed');
+    } finally {
+      session.dispose();
+    }
+  });
+
   test('titles are host and path', () => {
     assert.equal(shortTitle('ws://127.0.0.1:9000/chat/room'), '127.0.0.1:9000/chat/room');
     assert.equal(shortTitle('wss://example.com/'), 'example.com');
   });
 });
 
-describe('logSafeUrl', () => {
+describe('maskUrl (the one masker)', () => {
   test('masks passwords, secret-looking query values and resolved secrets; keeps the rest', async () => {
-    const { logSafeUrl } = await import('../../src/core/url.js');
+    const { maskUrl: logSafeUrl } = await import('../../src/core/mask.js');
     assert.equal(
       logSafeUrl('wss://me:hunter22@api.test/feed?token=abc123&room=7&api_key=zzz', []),
-      'wss://me:***@api.test/feed?token=***&room=7&api_key=***',
+      'wss://me:[redacted]@api.test/feed?token=[redacted]&room=7&api_key=[redacted]',
     );
-    assert.equal(logSafeUrl('ws://h/rooms/s3cr3t-room', ['s3cr3t-room']), 'ws://h/rooms/***');
+    assert.equal(logSafeUrl('ws://h/rooms/s3cr3t-room', ['s3cr3t-room']), 'ws://h/rooms/[redacted]');
     assert.equal(logSafeUrl('ws://h/plain?x=1'), 'ws://h/plain?x=1');
   });
 });

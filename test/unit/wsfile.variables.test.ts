@@ -125,7 +125,7 @@ test('resolveHandshake marks secret headers and collects values to mask', () => 
     { name: 'X-Plain', value: '127.0.0.1:9000', secret: false },
   ]);
   assert.ok(h.secrets.includes('Bearer abc123') && h.secrets.includes('abc123') && h.secrets.includes('from-env-123'));
-  assert.equal(maskSecrets('sent abc123 and from-env-123', h.secrets), 'sent •••••• and ••••••');
+  assert.equal(maskSecrets('sent abc123 and from-env-123', h.secrets), 'sent [redacted] and [redacted]');
   for (const name of ['Authorization', 'cookie', 'X-Auth-Token', 'client_secret', 'X-Api-Key', 'password']) assert.ok(isSecretName(name), name);
   for (const name of ['Origin', 'Content-Type', 'X-Request-Id']) assert.ok(!isSecretName(name), name);
 });

@@ -184,3 +184,19 @@ function snippet(text: string, offset: number): string {
   const s = text.slice(from, from + SNIPPET);
   return `${from > 0 ? '…' : ''}${s}${from + SNIPPET < text.length ? '…' : ''}`;
 }
+
+/**
+ * Reads the `ignorePaths` setting (`setting` names it in the sentence): a list of JSON paths.
+ * Anything else, or a path that does not parse, is a sentence naming the setting and the value.
+ */
+export function readIgnorePaths(value: unknown, setting: string): { paths: string[] } | { error: string } {
+  if (value === undefined || value === null) return { paths: [] };
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string')) {
+    return { error: `The setting ${setting} must be a list of JSON paths such as ["$.timestamp", "$.data[*].id"], but it is ${JSON.stringify(value)}. Fix it in the settings and run the command again.` };
+  }
+  for (const p of value as string[]) {
+    const parsed = parseJsonPath(p);
+    if ('error' in parsed) return { error: `The setting ${setting} is not valid: ${parsed.error} Fix it in the settings and run the command again.` };
+  }
+  return { paths: value as string[] };
+}

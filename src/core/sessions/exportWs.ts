@@ -1,5 +1,6 @@
 import { eventPayload, firstConnection, sessionMessages, type Session, type SessionMessage } from './format';
-import { HANDSHAKE_HEADERS, isRedacted, protocolsFromHeaders } from './redact';
+import { maskUrl } from '../mask';
+import { HANDSHAKE_HEADERS, isRedacted, protocolsFromHeaders, SECRET_HEADERS } from './redact';
 
 /** Base64 characters per line in `=== binary base64` blocks. */
 const BASE64_LINE = 76;
@@ -23,11 +24,12 @@ export function exportAsWsFile(session: Session, name?: string): string {
   const headerLines: string[] = [];
   for (const [n, value] of Object.entries(requestHeaders)) {
     if (n.startsWith(':') || HANDSHAKE_HEADERS.has(n.toLowerCase())) continue;
-    if (isRedacted(value)) dropped.push(n);
+    // Credential headers stay out even when the recording kept them: a .ws file is shared.
+    if (isRedacted(value) || SECRET_HEADERS.has(n.toLowerCase())) dropped.push(n);
     else headerLines.push(`${n}: ${oneLine(value)}`);
   }
   if (dropped.length) out.push(`# Redacted in the recording, add them again: ${dropped.join(', ')}`);
-  out.push(`WEBSOCKET ${header.url}`, ...headerLines, '');
+  out.push(`WEBSOCKET ${maskUrl(header.url)}`, ...headerLines, '');
 
   let answersPending = 0;
   let first = true;

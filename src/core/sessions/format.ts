@@ -10,8 +10,8 @@ export const WSLOG_FORMAT = 'wslog';
 export const WSLOG_VERSION = 1;
 /** File name extension of recordings. */
 export const WSLOG_EXTENSION = '.wslog';
-/** What a redacted value is replaced with, in headers and message text. */
-export const REDACTED = '[redacted]';
+/** What a redacted value is replaced with, in headers and message text: the one mask of src/core/mask.ts. */
+export { MASK as REDACTED } from '../mask';
 
 /** The handshake as far as it is known: what was asked for and what the server answered. */
 export interface SessionHandshake {

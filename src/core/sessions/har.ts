@@ -1,4 +1,5 @@
 import { eventPayload, firstConnection, newHeader, type Session, type SessionEvent, type SessionHeader } from './format';
+import { maskHeaders, maskUrl } from '../mask';
 import { HANDSHAKE_HEADERS, protocolsFromHeaders } from './redact';
 
 /** A message as Chrome's devtools write it in a HAR entry's `_webSocketMessages`. */
@@ -132,10 +133,12 @@ export function exportHar(session: Session, creator = { name: 'WebSocket Inspect
   const { header } = session;
   const events = firstConnection(session);
   const start = Date.parse(header.startedAt) || 0;
-  const requestHeaders = header.handshake?.request?.headers ?? header.options.headers ?? {};
-  const response = header.handshake?.response;
+  // A HAR is shared: credentials are masked even when the recording kept them (redact off, an import).
+  const url = maskUrl(header.url);
+  const requestHeaders = maskHeaders(header.handshake?.request?.headers ?? header.options.headers ?? {});
   const open = events.find((e) => e.type === 'open');
-  const responseHeaders: Record<string, string> = { ...(response?.headers ?? {}) };
+  const response = header.handshake?.response ?? (open?.type === 'open' ? open.response : undefined);
+  const responseHeaders: Record<string, string> = maskHeaders(response?.headers ?? {});
   const protocol = header.handshake?.protocol ?? (open?.type === 'open' ? open.protocol : undefined);
   if (protocol && !Object.keys(responseHeaders).some((n) => n.toLowerCase() === 'sec-websocket-protocol')) responseHeaders['Sec-WebSocket-Protocol'] = protocol;
   const messages: HarWebSocketMessage[] = [];
@@ -151,7 +154,7 @@ export function exportHar(session: Session, creator = { name: 'WebSocket Inspect
   }
   let queryString: Array<{ name: string; value: string }> = [];
   try {
-    queryString = [...new URL(header.url).searchParams].map(([name, value]) => ({ name, value }));
+    queryString = [...new URL(url).searchParams].map(([name, value]) => ({ name, value }));
   } catch {
     // A URL that does not parse has no query to list.
   }
@@ -166,7 +169,7 @@ export function exportHar(session: Session, creator = { name: 'WebSocket Inspect
           time: open ? open.t : 0,
           request: {
             method: 'GET',
-            url: header.url,
+            url,
             httpVersion: 'HTTP/1.1',
             headers: Object.entries(requestHeaders).map(([name, value]) => ({ name, value })),
             queryString,

@@ -33,7 +33,7 @@ const MESSAGE_MARK = Buffer.from('\n{"type":"message"');
  * number of files and a total size: the oldest go first.
  */
 export class SessionHistory {
-  private readonly limits: Required<HistoryLimits>;
+  private limits: Required<HistoryLimits>;
   /** Message counts by file, valid while size and mtime stay the same. */
   private readonly counts = new Map<string, { size: number; mtime: number; messages: number; url: string; startedAt: string }>();
 
@@ -42,6 +42,16 @@ export class SessionHistory {
     limits: HistoryLimits = {},
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  /** New limits (the settings changed); applied from the next recording or `prune` on. */
+  setLimits(limits: HistoryLimits): void {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  /** The limits in force. */
+  get currentLimits(): Required<HistoryLimits> {
+    return { ...this.limits };
   }
 
   /** A new file name in the folder for a recording of `url` starting now. */

@@ -1,7 +1,7 @@
 import { open, write, close as closeFd } from 'node:fs';
 import type { Connection, ConnectionFrame } from '../connection';
 import { Emitter, type Subscription } from '../emitter';
-import type { ConnectionState } from '../../shared/protocol';
+import type { ConnectionState, HandshakeInfo } from '../../shared/protocol';
 import { newHeader, type SessionEvent, type SessionHandshake, type SessionHeader, type SessionOptions } from './format';
 import { Redactor } from './redact';
 import { LARGE_TEXT_BYTES, containsAny, largeLineChunks, largeLineSize, type LargeLine } from './largeLine';
@@ -79,7 +79,7 @@ export class SessionRecorder {
         ...(handshake.response ? { response: { ...handshake.response, headers: r.headers(handshake.response.headers) ?? {} } } : {}),
       };
     }
-    this.header = newHeader(r ? r.text(options.url) : options.url, {
+    this.header = newHeader(r ? r.url(options.url) : options.url, {
       options: opts,
       handshake,
       startedAt: new Date(this.startedAt).toISOString(),
@@ -124,8 +124,21 @@ export class SessionRecorder {
 
   /** Records every frame and state change of `connection` until disposed or closed. */
   attach(connection: Connection): Subscription {
-    const subs = [connection.onFrame((f) => this.recordFrame(f)), connection.onState((s) => this.recordState(s))];
+    const subs = [
+      connection.onHandshake((info) => this.recordHandshake(info)),
+      connection.onFrame((f) => this.recordFrame(f)),
+      connection.onState((s) => this.recordState(s)),
+    ];
     return { dispose: () => subs.forEach((s) => s.dispose()) };
+  }
+
+  /** Keeps the server's answer of a handshake that opened (it fires just before the `open` state). */
+  recordHandshake(info: HandshakeInfo): void {
+    if (!info.ok || !info.response) return;
+    const headers: Record<string, string> = {};
+    // Repeated headers (Set-Cookie) join with ", " as HTTP allows for one field.
+    for (const h of info.response.headers) headers[h.name] = h.name in headers ? `${headers[h.name]}, ${h.value}` : h.value;
+    this.setResponse({ status: info.response.status, statusText: info.response.statusText, headers });
   }
 
   /** The server's upgrade answer, written with the next `open` event. */

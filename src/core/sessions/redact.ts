@@ -1,51 +1,38 @@
-import { REDACTED } from './format';
+import { isMasked, maskHeaders, maskSecrets, maskUrl } from '../mask';
 
-/** Headers whose values are credentials; compared lowercase. */
-export const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'sec-websocket-key']);
-
-/** Secrets shorter than this are not replaced inside text (too many false hits). */
-const MIN_SECRET_LENGTH = 3;
+export { SECRET_HEADERS } from '../mask';
 
 /**
- * Replaces secrets while a recording is written: the values of credential headers, and
- * every occurrence of the given secret strings (resolved secret variables) in header values
- * and message text.
+ * Applies the one masker (src/core/mask.ts) while a recording is written: the values of
+ * credential headers, the URL's password and secret query values, and every occurrence of the
+ * given secret strings (resolved secret variables) in header values and message text.
  */
 export class Redactor {
-  private readonly secrets: string[];
+  constructor(private readonly secrets: readonly string[] = []) {}
 
-  constructor(secrets: readonly string[] = []) {
-    // Longest first, so a secret that contains another is hidden whole.
-    this.secrets = [...new Set(secrets)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
-  }
-
-  /** The secret values this redactor hides. */
+  /** The secret values this redactor hides (a large message is checked for them as bytes). */
   get secretValues(): readonly string[] {
     return this.secrets;
   }
 
-  /** `text` with each secret replaced by `[redacted]`. */
+  /** `text` with each secret masked. */
   text(text: string): string {
-    let out = text;
-    for (const s of this.secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
-    return out;
+    return maskSecrets(text, this.secrets);
   }
 
-  /** A copy of `headers` with credential headers and secrets redacted. */
+  /** `url` with its password, secret query values and the secrets masked. */
+  url(url: string): string {
+    return maskUrl(url, this.secrets);
+  }
+
+  /** A copy of `headers` with credential headers and secrets masked. */
   headers(headers: Record<string, string> | undefined): Record<string, string> | undefined {
-    if (!headers) return headers;
-    const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? REDACTED : this.text(String(value));
-    }
-    return out;
+    return headers ? maskHeaders(headers, this.secrets) : headers;
   }
 }
 
 /** True when a recorded header value was redacted and so cannot be sent again as it was. */
-export function isRedacted(value: string): boolean {
-  return value.includes(REDACTED);
-}
+export const isRedacted = isMasked;
 
 /** Headers the WebSocket client sets itself (or that belong to one hop); never copied into a replay or a `.ws` file. */
 export const HANDSHAKE_HEADERS: ReadonlySet<string> = new Set([

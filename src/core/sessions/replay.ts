@@ -1,4 +1,6 @@
 import { Connection, type ConnectionFrame } from '../connection';
+import type { ProxySettings } from '../proxy';
+import type { TlsSettings } from '../tls';
 import { eventPayload, firstConnection, messageEvent, type Session, type SessionMessage } from './format';
 import { protocolsFromHeaders, replayableHeaders } from './redact';
 
@@ -12,6 +14,11 @@ export interface ReplayOptions {
   headers?: Record<string, string>;
   /** Default 'original'. */
   timing?: ReplayTiming;
+  /**
+   * How to reach the server, as for any connection: CA files, client certificate, insecure, proxy.
+   * A recording keeps none of them, so a replay against a private-CA or proxied server needs them here.
+   */
+  transport?: TlsSettings & ProxySettings;
   /** Before each message, wait until as many server messages arrived as had in the recording. */
   waitForAnswers?: boolean;
   /** Longest wait for answers, each time (default 5000 ms); a timeout is a notice, not a failure. */
@@ -82,6 +89,7 @@ export function replaySession(session: Session, options: ReplayOptions = {}): Re
     handshakeTimeout: options.handshakeTimeoutMs ?? session.header.options.handshakeTimeout ?? DEFAULTS.handshakeTimeoutMs,
     perMessageDeflate: session.header.options.perMessageDeflate,
     maxPayload: session.header.options.maxPayload,
+    ...transportOnly(options.transport),
   });
   const player = new Player(connection, events, options);
   return {
@@ -90,6 +98,14 @@ export function replaySession(session: Session, options: ReplayOptions = {}): Re
     next: () => player.next(),
     stop: () => player.stop(),
   };
+}
+
+/** The TLS and proxy fields of `transport`, nothing else (a caller may pass whole connection options). */
+export function transportOnly(transport: (TlsSettings & ProxySettings) | undefined): TlsSettings & ProxySettings {
+  if (!transport) return {};
+  const { ca, cert, key, pfx, passphrase, insecure, servername, proxy, proxyStrictSSL, noProxy } = transport;
+  const picked: TlsSettings & ProxySettings = { ca, cert, key, pfx, passphrase, insecure, servername, proxy, proxyStrictSSL, noProxy };
+  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
 }
 
 class Player {

@@ -122,14 +122,8 @@ export function resolveHandshake(request: WsRequest, context: VariableContext): 
   return { url: url.value, headers, secrets: unique(secrets) };
 }
 
-/** Replaces each secret in `text` with a mask, longest first so overlapping secrets are hidden whole. */
-export function maskSecrets(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (s.length >= 3) out = out.split(s).join('••••••');
-  }
-  return out;
-}
+/** The one masker's (src/core/mask.ts), re-exported for the callers that resolve variables. */
+export { maskSecrets } from '../mask';
 
 /** What the static check may assume about the world. */
 export interface UnresolvedCheckOptions {

@@ -1,17 +1,18 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { Connection } from '../../core/connection';
-import { compareAnswers, type ComparedMessage } from '../../core/sessions/compare';
+import type { Connection, ConnectionOptions } from '../../core/connection';
+import { compareAnswers, readIgnorePaths, type ComparedMessage } from '../../core/sessions/compare';
 import { exportAsWsFile, exportMessagesJsonl } from '../../core/sessions/exportWs';
 import { serializeSession, type Session, type SessionMessage } from '../../core/sessions/format';
 import { exportHar, importHar } from '../../core/sessions/har';
-import { SessionHistory, type HistoryEntry } from '../../core/sessions/history';
+import { SessionHistory, type HistoryEntry, type HistoryLimits } from '../../core/sessions/history';
 import { loadSession } from '../../core/sessions/load';
 import { serveSession } from '../../core/sessions/mockServer';
 import { recorderOptionsFor, type SessionRecorder } from '../../core/sessions/recorder';
 import { replaySession, type ReplayTiming } from '../../core/sessions/replay';
-import { checkWebSocketUrl, logSafeUrl, shortTitle } from '../../core/url';
+import { maskUrl } from '../../core/mask';
+import { checkWebSocketUrl, shortTitle } from '../../core/url';
 import { InspectorPanel, type InspectorEnv } from '../inspectorPanel';
 
 /** The view type of the read-only `.wslog` editor. */
@@ -37,12 +38,10 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     private readonly env: () => InspectorEnv,
     private readonly track: (panel: InspectorPanel) => InspectorPanel,
     private readonly log: vscode.LogOutputChannel,
+    /** The connection options the settings give for a URL (TLS, proxy…), for replays and the mock's Connect. */
+    private readonly connectionOptions: (url: string) => ConnectionOptions,
   ) {
-    const config = vscode.workspace.getConfiguration('websocketInspector.history');
-    this.history = new SessionHistory(vscode.Uri.joinPath(storage, 'sessions').fsPath, {
-      maxCount: config.get<number>('maxSessions', 50),
-      maxBytes: config.get<number>('maxSizeMB', 200) * 1024 * 1024,
-    });
+    this.history = new SessionHistory(vscode.Uri.joinPath(storage, 'sessions').fsPath, historyLimits());
     const command = (id: string, run: (target?: Target) => unknown) =>
       vscode.commands.registerCommand(id, async (target?: Target) => {
         try {
@@ -56,8 +55,9 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       vscode.window.registerCustomEditorProvider(SESSION_EDITOR_VIEW_TYPE, this, { supportsMultipleEditorsPerDocument: true }),
       command('websocketInspector.refreshSessions', () => this.changed.fire()),
       command('websocketInspector.openSession', (t) => this.open(t)),
-      vscode.commands.registerCommand('websocketInspector.replaySession', (t?: Target, preset?: ReplayPreset) => this.replay(t, false, preset)),
-      vscode.commands.registerCommand('websocketInspector.compareSession', (t?: Target, preset?: ReplayPreset) => this.replay(t, true, preset)),
+      // Wrapped like the others, and still answering the boolean a caller (a test) awaits.
+      vscode.commands.registerCommand('websocketInspector.replaySession', (t?: Target, preset?: ReplayPreset) => this.guarded(() => this.replay(t, false, preset))),
+      vscode.commands.registerCommand('websocketInspector.compareSession', (t?: Target, preset?: ReplayPreset) => this.guarded(() => this.replay(t, true, preset))),
       command('websocketInspector.saveSession', (t) => this.save(t)),
       command('websocketInspector.deleteSession', (t) => this.remove(t)),
       command('websocketInspector.serveSession', (t) => this.serve(t)),
@@ -65,7 +65,25 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       command('websocketInspector.importHar', () => this.importHarFile()),
       command('websocketInspector.exportSession', (t) => this.export(t)),
       this.changed,
+      // The limits apply at once, no reload: a lower one prunes the history now.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('websocketInspector.history')) return;
+        this.history.setLimits(historyLimits());
+        const keep = [...this.recorders.values()].map((r) => r.path);
+        void this.history.prune(keep).then((removed) => removed.length && this.changed.fire(), () => undefined);
+      }),
     );
+  }
+
+  /** Runs a command; a failure is shown as its sentence (and logged) instead of vanishing. */
+  private async guarded(run: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await run();
+    } catch (err) {
+      this.log.warn((err as Error).message);
+      void vscode.window.showErrorMessage((err as Error).message);
+      return false;
+    }
   }
 
   // ───────────── recording ─────────────
@@ -79,6 +97,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     const early: Array<() => void> = [];
     let recorder: SessionRecorder | undefined;
     const buffer = [
+      connection.onHandshake((info) => (recorder ? undefined : early.push(() => recorder!.recordHandshake(info)))),
       connection.onFrame((frame) => (recorder ? undefined : early.push(() => recorder!.recordFrame(frame)))),
       connection.onState((state) => (recorder ? undefined : early.push(() => recorder!.recordState(state)))),
     ];
@@ -96,7 +115,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
         for (const replay of early.splice(0)) replay();
         for (const b of buffer) b.dispose();
         created.attach(connection);
-        created.onError((err: Error) => this.log.warn(`Recording ${logSafeUrl(connection.options.url, panel.secrets)} stopped: ${err.message}`));
+        created.onError((err: Error) => this.log.warn(`Recording ${maskUrl(connection.options.url, panel.secrets)} stopped: ${err.message}`));
         if (!panel.alive) return void created.close();
         this.recorders.set(panel, created);
         panel.setRecordedTo(created.path);
@@ -105,7 +124,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       })
       .catch((err: Error) => {
         for (const b of buffer) b.dispose();
-        this.log.warn(`Could not record ${logSafeUrl(connection.options.url, panel.secrets)}: ${err.message}`);
+        this.log.warn(`Could not record ${maskUrl(connection.options.url, panel.secrets)}: ${err.message}`);
       });
   }
 
@@ -186,6 +205,10 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       panel = this.track(InspectorPanel.openRecording(this.env(), session, labelFor(uri, session)));
     }
     if (!session) return false;
+    // A bad setting is said before anything is sent, naming the setting and its value.
+    const ignoreSetting = compare ? readIgnorePaths(vscode.workspace.getConfiguration('websocketInspector.replay').get('ignorePaths'), 'websocketInspector.replay.ignorePaths') : { paths: [] };
+    if ('error' in ignoreSetting) throw new Error(ignoreSetting.error);
+    const ignore = ignoreSetting.paths;
     const url = preset.url ?? await vscode.window.showInputBox({
       title: 'Replay against',
       prompt: 'The recorded URL, or another one (e.g. staging instead of production)',
@@ -198,8 +221,8 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     if (!url) return false;
     const timing = preset.timing ? presetTiming(preset.timing) : await pickTiming();
     if (!timing) return false;
-    const ignore = vscode.workspace.getConfiguration('websocketInspector.replay').get<string[]>('ignorePaths', []);
-    const replay = replaySession(session, { url, timing: timing.timing, waitForAnswers: timing.waitForAnswers });
+    // The recording keeps no TLS or proxy settings: the replay reaches the server as a connection would.
+    const replay = replaySession(session, { url, timing: timing.timing, waitForAnswers: timing.waitForAnswers, transport: this.connectionOptions(url) });
     panel.adopt(replay.connection, `Replay against ${url} (${timing.label})`);
     panel.reveal();
     if (timing.timing === 'step') void this.stepThrough(replay);
@@ -268,7 +291,7 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     if (!session) return;
     const mock = await serveSession(session, { host: '127.0.0.1', port: 0 });
     this.mocks.add(mock);
-    this.log.info(`Mock server for ${logSafeUrl(session.header.url)} on ${mock.url}`);
+    this.log.info(`Mock server for ${maskUrl(session.header.url)} on ${mock.url}`);
     const choice = await vscode.window.showInformationMessage(
       `Mock server playing ${shortTitle(session.header.url)} on ${mock.url}.`,
       'Copy URL',
@@ -276,7 +299,8 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       'Stop',
     );
     if (choice === 'Copy URL') await vscode.env.clipboard.writeText(mock.url);
-    if (choice === 'Connect') await vscode.commands.executeCommand('websocketInspector.connect', mock.url);
+    // The mock is on this machine: straight there, never through the configured proxy.
+    if (choice === 'Connect') this.track(InspectorPanel.open(this.env(), { ...this.connectionOptions(mock.url), proxy: undefined }));
     if (choice === 'Stop') {
       this.mocks.delete(mock);
       await mock.close();
@@ -368,6 +392,12 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
   }
 }
 
+/** The history limits the settings give now. */
+function historyLimits(): HistoryLimits {
+  const config = vscode.workspace.getConfiguration('websocketInspector.history');
+  return { maxCount: config.get<number>('maxSessions', 50), maxBytes: config.get<number>('maxSizeMB', 200) * 1024 * 1024 };
+}
+
 /** One recording in the Sessions view. */
 export class SessionItem extends vscode.TreeItem {
   constructor(
@@ -376,7 +406,7 @@ export class SessionItem extends vscode.TreeItem {
   ) {
     super(shortTitle(entry.url), vscode.TreeItemCollapsibleState.None);
     this.description = `${new Date(entry.startedAt).toLocaleString()} · ${entry.messages} messages${recording ? ' · recording' : ''}`;
-    this.tooltip = `${entry.url}\n${entry.file}\n${(entry.size / 1024).toFixed(1)} KB`;
+    this.tooltip = `${maskUrl(entry.url)}\n${entry.file}\n${(entry.size / 1024).toFixed(1)} KB`;
     this.iconPath = new vscode.ThemeIcon(recording ? 'record' : 'history');
     this.contextValue = 'websocketSession';
     this.command = { command: 'websocketInspector.openSession', title: 'Open', arguments: [this] };

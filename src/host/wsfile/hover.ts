@@ -1,11 +1,9 @@
 import * as vscode from 'vscode';
 import type { WsRequest } from '../../core/wsfile/types';
-import { maskSecrets, resolveHandshake } from '../../core/wsfile/variables';
+import { MASK, maskSecrets } from '../../core/mask';
+import { resolveHandshake } from '../../core/wsfile/variables';
 import type { WsDocuments } from './documentCache';
 import type { EnvironmentPicker } from './environment';
-
-/** What a secret is shown as. */
-export const MASK = '••••••';
 
 /**
  * Hover on a request line or a header line: the URL and headers as they would be sent, variables
