@@ -33,6 +33,8 @@ export interface RunOptions {
   handshakeTimeoutMs?: number;
   /** Limit for each `=== wait-for-server`. Default 10 s. */
   waitTimeoutMs?: number;
+  /** Connection options from outside the file (the CLI's --follow-redirects, --max-redirects), over the request's own. */
+  connectionOptions?: Partial<ConnectionOptions>;
   onProgress?: (progress: StepProgress) => void;
   /**
    * Called with the connection before it connects, so the caller can watch its frames, and with the
@@ -115,7 +117,7 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
   if (!connection) {
     const connOptions = connectionOptionsFor(request, handshake, options.handshakeTimeoutMs);
     if ('error' in connOptions) return fail(-1, connOptions.error, undefined, secrets);
-    connection = new Connection(connOptions);
+    connection = new Connection({ ...connOptions, ...options.connectionOptions });
   }
   try {
     options.onConnection?.(connection, secrets);
