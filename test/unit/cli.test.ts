@@ -305,3 +305,97 @@ test('wsi run --follow-redirects follows a 302 on the upgrade; without it the er
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A real `ws` server that records every message it gets (text or binary) and answers "ok". */
+async function recordingServer(): Promise<{ url: string; got: Array<{ binary: boolean; data: Buffer }>; close: () => Promise<void> }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  const got: Array<{ binary: boolean; data: Buffer }> = [];
+  wss.on('connection', (socket) => socket.on('message', (data: Buffer, binary) => {
+    got.push({ binary, data });
+    socket.send('ok');
+  }));
+  const { port } = wss.address() as AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    got,
+    close: () => new Promise<void>((r) => {
+      for (const c of wss.clients) c.terminate();
+      wss.close(() => r());
+    }),
+  };
+}
+
+test('JetBrains paste: whole-line # and // comments between and inside messages never reach the server', async () => {
+  const server = await recordingServer();
+  const dir = tempDir({
+    'answers.ws': [
+      `WEBSOCKET ${server.url}`,
+      '',
+      '{"type":"question","n":1}',
+      '=== wait-for-server',
+      '# Test answer message',
+      '{',
+      '  // the answer',
+      '  "type": "answer",',
+      '    # indented comment',
+      '  "n": 2',
+      '}',
+      '=== wait-for-server',
+      '< ./hash.txt',
+      '=== wait-for-server',
+      '',
+    ].join('\n'),
+    'hash.txt': '# a message that begins with a hash comes from a file',
+  });
+  try {
+    const r = await wsi(['run', join(dir, 'answers.ws')]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(server.got.map((m) => [m.binary, m.data.toString('utf8')]), [
+      [false, '{"type":"question","n":1}'],
+      [false, '{\n  "type": "answer",\n  "n": 2\n}'],
+      [false, '# a message that begins with a hash comes from a file'],
+    ]);
+    const parsed = await wsi(['parse', join(dir, 'answers.ws')]);
+    assert.equal(parsed.code, 0, parsed.stderr);
+    const json = JSON.parse(parsed.stdout) as { requests: Array<{ messages: Array<{ json?: boolean }> }> };
+    assert.equal(json.requests[0].messages[1].json, true, 'the second message is JSON once the comments are out');
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('< ./file sends text when the file is valid UTF-8 and binary otherwise; === binary then < ./file forces binary', async () => {
+  const server = await recordingServer();
+  const bytes = Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x80]);
+  const dir = tempDir({
+    'files.ws': [
+      `WEBSOCKET ${server.url}`,
+      '',
+      '< ./body.json',
+      '=== wait-for-server',
+      '< ./blob.bin',
+      '=== wait-for-server',
+      '=== binary',
+      '< ./body.json',
+      '=== wait-for-server',
+      '',
+    ].join('\n'),
+    'body.json': '{"name":"ünï 😀"}',
+  });
+  writeFileSync(join(dir, 'blob.bin'), bytes);
+  try {
+    const r = await wsi(['run', join(dir, 'files.ws')]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(server.got.map((m) => [m.binary, m.data.toString('hex')]), [
+      [false, Buffer.from('{"name":"ünï 😀"}').toString('hex')],
+      [true, bytes.toString('hex')],
+      [true, Buffer.from('{"name":"ünï 😀"}').toString('hex')],
+    ]);
+    assert.match(r.stdout, /→ text   \{"name":"ünï 😀"\}/);
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

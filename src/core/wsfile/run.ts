@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { Connection, type ConnectionOptions } from '../connection';
 import { checkWebSocketUrl } from '../url';
@@ -263,6 +264,7 @@ async function payloadFor(step: Extract<WsStep, { type: 'send' }>, options: RunO
         return { error: code === 'ENOENT' ? `the file ${path} does not exist. Paths are relative to the .ws file's folder.` : `the file ${path} could not be read: ${(err as Error).message}.` };
       }
       if (message.as === 'binary') return { binary: true, bytes };
+      if (message.as === 'auto') return isUtf8(bytes) ? { binary: false, text: bytes.toString('utf8') } : { binary: true, bytes };
       const encoding = (message.encoding || 'utf8') as BufferEncoding;
       if (!Buffer.isEncoding(encoding)) return { error: `"${message.encoding}" is not an encoding Node.js knows. Use utf8, latin1, ascii or utf16le.` };
       const text = resolve(bytes.toString(encoding));
