@@ -51,7 +51,7 @@ export function importHar(text: string): HarImportResult {
     if (entry) entries.push(entry);
   });
   if (!entries.length) {
-    notices.push('The HAR file has no WebSocket connections. In Chrome, open DevTools before the page connects, then "Export HAR (with sensitive data)" from the Network panel.');
+    notices.push('The HAR file has no WebSocket connections. In Chrome, open DevTools before the page connects, then "Export HAR (with sensitive data)" from the Network panel. Firefox\'s HAR export has no WebSocket messages; use Chrome, Edge or mitmproxy.');
   }
   return { entries, notices };
 }
