@@ -57,7 +57,7 @@ test('importHar: not JSON, not HAR, no WebSocket entries', () => {
   const none = imported(JSON.stringify({ log: { entries: [{ request: { url: 'https://x' }, response: { status: 200 } }] } }));
   assert.equal(none.entries.length, 0);
   assert.match(none.notices[0], /no WebSocket connections/);
-  // Firefox writes the upgrade as a plain entry (101, no _webSocketMessages): nothing to import, and the notice says why.
+  // An entry without _webSocketMessages or _resourceType (Firefox's export has no WebSocket messages): nothing to import, and the notice says why.
   const firefox = imported(JSON.stringify({ log: { creator: { name: 'Firefox' }, entries: [{ request: { method: 'GET', url: 'wss://x.test/feed' }, response: { status: 101 } }] } }));
   assert.equal(firefox.entries.length, 0);
   assert.match(firefox.notices[0], /Firefox's HAR export has no WebSocket messages; use Chrome, Edge or mitmproxy\./);
