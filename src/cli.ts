@@ -7,14 +7,29 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import type { Connection, ConnectionFrame } from './core/connection';
-import { durationHint, formatDuration, parseDuration } from './core/wsfile/duration';
+import type { Connection, ConnectionFrame, ConnectionOptions } from './core/connection';
+import { durationOption, parseCommandLine, type OptionSpec } from './core/cliArgs';
+import { formatDuration } from './core/wsfile/duration';
 import { findEnvFiles, loadEnvironments, selectEnvironment } from './core/wsfile/env';
 import { parseWsFile } from './core/wsfile/parse';
 import { runWsRequest, DEFAULT_WAIT_TIMEOUT_MS, type StepProgress } from './core/wsfile/run';
-import { replayMain, REPLAY_OPTIONS, REPLAY_USAGE } from './core/sessions/replayCli';
+import { replayMain, REPLAY_HELP, REPLAY_OPTIONS, REPLAY_USAGE } from './core/sessions/replayCli';
 import type { Diagnostic, ParsedWsFile, WsRequest, WsStep } from './core/wsfile/types';
 import { findUnresolvedVariables, maskSecrets, type VariableContext } from './core/wsfile/variables';
+
+const DURATIONS = 'Durations look like 500ms, 2s, 1m or 1h; a plain number is milliseconds.';
+
+const RUN_OPTIONS_HELP = `Options for run:
+  --request NAME     Run only the request with this name (or its number: 1, 2, …).
+  --env NAME         Use this environment from http-client.env.json (+ .private.env.json),
+                     looked up next to FILE or in a folder above it.
+  --wait-timeout D   Limit for each "=== wait-for-server" (default ${formatDuration(DEFAULT_WAIT_TIMEOUT_MS)}).
+  --timeout D        Handshake timeout when a request has no @timeout (default 10 s).
+  --linger D         After the last step, keep printing server messages this long (default 500ms).
+  --send-timeout D   Longest wait for one message to be written to the socket (default: the connection's, 30s).
+  --follow-redirects Follow HTTP redirects of the upgrade request (off by default).
+  --max-redirects N  At most N redirects (default 10; implies --follow-redirects).
+  --no-process-env   Refuse {{$processEnv …}} (it is allowed by default on the command line).`;
 
 const HELP = `wsi: run WebSocket request files (.ws) from the command line.
 
@@ -24,25 +39,49 @@ Usage:
   wsi run FILE [options]         Connect, play each request's script, print the exchange.
                                  Exits 1 when a connection or a step fails.
 ${REPLAY_USAGE}
-  wsi help                       Show this text.
+  wsi help                       Show this text; "wsi COMMAND --help" shows one command's.
 
-Options for run:
-  --request NAME     Run only the request with this name (or its number: 1, 2, …).
-  --env NAME         Use this environment from http-client.env.json (+ .private.env.json),
-                     looked up next to FILE or in a folder above it.
-  --wait-timeout D   Limit for each "=== wait-for-server" (default ${formatDuration(DEFAULT_WAIT_TIMEOUT_MS)}).
-  --timeout D        Handshake timeout when a request has no @timeout (default 10 s).
-  --linger D         After the last step, keep printing server messages this long (default 500ms).
-  --no-process-env   Refuse {{$processEnv …}} (it is allowed by default on the command line).
+${RUN_OPTIONS_HELP}
 
 ${REPLAY_OPTIONS}
 
-Durations look like 500ms, 2s or 1m.`;
+${DURATIONS}`;
+
+const PARSE_HELP = `wsi parse FILE: print the requests in FILE as JSON (see docs/WSFILE.md).
+Exits 0, or 1 when the file has errors.`;
+
+const RUN_HELP = `wsi run FILE [options]: connect, play each request's script, print the exchange.
+Exits 0, 1 when a connection or a step fails, 2 for bad usage.
+
+${RUN_OPTIONS_HELP}
+
+${DURATIONS}`;
+
+/** `wsi COMMAND --help` and `wsi help COMMAND`. */
+const COMMAND_HELP: Record<string, string> = { parse: PARSE_HELP, run: RUN_HELP, replay: `${REPLAY_HELP}\n\n${DURATIONS}` };
+
+/** `wsi run` and `wsi parse` options; `wsi replay`'s are in replayCli.ts. */
+const RUN_OPTIONS: Record<string, OptionSpec> = {
+  request: { type: 'string', example: '"My request"' },
+  env: { type: 'string', example: 'local' },
+  'wait-timeout': { type: 'string', example: '2s' },
+  timeout: { type: 'string', example: '10s' },
+  linger: { type: 'string', example: '500ms' },
+  'send-timeout': { type: 'string', example: '30s' },
+  'follow-redirects': { type: 'boolean' },
+  'max-redirects': { type: 'string', example: '10' },
+  'no-process-env': { type: 'boolean' },
+};
 
 /** Entry point; returns the exit code. */
 export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
+    const topic = command === 'help' ? rest[0] : undefined;
+    if (topic && COMMAND_HELP[topic]) {
+      out(COMMAND_HELP[topic]);
+      return 0;
+    }
     out(HELP);
     return command ? 0 : 2;
   }
@@ -51,10 +90,14 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
     err(`Unknown command "${command}". Run "wsi help" to see the commands.`);
     return 2;
   }
-  const args = parseArgs(rest);
+  const args = parseRunArgs(command, rest);
   if ('error' in args) {
     err(args.error);
     return 2;
+  }
+  if ('help' in args) {
+    out(COMMAND_HELP[command]);
+    return 0;
   }
   if (!args.file) {
     err(`"wsi ${command}" needs a .ws file, e.g. "wsi ${command} examples/echo.ws".`);
@@ -83,48 +126,41 @@ interface Args {
   waitTimeoutMs: number;
   timeoutMs: number;
   lingerMs: number;
+  /** Undefined: the connection's default. */
+  sendTimeoutMs?: number;
+  followRedirects: boolean;
+  maxRedirects?: number;
   processEnv: boolean;
 }
 
-function parseArgs(rest: string[]): Args | { error: string } {
-  const args: Args = { waitTimeoutMs: DEFAULT_WAIT_TIMEOUT_MS, timeoutMs: 10_000, lingerMs: 500, processEnv: true };
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    const value = () => rest[++i];
-    const duration = (flag: string): number | { error: string } => {
-      const v = value();
-      const ms = v === undefined ? undefined : parseDuration(v);
-      return ms === undefined ? { error: v === undefined ? `${flag} needs a duration, e.g. ${flag} 2s.` : durationHint(v, flag) } : ms;
-    };
-    switch (a) {
-      case '--request':
-      case '--env': {
-        const v = value();
-        if (v === undefined) return { error: `${a} needs a value, e.g. ${a} ${a === '--env' ? 'local' : '"My request"'}.` };
-        if (a === '--request') args.request = v;
-        else args.env = v;
-        break;
-      }
-      case '--wait-timeout':
-      case '--timeout':
-      case '--linger': {
-        const ms = duration(a);
-        if (typeof ms !== 'number') return ms;
-        if (a === '--wait-timeout') args.waitTimeoutMs = ms;
-        else if (a === '--timeout') args.timeoutMs = ms;
-        else args.lingerMs = ms;
-        break;
-      }
-      case '--no-process-env':
-        args.processEnv = false;
-        break;
-      default:
-        if (a.startsWith('--')) return { error: `Unknown option ${a}. Run "wsi help" to see the options.` };
-        if (args.file) return { error: `Only one file at a time: got "${args.file}" and "${a}".` };
-        args.file = a;
-    }
+function parseRunArgs(command: 'parse' | 'run', rest: string[]): Args | { help: true } | { error: string } {
+  const cl = parseCommandLine(command, rest, command === 'parse' ? {} : RUN_OPTIONS);
+  if ('error' in cl) return cl;
+  if (cl.help) return { help: true };
+  const { values, positionals } = cl;
+  if (positionals.length > 1) return { error: `Only one file at a time: got "${positionals[0]}" and "${positionals[1]}".` };
+  const waitTimeoutMs = durationOption(values, 'wait-timeout', DEFAULT_WAIT_TIMEOUT_MS);
+  const timeoutMs = durationOption(values, 'timeout', 10_000);
+  const lingerMs = durationOption(values, 'linger', 500);
+  const sendTimeoutMs = durationOption(values, 'send-timeout', -1);
+  for (const d of [waitTimeoutMs, timeoutMs, lingerMs, sendTimeoutMs]) if (typeof d !== 'number') return d;
+  let maxRedirects: number | undefined;
+  if (typeof values['max-redirects'] === 'string') {
+    maxRedirects = Number(values['max-redirects']);
+    if (!Number.isInteger(maxRedirects) || maxRedirects < 0) return { error: `--max-redirects needs a whole number of 0 or more, not "${values['max-redirects']}".` };
   }
-  return args;
+  return {
+    file: positionals[0],
+    request: values.request as string | undefined,
+    env: values.env as string | undefined,
+    waitTimeoutMs: waitTimeoutMs as number,
+    timeoutMs: timeoutMs as number,
+    lingerMs: lingerMs as number,
+    sendTimeoutMs: (sendTimeoutMs as number) >= 0 ? (sendTimeoutMs as number) : undefined,
+    followRedirects: values['follow-redirects'] === true || maxRedirects !== undefined,
+    maxRedirects,
+    processEnv: values['no-process-env'] !== true,
+  };
 }
 
 async function run(file: string, text: string, parsed: ParsedWsFile, args: Args, out: (s: string) => void, err: (s: string) => void): Promise<number> {
@@ -183,7 +219,7 @@ async function runOne(file: string, request: WsRequest, context: VariableContext
   const stamp = () => `[${String(Date.now() - started).padStart(6)} ms]`;
   let secrets: readonly string[] = [];
   let connection: Connection | undefined;
-  const show = (s: string) => out(maskSecrets(s, [...secrets]));
+  const show = (s: string) => out(cliWording(maskSecrets(s, [...secrets])));
   show(`▶ ${request.name}  ${request.url}  (${file}:${request.urlRange.startLine + 1})`);
   const result = await runWsRequest({
     request,
@@ -191,6 +227,8 @@ async function runOne(file: string, request: WsRequest, context: VariableContext
     baseDir: dirname(file),
     handshakeTimeoutMs: args.timeoutMs,
     waitTimeoutMs: args.waitTimeoutMs,
+    connectionOptions: connectionFlags(args),
+    sendTimeoutMs: args.sendTimeoutMs,
     onConnection: (c, s) => {
       connection = c;
       secrets = s;
@@ -215,6 +253,20 @@ async function runOne(file: string, request: WsRequest, context: VariableContext
   }
   (connection as Connection | undefined)?.dispose();
   return result.ok;
+}
+
+/** The connection's sentences name the extension's setting; on the command line the flag is what to use. */
+export function cliWording(line: string): string {
+  return line.replace(/\(followRedirects\)/g, '(--follow-redirects)');
+}
+
+/** The connection options that flags set. */
+function connectionFlags(args: Args): Partial<ConnectionOptions> {
+  return {
+    ...(args.followRedirects ? { followRedirects: true } : {}),
+    ...(args.maxRedirects === undefined ? {} : { maxRedirects: args.maxRedirects }),
+    ...(args.sendTimeoutMs === undefined ? {} : { sendTimeoutMs: args.sendTimeoutMs }),
+  };
 }
 
 function describeWait(step: WsStep): string {

@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { createServer } from 'node:http';
 import { EchoServer } from '../../src/core/echoServer';
+import { Connection } from '../../src/core/connection';
+import { SessionRecorder } from '../../src/core/sessions/recorder';
+import { waitFor } from './helpers';
 
 const ROOT = join(__dirname, '..', '..', '..');
 /** The CLI as tsc compiled it next to this test (out/src/cli.js); the bundle in dist/ is the same source. */
@@ -202,6 +206,194 @@ test('the examples parse without errors and run against the echo server', async 
       assert.equal(r.code, 0, `${name}: ${r.stdout}${r.stderr}`);
       assert.match(r.stdout, /✔ /);
     }
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A plain HTTP server that answers every request (the upgrade too) with a 302 to `location`. */
+async function redirectServer(location: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(302, { Location: location });
+    res.end();
+  });
+  server.on('upgrade', (_req, socket) => {
+    socket.end(`HTTP/1.1 302 Found\r\nLocation: ${location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `ws://127.0.0.1:${port}/old`, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
+
+test('wsi COMMAND --help prints that command\'s help and exits 0; wsi --help the overview', async () => {
+  for (const command of ['run', 'parse', 'replay']) {
+    const r = await wsi([command, '--help']);
+    assert.equal(r.code, 0, `${command}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^wsi ${command} `), command);
+    assert.equal(r.stderr, '');
+  }
+  assert.match((await wsi(['replay', '--help'])).stdout, /--answer-timeout D/);
+  assert.match((await wsi(['run', '-h'])).stdout, /--send-timeout D[\s\S]*--follow-redirects/);
+  const overview = await wsi(['--help']);
+  assert.equal(overview.code, 0);
+  assert.match(overview.stdout, /wsi parse FILE[\s\S]*wsi replay SESSION[\s\S]*Options for replay/);
+});
+
+test('unknown options name the option and point to wsi COMMAND --help, exit 2; a value-less option says what it needs', async () => {
+  const run = await wsi(['run', 'x.ws', '--frobnicate']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /"wsi run" has no option --frobnicate\. Run "wsi run --help" to see its options\./);
+  const replay = await wsi(['replay', 'x.wslog', '--wait-timeout', '2s']);
+  assert.equal(replay.code, 2);
+  assert.match(replay.stderr, /"wsi replay" has no option --wait-timeout\. Run "wsi replay --help"/);
+  const missing = await wsi(['run', 'x.ws', '--env']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--env needs a value, e.g\. --env local\./);
+  const badReplayDuration = await wsi(['replay', 'x.wslog', '--answer-timeout', 'soon']);
+  assert.equal(badReplayDuration.code, 2);
+  assert.match(badReplayDuration.stderr, /"soon" is not a duration for --answer-timeout/);
+});
+
+test('wsi replay --answer-timeout 1m (and 1h, plain ms) is accepted, like every other duration option', async () => {
+  const server = await EchoServer.start({ port: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'wsi-cli-replay-'));
+  try {
+    const connection = new Connection({ url: server.url, handshakeTimeout: 5000 });
+    const recorder = await SessionRecorder.forConnection(join(dir, 'rec.wslog'), connection);
+    let received = 0;
+    connection.onFrame((f) => {
+      if (f.direction === 'received' && f.kind === 'text') received++;
+    });
+    await connection.connect();
+    await connection.sendText('hi');
+    await waitFor(() => received === 1, 3000, 'the echo');
+    await new Promise<void>((resolve) => {
+      connection.onState((s) => s.phase === 'closed' && resolve());
+      connection.close(1000, 'done');
+    });
+    connection.dispose();
+    await recorder.close();
+    const file = join(dir, 'rec.wslog');
+    for (const d of ['1m', '1h', '1500']) {
+      const r = await wsi(['replay', file, '--answer-timeout', d, '--send-timeout', '1m', '--speed', '10']);
+      assert.equal(r.code, 0, `${d}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /✔ 1 message sent/);
+    }
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wsi run --follow-redirects follows a 302 on the upgrade; without it the error names the option', async () => {
+  const server = await EchoServer.start({ port: 0 });
+  const redirect = await redirectServer(`${server.url}/new`);
+  const dir = tempDir({ 'moved.ws': `WEBSOCKET ${redirect.url}\n\nhello\n=== wait-for-server\n` });
+  try {
+    const refused = await wsi(['run', join(dir, 'moved.ws')]);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stdout, /302[\s\S]*--follow-redirects/);
+    const followed = await wsi(['run', join(dir, 'moved.ws'), '--follow-redirects', '--send-timeout', '5s']);
+    assert.equal(followed.code, 0, followed.stdout + followed.stderr);
+    assert.match(followed.stdout, /← text   hello/);
+    const capped = await wsi(['run', join(dir, 'moved.ws'), '--max-redirects', '0']);
+    assert.equal(capped.code, 1, capped.stdout + capped.stderr);
+  } finally {
+    await redirect.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A real `ws` server that records every message it gets (text or binary) and answers "ok". */
+async function recordingServer(): Promise<{ url: string; got: Array<{ binary: boolean; data: Buffer }>; close: () => Promise<void> }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  const got: Array<{ binary: boolean; data: Buffer }> = [];
+  wss.on('connection', (socket) => socket.on('message', (data: Buffer, binary) => {
+    got.push({ binary, data });
+    socket.send('ok');
+  }));
+  const { port } = wss.address() as AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    got,
+    close: () => new Promise<void>((r) => {
+      for (const c of wss.clients) c.terminate();
+      wss.close(() => r());
+    }),
+  };
+}
+
+test('JetBrains paste: whole-line # and // comments between and inside messages never reach the server', async () => {
+  const server = await recordingServer();
+  const dir = tempDir({
+    'answers.ws': [
+      `WEBSOCKET ${server.url}`,
+      '',
+      '{"type":"question","n":1}',
+      '=== wait-for-server',
+      '# Test answer message',
+      '{',
+      '  // the answer',
+      '  "type": "answer",',
+      '    # indented comment',
+      '  "n": 2',
+      '}',
+      '=== wait-for-server',
+      '< ./hash.txt',
+      '=== wait-for-server',
+      '',
+    ].join('\n'),
+    'hash.txt': '# a message that begins with a hash comes from a file',
+  });
+  try {
+    const r = await wsi(['run', join(dir, 'answers.ws')]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(server.got.map((m) => [m.binary, m.data.toString('utf8')]), [
+      [false, '{"type":"question","n":1}'],
+      [false, '{\n  "type": "answer",\n  "n": 2\n}'],
+      [false, '# a message that begins with a hash comes from a file'],
+    ]);
+    const parsed = await wsi(['parse', join(dir, 'answers.ws')]);
+    assert.equal(parsed.code, 0, parsed.stderr);
+    const json = JSON.parse(parsed.stdout) as { requests: Array<{ messages: Array<{ json?: boolean }> }> };
+    assert.equal(json.requests[0].messages[1].json, true, 'the second message is JSON once the comments are out');
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('< ./file sends text when the file is valid UTF-8 and binary otherwise; === binary then < ./file forces binary', async () => {
+  const server = await recordingServer();
+  const bytes = Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x80]);
+  const dir = tempDir({
+    'files.ws': [
+      `WEBSOCKET ${server.url}`,
+      '',
+      '< ./body.json',
+      '=== wait-for-server',
+      '< ./blob.bin',
+      '=== wait-for-server',
+      '=== binary',
+      '< ./body.json',
+      '=== wait-for-server',
+      '',
+    ].join('\n'),
+    'body.json': '{"name":"ünï 😀"}',
+  });
+  writeFileSync(join(dir, 'blob.bin'), bytes);
+  try {
+    const r = await wsi(['run', join(dir, 'files.ws')]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(server.got.map((m) => [m.binary, m.data.toString('hex')]), [
+      [false, Buffer.from('{"name":"ünï 😀"}').toString('hex')],
+      [true, bytes.toString('hex')],
+      [true, Buffer.from('{"name":"ünï 😀"}').toString('hex')],
+    ]);
+    assert.match(r.stdout, /→ text   \{"name":"ünï 😀"\}/);
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,8 @@ import { chromium } from 'playwright-core';
 import { eventPayload, newHeader, sessionMessages, type Session } from '../../src/core/sessions/format';
 import { exportHar, importHar, type HarWebSocketMessage } from '../../src/core/sessions/har';
 import { startWsServer } from './helpers';
+import { EchoServer } from '../../src/core/echoServer';
+import { replaySession } from '../../src/core/sessions/replay';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'har');
 const CHROMIUM = '/usr/bin/chromium';
@@ -55,6 +57,10 @@ test('importHar: not JSON, not HAR, no WebSocket entries', () => {
   const none = imported(JSON.stringify({ log: { entries: [{ request: { url: 'https://x' }, response: { status: 200 } }] } }));
   assert.equal(none.entries.length, 0);
   assert.match(none.notices[0], /no WebSocket connections/);
+  // An entry without _webSocketMessages or _resourceType (Firefox's export has no WebSocket messages): nothing to import, and the notice says why.
+  const firefox = imported(JSON.stringify({ log: { creator: { name: 'Firefox' }, entries: [{ request: { method: 'GET', url: 'wss://x.test/feed' }, response: { status: 101 } }] } }));
+  assert.equal(firefox.entries.length, 0);
+  assert.match(firefox.notices[0], /Firefox's HAR export has no WebSocket messages; use Chrome, Edge or mitmproxy\./);
 });
 
 test('the Chromium HAR fixture imports with every message', () => {
@@ -193,5 +199,31 @@ test('importHar never throws on random or truncated input (fast-check)', async (
   for (const odd of ['{"log":{"entries":[{"_webSocketMessages":"x"}]}}', '{"log":{"entries":[null,1,{"request":{"url":5},"_webSocketMessages":[{"type":"send","time":"x","opcode":1,"data":7}]}]}}']) {
     const result = importHar(odd);
     assert.ok('error' in result || Array.isArray(result.entries));
+  }
+});
+
+test('mitmproxy HAR: http:// and https:// WebSocket entries import as ws:// and wss:// and replay against a live server', async () => {
+  const server = await EchoServer.start({ port: 0 });
+  try {
+    const host = new URL(server.url).host;
+    const text = readFileSync(join(FIXTURES, 'mitmproxy-websocket.har'), 'utf8').replaceAll('127.0.0.1:1', host);
+    const r = imported(text);
+    assert.deepEqual(r.entries.map((e) => e.url), [`ws://${host}/chat?room=7`, 'wss://example.test/live']);
+    assert.deepEqual(r.notices, []);
+    const session = r.entries[0].session;
+    assert.deepEqual(messagesOf(session).map((m) => [m.dir, m.kind, m.bytes]), [
+      ['sent', 'text', Buffer.from('{"op":"hello"}').toString('hex')],
+      ['received', 'text', Buffer.from('{"op":"hello"}').toString('hex')],
+      ['sent', 'binary', '010203ff'],
+      ['received', 'binary', '010203ff'],
+    ]);
+    const replay = replaySession(session, { timing: { speed: 10 }, answerTimeoutMs: 2000 });
+    const result = await replay.result;
+    replay.connection.dispose();
+    assert.equal(result.ok, true, result.error);
+    assert.equal(result.sent, 2);
+    assert.deepEqual(result.live.map((e) => eventPayload(e).toString('hex')), [Buffer.from('{"op":"hello"}').toString('hex'), '010203ff']);
+  } finally {
+    await server.close();
   }
 });

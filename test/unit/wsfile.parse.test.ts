@@ -226,7 +226,7 @@ test('the design example: variables, directives, headers and every kind of step'
     ['hex', '00 01 fe FF'],
     ['base64', 'AQID'],
     ['wait', 2000],
-    ['file', 'binary', './file.bin'],
+    ['file', 'auto', './file.bin'],
     ['file', 'text', './file.txt'],
     ['close', 4001, 'bye now'],
   ]);

@@ -77,6 +77,8 @@ function textProblems(text: string): string[] {
   if (lines.some((l) => l.startsWith('===') || l.startsWith('###'))) problems.push('has a line starting with === or ###');
   const edge = (l: string | undefined) => l !== undefined && (!l.trim() || /^\s*(#|\/\/)/.test(l));
   if (text.trim() && (edge(lines[0]) || edge(lines[lines.length - 1]))) problems.push('starts or ends with a blank or comment line, which is dropped');
+  // Whole-line comments are dropped anywhere in a block (JetBrains' rule), not only at its edges.
+  if (lines.slice(1, -1).some((l) => /^\s*(#|\/\/)/.test(l))) problems.push('has a line starting with # or //, which is read as a comment');
   if (text.includes('\r')) problems.push('contains carriage returns');
   return problems;
 }

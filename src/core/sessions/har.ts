@@ -28,8 +28,9 @@ export type HarImportResult = { entries: HarWebSocketEntry[]; notices: string[] 
 type Json = Record<string, unknown>;
 
 /**
- * Finds the WebSocket entries in a HAR document (Chrome and Edge devtools: entries with
- * `_resourceType: "websocket"` or `_webSocketMessages`). Never throws: gives `{ error }`
+ * Finds the WebSocket entries in a HAR document (Chrome and Edge devtools, and mitmproxy's
+ * `save.har`: entries with `_resourceType: "websocket"` or `_webSocketMessages`; an `http(s)://`
+ * URL becomes `ws(s)://`). Firefox's HAR export has no WebSocket messages. Never throws: gives `{ error }`
  * when the text is not HAR, and notices for entries or messages it had to skip.
  */
 export function importHar(text: string): HarImportResult {
@@ -51,7 +52,7 @@ export function importHar(text: string): HarImportResult {
     if (entry) entries.push(entry);
   });
   if (!entries.length) {
-    notices.push('The HAR file has no WebSocket connections. In Chrome, open DevTools before the page connects, then "Export HAR (with sensitive data)" from the Network panel.');
+    notices.push('The HAR file has no WebSocket connections. In Chrome, open DevTools before the page connects, then "Export HAR (with sensitive data)" from the Network panel. Firefox\'s HAR export has no WebSocket messages; use Chrome, Edge or mitmproxy.');
   }
   return { entries, notices };
 }
@@ -59,7 +60,7 @@ export function importHar(text: string): HarImportResult {
 function readEntry(raw: Json, i: number, notices: string[]): HarWebSocketEntry | undefined {
   const request = isObject(raw.request) ? raw.request : {};
   const response = isObject(raw.response) ? raw.response : {};
-  const url = typeof request.url === 'string' ? request.url : undefined;
+  const url = typeof request.url === 'string' ? webSocketUrl(request.url) : undefined;
   if (!url) {
     notices.push(`Entry ${i + 1} is a WebSocket without a request URL; skipped.`);
     return undefined;
@@ -100,6 +101,14 @@ function readEntry(raw: Json, i: number, notices: string[]): HarWebSocketEntry |
   if (skipped) notices.push(`Entry ${i + 1} (${url}): ${skipped} message${skipped === 1 ? '' : 's'} could not be read and ${skipped === 1 ? 'was' : 'were'} skipped.`);
   const messageCount = events.filter((e) => e.type === 'message').length;
   return { url, startedAt: header.startedAt, ...(status !== undefined ? { status } : {}), messageCount, session: { header, events } };
+}
+
+/**
+ * mitmproxy (and some other tools) write a WebSocket entry's URL as the HTTP request it upgraded:
+ * `https://…` or `http://…`. Replay needs the WebSocket scheme: https → wss, http → ws.
+ */
+export function webSocketUrl(url: string): string {
+  return url.replace(/^(https?)(:\/\/)/i, (_m, scheme: string, rest: string) => `${scheme.toLowerCase() === 'https' ? 'wss' : 'ws'}${rest}`);
 }
 
 function readMessage(m: unknown, start: number): SessionEvent | undefined {

@@ -1,4 +1,4 @@
-import { Connection, type ConnectionFrame } from '../connection';
+import { Connection, type ConnectionFrame, type ConnectionOptions } from '../connection';
 import type { ProxySettings } from '../proxy';
 import type { TlsSettings } from '../tls';
 import { eventPayload, firstConnection, messageEvent, type Session, type SessionMessage } from './format';
@@ -25,6 +25,8 @@ export interface ReplayOptions {
   answerTimeoutMs?: number;
   /** Default 10000 ms. */
   handshakeTimeoutMs?: number;
+  /** Connection options over the recorded ones (the CLI's --follow-redirects, --max-redirects, --send-timeout). */
+  connectionOptions?: Partial<ConnectionOptions>;
   /** After the last message (and its answers), keep listening this long (default 300 ms). */
   lingerMs?: number;
   /** Every live frame, and the replay's progress. */
@@ -90,6 +92,7 @@ export function replaySession(session: Session, options: ReplayOptions = {}): Re
     perMessageDeflate: session.header.options.perMessageDeflate,
     maxPayload: session.header.options.maxPayload,
     ...transportOnly(options.transport),
+    ...options.connectionOptions,
   });
   const player = new Player(connection, events, options);
   return {

@@ -5,7 +5,8 @@
  * Exit codes: 0 the replay worked (and with --compare every answer matched), 1 otherwise, 2 bad usage.
  */
 import { resolve as resolvePath } from 'node:path';
-import type { ConnectionFrame } from '../connection';
+import type { ConnectionFrame, ConnectionOptions } from '../connection';
+import { durationOption, parseCommandLine, type OptionSpec } from '../cliArgs';
 import { compareAnswers, type ComparedMessage, type CompareResult } from './compare';
 import { parseJsonPath } from './jsonPath';
 import { loadSession } from './load';
@@ -22,7 +23,16 @@ export const REPLAY_OPTIONS = `Options for replay:
   --ignore PATH      Leave this JSON path out when comparing, e.g. $.ts or $.data[*].id (repeatable).
   --speed N          Play N times faster (0.5 is half speed); default 1, the original timing.
   --no-wait          Do not wait for the server's answers before each message.
-  --answer-timeout D Longest wait for answers before each message (default 5s).`;
+  --answer-timeout D Longest wait for answers before each message (default 5s).
+  --send-timeout D   Longest wait for one message to be written to the socket (default: the connection's, 30s).
+  --follow-redirects Follow HTTP redirects of the upgrade request (off by default).
+  --max-redirects N  At most N redirects (default 10; implies --follow-redirects).`;
+
+/** `wsi replay --help`. */
+export const REPLAY_HELP = `wsi replay SESSION [options]: play a .wslog recording against the server (see docs/WSLOG.md).
+Exits 0, 1 when the connection fails or, with --compare, any answer differs, 2 for bad usage.
+
+${REPLAY_OPTIONS}`;
 
 interface ReplayArgs {
   file?: string;
@@ -32,14 +42,21 @@ interface ReplayArgs {
   speed: number;
   wait: boolean;
   answerTimeoutMs: number;
+  connectionOptions: Partial<ConnectionOptions>;
 }
 
 /** Runs `wsi replay`; returns the exit code. */
-export async function replayMain(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function replayMain(argv: string[], print: (s: string) => void, err: (s: string) => void): Promise<number> {
+  // The connection's sentences name the extension's setting; on the command line the flag is what to use.
+  const out = (s: string) => print(s.replace(/\(followRedirects\)/g, '(--follow-redirects)'));
   const args = parseReplayArgs(argv);
   if ('error' in args) {
     err(args.error);
     return 2;
+  }
+  if ('help' in args) {
+    out(REPLAY_HELP);
+    return 0;
   }
   if (!args.file) {
     err('"wsi replay" needs a recording, e.g. "wsi replay session.wslog --compare".');
@@ -62,6 +79,7 @@ export async function replayMain(argv: string[], out: (s: string) => void, err: 
     timing,
     waitForAnswers: args.wait,
     answerTimeoutMs: args.answerTimeoutMs,
+    connectionOptions: args.connectionOptions,
     onEvent: (e) => {
       if (e.type === 'frame') {
         const line = describe(e.frame);
@@ -81,58 +99,53 @@ export async function replayMain(argv: string[], out: (s: string) => void, err: 
   return result.ok && comparison.equal ? 0 : 1;
 }
 
-function parseReplayArgs(rest: string[]): ReplayArgs | { error: string } {
-  const args: ReplayArgs = { compare: false, ignore: [], speed: 1, wait: true, answerTimeoutMs: 5000 };
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    const value = (example: string): string | { error: string } => {
-      const v = rest[++i];
-      return v === undefined ? { error: `${a} needs a value, e.g. ${a} ${example}.` } : v;
-    };
-    switch (a) {
-      case '--url': {
-        const v = value('ws://127.0.0.1:8080');
-        if (typeof v !== 'string') return v;
-        if (!/^wss?:\/\//i.test(v)) return { error: `--url must be a ws:// or wss:// URL, not "${v}".` };
-        args.url = v;
-        break;
-      }
-      case '--compare':
-        args.compare = true;
-        break;
-      case '--ignore': {
-        const v = value('$.ts');
-        if (typeof v !== 'string') return v;
-        const parsed = parseJsonPath(v);
-        if ('error' in parsed) return parsed;
-        args.ignore.push(v);
-        break;
-      }
-      case '--speed': {
-        const v = value('2');
-        if (typeof v !== 'string') return v;
-        const n = Number(v);
-        if (!(n > 0)) return { error: `--speed needs a number above 0 (2 is twice as fast), not "${v}".` };
-        args.speed = n;
-        break;
-      }
-      case '--answer-timeout': {
-        const v = value('5s');
-        if (typeof v !== 'string') return v;
-        const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(v.trim());
-        if (!m) return { error: `--answer-timeout needs a duration like 500ms or 5s, not "${v}".` };
-        args.answerTimeoutMs = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
-        break;
-      }
-      case '--no-wait':
-        args.wait = false;
-        break;
-      default:
-        if (a.startsWith('--')) return { error: `Unknown option ${a}. Run "wsi help" to see the options.` };
-        if (args.file) return { error: `Only one recording at a time: got "${args.file}" and "${a}".` };
-        args.file = a;
-    }
+const OPTIONS: Record<string, OptionSpec> = {
+  url: { type: 'string', example: 'ws://127.0.0.1:8080' },
+  compare: { type: 'boolean' },
+  ignore: { type: 'string', multiple: true, example: '$.ts' },
+  speed: { type: 'string', example: '2' },
+  'no-wait': { type: 'boolean' },
+  'answer-timeout': { type: 'string', example: '5s' },
+  'send-timeout': { type: 'string', example: '30s' },
+  'follow-redirects': { type: 'boolean' },
+  'max-redirects': { type: 'string', example: '10' },
+};
+
+function parseReplayArgs(rest: string[]): ReplayArgs | { help: true } | { error: string } {
+  const cl = parseCommandLine('replay', rest, OPTIONS);
+  if ('error' in cl) return cl;
+  if (cl.help) return { help: true };
+  const { values, positionals } = cl;
+  if (positionals.length > 1) return { error: `Only one recording at a time: got "${positionals[0]}" and "${positionals[1]}".` };
+  const args: ReplayArgs = { file: positionals[0], compare: values.compare === true, ignore: [], speed: 1, wait: values['no-wait'] !== true, answerTimeoutMs: 5000, connectionOptions: {} };
+  const url = values.url;
+  if (typeof url === 'string') {
+    if (!/^wss?:\/\//i.test(url)) return { error: `--url must be a ws:// or wss:// URL, not "${url}".` };
+    args.url = url;
   }
+  for (const v of (values.ignore as string[] | undefined) ?? []) {
+    const parsed = parseJsonPath(v);
+    if ('error' in parsed) return parsed;
+    args.ignore.push(v);
+  }
+  if (typeof values.speed === 'string') {
+    const n = Number(values.speed);
+    if (!(n > 0)) return { error: `--speed needs a number above 0 (2 is twice as fast), not "${values.speed}".` };
+    args.speed = n;
+  }
+  const answer = durationOption(values, 'answer-timeout', 5000);
+  if (typeof answer !== 'number') return answer;
+  args.answerTimeoutMs = answer;
+  const send = durationOption(values, 'send-timeout', -1);
+  if (typeof send !== 'number') return send;
+  if (send >= 0) args.connectionOptions.sendTimeoutMs = send;
+  if (typeof values['max-redirects'] === 'string') {
+    const n = Number(values['max-redirects']);
+    if (!Number.isInteger(n) || n < 0) return { error: `--max-redirects needs a whole number of 0 or more, not "${values['max-redirects']}".` };
+    args.connectionOptions.maxRedirects = n;
+    args.connectionOptions.followRedirects = true;
+  }
+  if (values['follow-redirects'] === true) args.connectionOptions.followRedirects = true;
   return args;
 }
 

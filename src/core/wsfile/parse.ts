@@ -269,7 +269,9 @@ class FileParser {
       }
       const sep = MESSAGE_SEPARATOR.exec(text);
       if (!sep) {
-        block.push({ line: i, text });
+        // JetBrains: a line starting with # or // (indent allowed) is a comment, in a body too.
+        // A message line that must begin so comes from a file (`< ./msg.txt`).
+        if (!COMMENT.test(text)) block.push({ line: i, text });
         continue;
       }
       const hadBinary = binary;
@@ -340,6 +342,9 @@ class FileParser {
   }
 
   private binaryMessage(mode: 'hex' | 'base64', content: ContentLine[]): WsMessage {
+    // `=== binary` above `< ./file` forces a binary frame of the file's bytes.
+    const ref = content.length === 1 ? FILE_REFERENCE.exec(content[0].text.trim()) : null;
+    if (ref && ref[1] === undefined) return { kind: 'file', path: ref[3], as: 'binary' };
     const source = content.map((c) => c.text).join('\n');
     // With variables inside, the bytes are only known at send time; check them then.
     if (!source.includes('{{')) {
@@ -359,7 +364,8 @@ class FileParser {
       const ref = FILE_REFERENCE.exec(content[0].text.trim());
       if (ref) {
         const text = ref[1] !== undefined;
-        return { kind: 'file', path: ref[3], as: text ? 'text' : 'binary', ...(ref[2] ? { encoding: ref[2] } : {}) };
+        // `<`: text when the file is valid UTF-8, else binary (decided at send time); `<@`: text.
+        return { kind: 'file', path: ref[3], as: text ? 'text' : 'auto', ...(ref[2] ? { encoding: ref[2] } : {}) };
       }
     }
     const body = content.map((c) => c.text).join('\n');

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { CLOSE_TIMEOUT_MS, Connection, type ConnectionOptions } from '../connection';
 import { checkWebSocketUrl } from '../url';
@@ -35,6 +36,8 @@ export interface RunOptions {
   waitTimeoutMs?: number;
   /** Limit for each send to reach the socket (a server that stopped reading), for a connection this run opens. Default 30 s. */
   sendTimeoutMs?: number;
+  /** Connection options from outside the file (the CLI's --follow-redirects, --max-redirects), over the request's own. */
+  connectionOptions?: Partial<ConnectionOptions>;
   onProgress?: (progress: StepProgress) => void;
   /**
    * Called with the connection before it connects, so the caller can watch its frames, and with the
@@ -118,7 +121,7 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
     const connOptions = connectionOptionsFor(request, handshake, options.handshakeTimeoutMs);
     if ('error' in connOptions) return fail(-1, connOptions.error, undefined, secrets);
     if (options.sendTimeoutMs !== undefined) connOptions.sendTimeoutMs = options.sendTimeoutMs;
-    connection = new Connection(connOptions);
+    connection = new Connection({ ...connOptions, ...options.connectionOptions });
   }
   try {
     options.onConnection?.(connection, secrets);
@@ -267,6 +270,7 @@ async function payloadFor(step: Extract<WsStep, { type: 'send' }>, options: RunO
         return { error: code === 'ENOENT' ? `the file ${path} does not exist. Paths are relative to the .ws file's folder.` : `the file ${path} could not be read: ${(err as Error).message}.` };
       }
       if (message.as === 'binary') return { binary: true, bytes };
+      if (message.as === 'auto') return isUtf8(bytes) ? { binary: false, text: bytes.toString('utf8') } : { binary: true, bytes };
       const encoding = (message.encoding || 'utf8') as BufferEncoding;
       if (!Buffer.isEncoding(encoding)) return { error: `"${message.encoding}" is not an encoding Node.js knows. Use utf8, latin1, ascii or utf16le.` };
       const text = resolve(bytes.toString(encoding));

@@ -87,8 +87,11 @@ export type WsMessage =
   | { kind: 'hex'; source: string }
   /** Base64 after `=== binary base64`, sent as one binary frame. */
   | { kind: 'base64'; source: string }
-  /** `< path` (binary frame of the file's bytes) or `<@ path` (text frame, variables resolved). */
-  | { kind: 'file'; path: string; as: 'binary' | 'text'; encoding?: string };
+  /**
+   * `< path` (`auto`: a text frame when the file is valid UTF-8, else binary), `=== binary` then
+   * `< path` (`binary`: always the bytes), or `<@ path` (`text`: text frame, variables resolved).
+   */
+  | { kind: 'file'; path: string; as: 'auto' | 'binary' | 'text'; encoding?: string };
 
 /** One thing the script does, in order. */
 export type WsStep =
