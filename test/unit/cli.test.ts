@@ -399,3 +399,21 @@ test('< ./file sends text when the file is valid UTF-8 and binary otherwise; ===
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('wsi run --send-timeout 1s: a server that stopped reading fails the step in about a second, exit 1', { timeout: 30_000 }, async (t) => {
+  const { answerUpgrade, startRawServer } = await import('./protocol.servers.js');
+  const raw = await startRawServer((socket, request) => {
+    answerUpgrade(socket, request);
+    socket.pause();
+  });
+  const dir = tempDir({ 'big.txt': 'x'.repeat(32 * 1024 * 1024), 'deaf.ws': `### deaf\n# @deflate off\nWS ws://127.0.0.1:${raw.port}/\n\n< ./big.txt\n` });
+  t.after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await raw.close();
+  });
+  const started = Date.now();
+  const r = await wsi(['run', join(dir, 'deaf.ws'), '--send-timeout', '1s']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /The server stopped reading: .* after 1 s/);
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+});
