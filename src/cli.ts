@@ -251,7 +251,7 @@ async function runOne(file: string, request: WsRequest, context: VariableContext
     show(`✘ ${request.name}: ${result.error ?? 'failed.'}`);
     if (connection) await closeQuietly(connection);
   }
-  (connection as Connection | undefined)?.dispose();
+  (connection)?.dispose();
   return result.ok;
 }
 

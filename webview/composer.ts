@@ -66,7 +66,7 @@ export class Composer {
     }
     this.modeSelect.addEventListener('change', () => this.setMode(this.modeSelect.value as ComposerMode));
 
-    this.input = document.createElement('vscode-textarea') as TextArea;
+    this.input = document.createElement('vscode-textarea');
     this.input.id = 'composer';
     this.input.setAttribute('label', 'Message to send');
     this.input.setAttribute('rows', '3');

@@ -38,7 +38,7 @@ export class Header {
 
   private readonly replayButton: HTMLElement;
 
-  constructor(actions: { disconnect(): void; reconnect(): void; replay(): void }) {
+  constructor(actions: { disconnect: () => void; reconnect: () => void; replay: () => void }) {
     this.element = el('header', 'header');
     this.badge = el('span', 'state');
     this.badge.id = 'state';

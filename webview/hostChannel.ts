@@ -90,13 +90,13 @@ export class HostChannel {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.bounds.start(id);
-      this.post({ ...message, id } as RequestMessage);
+      this.post({ ...message, id });
     });
   }
 
   getState(): ViewState {
     const state = this.api.getState();
-    return state && typeof state === 'object' ? (state as ViewState) : {};
+    return state && typeof state === 'object' ? (state) : {};
   }
 
   updateState(patch: ViewState): void {

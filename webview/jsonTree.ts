@@ -23,7 +23,7 @@ function node(key: string, path: string, value: unknown, actions: JsonTreeAction
   const isContainer = value !== null && typeof value === 'object';
   const label = el('span', 'json-line');
   if (key) label.append(el('span', 'json-key', key), el('span', 'json-colon', ': '));
-  label.append(isContainer ? el('span', 'json-summary', summary(value as object)) : scalar(value));
+  label.append(isContainer ? el('span', 'json-summary', summary(value)) : scalar(value));
   label.append(nodeActions(path, value, actions));
   if (!isContainer) {
     const leaf = el('div', 'json-node leaf');
@@ -40,14 +40,14 @@ function node(key: string, path: string, value: unknown, actions: JsonTreeAction
   const build = () => {
     if (built) return;
     built = true;
-    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as object);
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
     const children = el('div', 'json-children');
     details.append(children);
     let shown = 0;
     const more = () => {
       const end = Math.min(entries.length, shown + PAGE);
       for (; shown < end; shown++) {
-        const [k, v] = entries[shown];
+        const [k, v] = entries[shown] as readonly [string, unknown];
         children.append(node(Array.isArray(value) ? `[${k}]` : k, childPath(path, k, Array.isArray(value)), v, actions, false));
       }
       if (shown < entries.length) {

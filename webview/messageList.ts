@@ -216,8 +216,9 @@ export class MessageList {
         this.scroller.scrollTop = bottom;
       }
     }
-    let { first, offset } = this.firstVisible(visible);
-    first = Math.max(0, Math.min(first, Math.max(0, this.total - visible + 1)));
+    const visibleStart = this.firstVisible(visible);
+    const { offset } = visibleStart;
+    const first = Math.max(0, Math.min(visibleStart.first, Math.max(0, this.total - visible + 1)));
     const count = Math.min(visible, this.total - first);
 
     const viewport: Viewport = { start: first, count: Math.max(visible, 1), follow: this.follow };

@@ -40,7 +40,7 @@ function stub(path: string, onCall?: (path: string, args: unknown[]) => void): u
     return members.get(key);
   };
   // What instances inherit from: real members first, then stubs for the rest.
-  const prototype = new Proxy({} as Record<PropertyKey, unknown>, { get: (o, key, receiver) => (key in o ? Reflect.get(o, key, receiver) : member(key)) });
+  const prototype = new Proxy({}, { get: (o, key, receiver) => (key in o ? Reflect.get(o, key, receiver) : member(key)) });
   const target = function () {
     /* stub */
   };
@@ -81,6 +81,7 @@ export async function activationFromCommandLine(args: string[]): Promise<void> {
       if (path === 'vscode.commands.registerCommand') commands++;
     });
     const loader = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the loader as `this`
     const load = loader._load;
     loader._load = function (request, parent, isMain) {
       return request === 'vscode' ? vscode : load.call(this, request, parent, isMain);
@@ -91,7 +92,7 @@ export async function activationFromCommandLine(args: string[]): Promise<void> {
       const values = new Map<string, unknown>();
       return {
         get: (key: string, fallback?: unknown) => (values.has(key) ? values.get(key) : fallback),
-        update: async (key: string, value: unknown) => void values.set(key, value),
+        update: (key: string, value: unknown) => Promise.resolve(void values.set(key, value)),
         keys: () => [...values.keys()],
         setKeysForSync: () => undefined,
       };
@@ -109,7 +110,7 @@ export async function activationFromCommandLine(args: string[]): Promise<void> {
       globalState: memento(),
       workspaceState: memento(),
       // Secret storage answers asynchronously, with nothing stored.
-      secrets: { get: async () => undefined, store: async () => undefined, delete: async () => undefined, onDidChange: () => ({ dispose: () => undefined }) },
+      secrets: { get: () => Promise.resolve(undefined), store: () => Promise.resolve(), delete: () => Promise.resolve(), onDidChange: () => ({ dispose: () => undefined }) },
       extensionMode: 1,
     };
     const rest = stub('context') as object;

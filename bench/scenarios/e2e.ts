@@ -125,7 +125,7 @@ async function cleanup(): Promise<void> {
 /** The real inspector page and bundle on 127.0.0.1, closed with the rest of the run. */
 async function servePage(): Promise<{ origin: string }> {
   const page = await serveInspectorPage(BUNDLE);
-  cleanups.push(page.close);
+  cleanups.push(() => page.close());
   return page;
 }
 
@@ -216,7 +216,7 @@ async function runE2e(port: number, count: number, trace: boolean, profileFile: 
     pump();
   };
   const session = new InspectorSession({ url: `ws://127.0.0.1:${port}/`, handshakeTimeout: 10_000 }, post);
-  cleanups.push(async () => session.dispose());
+  cleanups.push(() => Promise.resolve(session.dispose()));
   await page.exposeBinding('__toHost', (_source, json: string) => {
     const message = JSON.parse(json) as FromWebview;
     fromWebview[message.type] = (fromWebview[message.type] ?? 0) + 1;
@@ -281,7 +281,7 @@ async function runE2e(port: number, count: number, trace: boolean, profileFile: 
   if (profileFile) {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(profileFile, JSON.stringify(profile));
-    profileTop = topSelfTime(profile as unknown as CpuProfile);
+    profileTop = topSelfTime(profile);
   }
   const bench = await page.evaluate(() => (window as unknown as { __bench: { shownAt: number; shown: number; longtasks: number[] } }).__bench);
   const heapEndBytes = await heap(cdp);
@@ -376,7 +376,7 @@ async function traced(browser: Browser, page: Page, work: () => Promise<void>): 
     failure = err;
   }
   const buffer = await withTimeout(browser.stopTracing(), 60_000, 'stopTracing hung');
-  if (failure) throw failure;
+  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
   return taskStats(buffer);
 }
 

@@ -5,7 +5,7 @@ export interface PageAssets {
   /** A fresh random nonce; the only scripts and stylesheets that run carry it. */
   nonce: string;
   /** The URL of a file in the webview bundle folder. */
-  asset(name: string): string;
+  asset: (name: string) => string;
 }
 
 /**

@@ -178,7 +178,7 @@ suite('WebSocket Inspector (extension host)', () => {
 
     await vscode.commands.executeCommand('websocketInspector.showLog');
 
-    const running = api.echoServerUrl!;
+    const running = api.echoServerUrl;
     await vscode.commands.executeCommand('websocketInspector.stopEchoServer');
     await waitFor('echoServerUrl to clear', () => api.echoServerUrl === undefined);
     // Nothing listens there any more.

@@ -48,11 +48,11 @@ test('wsi run against a local echo server: prints → and ← lines with times, 
     const r = await wsi(['run', join(dir, 'chat.ws'), '--env', 'local']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /▶ Echo twice/);
-    assert.match(r.stdout, /\[\s*\d+ ms\] → text   hello \[redacted\]/);
-    assert.match(r.stdout, /\[\s*\d+ ms\] ← text   hello \[redacted\]/);
+    assert.match(r.stdout, /\[\s*\d+ ms\] → text {3}hello \[redacted\]/);
+    assert.match(r.stdout, /\[\s*\d+ ms\] ← text {3}hello \[redacted\]/);
     assert.match(r.stdout, /→ binary 3 bytes: 01 02 ff/);
     assert.match(r.stdout, /← binary 3 bytes: 01 02 ff/);
-    assert.match(r.stdout, /→ close  1000 "done"/);
+    assert.match(r.stdout, /→ close {2}1000 "done"/);
     assert.match(r.stdout, /✔ Echo twice: 5 steps done/);
     assert.ok(!r.stdout.includes('sekrit-token-42') && !r.stderr.includes('sekrit-token-42'), 'the token never appears in the output');
   } finally {
@@ -70,7 +70,7 @@ test('wsi run exits 1 when a wait-for-server times out, naming the step', async 
     const r = await wsi(['run', join(dir, 'silent.ws'), '--wait-timeout', '200ms']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /✘ ws:\/\/127\.0\.0\.1:\d+: Step 2 \(line 4\): waited 200 ms for 1 server message, but 0 arrived\./);
-    assert.doesNotMatch(r.stdout, /→ text   never/);
+    assert.doesNotMatch(r.stdout, /→ text {3}never/);
   } finally {
     for (const c of wss.clients) c.terminate();
     await new Promise((r) => wss.close(r));
@@ -99,11 +99,11 @@ test('wsi run --request picks one request by name or number; unknown names exit 
   try {
     const byName = await wsi(['run', join(dir, 'two.ws'), '--request', 'Second', '--linger', '0ms']);
     assert.equal(byName.code, 0, byName.stdout + byName.stderr);
-    assert.match(byName.stdout, /→ text   two/);
-    assert.doesNotMatch(byName.stdout, /→ text   one/);
+    assert.match(byName.stdout, /→ text {3}two/);
+    assert.doesNotMatch(byName.stdout, /→ text {3}one/);
     const byNumber = await wsi(['run', join(dir, 'two.ws'), '--request', '1', '--linger', '0ms']);
-    assert.match(byNumber.stdout, /→ text   one/);
-    assert.doesNotMatch(byNumber.stdout, /→ text   two/);
+    assert.match(byNumber.stdout, /→ text {3}one/);
+    assert.doesNotMatch(byNumber.stdout, /→ text {3}two/);
     const all = await wsi(['run', join(dir, 'two.ws'), '--linger', '0ms']);
     assert.equal(all.code, 0);
     assert.match(all.stdout, /✔ First[\s\S]*✔ Second/);
@@ -296,7 +296,7 @@ test('wsi run --follow-redirects follows a 302 on the upgrade; without it the er
     assert.match(refused.stdout, /302[\s\S]*--follow-redirects/);
     const followed = await wsi(['run', join(dir, 'moved.ws'), '--follow-redirects', '--send-timeout', '5s']);
     assert.equal(followed.code, 0, followed.stdout + followed.stderr);
-    assert.match(followed.stdout, /← text   hello/);
+    assert.match(followed.stdout, /← text {3}hello/);
     const capped = await wsi(['run', join(dir, 'moved.ws'), '--max-redirects', '0']);
     assert.equal(capped.code, 1, capped.stdout + capped.stderr);
   } finally {
@@ -393,7 +393,7 @@ test('< ./file sends text when the file is valid UTF-8 and binary otherwise; ===
       [true, bytes.toString('hex')],
       [true, Buffer.from('{"name":"ünï 😀"}').toString('hex')],
     ]);
-    assert.match(r.stdout, /→ text   \{"name":"ünï 😀"\}/);
+    assert.match(r.stdout, /→ text {3}\{"name":"ünï 😀"\}/);
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

@@ -22,7 +22,7 @@ describe('Connection', () => {
 
   test('connects, sends and receives text and binary with their kinds and exact bytes', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })));
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
@@ -46,7 +46,7 @@ describe('Connection', () => {
 
   test('a close by the server reports its code, reason and who closed', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', () => ws.close(4001, 'go away now')));
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
@@ -67,7 +67,7 @@ describe('Connection', () => {
 
   test('a close by the client sends the code and reason to the server', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const got = new Promise<[number, string]>((resolve) =>
       srv.server.on('connection', (ws) => ws.on('close', (code, reason) => resolve([code, reason.toString()]))),
     );
@@ -93,7 +93,7 @@ describe('Connection', () => {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end('{"error":"token expired"}');
     });
-    cleanups.push(http.close);
+    cleanups.push(() => http.close());
     const c = new Connection({ url: `ws://127.0.0.1:${http.port}/`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /refused the upgrade: 401 Unauthorized\. Check the Authorization.*token expired/);
@@ -121,7 +121,7 @@ describe('Connection', () => {
 
   test('the server dropping the TCP connection is an abnormal closure (1006)', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', () => ws.terminate()));
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());

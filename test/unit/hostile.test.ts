@@ -279,12 +279,12 @@ describe('hostile servers', () => {
 
     test('ws stops it at its fragment limit (16,384) with 1008, memory stays bounded, the recording loads', async (t) => {
       const o = await outcome();
-      t.diagnostic(`server wrote ${o.server.fragments} fragments; rss grew ${((o.server.rssGrowth as number) / 1048576).toFixed(1)} MB at most`);
+      t.diagnostic(`server wrote ${String(o.server.fragments)} fragments; rss grew ${((o.server.rssGrowth as number) / 1048576).toFixed(1)} MB at most`);
       assert.equal(o.connected, 'open');
       assert.equal(o.state.phase, 'closed');
       // ws has maxFragments (default 16,384): it gives up long before maxPayload, with 1008 Policy Violation.
       assert.equal(o.clientClose, 1008, 'the client closed with 1008');
-      assert.ok((o.server.fragments as number) < LIMIT, `the client stopped the flood (server wrote ${o.server.fragments} fragments)`);
+      assert.ok((o.server.fragments as number) < LIMIT, `the client stopped the flood (server wrote ${String(o.server.fragments)} fragments)`);
       const growth = o.server.rssGrowth as number;
       assert.ok(growth < 150 * 1024 * 1024, `rss grew ${(growth / 1048576).toFixed(1)} MB`);
       assertRecording(o.loaded, [BEFORE]);

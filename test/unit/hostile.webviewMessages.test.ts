@@ -72,7 +72,7 @@ function validQuery(q: unknown): boolean {
 /** Why `m` is not a valid message, or '' when it is. */
 function shapeProblem(m: FromWebview): string {
   const r = m as unknown as Record<string, unknown>;
-  const keys = (...k: string[]) => (hasExactKeys(r, ['type', ...k]) ? '' : `keys ${Reflect.ownKeys(r).map(String)} for ${m.type}`);
+  const keys = (...k: string[]) => (hasExactKeys(r, ['type', ...k]) ? '' : `keys ${Reflect.ownKeys(r).map(String).join(',')} for ${m.type}`);
   switch (m.type) {
     case 'ready':
       return keys('protocolVersion') || (isInt(m.protocolVersion) ? '' : 'protocolVersion');
@@ -222,7 +222,7 @@ const mutated: fc.Arbitrary<unknown> = fc
       }
       case 7:
         // The query (or any field) nested one level down replaced.
-        if (copy.query && typeof copy.query === 'object') return { ...copy, query: { ...(copy.query as object), [['text', 'mode', 'directions', 'kinds', 'json', 'caseSensitive'][pick % 6]]: value } };
+        if (copy.query && typeof copy.query === 'object') return { ...copy, query: { ...(copy.query), [['text', 'mode', 'directions', 'kinds', 'json', 'caseSensitive'][pick % 6]]: value } };
         return { ...copy, [key]: [value] };
       case 8:
         return JSON.parse(JSON.stringify(copy).replace(/^\{/, '{"__proto__":{"type":"clear"},'));

@@ -14,7 +14,7 @@ describe('InspectorSession', () => {
 
   test('posts nothing before ready, then a snapshot, then batched ticks at most ~60 a second', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const COUNT = 20000;
     srv.server.on('connection', (ws) => {
       ws.on('message', () => {
@@ -46,7 +46,7 @@ describe('InspectorSession', () => {
 
   test('a viewport away from the tail gets rows only when they change', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', (d) => ws.send(d.toString())));
     const posted: ToWebview[] = [];
     const session = new InspectorSession({ url: srv.url, handshakeTimeout: 2000 }, (m) => posted.push(m));
@@ -145,7 +145,7 @@ describe('checkWebSocketUrl', () => {
     }
   });
 
-  test('a view of another protocol version gets nothing posted and a sentence to show instead', async () => {
+  test('a view of another protocol version gets nothing posted and a sentence to show instead', () => {
     const posted: ToWebview[] = [];
     const session = new InspectorSession({ url: 'ws://127.0.0.1:9/', handshakeTimeout: 2000 }, (m) => posted.push(m));
     try {

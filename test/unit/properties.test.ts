@@ -141,7 +141,7 @@ function reference(doc: unknown, path: PathStep[], op: JsonOperator | undefined,
       return false;
     default: {
       if (!((typeof v === 'number' && typeof lit === 'number') || (typeof v === 'string' && typeof lit === 'string'))) return false;
-      const [a, b] = [v as number | string, lit as number | string];
+      const [a, b] = [v, lit];
       return op === '>' ? a > b : op === '>=' ? a >= b : op === '<' ? a < b : a <= b;
     }
   }
@@ -202,7 +202,7 @@ test('property (b): JSON paths: formatPath → parseJsonPath round trip; removeP
     if ('error' in segs) assert.fail(segs.error);
     const viaLib = structuredClone(doc);
     removePath(viaLib, segs);
-    const byHand = structuredClone(doc) as unknown;
+    const byHand: unknown = structuredClone(doc);
     const parent = walk(byHand, path.slice(0, -1));
     const last = path[path.length - 1];
     if (walk(byHand, path) !== MISSING && parent !== MISSING) {

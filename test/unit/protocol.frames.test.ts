@@ -45,7 +45,7 @@ describe('protocol: frame sniffer', () => {
         } else socket.write(f);
       }
     });
-    cleanups.push(raw.close);
+    cleanups.push(() => raw.close());
     const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000, perMessageDeflate: false });
     cleanups.push(() => c.dispose());
     const rows: ConnectionFrame[] = [];
@@ -96,7 +96,7 @@ describe('protocol: frame sniffer', () => {
       );
       socket.write(Buffer.concat([answer, serverFrame(FIN | 0x01, Buffer.from('first')), serverFrame(FIN | 0x09, Buffer.from('hb'))]));
     });
-    cleanups.push(raw.close);
+    cleanups.push(() => raw.close());
     const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     const rows: ConnectionFrame[] = [];
@@ -110,7 +110,7 @@ describe('protocol: frame sniffer', () => {
 
   test('permessage-deflate is negotiated and its saving measured in both directions', async () => {
     const srv = await startWsServer({ perMessageDeflate: { threshold: 0 } });
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })));
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
@@ -138,7 +138,7 @@ describe('protocol: frame sniffer', () => {
 
   test('sniffing can be turned off', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.send('hi'));
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000, sniffFrames: false });
     cleanups.push(() => c.dispose());

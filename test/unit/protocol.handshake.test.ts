@@ -15,7 +15,7 @@ describe('protocol: handshake', () => {
 
   test('records the request line, every header sent, the 101 answer, subprotocol, extensions and timings', async () => {
     const srv = await startWsServer({ perMessageDeflate: { serverNoContextTakeover: true }, handleProtocols: (offered) => (offered.has('chat.v2') ? 'chat.v2' : false) });
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const c = new Connection({
       url: `${srv.url}/room?id=7`,
       handshakeTimeout: 2000,
@@ -31,7 +31,7 @@ describe('protocol: handshake', () => {
     assert.equal(seen.length, 1);
     assert.equal(h.ok, true);
     assert.equal(h.request?.requestLine, 'GET /room?id=7 HTTP/1.1');
-    const sent = new Map(h.request!.headers.map((x) => [x.name.toLowerCase(), x.value]));
+    const sent = new Map(h.request.headers.map((x) => [x.name.toLowerCase(), x.value]));
     assert.equal(sent.get('sec-websocket-version'), '13');
     assert.equal(sent.get('sec-websocket-key'), h.key);
     assert.match(sent.get('sec-websocket-extensions') ?? '', /^permessage-deflate/);
@@ -41,7 +41,7 @@ describe('protocol: handshake', () => {
     assert.equal(sent.get('upgrade'), 'websocket');
     assert.match(sent.get('host') ?? '', /^127\.0\.0\.1:\d+$/);
     assert.equal(h.response?.statusLine, 'HTTP/1.1 101 Switching Protocols');
-    const got = new Map(h.response!.headers.map((x) => [x.name.toLowerCase(), x.value]));
+    const got = new Map(h.response.headers.map((x) => [x.name.toLowerCase(), x.value]));
     assert.equal(got.get('sec-websocket-accept'), h.expectedAccept);
     assert.equal(h.expectedAccept, createHash('sha1').update(`${h.key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64'));
     assert.equal(h.acceptValid, true);
@@ -51,7 +51,7 @@ describe('protocol: handshake', () => {
     assert.match(h.remoteAddress ?? '', /^127\.0\.0\.1:\d+$/);
     assert.ok(h.timings.tcpMs !== undefined && h.timings.tcpMs >= 0, 'tcp time');
     assert.ok(h.timings.upgradeMs !== undefined && h.timings.upgradeMs >= 0, 'upgrade time');
-    assert.ok(h.timings.totalMs! >= h.timings.upgradeMs!);
+    assert.ok(h.timings.totalMs! >= h.timings.upgradeMs);
     assert.equal(h.tls, undefined);
     assert.deepEqual(h.redirects, []);
     // The host is always a plain object: it crosses postMessage as is.
@@ -63,7 +63,7 @@ describe('protocol: handshake', () => {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' });
       res.end('{"error":"token expired"}');
     });
-    cleanups.push(http.close);
+    cleanups.push(() => http.close());
     const c = new Connection({ url: `ws://127.0.0.1:${http.port}/`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /refused the upgrade: 401 Unauthorized\. Check the Authorization.*token expired/);
@@ -82,7 +82,7 @@ describe('protocol: handshake', () => {
       res.writeHead(302, { location: '/elsewhere' });
       res.end();
     });
-    cleanups.push(http.close);
+    cleanups.push(() => http.close());
     const c = new Connection({ url: `ws://127.0.0.1:${http.port}/start`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), new RegExp(`302 Found: a redirect to ws://127\\.0\\.0\\.1:${http.port}/elsewhere\\. .*followRedirects`));
@@ -93,14 +93,14 @@ describe('protocol: handshake', () => {
 
   test('a 302 is followed with followRedirects, each hop recorded', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const paths: string[] = [];
     srv.server.on('connection', (_ws, req) => paths.push(req.url ?? ''));
     const hop = await startHttpServer((req, res) => {
       res.writeHead(req.url === '/a' ? 301 : 302, { location: req.url === '/a' ? '/b' : `${srv.url}/final` });
       res.end();
     });
-    cleanups.push(hop.close);
+    cleanups.push(() => hop.close());
     const c = new Connection({ url: `ws://127.0.0.1:${hop.port}/a`, handshakeTimeout: 2000, followRedirects: true });
     cleanups.push(() => c.dispose());
     await c.connect();
@@ -120,7 +120,7 @@ describe('protocol: handshake', () => {
 
   test('a server that never answers times out; the handshake says so', async () => {
     const silent = await startRawServer(() => undefined);
-    cleanups.push(silent.close);
+    cleanups.push(() => silent.close());
     const c = new Connection({ url: `ws://127.0.0.1:${silent.port}/`, handshakeTimeout: 300 });
     cleanups.push(() => c.dispose());
     const t0 = Date.now();
@@ -135,7 +135,7 @@ describe('protocol: handshake', () => {
     const raw = await startRawServer((socket) => {
       socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSByaWdodCBvbmU=\r\n\r\n');
     });
-    cleanups.push(raw.close);
+    cleanups.push(() => raw.close());
     const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /wrong Sec-WebSocket-Accept/);

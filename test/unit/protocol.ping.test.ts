@@ -12,7 +12,7 @@ describe('protocol: ping, pong and close', () => {
 
   test('ping() measures the round trip to the pong with the same payload', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     const rows: ConnectionFrame[] = [];
@@ -40,7 +40,7 @@ describe('protocol: ping, pong and close', () => {
 
   test('pings go out at the interval, each answered', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000, pingIntervalMs: 40 });
     cleanups.push(() => c.dispose());
     const rtts: number[] = [];
@@ -57,7 +57,7 @@ describe('protocol: ping, pong and close', () => {
   test('a ping without a pong marks the connection unhealthy until a pong comes', async () => {
     // A server that does not answer pings (ws ≥ 8.17: autoPong false).
     const srv = await startWsServer({ autoPong: false });
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', () => ws.pong('late')));
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000, pingTimeoutMs: 80 });
     cleanups.push(() => c.dispose());
@@ -79,7 +79,7 @@ describe('protocol: ping, pong and close', () => {
 
   test('autoPong false leaves the answer to the user', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const pongs: string[] = [];
     srv.server.on('connection', (ws) => {
       ws.on('pong', (data) => pongs.push(data.toString()));
@@ -110,7 +110,7 @@ describe('protocol: ping, pong and close', () => {
 
   test('closes by the server name the code; a close by the client says the client closed first', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) =>
       ws.on('message', (data) => {
         const [code, reason] = data.toString().split(' ');

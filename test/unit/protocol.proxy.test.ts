@@ -65,10 +65,10 @@ describe('protocol: proxy', () => {
 
   test('a ws:// connection goes through an HTTP CONNECT proxy', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', (d) => ws.send(`echo ${d.toString()}`)));
     const proxy = await startConnectProxy();
-    cleanups.push(proxy.close);
+    cleanups.push(() => proxy.close());
     const c = new Connection({ url: `${srv.url}/via`, handshakeTimeout: 3000, proxy: proxy.url, noProxy: '' });
     cleanups.push(() => c.dispose());
     let echo = '';
@@ -84,9 +84,9 @@ describe('protocol: proxy', () => {
 
   test('a host in NO_PROXY connects directly', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const proxy = await startConnectProxy();
-    cleanups.push(proxy.close);
+    cleanups.push(() => proxy.close());
     const c = new Connection({ url: srv.url, handshakeTimeout: 3000, proxy: proxy.url, noProxy: 'example.test, 127.0.0.1' });
     cleanups.push(() => c.dispose());
     await c.connect();
@@ -96,9 +96,9 @@ describe('protocol: proxy', () => {
 
   test('proxy credentials from the URL are sent; a missing one is a 407 sentence', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const proxy = await startConnectProxy({ requireAuth: 'me:secret' });
-    cleanups.push(proxy.close);
+    cleanups.push(() => proxy.close());
     const withAuth = proxy.url.replace('http://', 'http://me:secret@');
     const c = new Connection({ url: srv.url, handshakeTimeout: 3000, proxy: withAuth, noProxy: '' });
     cleanups.push(() => c.dispose());
@@ -122,9 +122,9 @@ describe('protocol: proxy', () => {
     const pki = makePki();
     cleanups.push(() => rmSync(pki.dir, { recursive: true, force: true }));
     const srv = await startWssServer(pki.server);
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const proxy = await startConnectProxy();
-    cleanups.push(proxy.close);
+    cleanups.push(() => proxy.close());
     const c = new Connection({ url: srv.url, handshakeTimeout: 3000, proxy: proxy.url, noProxy: '', ca: pki.caCert });
     cleanups.push(() => c.dispose());
     await c.connect();

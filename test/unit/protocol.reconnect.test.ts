@@ -17,7 +17,7 @@ describe('protocol: reconnect', () => {
 
   test('after the server drops the connection, the same Connection opens again and messages continue', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     let connections = 0;
     srv.server.on('connection', (ws) => {
       connections++;
@@ -81,7 +81,7 @@ describe('protocol: reconnect', () => {
 
   test('no reconnect after a close by the client or a normal close by the server', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', () => ws.close(1000)));
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000, reconnect: { initialDelayMs: 10 } });
     cleanups.push(() => c.dispose());
@@ -100,7 +100,7 @@ describe('protocol: reconnect', () => {
 
   test('close() during the wait cancels the reconnect', async () => {
     const srv = await startWsServer();
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', () => ws.terminate()));
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000, reconnect: { initialDelayMs: 100 } });
     cleanups.push(() => c.dispose());

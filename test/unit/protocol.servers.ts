@@ -15,7 +15,7 @@ import { WebSocketServer } from 'ws';
  * With `allowHalfOpen`, a client's FIN does not end the server's side: the socket stays up until the test ends it.
  */
 export async function startRawServer(
-  answer: (socket: Socket, request: string) => void,
+  answer: (socket: Socket, request: string) => void | Promise<void>,
   options: { allowHalfOpen?: boolean } = {},
 ): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -28,7 +28,8 @@ export async function startRawServer(
       head += chunk.toString('latin1');
       if (!head.includes('\r\n\r\n')) return;
       socket.removeListener('data', onData);
-      answer(socket, head);
+      // An answer that fails drops the client, which the test then sees as a close.
+      Promise.resolve(answer(socket, head)).catch(() => socket.destroy());
     };
     socket.on('data', onData);
   });

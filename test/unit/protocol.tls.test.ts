@@ -18,7 +18,7 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
 
   test('a self-signed certificate is refused by default, with a sentence saying how to trust it', async () => {
     const srv = await startWssServer(pki.selfSigned);
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const c = new Connection({ url: srv.url, handshakeTimeout: 3000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /self-signed TLS certificate, which is not trusted\. To trust it, add the PEM file of the CA .*websocketInspector\.tls\.caFiles.*# @insecure/);
@@ -28,7 +28,7 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
 
   test('the insecure option accepts it for this connection, and the handshake shows why it did not verify', async () => {
     const srv = await startWssServer(pki.selfSigned);
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const c = new Connection({ url: srv.url, handshakeTimeout: 3000, insecure: true });
     cleanups.push(() => c.dispose());
     await c.connect();
@@ -41,7 +41,7 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
 
   test('a server certificate from a private CA verifies once the CA is given; TLS details are recorded', async () => {
     const srv = await startWssServer(pki.server);
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const refused = new Connection({ url: srv.url, handshakeTimeout: 3000 });
     cleanups.push(() => refused.dispose());
     await assert.rejects(refused.connect(), /not trusted|CA this machine does not know/);
@@ -72,7 +72,7 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
 
   test('a certificate for another host name is refused with a sentence naming the problem', async () => {
     const srv = await startWssServer(pki.otherHost);
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const c = new Connection({ url: srv.url, handshakeTimeout: 3000, ca: pki.caCert });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /not valid for this host name.*other\.test/);
@@ -80,7 +80,7 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
 
   test('a server that requires a client certificate: refused without, open with cert and key', async () => {
     const srv = await startWssServer(pki.server, { requestCert: true, ca: pki.caCert });
-    cleanups.push(srv.close);
+    cleanups.push(() => srv.close());
     const without = new Connection({ url: srv.url, handshakeTimeout: 3000, ca: pki.caCert });
     cleanups.push(() => without.dispose());
     await assert.rejects(without.connect(), /requires a client certificate/);

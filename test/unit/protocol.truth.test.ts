@@ -105,7 +105,7 @@ describe('protocol truth: violations are named with the code the client sent', (
 
 describe('protocol truth: a 101 answer names the header at fault (§4.1)', () => {
   async function answer101(lines: (request: string) => string[]): Promise<string> {
-    const raw = await startRawServer((socket, request) => socket.write(`${['HTTP/1.1 101 Switching Protocols', ...lines(request)].join('\r\n')}\r\n\r\n`));
+    const raw = await startRawServer((socket, request) => void socket.write(`${['HTTP/1.1 101 Switching Protocols', ...lines(request)].join('\r\n')}\r\n\r\n`));
     const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
     try {
       await assert.rejects(c.connect());
@@ -172,7 +172,7 @@ describe('protocol truth: redirects only lead to WebSocket URLs', () => {
       res.writeHead(302, { location: req.url === '/first' ? '/second' : `ws+unix:${path}:/x` });
       res.end();
     });
-    cleanups.push(http.close);
+    cleanups.push(() => http.close());
     const url = `ws://127.0.0.1:${http.port}/first`;
     const c = new Connection({ url, handshakeTimeout: 2000, followRedirects: true });
     cleanups.push(() => c.dispose());

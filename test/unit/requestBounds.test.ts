@@ -58,9 +58,9 @@ describe('Send file: no time bound while the dialog is open', () => {
       let close!: (file: string | undefined) => void;
       const dialog = new Promise<string | undefined>((resolve) => (close = resolve));
       let sentFile: string | undefined;
-      session.answerAfterDialog(7, () => dialog, async (file) => {
+      session.answerAfterDialog(7, () => dialog, (file) => {
         sentFile = file;
-        return undefined;
+        return Promise.resolve(undefined);
       });
       assert.deepEqual(posted, [{ type: 'requestProgress', id: 7, waitingForUser: true }], 'said at once, while the dialog is open');
       close('a.bin');

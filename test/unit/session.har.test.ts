@@ -179,7 +179,7 @@ test('a HAR built from real Chromium (CDP, the way devtools export it) imports w
       [['received', 'text', hex('{"hello":"from the server"}')], ...sentExpected.map(([, kind, data]) => ['received', kind, data])],
     );
     const times = sessionMessages(session).map((m) => m.t);
-    assert.ok(times.every((t, i) => t >= 0 && (i === 0 || t >= times[i - 1] - 1)), `times in order: ${times}`);
+    assert.ok(times.every((t, i) => t >= 0 && (i === 0 || t >= times[i - 1] - 1)), `times in order: ${times.join(', ')}`);
   } finally {
     await server.close();
   }

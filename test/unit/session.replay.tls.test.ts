@@ -15,7 +15,7 @@ function echoRecording(url: string): Session {
       { type: 'message', t: 6, dir: 'received', kind: 'text', text: 'hello' },
       { type: 'close', t: 10, code: 1000, reason: '', byClient: true },
     ],
-  } as Session;
+  };
 }
 
 describe('replay: TLS and proxy settings', { skip: hasOpenssl() ? false : 'openssl is not installed' }, () => {

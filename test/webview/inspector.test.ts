@@ -173,7 +173,7 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     await page.click('#detail .detail-tab[data-view="hex"]');
     await page.waitForSelector('#detail .detail-hex', { timeout: 5000 });
     const dump = (await page.textContent('#detail .detail-hex')) ?? '';
-    assert.match(dump, /^00000000  48 65 6c 6c 6f 00 01 62  69 6e 61 72 79\s+\|Hello\.\.binary\|/);
+    assert.match(dump, /^00000000 {2}48 65 6c 6c 6f 00 01 62 {2}69 6e 61 72 79\s+\|Hello\.\.binary\|/);
     await page.keyboard.press('Escape');
     await page.waitForSelector('#detail', { state: 'hidden', timeout: 5000 });
   });
@@ -396,6 +396,8 @@ describe('virtualized list with a fake host of 1,000,000 rows', () => {
     }));
 
   before(async () => {
+    // `reply` runs only after `opened` is assigned (the page answers once it is up).
+    // eslint-disable-next-line prefer-const -- read by `reply`, defined before it is assigned
     let opened: Promise<WebviewHarness> | undefined;
     const reply = (m: ToWebview) => void opened?.then((h) => h.toWebview(m));
     opened = openWebview((raw) => {

@@ -4,7 +4,8 @@ import { HANDSHAKE_HEADERS, protocolsFromHeaders } from './redact';
 
 /** A message as Chrome's devtools write it in a HAR entry's `_webSocketMessages`. */
 export interface HarWebSocketMessage {
-  type: 'send' | 'receive' | string;
+  /** 'send' or 'receive' in the files we read; anything else is skipped with a notice. */
+  type: string;
   /** Seconds since the epoch, with fractions. */
   time: number;
   /** 1 text, 2 binary (data in base64); Chrome writes -1 for its own error rows. */

@@ -7,7 +7,8 @@ export type PathSegment =
   | { type: 'key'; key: string }
   | { type: 'index'; index: number }
   | { type: 'wildcard' }
-  | { type: 'descend'; key: string | '*' };
+  /** `key` is a property name, or '*' for every property. */
+  | { type: 'descend'; key: string };
 
 /** The segments of `path`, or a sentence saying what is wrong with it. */
 export function parseJsonPath(path: string): PathSegment[] | { error: string } {

@@ -104,7 +104,7 @@ function readHeader(v: unknown): SessionHeader | string {
     url: v.url,
     options: {
       ...(isStringRecord(options.headers) ? { headers: options.headers } : {}),
-      ...(Array.isArray(options.protocols) && options.protocols.every((p) => typeof p === 'string') ? { protocols: options.protocols as string[] } : {}),
+      ...(Array.isArray(options.protocols) && options.protocols.every((p) => typeof p === 'string') ? { protocols: options.protocols } : {}),
       ...(typeof options.perMessageDeflate === 'boolean' ? { perMessageDeflate: options.perMessageDeflate } : {}),
       ...(typeof options.maxPayload === 'number' ? { maxPayload: options.maxPayload } : {}),
       ...(typeof options.handshakeTimeout === 'number' ? { handshakeTimeout: options.handshakeTimeout } : {}),
