@@ -25,6 +25,7 @@ export function connectionDefaults(url: string, passphrase: string | undefined):
   return {
     url,
     handshakeTimeout: c.get<number>('handshakeTimeout', 10000),
+    sendTimeoutMs: Math.max(1, c.get<number>('sendTimeout', 30)) * 1000,
     maxPayload: Math.max(1, c.get<number>('maxPayloadMB', 100)) * 1024 * 1024,
     perMessageDeflate: c.get<boolean>('perMessageDeflate', true),
     headers: Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string')),

@@ -64,6 +64,37 @@ suite('connection settings', () => {
     }
   });
 
+  test('connection.sendTimeout: a send to a server that stopped reading fails after that many seconds', async function () {
+    this.timeout(30_000);
+    // A raw server that completes the upgrade, then never reads: its TCP window closes.
+    const { createHash } = await import('node:crypto');
+    const { createServer } = await import('node:net');
+    const deaf = createServer((socket) => {
+      socket.once('data', (head) => {
+        const key = /sec-websocket-key: *(\S+)/i.exec(head.toString('latin1'))?.[1] ?? '';
+        const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+        socket.pause();
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => deaf.listen(0, '127.0.0.1', r));
+    await config().update('sendTimeout', 1, vscode.ConfigurationTarget.Global);
+    await config().update('perMessageDeflate', false, vscode.ConfigurationTarget.Global);
+    try {
+      const h = api.connect(`ws://127.0.0.1:${(deaf.address() as AddressInfo).port}/deaf`);
+      await h.whenOpen();
+      const started = Date.now();
+      await assert.rejects(h.sendText('x'.repeat(32 * 1024 * 1024)), /The server stopped reading: .* after 1 s/);
+      assert.ok(Date.now() - started < 10_000, `failed after ${Date.now() - started} ms`);
+      h.dispose();
+    } finally {
+      await config().update('sendTimeout', undefined, vscode.ConfigurationTarget.Global);
+      await config().update('perMessageDeflate', undefined, vscode.ConfigurationTarget.Global);
+      await new Promise<void>((r) => deaf.close(() => r()));
+    }
+  });
+
   test('a .ws request adds to the settings and its own headers win', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wsi-settings-'));
     try {
