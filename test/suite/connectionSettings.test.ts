@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,7 +69,9 @@ suite('connection settings', () => {
     // A raw server that completes the upgrade, then never reads: its TCP window closes.
     const { createHash } = await import('node:crypto');
     const { createServer } = await import('node:net');
+    const sockets = new Set<Socket>();
     const deaf = createServer((socket) => {
+      sockets.add(socket);
       socket.once('data', (head) => {
         const key = /sec-websocket-key: *(\S+)/i.exec(head.toString('latin1'))?.[1] ?? '';
         const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
@@ -91,6 +93,8 @@ suite('connection settings', () => {
     } finally {
       await config().update('sendTimeout', undefined, vscode.ConfigurationTarget.Global);
       await config().update('perMessageDeflate', undefined, vscode.ConfigurationTarget.Global);
+      // A paused socket never reads the client's FIN: end it here, or close() would wait for good.
+      for (const s of sockets) s.destroy();
       await new Promise<void>((r) => deaf.close(() => r()));
     }
   });
