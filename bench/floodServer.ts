@@ -53,8 +53,12 @@ export async function startFloodServer(options: FloodOptions): Promise<FloodServ
 
 async function serve(socket: Socket, options: FloodOptions): Promise<void> {
   const key = await readUpgradeKey(socket);
-  const accept = createHash('sha1').update(key + GUID).digest('base64');
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+  const accept = createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+  );
   // Whatever the client sends after its close reply ends the conversation.
   let closing = false;
   socket.on('data', () => {

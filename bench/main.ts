@@ -12,7 +12,14 @@ import { serveFromCommandLine } from './floodServer';
 import { ingestClientFromCommandLine, type IngestResult } from './scenarios/ingest';
 import { memoryFromCommandLine, type MemoryResult } from './scenarios/memory';
 import { filterFromCommandLine, type FilterCase } from './scenarios/filter';
-import { loadFromCommandLine, recordFromCommandLine, removeSessionDir, sessionDir, type LoadResult, type RecordResult } from './scenarios/sessionFile';
+import {
+  loadFromCommandLine,
+  recordFromCommandLine,
+  removeSessionDir,
+  sessionDir,
+  type LoadResult,
+  type RecordResult,
+} from './scenarios/sessionFile';
 import { e2eFromCommandLine, type E2eResult } from './scenarios/e2e';
 import { activationFromCommandLine, type ActivationResult } from './scenarios/activation';
 
@@ -51,8 +58,11 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
   const problems: string[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const client of ['bare', 'session'] as const) {
-      const r = (await child(['ingest-client', '--client', client, '--port', String(port), '--count', String(count)])).first as IngestResult;
-      log(`  ${client}: ${fmt(r.perSecond)} msg/s in ${r.seconds.toFixed(2)} s${r.posts ? `, ${r.posts} posts` : ''}${r.problems.length ? ' — ' + r.problems.join('; ') : ''}`);
+      const r = (await child(['ingest-client', '--client', client, '--port', String(port), '--count', String(count)]))
+        .first as IngestResult;
+      log(
+        `  ${client}: ${fmt(r.perSecond)} msg/s in ${r.seconds.toFixed(2)} s${r.posts ? `, ${r.posts} posts` : ''}${r.problems.length ? ' — ' + r.problems.join('; ') : ''}`,
+      );
       problems.push(...r.problems.map((p) => `${client}: ${p}`));
       if (client === 'bare' && (!bestBare || r.perSecond > bestBare.perSecond)) bestBare = r;
       if (client === 'session' && (!bestSession || r.perSecond > bestSession.perSecond)) bestSession = r;
@@ -62,22 +72,38 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
   const ratio = bestSession!.perSecond / bestBare!.perSecond;
   figures.push(figure('ingest: bare ws client', bestBare!.perSecond, 'msg/s', null, null, null));
   figures.push({
-    ...figure('ingest: host pipeline', bestSession!.perSecond, 'msg/s', 0.5 * bestBare!.perSecond, 'min', bestBare!.perSecond),
+    ...figure(
+      'ingest: host pipeline',
+      bestSession!.perSecond,
+      'msg/s',
+      0.5 * bestBare!.perSecond,
+      'min',
+      bestBare!.perSecond,
+    ),
     met: ratio >= 0.5 && problems.length === 0,
-    note: problems.length ? `lost or reordered: ${problems.slice(0, 3).join('; ')}` : `none lost or reordered; ${bestSession!.posts} posts`,
+    note: problems.length
+      ? `lost or reordered: ${problems.slice(0, 3).join('; ')}`
+      : `none lost or reordered; ${bestSession!.posts} posts`,
   });
 
   // (b) memory
   log(`memory: ${count.toLocaleString('en')} × ${SIZE}-byte messages in a FrameStore`);
-  const mem = (await child(['memory', '--count', String(count), '--size', String(SIZE)], { gc: true })).first as MemoryResult;
+  const mem = (await child(['memory', '--count', String(count), '--size', String(SIZE)], { gc: true }))
+    .first as MemoryResult;
   figures.push(figure('memory per stored message', mem.bytesPerMessage, 'bytes', SIZE + 64, 'max', SIZE));
 
   // (c) filters
   log(`filter: ${count.toLocaleString('en')} stored messages, p95 of ${runs} runs`);
-  const cases = (await child(['filter', '--count', String(count), '--size', String(SIZE), '--runs', String(runs)])).first as FilterCase[];
+  const cases = (await child(['filter', '--count', String(count), '--size', String(SIZE), '--runs', String(runs)]))
+    .first as FilterCase[];
   for (const c of cases) {
-    log(`  ${c.name}: p95 ${c.p95Ms.toFixed(1)} ms, median ${c.medianMs.toFixed(1)} ms, ${c.matches} matches; plain loop ${c.baselineMs.toFixed(0)} ms`);
-    figures.push({ ...figure(`filter p95: ${c.name}`, c.p95Ms, 'ms', 200, 'max', c.baselineMs), note: `${c.matches} matches` });
+    log(
+      `  ${c.name}: p95 ${c.p95Ms.toFixed(1)} ms, median ${c.medianMs.toFixed(1)} ms, ${c.matches} matches; plain loop ${c.baselineMs.toFixed(0)} ms`,
+    );
+    figures.push({
+      ...figure(`filter p95: ${c.name}`, c.p95Ms, 'ms', 200, 'max', c.baselineMs),
+      note: `${c.matches} matches`,
+    });
   }
 
   // (d) end to end into the webview in Chromium
@@ -88,18 +114,30 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
   log(`session file: record ${sessionCount.toLocaleString('en')} × ${SIZE}-byte text frames, then load them`);
   const dir = sessionDir();
   try {
-    const rec = (await child(['record', '--count', String(sessionCount), '--size', String(SIZE), '--dir', dir])).first as RecordResult;
+    const rec = (await child(['record', '--count', String(sessionCount), '--size', String(SIZE), '--dir', dir]))
+      .first as RecordResult;
     const load = (await child(['load', '--count', String(sessionCount), '--dir', dir])).first as LoadResult;
-    log(`  record ${rec.recordMs.toFixed(0)} ms (plain writeFile ${rec.plainWriteMs.toFixed(0)} ms), ${(rec.fileBytes / 1048576).toFixed(0)} MiB; load ${load.loadMs.toFixed(0)} ms (plain read ${load.plainReadMs.toFixed(0)} ms)`);
+    log(
+      `  record ${rec.recordMs.toFixed(0)} ms (plain writeFile ${rec.plainWriteMs.toFixed(0)} ms), ${(rec.fileBytes / 1048576).toFixed(0)} MiB; load ${load.loadMs.toFixed(0)} ms (plain read ${load.plainReadMs.toFixed(0)} ms)`,
+    );
     figures.push({
       ...figure(`session: record ${short(sessionCount)} messages`, rec.recordMs, 'ms', 3000, 'max', rec.plainWriteMs),
       note: `${(rec.fileBytes / 1048576).toFixed(0)} MiB file; baseline: stringify + one fs.writeFile`,
     });
-    const loadFigure = figure(`session: load ${short(sessionCount)} messages`, load.loadMs, 'ms', 3000, 'max', load.plainReadMs);
+    const loadFigure = figure(
+      `session: load ${short(sessionCount)} messages`,
+      load.loadMs,
+      'ms',
+      3000,
+      'max',
+      load.plainReadMs,
+    );
     figures.push({
       ...loadFigure,
       met: loadFigure.met && load.problems.length === 0,
-      note: load.problems.length ? load.problems.slice(0, 2).join('; ') : 'all events back, in order; baseline: readFile + split + JSON.parse',
+      note: load.problems.length
+        ? load.problems.slice(0, 2).join('; ')
+        : 'all events back, in order; baseline: readFile + split + JSON.parse',
     });
   } finally {
     removeSessionDir(dir);
@@ -110,11 +148,14 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
   if (existsSync(extension)) {
     // Five fresh processes; the median one by total time (disk cache and CPU load move single runs).
     const runs: ActivationResult[] = [];
-    for (let i = 0; i < 5; i++) runs.push((await child(['activation', '--extension', extension])).first as ActivationResult);
+    for (let i = 0; i < 5; i++)
+      runs.push((await child(['activation', '--extension', extension])).first as ActivationResult);
     runs.sort((a, b) => a.requireMs + a.activateMs - (b.requireMs + b.activateMs));
     const act = runs[2];
     const total = act.requireMs + act.activateMs;
-    log(`activation (stub vscode, excludes VS Code's own work), median of 5 processes: require ${act.requireMs.toFixed(1)} ms + activate ${act.activateMs.toFixed(1)} ms; ${act.commands} commands; empty require ${act.emptyRequireMs.toFixed(2)} ms`);
+    log(
+      `activation (stub vscode, excludes VS Code's own work), median of 5 processes: require ${act.requireMs.toFixed(1)} ms + activate ${act.activateMs.toFixed(1)} ms; ${act.commands} commands; empty require ${act.emptyRequireMs.toFixed(2)} ms`,
+    );
     const f = figure('activation: require + activate (stub vscode)', total, 'ms', 50, 'max', act.emptyRequireMs);
     figures.push({
       ...f,
@@ -128,7 +169,11 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
   // (g) bundle sizes; the package is built (a production build) only when there is none
   if (!existsSync(join(ROOT, 'dist/websocket-inspector.vsix'))) {
     log('package: dist/websocket-inspector.vsix is missing, running npm run package');
-    const r = spawnSync('npm', ['run', 'package'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+    const r = spawnSync('npm', ['run', 'package'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      timeout: 300_000,
+    });
     if (r.status !== 0) log(`  npm run package failed (${r.status ?? r.signal ?? r.error?.message})`);
   }
   for (const [name, path, limit] of [
@@ -143,7 +188,10 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
     }
     const bytes = statSync(file).size;
     const gzip = path.endsWith('.js') ? gzipSync(readFileSync(file)).length : undefined;
-    figures.push({ ...figure(name, bytes / 1024, 'KiB', limit / 1024, 'max', null), note: gzip ? `${(gzip / 1024).toFixed(1)} KiB gzipped` : undefined });
+    figures.push({
+      ...figure(name, bytes / 1024, 'KiB', limit / 1024, 'max', null),
+      note: gzip ? `${(gzip / 1024).toFixed(1)} KiB gzipped` : undefined,
+    });
   }
 
   const cpu = cpus();
@@ -160,9 +208,14 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(results, null, 2) + '\n');
   printTable(figures);
-  console.log(`\n${results.machine.cpu}, ${results.machine.cores} cores, node ${process.version}; ${results.seconds.toFixed(0)} s${quick ? ' (quick)' : ''}. Written to bench/results/latest.json`);
+  console.log(
+    `\n${results.machine.cpu}, ${results.machine.cores} cores, node ${process.version}; ${results.seconds.toFixed(0)} s${quick ? ' (quick)' : ''}. Written to bench/results/latest.json`,
+  );
   const missed = figures.filter((f) => f.met === false);
-  if (missed.length) console.log(`${missed.length} target${missed.length === 1 ? '' : 's'} missed: ${missed.map((f) => f.name).join('; ')}`);
+  if (missed.length)
+    console.log(
+      `${missed.length} target${missed.length === 1 ? '' : 's'} missed: ${missed.map((f) => f.name).join('; ')}`,
+    );
   if (strict && missed.length) process.exitCode = 1;
 }
 
@@ -172,25 +225,44 @@ async function e2e(quick: boolean, profile: boolean, figures: Figure[], log: (s:
   const seconds = quick ? 5 : 30;
   const count = rate * seconds;
   const small = count / 10;
-  log(`e2e: ${rate.toLocaleString('en')} msg/s of ${SIZE}-byte text for ${seconds} s into the webview in headless Chromium`);
+  log(
+    `e2e: ${rate.toLocaleString('en')} msg/s of ${SIZE}-byte text for ${seconds} s into the webview in headless Chromium`,
+  );
   const servers: Child[] = [];
   try {
-    const server = await child(['serve', '--size', String(SIZE), '--count', String(count), '--rate', String(rate)], { keepAlive: true });
+    const server = await child(['serve', '--size', String(SIZE), '--count', String(count), '--rate', String(rate)], {
+      keepAlive: true,
+    });
     servers.push(server);
     const port = String((server.first as { port: number }).port);
-    const bare = (await child(['ingest-client', '--client', 'bare', '--port', port, '--count', String(count)])).first as IngestResult;
-    log(`  bare ws client: ${fmt(bare.perSecond)} msg/s over ${bare.seconds.toFixed(1)} s${bare.problems.length ? ' — ' + bare.problems.join('; ') : ''}`);
+    const bare = (await child(['ingest-client', '--client', 'bare', '--port', port, '--count', String(count)]))
+      .first as IngestResult;
+    log(
+      `  bare ws client: ${fmt(bare.perSecond)} msg/s over ${bare.seconds.toFixed(1)} s${bare.problems.length ? ' — ' + bare.problems.join('; ') : ''}`,
+    );
     const timeout = String((seconds + 90) * 1000);
     const profileFile = join(ROOT, 'bench/results/e2e-webview.cpuprofile');
     const profileArgs = profile ? ['--profile', profileFile] : [];
-    const full = (await child(['e2e', '--port', port, '--count', String(count), '--trace', '--timeout-ms', timeout, ...profileArgs], { keepAlive: true })).first as E2eResult;
+    const full = (
+      await child(
+        ['e2e', '--port', port, '--count', String(count), '--trace', '--timeout-ms', timeout, ...profileArgs],
+        { keepAlive: true },
+      )
+    ).first as E2eResult;
     if (profile) log(`  webview CPU profile of the flood: ${profileFile}`);
     logE2e(full, log);
-    const smallServer = await child(['serve', '--size', String(SIZE), '--count', String(small), '--rate', String(rate)], { keepAlive: true });
+    const smallServer = await child(
+      ['serve', '--size', String(SIZE), '--count', String(small), '--rate', String(rate)],
+      { keepAlive: true },
+    );
     servers.push(smallServer);
     const smallPort = String((smallServer.first as { port: number }).port);
     log(`  the same with ${small.toLocaleString('en')} messages (${seconds / 10} s), for the heap`);
-    const few = (await child(['e2e', '--port', smallPort, '--count', String(small), '--trace', '--timeout-ms', timeout], { keepAlive: true })).first as E2eResult;
+    const few = (
+      await child(['e2e', '--port', smallPort, '--count', String(small), '--trace', '--timeout-ms', timeout], {
+        keepAlive: true,
+      })
+    ).first as E2eResult;
     logE2e(few, log);
 
     const lost = full.messages - full.received;
@@ -200,24 +272,63 @@ async function e2e(quick: boolean, profile: boolean, figures: Figure[], log: (s:
       note: `${rate.toLocaleString('en')}/s asked for ${seconds} s; baseline: a bare ws client on the same flood`,
     });
     figures.push({
-      ...figure('e2e: messages lost or out of order', full.problems.length ? Math.max(lost, full.problems.length) : 0, 'msgs', 0, 'max', null),
-      note: full.problems.length ? full.problems.slice(0, 2).join('; ') : `all ${full.messages.toLocaleString('en')} stored once, in order`,
+      ...figure(
+        'e2e: messages lost or out of order',
+        full.problems.length ? Math.max(lost, full.problems.length) : 0,
+        'msgs',
+        0,
+        'max',
+        null,
+      ),
+      note: full.problems.length
+        ? full.problems.slice(0, 2).join('; ')
+        : `all ${full.messages.toLocaleString('en')} stored once, in order`,
     });
     figures.push({
-      ...figure('e2e: last message → final count on screen', full.lagMs ?? Infinity, 'ms', 100, 'max', full.idleLatencyMs),
+      ...figure(
+        'e2e: last message → final count on screen',
+        full.lagMs ?? Infinity,
+        'ms',
+        100,
+        'max',
+        full.idleLatencyMs,
+      ),
       note: full.lagMs === null ? 'the final count never showed' : 'baseline: host post → next frame in the idle page',
     });
     if (full.tasks) {
       figures.push({
-        ...figure('e2e: webview main-thread task p99', full.tasks.p99Ms, 'ms', 50, 'max', full.idleTasks?.p99Ms ?? null),
+        ...figure(
+          'e2e: webview main-thread task p99',
+          full.tasks.p99Ms,
+          'ms',
+          50,
+          'max',
+          full.idleTasks?.p99Ms ?? null,
+        ),
         note: `${full.tasks.count.toLocaleString('en')} tasks, max ${full.tasks.maxMs.toFixed(0)} ms, ${full.tasks.over50} over 50 ms (longtask observer: ${full.longtaskObserverCount}); baseline: idle page`,
       });
     }
     figures.push({
-      ...figure('e2e: posts to the webview, busiest second', full.maxPostsInOneSecond, 'posts/s', 62, 'max', full.hostRate),
-      note: `average ${full.postsPerSecond.toFixed(0)}/s; ${Object.entries(full.postTypes).map(([k, v]) => `${v} ${k}`).join(', ')}; ${full.fromWebview.viewport ?? 0} viewport msgs back; ratio = posts per message`,
+      ...figure(
+        'e2e: posts to the webview, busiest second',
+        full.maxPostsInOneSecond,
+        'posts/s',
+        62,
+        'max',
+        full.hostRate,
+      ),
+      note: `average ${full.postsPerSecond.toFixed(0)}/s; ${Object.entries(full.postTypes)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}; ${full.fromWebview.viewport ?? 0} viewport msgs back; ratio = posts per message`,
     });
-    const f = figure(`e2e: webview heap after ${short(count)} messages`, full.heapEndBytes / 1048576, 'MiB', (2 * few.heapEndBytes) / 1048576, 'max', few.heapEndBytes / 1048576);
+    const f = figure(
+      `e2e: webview heap after ${short(count)} messages`,
+      full.heapEndBytes / 1048576,
+      'MiB',
+      (2 * few.heapEndBytes) / 1048576,
+      'max',
+      few.heapEndBytes / 1048576,
+    );
     figures.push({
       ...f,
       note: `at start ${(full.heapStartBytes / 1048576).toFixed(1)} MiB; baseline: end of a run with ${short(small)} messages`,
@@ -236,14 +347,27 @@ function logE2e(r: E2eResult, log: (s: string) => void): void {
     `  posts ${r.postsPerSecond.toFixed(0)}/s (busiest second ${r.maxPostsInOneSecond}; ${JSON.stringify(r.postTypes)}; from the webview ${JSON.stringify(r.fromWebview)}); ` +
       `bridge: ${r.bridgeCalls} evaluates, median ${r.bridgeMedianMs.toFixed(1)} ms, max ${r.bridgeMaxMs.toFixed(0)} ms`,
   );
-  if (r.tasks) log(`  webview tasks: ${r.tasks.count} during the flood, p99 ${r.tasks.p99Ms.toFixed(1)} ms, max ${r.tasks.maxMs.toFixed(1)} ms, ${r.tasks.over50} over 50 ms; idle p99 ${r.idleTasks?.p99Ms.toFixed(1) ?? '?'} ms; longtask observer ${r.longtaskObserverCount} (max ${r.longtaskObserverMaxMs.toFixed(0)} ms)`);
-  for (const t of r.tasks?.long ?? []) log(`    task over 50 ms at ${(t.atMs / 1000).toFixed(1)} s into the trace: ${t.ms.toFixed(0)} ms wall, ${t.cpuMs === null ? '?' : t.cpuMs.toFixed(0)} ms on the CPU`);
+  if (r.tasks)
+    log(
+      `  webview tasks: ${r.tasks.count} during the flood, p99 ${r.tasks.p99Ms.toFixed(1)} ms, max ${r.tasks.maxMs.toFixed(1)} ms, ${r.tasks.over50} over 50 ms; idle p99 ${r.idleTasks?.p99Ms.toFixed(1) ?? '?'} ms; longtask observer ${r.longtaskObserverCount} (max ${r.longtaskObserverMaxMs.toFixed(0)} ms)`,
+    );
+  for (const t of r.tasks?.long ?? [])
+    log(
+      `    task over 50 ms at ${(t.atMs / 1000).toFixed(1)} s into the trace: ${t.ms.toFixed(0)} ms wall, ${t.cpuMs === null ? '?' : t.cpuMs.toFixed(0)} ms on the CPU`,
+    );
   log(`  host event-loop delay p99 ${r.hostLoopDelayP99Ms.toFixed(1)} ms, max ${r.hostLoopDelayMaxMs.toFixed(0)} ms`);
   if (r.profileTop) for (const p of r.profileTop) log(`    self ${p.ms.toFixed(0).padStart(5)} ms  ${p.name}`);
   log(`  webview heap ${(r.heapStartBytes / 1048576).toFixed(2)} → ${(r.heapEndBytes / 1048576).toFixed(2)} MiB`);
 }
 
-function figure(name: string, value: number, unit: string, target: number | null, targetKind: 'min' | 'max' | null, baseline: number | null): Figure {
+function figure(
+  name: string,
+  value: number,
+  unit: string,
+  target: number | null,
+  targetKind: 'min' | 'max' | null,
+  baseline: number | null,
+): Figure {
   const met = target === null ? null : targetKind === 'min' ? value >= target : value <= target;
   return { name, value, unit, target, targetKind, met, baseline, ratio: baseline ? value / baseline : null };
 }
@@ -260,7 +384,11 @@ function printTable(figures: Figure[]): void {
   ]);
   const head = ['figure', 'value', 'target', 'met', 'baseline', 'ratio', 'note'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   console.log('\n' + line(head));
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));

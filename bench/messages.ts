@@ -31,7 +31,8 @@ export class MessageTemplate {
     } else if (size >= MIN_JSON_SIZE) {
       this.bytes = Buffer.from(TEMPLATE_HEAD + 'x'.repeat(size - MIN_JSON_SIZE) + '"}', 'latin1');
     } else {
-      if (size < SEQ_DIGITS) throw new Error(`Text messages need at least ${SEQ_DIGITS} bytes for the sequence number.`);
+      if (size < SEQ_DIGITS)
+        throw new Error(`Text messages need at least ${SEQ_DIGITS} bytes for the sequence number.`);
       this.bytes = Buffer.alloc(size, 0x20);
     }
   }

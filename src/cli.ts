@@ -58,7 +58,11 @@ ${RUN_OPTIONS_HELP}
 ${DURATIONS}`;
 
 /** `wsi COMMAND --help` and `wsi help COMMAND`. */
-const COMMAND_HELP: Record<string, string> = { parse: PARSE_HELP, run: RUN_HELP, replay: `${REPLAY_HELP}\n\n${DURATIONS}` };
+const COMMAND_HELP: Record<string, string> = {
+  parse: PARSE_HELP,
+  run: RUN_HELP,
+  replay: `${REPLAY_HELP}\n\n${DURATIONS}`,
+};
 
 /** `wsi run` and `wsi parse` options; `wsi replay`'s are in replayCli.ts. */
 const RUN_OPTIONS: Record<string, OptionSpec> = {
@@ -74,7 +78,11 @@ const RUN_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** Entry point; returns the exit code. */
-export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = console.log,
+  err: (s: string) => void = console.error,
+): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     const topic = command === 'help' ? rest[0] : undefined;
@@ -138,7 +146,8 @@ function parseRunArgs(command: 'parse' | 'run', rest: string[]): Args | { help: 
   if ('error' in cl) return cl;
   if (cl.help) return { help: true };
   const { values, positionals } = cl;
-  if (positionals.length > 1) return { error: `Only one file at a time: got "${positionals[0]}" and "${positionals[1]}".` };
+  if (positionals.length > 1)
+    return { error: `Only one file at a time: got "${positionals[0]}" and "${positionals[1]}".` };
   const waitTimeoutMs = durationOption(values, 'wait-timeout', DEFAULT_WAIT_TIMEOUT_MS);
   const timeoutMs = durationOption(values, 'timeout', 10_000);
   const lingerMs = durationOption(values, 'linger', 500);
@@ -147,7 +156,8 @@ function parseRunArgs(command: 'parse' | 'run', rest: string[]): Args | { help: 
   let maxRedirects: number | undefined;
   if (typeof values['max-redirects'] === 'string') {
     maxRedirects = Number(values['max-redirects']);
-    if (!Number.isInteger(maxRedirects) || maxRedirects < 0) return { error: `--max-redirects needs a whole number of 0 or more, not "${values['max-redirects']}".` };
+    if (!Number.isInteger(maxRedirects) || maxRedirects < 0)
+      return { error: `--max-redirects needs a whole number of 0 or more, not "${values['max-redirects']}".` };
   }
   return {
     file: positionals[0],
@@ -163,7 +173,14 @@ function parseRunArgs(command: 'parse' | 'run', rest: string[]): Args | { help: 
   };
 }
 
-async function run(file: string, text: string, parsed: ParsedWsFile, args: Args, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+async function run(
+  file: string,
+  text: string,
+  parsed: ParsedWsFile,
+  args: Args,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   const envFiles = findEnvFiles(dirname(file));
   let environment: Record<string, string> | undefined;
   if (envFiles) {
@@ -189,7 +206,9 @@ async function run(file: string, text: string, parsed: ParsedWsFile, args: Args,
     const byIndex = /^\d+$/.test(wanted) ? requests.filter((r) => r.index === Number(wanted) - 1) : [];
     requests = byName.length ? byName.slice(0, 1) : byIndex;
     if (!requests.length) {
-      err(`No request named "${args.request}" in ${file}. Requests: ${parsed.requests.map((r, i) => `${i + 1}. ${r.name}`).join('; ') || 'none'}.`);
+      err(
+        `No request named "${args.request}" in ${file}. Requests: ${parsed.requests.map((r, i) => `${i + 1}. ${r.name}`).join('; ') || 'none'}.`,
+      );
       return 2;
     }
   }
@@ -198,11 +217,25 @@ async function run(file: string, text: string, parsed: ParsedWsFile, args: Args,
     return 1;
   }
 
-  const diagnostics = [...parsed.diagnostics, ...findUnresolvedVariables(text, parsed, { environment, environmentName: args.env, allowProcessEnv: args.processEnv })];
-  const context: VariableContext = { fileVariables: parsed.variables, environment, environmentName: args.env, allowProcessEnv: args.processEnv };
+  const diagnostics = [
+    ...parsed.diagnostics,
+    ...findUnresolvedVariables(text, parsed, {
+      environment,
+      environmentName: args.env,
+      allowProcessEnv: args.processEnv,
+    }),
+  ];
+  const context: VariableContext = {
+    fileVariables: parsed.variables,
+    environment,
+    environmentName: args.env,
+    allowProcessEnv: args.processEnv,
+  };
   let failures = 0;
   for (const request of requests) {
-    const inRequest = diagnostics.filter((d) => d.range.startLine >= request.range.startLine && d.range.startLine <= request.range.endLine);
+    const inRequest = diagnostics.filter(
+      (d) => d.range.startLine >= request.range.startLine && d.range.startLine <= request.range.endLine,
+    );
     for (const d of inRequest) if (d.severity !== 'info') err(formatDiagnostic(file, d));
     if (inRequest.some((d) => d.severity === 'error' && d.code !== 'unresolved-variable')) {
       err(`✘ ${request.name}: not run, because of the errors above.`);
@@ -214,7 +247,13 @@ async function run(file: string, text: string, parsed: ParsedWsFile, args: Args,
   return failures ? 1 : 0;
 }
 
-async function runOne(file: string, request: WsRequest, context: VariableContext, args: Args, out: (s: string) => void): Promise<boolean> {
+async function runOne(
+  file: string,
+  request: WsRequest,
+  context: VariableContext,
+  args: Args,
+  out: (s: string) => void,
+): Promise<boolean> {
   const started = Date.now();
   const stamp = () => `[${String(Date.now() - started).padStart(6)} ms]`;
   let secrets: readonly string[] = [];
@@ -246,12 +285,14 @@ async function runOne(file: string, request: WsRequest, context: VariableContext
     const c: Connection = connection;
     if (args.lingerMs > 0 && c.state.phase === 'open') await sleep(args.lingerMs);
     await closeQuietly(c);
-    show(`✔ ${request.name}: ${request.steps.length} step${request.steps.length === 1 ? '' : 's'} done in ${formatDuration(Date.now() - started)}.`);
+    show(
+      `✔ ${request.name}: ${request.steps.length} step${request.steps.length === 1 ? '' : 's'} done in ${formatDuration(Date.now() - started)}.`,
+    );
   } else {
     show(`✘ ${request.name}: ${result.error ?? 'failed.'}`);
     if (connection) await closeQuietly(connection);
   }
-  (connection)?.dispose();
+  connection?.dispose();
   return result.ok;
 }
 

@@ -59,10 +59,12 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   const startEcho = async (): Promise<string | undefined> => {
     try {
       const url = await echo.start();
-      void vscode.window.showInformationMessage(`Local echo server listening on ${url}`, 'Connect', 'Copy URL').then((choice) => {
-        if (choice === 'Connect') connect(url);
-        if (choice === 'Copy URL') void vscode.env.clipboard.writeText(url);
-      });
+      void vscode.window
+        .showInformationMessage(`Local echo server listening on ${url}`, 'Connect', 'Copy URL')
+        .then((choice) => {
+          if (choice === 'Connect') connect(url);
+          if (choice === 'Copy URL') void vscode.env.clipboard.writeText(url);
+        });
       return url;
     } catch (err) {
       void vscode.window.showErrorMessage((err as Error).message);
@@ -78,7 +80,10 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     vscode.commands.registerCommand('websocketInspector.startEchoServer', startEcho),
     vscode.commands.registerCommand('websocketInspector.stopEchoServer', () => echo.stop()),
     vscode.commands.registerCommand('websocketInspector.copyEchoServerUrl', async () => {
-      if (!echo.url) return void vscode.window.showWarningMessage('The local echo server is not running. Start it with "WebSocket: Start Local Echo Server".');
+      if (!echo.url)
+        return void vscode.window.showWarningMessage(
+          'The local echo server is not running. Start it with "WebSocket: Start Local Echo Server".',
+        );
       await vscode.env.clipboard.writeText(echo.url);
       vscode.window.setStatusBarMessage(`Copied ${echo.url}`, 3000);
     }),
@@ -89,7 +94,9 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
         const saved = restoredState(state);
         if (saved.recordingFile && (await sessions.openInto(panel, saved.recordingFile))) return;
         const recorded = saved.recordedTo ? await sessions.read(saved.recordedTo) : undefined;
-        const historyEnabled = vscode.workspace.getConfiguration('websocketInspector.history').get<boolean>('enabled', true);
+        const historyEnabled = vscode.workspace
+          .getConfiguration('websocketInspector.history')
+          .get<boolean>('enabled', true);
         const inspector = InspectorPanel.restore(panel, state, env, connectionOptions, recorded, historyEnabled);
         if (inspector) track(inspector);
       },
@@ -104,12 +111,18 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       const config = vscode.workspace.getConfiguration('websocketInspector');
-      if (e.affectsConfiguration('websocketInspector.echoServer.autoStart') && config.get<boolean>('echoServer.autoStart', false) && !echo.url) {
+      if (
+        e.affectsConfiguration('websocketInspector.echoServer.autoStart') &&
+        config.get<boolean>('echoServer.autoStart', false) &&
+        !echo.url
+      ) {
         echo.start().catch((err: Error) => log.error(err.message));
       }
       if (e.affectsConfiguration('websocketInspector.echoServer.port') && echo.url) {
         const port = config.get<number>('echoServer.port', 0);
-        log.info(`websocketInspector.echoServer.port is now ${port}; the running echo server stays on ${echo.url} until it is stopped and started again.`);
+        log.info(
+          `websocketInspector.echoServer.port is now ${port}; the running echo server stays on ${echo.url} until it is stopped and started again.`,
+        );
       }
     }),
   );

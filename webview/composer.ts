@@ -108,7 +108,8 @@ export class Composer {
 
   /** Restores what `save` kept. */
   restore(state: { draft?: string; mode?: string; history?: unknown }): void {
-    if (Array.isArray(state.history)) this.history = state.history.filter((h): h is string => typeof h === 'string').slice(-HISTORY_LIMIT);
+    if (Array.isArray(state.history))
+      this.history = state.history.filter((h): h is string => typeof h === 'string').slice(-HISTORY_LIMIT);
     this.cursor = this.history.length;
     if (MODES.some(([m]) => m === state.mode)) this.setMode(state.mode as ComposerMode);
     if (typeof state.draft === 'string') this.input.value = state.draft;

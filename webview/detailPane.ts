@@ -42,7 +42,12 @@ export class DetailPane {
     const tools = el('span', 'detail-tools');
     tools.append(
       toolButton('detail-copy', 'copy', 'Copy the body', () => this.copyBody()),
-      toolButton('detail-open', 'go-to-file', 'Open in an editor tab', () => this.detail && this.actions.openInEditor(this.detail.index)),
+      toolButton(
+        'detail-open',
+        'go-to-file',
+        'Open in an editor tab',
+        () => this.detail && this.actions.openInEditor(this.detail.index),
+      ),
       toolButton('detail-close', 'close', 'Close the detail pane', () => this.actions.close()),
     );
     bar.append(this.title, this.tabs, tools);
@@ -64,7 +69,7 @@ export class DetailPane {
 
   showLoading(): void {
     this.element.hidden = false;
-    this.title.textContent = "Loading…";
+    this.title.textContent = 'Loading…';
     this.note.textContent = '';
     this.body.replaceChildren(el('div', 'detail-loading', 'Loading…'));
   }
@@ -89,7 +94,11 @@ export class DetailPane {
         }
       }
     }
-    const views: View[] = detail.bytes ? ['hex', 'base64', 'utf8'] : this.isJson ? ['tree', 'text', 'hex'] : ['text', 'hex'];
+    const views: View[] = detail.bytes
+      ? ['hex', 'base64', 'utf8']
+      : this.isJson
+        ? ['tree', 'text', 'hex']
+        : ['text', 'hex'];
     const sort = detail.bytes ? 'binary' : this.isJson ? 'json' : 'text';
     this.view = this.preferred[sort] ?? views[0];
     this.tabs.replaceChildren(
@@ -102,7 +111,8 @@ export class DetailPane {
           this.view = v;
           this.preferred[sort] = v;
           this.render();
-          for (const t of this.tabs.children) t.setAttribute('aria-selected', String((t as HTMLElement).dataset.view === v));
+          for (const t of this.tabs.children)
+            t.setAttribute('aria-selected', String((t as HTMLElement).dataset.view === v));
         });
         return b;
       }),
@@ -146,7 +156,7 @@ export class DetailPane {
   private copyBody(): void {
     const d = this.detail;
     if (!d) return;
-    this.actions.copy(d.bytes ? toBase64(new Uint8Array(d.bytes)) : d.text ?? '');
+    this.actions.copy(d.bytes ? toBase64(new Uint8Array(d.bytes)) : (d.text ?? ''));
   }
 }
 
@@ -159,7 +169,9 @@ function pre(className: string, text: string): HTMLElement {
 }
 
 function clip(text: string): string {
-  return text.length > TEXT_LIMIT ? text.slice(0, TEXT_LIMIT) + `\n… ${text.length - TEXT_LIMIT} more characters (open in an editor tab)` : text;
+  return text.length > TEXT_LIMIT
+    ? text.slice(0, TEXT_LIMIT) + `\n… ${text.length - TEXT_LIMIT} more characters (open in an editor tab)`
+    : text;
 }
 
 function toBase64(bytes: Uint8Array): string {

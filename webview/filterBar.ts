@@ -4,10 +4,22 @@ import { el } from './dom';
 /** Typing pauses this long before the filter is applied. */
 const DEBOUNCE_MS = 150;
 
-const DIRECTIONS: Array<[Direction | '', string]> = [['', 'All directions'], ['sent', 'Sent'], ['received', 'Received'], ['event', 'Events']];
+const DIRECTIONS: Array<[Direction | '', string]> = [
+  ['', 'All directions'],
+  ['sent', 'Sent'],
+  ['received', 'Received'],
+  ['event', 'Events'],
+];
 const KINDS: Array<[RowKind | '', string]> = [
-  ['', 'All kinds'], ['text', 'Text'], ['binary', 'Binary'], ['ping', 'Ping'], ['pong', 'Pong'], ['close', 'Close'],
-  ['open', 'Open'], ['error', 'Error'], ['info', 'Info'],
+  ['', 'All kinds'],
+  ['text', 'Text'],
+  ['binary', 'Binary'],
+  ['ping', 'Ping'],
+  ['pong', 'Pong'],
+  ['close', 'Close'],
+  ['open', 'Open'],
+  ['error', 'Error'],
+  ['info', 'Info'],
 ];
 
 /**

@@ -1,4 +1,10 @@
-import type { ConnectionHealth, FrameDirectionStats, FrameLogStats, HandshakeInfo, HeaderLine } from '../src/shared/protocol';
+import type {
+  ConnectionHealth,
+  FrameDirectionStats,
+  FrameLogStats,
+  HandshakeInfo,
+  HeaderLine,
+} from '../src/shared/protocol';
 import { el, formatBytes } from './dom';
 
 /**
@@ -68,17 +74,38 @@ export class HandshakeView {
         ]),
       );
       if (h.response) {
-        const body = h.response.body ? [el('h4', undefined, 'Body'), el('pre', 'wire-text', prettyBody(h.response.body))] : [];
-        parts.push(section('Response', [el('pre', 'wire-text', [h.response.statusLine, ...lines(h.response.headers)].join('\n')), ...body]));
+        const body = h.response.body
+          ? [el('h4', undefined, 'Body'), el('pre', 'wire-text', prettyBody(h.response.body))]
+          : [];
+        parts.push(
+          section('Response', [
+            el('pre', 'wire-text', [h.response.statusLine, ...lines(h.response.headers)].join('\n')),
+            ...body,
+          ]),
+        );
       }
-      const accept = h.acceptValid === undefined ? undefined : h.acceptValid ? `✓ matches the key (${h.expectedAccept})` : `✗ does not match: expected ${h.expectedAccept}`;
+      const accept =
+        h.acceptValid === undefined
+          ? undefined
+          : h.acceptValid
+            ? `✓ matches the key (${h.expectedAccept})`
+            : `✗ does not match: expected ${h.expectedAccept}`;
       parts.push(
         section('Negotiated', [
           kv([
             ['Sec-WebSocket-Key', h.key],
             ['Sec-WebSocket-Accept', accept],
             ['Subprotocol', h.protocol || 'none'],
-            ['Extensions', h.extensions.length ? h.extensions.map((e) => [e.name, ...Object.entries(e.params).map(([k, v]) => (v === true ? k : `${k}=${v}`))].join('; ')).join(', ') : 'none'],
+            [
+              'Extensions',
+              h.extensions.length
+                ? h.extensions
+                    .map((e) =>
+                      [e.name, ...Object.entries(e.params).map(([k, v]) => (v === true ? k : `${k}=${v}`))].join('; '),
+                    )
+                    .join(', ')
+                : 'none',
+            ],
           ]),
         ]),
       );
@@ -95,7 +122,18 @@ export class HandshakeView {
         ]),
       );
       if (h.redirects.length) {
-        parts.push(section('Redirects', h.redirects.map((r) => el('div', undefined, `${r.status} ${r.statusText}: ${r.url} → ${r.location}${r.followed ? ' (followed)' : ' (not followed)'}`))));
+        parts.push(
+          section(
+            'Redirects',
+            h.redirects.map((r) =>
+              el(
+                'div',
+                undefined,
+                `${r.status} ${r.statusText}: ${r.url} → ${r.location}${r.followed ? ' (followed)' : ' (not followed)'}`,
+              ),
+            ),
+          ),
+        );
       }
       if (h.tls) {
         const tls = h.tls;
@@ -106,7 +144,12 @@ export class HandshakeView {
               ['Cipher', tls.cipher],
               ['ALPN', tls.alpn ?? 'none'],
               ['Server name (SNI)', tls.servername],
-              ['Verified', tls.authorized ? 'yes' : `no${tls.authorizationError ? `: ${tls.authorizationError}` : ''} (verification was turned off for this connection)`],
+              [
+                'Verified',
+                tls.authorized
+                  ? 'yes'
+                  : `no${tls.authorizationError ? `: ${tls.authorizationError}` : ''} (verification was turned off for this connection)`,
+              ],
             ]),
             ...tls.certificates.map((c, i) => {
               const table = kv([
@@ -180,14 +223,26 @@ function wireTable(wire: FrameLogStats): HTMLElement {
   table.append(head);
   const row = (label: string, pick: (d: FrameDirectionStats) => string) => {
     const tr = el('tr');
-    tr.append(el('th', undefined, label), el('td', undefined, pick(wire.sent)), el('td', undefined, pick(wire.received)));
+    tr.append(
+      el('th', undefined, label),
+      el('td', undefined, pick(wire.sent)),
+      el('td', undefined, pick(wire.received)),
+    );
     table.append(tr);
   };
   row('Frames', (d) => `${d.frames.toLocaleString()} (${d.controlFrames.toLocaleString()} control)`);
-  row('Messages', (d) => `${d.messages.toLocaleString()}${d.compressedMessages ? ` (${d.compressedMessages.toLocaleString()} compressed)` : ''}`);
+  row(
+    'Messages',
+    (d) =>
+      `${d.messages.toLocaleString()}${d.compressedMessages ? ` (${d.compressedMessages.toLocaleString()} compressed)` : ''}`,
+  );
   row('Message bytes', (d) => formatBytes(d.messageBytes));
   row('Wire bytes', (d) => `${formatBytes(d.wireBytes)} (headers ${formatBytes(d.headerBytes)})`);
-  row('Overhead', (d) => (d.messageBytes ? `${(((d.wireBytes - d.messageBytes) / d.messageBytes) * 100).toFixed(1)} %` : '—'));
-  row('Compression', (d) => (d.compressionRatio === null ? '—' : `${(d.compressionRatio * 100).toFixed(1)} % of the size`));
+  row('Overhead', (d) =>
+    d.messageBytes ? `${(((d.wireBytes - d.messageBytes) / d.messageBytes) * 100).toFixed(1)} %` : '—',
+  );
+  row('Compression', (d) =>
+    d.compressionRatio === null ? '—' : `${(d.compressionRatio * 100).toFixed(1)} % of the size`,
+  );
   return table;
 }

@@ -1,4 +1,11 @@
-import type { ConnectionHealth, ConnectionState, ConnectionStats, PanelSource, RecordingInfo, ScriptStatus } from '../src/shared/protocol';
+import type {
+  ConnectionHealth,
+  ConnectionState,
+  ConnectionStats,
+  PanelSource,
+  RecordingInfo,
+  ScriptStatus,
+} from '../src/shared/protocol';
 import { el, formatBytes, icon } from './dom';
 
 const PHASE_LABEL: Record<ConnectionState['phase'], string> = {
@@ -84,7 +91,13 @@ export class Header {
 
   /** Round-trip time of the last ping, or a warning when pongs stopped coming. */
   setHealth(health: ConnectionHealth | undefined): void {
-    this.health.textContent = !health ? '' : !health.healthy ? '⚠ no pong' : health.lastRttMs !== undefined ? `RTT ${health.lastRttMs < 10 ? health.lastRttMs.toFixed(1) : Math.round(health.lastRttMs)} ms` : '';
+    this.health.textContent = !health
+      ? ''
+      : !health.healthy
+        ? '⚠ no pong'
+        : health.lastRttMs !== undefined
+          ? `RTT ${health.lastRttMs < 10 ? health.lastRttMs.toFixed(1) : Math.round(health.lastRttMs)} ms`
+          : '';
     this.health.title = health?.message ?? 'Round-trip time of the last ping';
     this.health.dataset.healthy = String(health?.healthy ?? true);
   }
@@ -100,11 +113,17 @@ export class Header {
     this.script.hidden = !script;
     if (!script) return;
     this.script.dataset.status = script.status;
-    const step = script.current < 0 ? 'handshake' : `step ${script.current + 1} of ${script.steps.length}: ${script.steps[script.current] ?? ''}`;
+    const step =
+      script.current < 0
+        ? 'handshake'
+        : `step ${script.current + 1} of ${script.steps.length}: ${script.steps[script.current] ?? ''}`;
     const text: Record<ScriptStatus['status'], string> = {
       running: `▶ ${script.name}: ${step}`,
       waiting: `⏳ ${script.name}: ${step}`,
-      done: script.current >= script.steps.length - 1 ? `✓ ${script.name}: all ${script.steps.length} steps done` : `▶ ${script.name}: ${step} done`,
+      done:
+        script.current >= script.steps.length - 1
+          ? `✓ ${script.name}: all ${script.steps.length} steps done`
+          : `▶ ${script.name}: ${step} done`,
       failed: `✗ ${script.name}: ${step} failed. ${script.reason ?? ''} The connection stays open for manual work.`,
     };
     this.script.textContent = text[script.status];
@@ -119,7 +138,9 @@ export class Header {
       state.phase === 'error' || state.phase === 'closed'
         ? state.message
         : state.phase === 'open' && (state.protocol || state.extensions)
-          ? [state.protocol && `Subprotocol: ${state.protocol}`, state.extensions && `Extensions: ${state.extensions}`].filter(Boolean).join(' · ')
+          ? [state.protocol && `Subprotocol: ${state.protocol}`, state.extensions && `Extensions: ${state.extensions}`]
+              .filter(Boolean)
+              .join(' · ')
           : '';
     this.message.textContent = message;
     this.message.dataset.kind = state.phase;
@@ -161,7 +182,8 @@ export class Header {
       `↑ ${stats.sentMessages.toLocaleString()} (${formatBytes(stats.sentBytes)}) ${rate(sentRate)}  ` +
       `↓ ${stats.receivedMessages.toLocaleString()} (${formatBytes(stats.receivedBytes)}) ${rate(receivedRate)}`;
     this.stats.title =
-      `${stats.total.toLocaleString()} rows stored` + (stats.cleared ? `, ${stats.cleared.toLocaleString()} cleared` : '');
+      `${stats.total.toLocaleString()} rows stored` +
+      (stats.cleared ? `, ${stats.cleared.toLocaleString()} cleared` : '');
   }
 }
 

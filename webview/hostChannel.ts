@@ -96,7 +96,7 @@ export class HostChannel {
 
   getState(): ViewState {
     const state = this.api.getState();
-    return state && typeof state === 'object' ? (state) : {};
+    return state && typeof state === 'object' ? state : {};
   }
 
   updateState(patch: ViewState): void {

@@ -48,10 +48,16 @@ function node(key: string, path: string, value: unknown, actions: JsonTreeAction
       const end = Math.min(entries.length, shown + PAGE);
       for (; shown < end; shown++) {
         const [k, v] = entries[shown] as readonly [string, unknown];
-        children.append(node(Array.isArray(value) ? `[${k}]` : k, childPath(path, k, Array.isArray(value)), v, actions, false));
+        children.append(
+          node(Array.isArray(value) ? `[${k}]` : k, childPath(path, k, Array.isArray(value)), v, actions, false),
+        );
       }
       if (shown < entries.length) {
-        const button = el('button', 'json-more', `Show ${Math.min(PAGE, entries.length - shown)} more of ${entries.length - shown}`);
+        const button = el(
+          'button',
+          'json-more',
+          `Show ${Math.min(PAGE, entries.length - shown)} more of ${entries.length - shown}`,
+        );
         button.addEventListener('click', () => {
           button.remove();
           more();

@@ -2,7 +2,13 @@ import './main.css';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
-import { assertNever, type ConnectionState, type RowDetail, type RowSummary, type ToWebview } from '../src/shared/protocol';
+import {
+  assertNever,
+  type ConnectionState,
+  type RowDetail,
+  type RowSummary,
+  type ToWebview,
+} from '../src/shared/protocol';
 import { Toolbar, type TimeMode, type View } from './toolbar';
 import { HandshakeView } from './handshakeView';
 import { DetailPane } from './detailPane';
@@ -155,13 +161,21 @@ function main(): void {
         handshakeView.setWire(snapshot.wire);
         handshakeView.setHealth(snapshot.health);
         header.setHealth(snapshot.health);
-        const frames = snapshot.listMode === 'frames' && snapshot.wire ? snapshot.wire.recorded - snapshot.wire.firstKept : undefined;
-        filterBar.setStatus(frames === undefined ? snapshot.filter : undefined, frames ?? snapshot.stats.total, frames === undefined ? 'messages' : 'frames');
+        const frames =
+          snapshot.listMode === 'frames' && snapshot.wire
+            ? snapshot.wire.recorded - snapshot.wire.firstKept
+            : undefined;
+        filterBar.setStatus(
+          frames === undefined ? snapshot.filter : undefined,
+          frames ?? snapshot.stats.total,
+          frames === undefined ? 'messages' : 'frames',
+        );
         const length = frames ?? (snapshot.filter ? snapshot.filter.matched : snapshot.stats.total);
         list.update(length, snapshot.rows, snapshot.rowsStart);
         if (restoreView) {
           restoreView = false;
-          if (saved.follow === false && saved.scrollStart !== undefined && saved.scrollStart < length) list.scrollToRow(saved.scrollStart);
+          if (saved.follow === false && saved.scrollStart !== undefined && saved.scrollStart < length)
+            list.scrollToRow(saved.scrollStart);
           if (saved.selected !== undefined && saved.selected < length) list.select(saved.selected);
         }
         return;

@@ -6,7 +6,11 @@ export const ROW_HEIGHT = 22;
 /** Browsers cap element height near 33M px; past this the scrollbar is scaled. */
 const MAX_SCROLL_HEIGHT = 8_000_000;
 
-const DIRECTION_ICON: Record<RowSummary['direction'], string> = { sent: 'arrow-up', received: 'arrow-down', event: 'info' };
+const DIRECTION_ICON: Record<RowSummary['direction'], string> = {
+  sent: 'arrow-up',
+  received: 'arrow-down',
+  event: 'info',
+};
 const DIRECTION_LABEL: Record<RowSummary['direction'], string> = { sent: 'sent', received: 'received', event: 'event' };
 
 /** The part of the list the host should send rows for. */
@@ -49,7 +53,14 @@ export class MessageList {
     this.element = el('div', 'list');
     const head = el('div', 'row head');
     head.setAttribute('role', 'row');
-    for (const [cls, text] of [['index', '#'], ['time', 'Time'], ['dir', ''], ['kind', 'Kind'], ['size', 'Size'], ['preview', 'Message']]) {
+    for (const [cls, text] of [
+      ['index', '#'],
+      ['time', 'Time'],
+      ['dir', ''],
+      ['kind', 'Kind'],
+      ['size', 'Size'],
+      ['preview', 'Message'],
+    ]) {
       const cell = el('span', cls, text);
       cell.setAttribute('role', 'columnheader');
       head.append(cell);
@@ -119,7 +130,8 @@ export class MessageList {
 
   /** Hides these columns (and shows the others). */
   setHiddenColumns(hidden: readonly string[]): void {
-    for (const c of ['index', 'time', 'dir', 'kind', 'size']) this.element.classList.toggle(`hide-${c}`, hidden.includes(c));
+    for (const c of ['index', 'time', 'dir', 'kind', 'size'])
+      this.element.classList.toggle(`hide-${c}`, hidden.includes(c));
   }
 
   /** Scrolls so that list position `position` is the first row, leaving follow mode. */
@@ -258,7 +270,14 @@ export class MessageList {
   private makeRow(): HTMLElement {
     const row = el('div', 'row');
     row.setAttribute('role', 'row');
-    row.append(el('span', 'index'), el('span', 'time'), el('span', 'dir'), el('span', 'kind'), el('span', 'size'), el('span', 'preview'));
+    row.append(
+      el('span', 'index'),
+      el('span', 'time'),
+      el('span', 'dir'),
+      el('span', 'kind'),
+      el('span', 'size'),
+      el('span', 'preview'),
+    );
     this.inner.append(row);
     return row;
   }
@@ -283,7 +302,10 @@ export class MessageList {
     }
     node.dataset.direction = row.direction;
     node.dataset.kind = row.kind;
-    node.setAttribute('aria-label', `${DIRECTION_LABEL[row.direction]} ${row.kind}, ${row.size} bytes: ${row.preview.slice(0, 80)}`);
+    node.setAttribute(
+      'aria-label',
+      `${DIRECTION_LABEL[row.direction]} ${row.kind}, ${row.size} bytes: ${row.preview.slice(0, 80)}`,
+    );
     timeCell.textContent = this.formatTimeCell(row.time);
     if (dirCell.dataset.icon !== row.direction) {
       dirCell.dataset.icon = row.direction;

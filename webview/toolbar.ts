@@ -53,7 +53,9 @@ export class Toolbar {
       this.views.append(b);
     }
     this.start = el('div', 'toolbar-start');
-    this.pauseButton = toggle('pause', 'Pause view', 'Stop updating the list; messages are still recorded', () => this.setPaused(!this.paused));
+    this.pauseButton = toggle('pause', 'Pause view', 'Stop updating the list; messages are still recorded', () =>
+      this.setPaused(!this.paused),
+    );
     this.timeButton = toggle('time-mode', 'Wall clock', 'Show times as wall clock or relative to the connection', () =>
       this.setTimeMode(this.mode === 'wall' ? 'relative' : 'wall'),
     );
@@ -80,7 +82,8 @@ export class Toolbar {
     }
     // The menu closes with Escape or a click anywhere else.
     document.addEventListener('click', (e) => {
-      if (!this.menu.hidden && !this.menu.contains(e.target as Node) && e.target !== columnsButton) this.menu.hidden = true;
+      if (!this.menu.hidden && !this.menu.contains(e.target as Node) && e.target !== columnsButton)
+        this.menu.hidden = true;
     });
     this.menu.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') {
@@ -112,12 +115,15 @@ export class Toolbar {
 
   /** Columns whose box is unticked. */
   hiddenColumns(): Column[] {
-    return [...this.menu.querySelectorAll<HTMLInputElement>('input[data-column]')].filter((b) => !b.checked).map((b) => b.dataset.column as Column);
+    return [...this.menu.querySelectorAll<HTMLInputElement>('input[data-column]')]
+      .filter((b) => !b.checked)
+      .map((b) => b.dataset.column as Column);
   }
 
   /** Unticks the given columns (restoring saved state) and applies them. */
   setHiddenColumns(hidden: readonly string[]): void {
-    for (const box of this.menu.querySelectorAll<HTMLInputElement>('input[data-column]')) box.checked = !hidden.includes(box.dataset.column ?? '');
+    for (const box of this.menu.querySelectorAll<HTMLInputElement>('input[data-column]'))
+      box.checked = !hidden.includes(box.dataset.column ?? '');
     this.actions.columns(this.hiddenColumns());
   }
 

@@ -40,7 +40,10 @@ function stub(path: string, onCall?: (path: string, args: unknown[]) => void): u
     return members.get(key);
   };
   // What instances inherit from: real members first, then stubs for the rest.
-  const prototype = new Proxy({}, { get: (o, key, receiver) => (key in o ? Reflect.get(o, key, receiver) : member(key)) });
+  const prototype = new Proxy(
+    {},
+    { get: (o, key, receiver) => (key in o ? Reflect.get(o, key, receiver) : member(key)) },
+  );
   const target = function () {
     /* stub */
   };
@@ -87,7 +90,13 @@ export async function activationFromCommandLine(args: string[]): Promise<void> {
       return request === 'vscode' ? vscode : load.call(this, request, parent, isMain);
     };
 
-    const uri = (fsPath: string) => ({ fsPath, path: fsPath, scheme: 'file', toString: () => `file://${fsPath}`, with: () => uri(fsPath) });
+    const uri = (fsPath: string) => ({
+      fsPath,
+      path: fsPath,
+      scheme: 'file',
+      toString: () => `file://${fsPath}`,
+      with: () => uri(fsPath),
+    });
     const memento = () => {
       const values = new Map<string, unknown>();
       return {
@@ -110,11 +119,18 @@ export async function activationFromCommandLine(args: string[]): Promise<void> {
       globalState: memento(),
       workspaceState: memento(),
       // Secret storage answers asynchronously, with nothing stored.
-      secrets: { get: () => Promise.resolve(undefined), store: () => Promise.resolve(), delete: () => Promise.resolve(), onDidChange: () => ({ dispose: () => undefined }) },
+      secrets: {
+        get: () => Promise.resolve(undefined),
+        store: () => Promise.resolve(),
+        delete: () => Promise.resolve(),
+        onDidChange: () => ({ dispose: () => undefined }),
+      },
       extensionMode: 1,
     };
     const rest = stub('context') as object;
-    const context = new Proxy(known, { get: (o, key) => (key in o ? o[key as keyof typeof o] : (rest as Record<PropertyKey, unknown>)[key]) });
+    const context = new Proxy(known, {
+      get: (o, key) => (key in o ? o[key as keyof typeof o] : (rest as Record<PropertyKey, unknown>)[key]),
+    });
 
     t = performance.now();
     const ext = requireHere(extension) as { activate(context: unknown): unknown };

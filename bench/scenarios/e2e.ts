@@ -173,7 +173,12 @@ function pageSetup(): void {
   requestAnimationFrame(frame);
 }
 
-async function runE2e(port: number, count: number, trace: boolean, profileFile: string | undefined): Promise<E2eResult> {
+async function runE2e(
+  port: number,
+  count: number,
+  trace: boolean,
+  profileFile: string | undefined,
+): Promise<E2eResult> {
   const { origin } = await servePage();
   const browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
@@ -196,7 +201,10 @@ async function runE2e(port: number, count: number, trace: boolean, profileFile: 
     cdp.send('Runtime.evaluate', { expression: `__deliver(${JSON.stringify(batch)})`, returnByValue: true }).then(
       () => {
         bridgeTimes.push(performance.now() - t0);
-        if (performance.now() - t0 > 100) log(`slow bridge call: ${(performance.now() - t0).toFixed(0)} ms at ${(t0 - openedAt).toFixed(0)} ms after open, ${batch.length} messages`);
+        if (performance.now() - t0 > 100)
+          log(
+            `slow bridge call: ${(performance.now() - t0).toFixed(0)} ms at ${(t0 - openedAt).toFixed(0)} ms after open, ${batch.length} messages`,
+          );
         inFlight = false;
         pump();
       },
@@ -224,7 +232,12 @@ async function runE2e(port: number, count: number, trace: boolean, profileFile: 
   });
   await page.addInitScript(pageSetup);
   await page.goto(`${origin}/`, { timeout: 30_000 });
-  await waitFor(page, () => document.getElementById('filter-status')?.textContent?.includes('messages') === true, 15_000, 'the inspector did not draw its first snapshot');
+  await waitFor(
+    page,
+    () => document.getElementById('filter-status')?.textContent?.includes('messages') === true,
+    15_000,
+    'the inspector did not draw its first snapshot',
+  );
 
   const clock = await clockOffset(cdp);
   const toHost = (pageTime: number) => pageTime - clock;
@@ -233,7 +246,11 @@ async function runE2e(port: number, count: number, trace: boolean, profileFile: 
   const idle: number[] = [];
   for (let i = 0; i < 10; i++) {
     const t0 = performance.now();
-    const r = await cdp.send('Runtime.evaluate', { expression: 'new Promise((r) => requestAnimationFrame(() => r(performance.now())))', awaitPromise: true, returnByValue: true });
+    const r = await cdp.send('Runtime.evaluate', {
+      expression: 'new Promise((r) => requestAnimationFrame(() => r(performance.now())))',
+      awaitPromise: true,
+      returnByValue: true,
+    });
     idle.push(toHost(r.result.value as number) - t0);
   }
   const idleLatencyMs = median(idle);
@@ -273,7 +290,12 @@ async function runE2e(port: number, count: number, trace: boolean, profileFile: 
     await session.connect();
     await withTimeout(closed, 10 * 60_000, 'the flood did not end');
     // The final count on screen (bounded).
-    await waitFor(page, () => (window as unknown as { __bench: { shownAt: number } }).__bench.shownAt > 0, 10_000, 'the final count never showed').catch((e: Error) => log(e.message));
+    await waitFor(
+      page,
+      () => (window as unknown as { __bench: { shownAt: number } }).__bench.shownAt > 0,
+      10_000,
+      'the final count never showed',
+    ).catch((e: Error) => log(e.message));
   };
   const tasks = trace ? await traced(browser, page, flood) : (await flood(), null);
   loopDelay.disable();
@@ -283,7 +305,9 @@ async function runE2e(port: number, count: number, trace: boolean, profileFile: 
     writeFileSync(profileFile, JSON.stringify(profile));
     profileTop = topSelfTime(profile);
   }
-  const bench = await page.evaluate(() => (window as unknown as { __bench: { shownAt: number; shown: number; longtasks: number[] } }).__bench);
+  const bench = await page.evaluate(
+    () => (window as unknown as { __bench: { shownAt: number; shown: number; longtasks: number[] } }).__bench,
+  );
   const heapEndBytes = await heap(cdp);
   if (bridgeError) throw bridgeError;
 
@@ -320,7 +344,10 @@ async function runE2e(port: number, count: number, trace: boolean, profileFile: 
 }
 
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }>;
+  nodes: Array<{
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  }>;
   samples?: number[];
   timeDeltas?: number[];
 }
@@ -331,7 +358,10 @@ function topSelfTime(profile: CpuProfile): Array<{ name: string; ms: number }> {
   for (const n of profile.nodes) {
     const f = n.callFrame;
     const file = f.url ? f.url.slice(f.url.lastIndexOf('/') + 1) : '';
-    names.set(n.id, `${f.functionName || '(anonymous)'}${file ? ` ${file}:${f.lineNumber + 1}:${f.columnNumber + 1}` : ''}`);
+    names.set(
+      n.id,
+      `${f.functionName || '(anonymous)'}${file ? ` ${file}:${f.lineNumber + 1}:${f.columnNumber + 1}` : ''}`,
+    );
   }
   const self = new Map<string, number>();
   const samples = profile.samples ?? [];
@@ -395,7 +425,11 @@ interface TraceEvent {
 export function taskStats(buffer: Buffer): TaskStats | null {
   const data = JSON.parse(buffer.toString('utf8')) as { traceEvents?: TraceEvent[] } | TraceEvent[];
   const events = Array.isArray(data) ? data : (data.traceEvents ?? []);
-  const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const mains = new Set(
+    events
+      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
   type Task = { ts: number; dur: number; tdur?: number };
   const byThread = new Map<string, Task[]>();
   for (const e of events) {
@@ -423,7 +457,8 @@ export function taskStats(buffer: Buffer): TaskStats | null {
   for (const t of busiest) {
     if (t.ts < end) continue;
     durations.push(t.dur / 1000);
-    if (t.dur > 50_000) long.push({ ms: t.dur / 1000, cpuMs: t.tdur === undefined ? null : t.tdur / 1000, atMs: (t.ts - origin) / 1000 });
+    if (t.dur > 50_000)
+      long.push({ ms: t.dur / 1000, cpuMs: t.tdur === undefined ? null : t.tdur / 1000, atMs: (t.ts - origin) / 1000 });
     end = t.ts + t.dur;
   }
   durations.sort((a, b) => a - b);
@@ -464,7 +499,10 @@ function sleep(ms: number): Promise<void> {
 async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -20,8 +20,16 @@ export interface FilterCase {
 
 const CASES: Array<{ name: string; query: FilterQuery; naive: (text: string) => boolean }> = [
   { name: 'substring', query: { text: 'Quote' }, naive: (t) => t.toLowerCase().includes('quote') },
-  { name: 'substring (case-sensitive)', query: { text: '"price":512', caseSensitive: true }, naive: (t) => t.includes('"price":512') },
-  { name: 'regex', query: { mode: 'regex', text: '"price":9\\d\\d\\.5', caseSensitive: true }, naive: (t) => /"price":9\d\d\.5/.test(t) },
+  {
+    name: 'substring (case-sensitive)',
+    query: { text: '"price":512', caseSensitive: true },
+    naive: (t) => t.includes('"price":512'),
+  },
+  {
+    name: 'regex',
+    query: { mode: 'regex', text: '"price":9\\d\\d\\.5', caseSensitive: true },
+    naive: (t) => /"price":9\d\d\.5/.test(t),
+  },
   {
     name: 'JSON field',
     query: { json: 'price > 900' },

@@ -36,6 +36,11 @@ export function memoryFromCommandLine(args: string[]): void {
   const after = used();
   if (store.length !== count) throw new Error('store lost rows');
   const bytesPerMessage = (after - before) / count;
-  const result: MemoryResult = { messages: count, payloadBytes: size, bytesPerMessage, overheadPerMessage: bytesPerMessage - size };
+  const result: MemoryResult = {
+    messages: count,
+    payloadBytes: size,
+    bytesPerMessage,
+    overheadPerMessage: bytesPerMessage - size,
+  };
   process.stdout.write(JSON.stringify(result) + '\n');
 }

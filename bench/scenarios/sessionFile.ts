@@ -55,10 +55,15 @@ export async function recordFromCommandLine(args: string[]): Promise<void> {
   const path = join(dir, 'recorded.wslog');
   const t0 = performance.now();
   const recorder = await SessionRecorder.create(path, { url: 'ws://127.0.0.1:1/bench', startedAt: START });
-  for (let i = 0; i < count; ) {
+  for (let i = 0; i < count;) {
     const end = Math.min(count, i + TURN);
     for (; i < end; i++) {
-      const frame: ConnectionFrame = { time: START + i, direction: i % 2 ? 'sent' : 'received', kind: 'text', payload: template.make(i) };
+      const frame: ConnectionFrame = {
+        time: START + i,
+        direction: i % 2 ? 'sent' : 'received',
+        kind: 'text',
+        payload: template.make(i),
+      };
       recorder.recordFrame(frame);
     }
     await new Promise<void>((r) => setImmediate(r));
@@ -72,12 +77,26 @@ export async function recordFromCommandLine(args: string[]): Promise<void> {
   const t1 = performance.now();
   const lines: string[] = [JSON.stringify(recorder.header)];
   for (let i = 0; i < count; i++) {
-    lines.push(JSON.stringify({ type: 'message', t: i, dir: i % 2 ? 'sent' : 'received', kind: 'text', text: template.make(i).toString('utf8') }));
+    lines.push(
+      JSON.stringify({
+        type: 'message',
+        t: i,
+        dir: i % 2 ? 'sent' : 'received',
+        kind: 'text',
+        text: template.make(i).toString('utf8'),
+      }),
+    );
   }
   await writeFile(plain, lines.join('\n') + '\n');
   const plainWriteMs = performance.now() - t1;
 
-  const result: RecordResult = { messages: count, recordMs, plainWriteMs, fileBytes: statSync(path).size, plainBytes: statSync(plain).size };
+  const result: RecordResult = {
+    messages: count,
+    recordMs,
+    plainWriteMs,
+    fileBytes: statSync(path).size,
+    plainBytes: statSync(plain).size,
+  };
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
@@ -98,9 +117,10 @@ export async function loadFromCommandLine(args: string[]): Promise<void> {
     if (session.events.length !== count) problems.push(`loaded ${session.events.length} of ${count} events`);
     for (let i = 0; i < session.events.length && problems.length < 5; i++) {
       const e = session.events[i];
-      const text = e.type === 'message' ? e.text ?? '' : '';
+      const text = e.type === 'message' ? (e.text ?? '') : '';
       const seq = readSeq(Buffer.from(text, 'latin1'), 0, text.length, false);
-      if (e.type !== 'message' || seq !== i || e.dir !== (i % 2 ? 'sent' : 'received')) problems.push(`event ${i} is not message ${i}`);
+      if (e.type !== 'message' || seq !== i || e.dir !== (i % 2 ? 'sent' : 'received'))
+        problems.push(`event ${i} is not message ${i}`);
     }
   }
 

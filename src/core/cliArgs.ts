@@ -23,9 +23,16 @@ export type ParsedCommandLine = {
  * Parses `argv` (after the command name) against `options`. `--help`/`-h` is always known.
  * Errors name the option and point to `wsi COMMAND --help`.
  */
-export function parseCommandLine(command: string, argv: string[], options: Record<string, OptionSpec>): ParsedCommandLine | { error: string } {
-  const config: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [name, spec] of Object.entries(options)) config[name] = spec.multiple ? { type: spec.type, multiple: true } : { type: spec.type };
+export function parseCommandLine(
+  command: string,
+  argv: string[],
+  options: Record<string, OptionSpec>,
+): ParsedCommandLine | { error: string } {
+  const config: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const [name, spec] of Object.entries(options))
+    config[name] = spec.multiple ? { type: spec.type, multiple: true } : { type: spec.type };
   const more = `Run "wsi ${command} --help" to see its options.`;
   try {
     const { values, positionals } = parseArgs({ args: argv, options: config, strict: true, allowPositionals: true });
@@ -42,7 +49,8 @@ export function parseCommandLine(command: string, argv: string[], options: Recor
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const name = /--([a-z-]+)/.exec(message)?.[1];
       const spec = name ? options[name] : undefined;
-      if (spec?.type === 'string') return { error: `--${name} needs a value${spec.example ? `, e.g. --${name} ${spec.example}` : ''}. ${more}` };
+      if (spec?.type === 'string')
+        return { error: `--${name} needs a value${spec.example ? `, e.g. --${name} ${spec.example}` : ''}. ${more}` };
       if (spec?.type === 'boolean') return { error: `--${name} takes no value. ${more}` };
     }
     return { error: `${message} ${more}` };
@@ -53,7 +61,11 @@ export function parseCommandLine(command: string, argv: string[], options: Recor
  * A duration option: "500ms", "2s", "1m", "1h"; a plain number is milliseconds.
  * Returns `fallback` when the option was not given.
  */
-export function durationOption(values: ParsedCommandLine['values'], name: string, fallback: number): number | { error: string } {
+export function durationOption(
+  values: ParsedCommandLine['values'],
+  name: string,
+  fallback: number,
+): number | { error: string } {
   const v = values[name];
   if (typeof v !== 'string') return fallback;
   const ms = parseDuration(v, 'ms');

@@ -11,7 +11,14 @@ import { FrameLog, sniffSocket } from './frameSniffer';
 import { describeRedirect, HandshakeRecorder, upgradeAnswerProblem } from './handshake';
 import { PingTracker } from './ping';
 import { proxyAgent, proxyFor, redactProxy, type ProxySettings } from './proxy';
-import { describeReconnect, isUnexpectedClose, reconnectDelay, reconnectPolicy, type FullReconnectPolicy, type ReconnectPolicy } from './reconnect';
+import {
+  describeReconnect,
+  isUnexpectedClose,
+  reconnectDelay,
+  reconnectPolicy,
+  type FullReconnectPolicy,
+  type ReconnectPolicy,
+} from './reconnect';
 import { describeTlsError, loadTlsOptions, type TlsSettings } from './tls';
 
 /**
@@ -165,7 +172,12 @@ export class Connection {
     if (!socket || socket.readyState !== WebSocket.OPEN) {
       return Promise.reject(new Error('Not connected. Reconnect, then ping again.'));
     }
-    const bytes = payload === undefined ? Buffer.from(`wsi-ping ${++this.pingCount}`) : Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
+    const bytes =
+      payload === undefined
+        ? Buffer.from(`wsi-ping ${++this.pingCount}`)
+        : Buffer.isBuffer(payload)
+          ? payload
+          : Buffer.from(payload, 'utf8');
     if (bytes.length > 125) return Promise.reject(new Error('A ping payload can be at most 125 bytes.'));
     const rtt = this.pings.track(bytes, this.pingTimeout());
     socket.ping(bytes);
@@ -176,7 +188,8 @@ export class Connection {
   /** Sends a pong (an unsolicited heartbeat, or the answer to a ping when `autoPong` is off). */
   pong(payload: Buffer | string = Buffer.alloc(0)): Promise<void> {
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) return Promise.reject(new Error('Not connected. Reconnect, then send again.'));
+    if (!socket || socket.readyState !== WebSocket.OPEN)
+      return Promise.reject(new Error('Not connected. Reconnect, then send again.'));
     const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
     if (bytes.length > 125) return Promise.reject(new Error('A pong payload can be at most 125 bytes.'));
     socket.pong(bytes);
@@ -196,7 +209,14 @@ export class Connection {
       this.closingByClient = true;
       this.failed = true;
       socket.terminate();
-      this.setState({ phase: 'closed', url: this.options.url, code: 1006, reason: '', byClient: true, message: 'Connecting was cancelled.' });
+      this.setState({
+        phase: 'closed',
+        url: this.options.url,
+        code: 1006,
+        reason: '',
+        byClient: true,
+        message: 'Connecting was cancelled.',
+      });
       return;
     }
     if (socket.readyState !== WebSocket.OPEN) return;
@@ -228,12 +248,20 @@ export class Connection {
     this.answered = undefined;
     this.setState({ phase: 'connecting', url });
     const proxy = proxyFor(url, this.options);
-    const recorder = new HandshakeRecorder(url, this.options.followRedirects === true, proxy ? redactProxy(proxy) : undefined);
+    const recorder = new HandshakeRecorder(
+      url,
+      this.options.followRedirects === true,
+      proxy ? redactProxy(proxy) : undefined,
+    );
     this.recorder = recorder;
 
     return new Promise<void>((resolve, reject) => {
       // A `ws+unix:` URL would open a local socket: never from here, typed or redirected.
-      if (/^ws\+unix:/i.test(url)) return this.fail(`${url} is a local socket address (ws+unix:), which the inspector does not open. Use a ws:// or wss:// URL.`, reject);
+      if (/^ws\+unix:/i.test(url))
+        return this.fail(
+          `${url} is a local socket address (ws+unix:), which the inspector does not open. Use a ws:// or wss:// URL.`,
+          reject,
+        );
       recorder.onBlockedRedirect = (message) => this.fail(message, reject);
       const tls = loadTlsOptions(this.options);
       if (!tls.ok) return this.fail(tls.error, reject);
@@ -267,7 +295,11 @@ export class Connection {
         upgraded = res.socket ?? undefined;
         recorder.upgraded(res);
         // Checked before `ws` does, to name the header at fault (`ws` then sees a closing socket and stops).
-        const problem = upgradeAnswerProblem(res.headers, recorder.info.expectedAccept, hostPort(recorder.info.finalUrl));
+        const problem = upgradeAnswerProblem(
+          res.headers,
+          recorder.info.expectedAccept,
+          hostPort(recorder.info.finalUrl),
+        );
         if (problem) this.fail(problem, reject);
       });
       socket.on('open', () => {
@@ -277,7 +309,13 @@ export class Connection {
         if (this.frames.enabled && upgraded) this.stopSniffing = sniffSocket(upgraded, this.frames);
         this.startPinging();
         this.handshakeEmitter.fire(recorder.info);
-        this.setState({ phase: 'open', url, protocol: socket.protocol, extensions: socket.extensions, since: Date.now() });
+        this.setState({
+          phase: 'open',
+          url,
+          protocol: socket.protocol,
+          extensions: socket.extensions,
+          since: Date.now(),
+        });
         this.event('open', `Connected to ${url}${socket.protocol ? ` (subprotocol ${socket.protocol})` : ''}`);
         resolve();
       });
@@ -300,7 +338,8 @@ export class Connection {
             : describeFailure(err, recorder.info.finalUrl, proxy);
           this.fail(message, reject);
         } else {
-          violation = describeViolation(err, receiverView(socket), this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD) ?? violation;
+          violation =
+            describeViolation(err, receiverView(socket), this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD) ?? violation;
           this.event('error', err.message);
         }
       });
@@ -316,8 +355,14 @@ export class Connection {
         if (this.options.autoPong === false || socket.readyState !== WebSocket.OPEN) return;
         if (pendingPongs >= MAX_PENDING_PONGS) {
           // As `ws` would, stop answering; unlike it, say why with a close frame if the socket still takes one.
-          violation = { code: 1008, what: `more pings than it let us answer (${MAX_PENDING_PONGS} pongs were still waiting to be sent: it does not read its socket)` };
-          this.event('error', 'The server sent more pings than it let us answer; the inspector stops answering and closes with 1008.');
+          violation = {
+            code: 1008,
+            what: `more pings than it let us answer (${MAX_PENDING_PONGS} pongs were still waiting to be sent: it does not read its socket)`,
+          };
+          this.event(
+            'error',
+            'The server sent more pings than it let us answer; the inspector stops answering and closes with 1008.',
+          );
           socket.close(1008, 'the server sent more pings than it let us answer');
           return;
         }
@@ -382,7 +427,11 @@ export class Connection {
         settled = true;
         const waiting = socket.bufferedAmount + (raw?.writableLength ?? 0);
         this.event('error', `Sending stopped after ${formatMs(limit)}: the server is not reading.`);
-        reject(new Error(`The server stopped reading: ${formatBytes(waiting)} were still waiting to be sent after ${formatMs(limit)}. Check that the server reads its socket, or close the connection (the send limit is sendTimeoutMs).`));
+        reject(
+          new Error(
+            `The server stopped reading: ${formatBytes(waiting)} were still waiting to be sent after ${formatMs(limit)}. Check that the server reads its socket, or close the connection (the send limit is sendTimeoutMs).`,
+          ),
+        );
       }, limit);
       timer.unref?.();
       socket.send(bytes, { binary }, (err) => {
@@ -393,8 +442,17 @@ export class Connection {
         // the bytes reached the socket only if it is still writable (a flushed write leaves it so).
         const dropped = !err && (!raw || raw.destroyed || raw.writableEnded) && socket.readyState !== WebSocket.OPEN;
         if (err || dropped) {
-          this.event('error', `Not delivered: a ${binary ? 'binary' : 'text'} message of ${formatBytes(bytes.length)} was dropped with the connection before it was sent.`);
-          reject(new Error(err ? `Sending failed: ${err.message}` : `Not delivered: the connection was dropped before the ${formatBytes(bytes.length)} message was sent.`));
+          this.event(
+            'error',
+            `Not delivered: a ${binary ? 'binary' : 'text'} message of ${formatBytes(bytes.length)} was dropped with the connection before it was sent.`,
+          );
+          reject(
+            new Error(
+              err
+                ? `Sending failed: ${err.message}`
+                : `Not delivered: the connection was dropped before the ${formatBytes(bytes.length)} message was sent.`,
+            ),
+          );
         } else resolve();
       });
       if (this.stopSniffing) this.frames.addMessageBytes('sent', bytes.length);
@@ -516,7 +574,11 @@ function describeRefusal(res: IncomingMessage, body: string, url: string, proxy:
   const status = res.statusCode ?? 0;
   const statusText = res.statusMessage ?? '';
   // A 101 that Node did not take for an upgrade: say which header is wrong.
-  if (status === 101) return upgradeAnswerProblem(res.headers, undefined, hostPort(url)) ?? describeUnexpectedResponse(status, statusText, body, url);
+  if (status === 101)
+    return (
+      upgradeAnswerProblem(res.headers, undefined, hostPort(url)) ??
+      describeUnexpectedResponse(status, statusText, body, url)
+    );
   const location = res.headers.location;
   if (status >= 300 && status < 400 && location) {
     let resolved = location;

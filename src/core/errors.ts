@@ -38,7 +38,12 @@ export function describeConnectError(err: unknown, url: string): string {
 }
 
 /** The sentence for an HTTP answer that is not `101 Switching Protocols`. */
-export function describeUnexpectedResponse(status: number, statusText: string | undefined, body: string, url: string): string {
+export function describeUnexpectedResponse(
+  status: number,
+  statusText: string | undefined,
+  body: string,
+  url: string,
+): string {
   const text = statusText || STATUS_CODES[status] || '';
   const hint =
     status === 401 || status === 403
@@ -96,7 +101,11 @@ export function sentCloseCode(err: object): number | undefined {
  * Every WS_ERR_* of ws/lib/receiver.js and every zlib error of permessage-deflate has a sentence;
  * an unknown one is named as it is ("protocol error: <code>").
  */
-export function describeViolation(err: Error & { code?: string }, at: ReceiverView, maxPayload: number): Violation | undefined {
+export function describeViolation(
+  err: Error & { code?: string },
+  at: ReceiverView,
+  maxPayload: number,
+): Violation | undefined {
   const sent = sentCloseCode(err);
   const code = err.code ?? '';
   if (sent === undefined && !code.startsWith('WS_ERR_') && !code.startsWith('Z_')) return undefined;
@@ -113,33 +122,76 @@ export function describeViolation(err: Error & { code?: string }, at: ReceiverVi
     case 'WS_ERR_EXPECTED_MASK':
       return v(1002, 'an unmasked frame where masking is required (RFC 6455 §5.1)');
     case 'WS_ERR_INVALID_OPCODE':
-      if (number === 0) return v(1002, 'a continuation frame (opcode 0) while no fragmented message was in progress: fragments out of order (RFC 6455 §5.4)');
+      if (number === 0)
+        return v(
+          1002,
+          'a continuation frame (opcode 0) while no fragmented message was in progress: fragments out of order (RFC 6455 §5.4)',
+        );
       if (number === 1 || number === 2) {
-        return v(1002, `a new ${number === 1 ? 'text' : 'binary'} frame (opcode ${number}) before the fragmented message in progress was finished: fragments out of order (RFC 6455 §5.4)`);
+        return v(
+          1002,
+          `a new ${number === 1 ? 'text' : 'binary'} frame (opcode ${number}) before the fragmented message in progress was finished: fragments out of order (RFC 6455 §5.4)`,
+        );
       }
-      return v(1002, `a frame with the reserved opcode ${Number.isFinite(number) ? `0x${number.toString(16)}` : '(unknown)'} (RFC 6455 §5.2)`);
+      return v(
+        1002,
+        `a frame with the reserved opcode ${Number.isFinite(number) ? `0x${number.toString(16)}` : '(unknown)'} (RFC 6455 §5.2)`,
+      );
     case 'WS_ERR_UNEXPECTED_RSV_1':
-      if (control) return v(1002, `a ${control} frame with RSV1 set; control frames are never compressed (RFC 7692 §6.1)`);
-      if (at.opcode === 0 && at.deflate) return v(1002, 'a continuation frame with RSV1 set; only the first frame of a compressed message carries it (RFC 7692 §6.1)');
-      return v(1002, 'a frame with the reserved bit RSV1 set, and no extension was negotiated that allows it (RFC 6455 §5.2)');
+      if (control)
+        return v(1002, `a ${control} frame with RSV1 set; control frames are never compressed (RFC 7692 §6.1)`);
+      if (at.opcode === 0 && at.deflate)
+        return v(
+          1002,
+          'a continuation frame with RSV1 set; only the first frame of a compressed message carries it (RFC 7692 §6.1)',
+        );
+      return v(
+        1002,
+        'a frame with the reserved bit RSV1 set, and no extension was negotiated that allows it (RFC 6455 §5.2)',
+      );
     case 'WS_ERR_UNEXPECTED_RSV_2_3':
-      return v(1002, 'a frame with the reserved bit RSV2 or RSV3 set, and no extension was negotiated that allows it (RFC 6455 §5.2)');
+      return v(
+        1002,
+        'a frame with the reserved bit RSV2 or RSV3 set, and no extension was negotiated that allows it (RFC 6455 §5.2)',
+      );
     case 'WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH':
-      if (at.opcode === 8 && number === 1) return v(1002, 'a close frame with a 1-byte body; a close body is empty or starts with a 2-byte code (RFC 6455 §5.5.1)');
-      return v(1002, `a ${control ?? 'control'} frame with a payload of ${Number.isFinite(number) ? number : 'more than 125'} bytes; control frames carry at most 125 (RFC 6455 §5.5)`);
+      if (at.opcode === 8 && number === 1)
+        return v(
+          1002,
+          'a close frame with a 1-byte body; a close body is empty or starts with a 2-byte code (RFC 6455 §5.5.1)',
+        );
+      return v(
+        1002,
+        `a ${control ?? 'control'} frame with a payload of ${Number.isFinite(number) ? number : 'more than 125'} bytes; control frames carry at most 125 (RFC 6455 §5.5)`,
+      );
     case 'WS_ERR_EXPECTED_FIN':
-      return v(1002, `a fragmented ${control ?? 'control'} frame; control frames must not be fragmented (RFC 6455 §5.5)`);
+      return v(
+        1002,
+        `a fragmented ${control ?? 'control'} frame; control frames must not be fragmented (RFC 6455 §5.5)`,
+      );
     case 'WS_ERR_INVALID_CLOSE_CODE':
-      return v(1002, `a close frame with the code ${Number.isFinite(number) ? number : '(invalid)'}, which may not be sent on the wire (RFC 6455 §7.4)`);
+      return v(
+        1002,
+        `a close frame with the code ${Number.isFinite(number) ? number : '(invalid)'}, which may not be sent on the wire (RFC 6455 §7.4)`,
+      );
     case 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH':
-      return v(1009, 'a frame whose 64-bit payload length has its most significant bit set or is above 2^53 - 1, which no message can have (RFC 6455 §5.2)');
+      return v(
+        1009,
+        'a frame whose 64-bit payload length has its most significant bit set or is above 2^53 - 1, which no message can have (RFC 6455 §5.2)',
+      );
     case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
-      return v(1009, `a message larger than the limit of ${maxPayload.toLocaleString('en-US')} bytes (maxPayload; raise websocketInspector.connection.maxPayloadMB)`);
+      return v(
+        1009,
+        `a message larger than the limit of ${maxPayload.toLocaleString('en-US')} bytes (maxPayload; raise websocketInspector.connection.maxPayloadMB)`,
+      );
     case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
       return v(1008, 'a message in more than 16,384 fragments');
   }
   if (code.startsWith('Z_')) {
-    return v(1007, `a compressed message that does not inflate (zlib ${code}: ${err.message}); permessage-deflate data must be a valid DEFLATE stream (RFC 7692 §7.2.2)`);
+    return v(
+      1007,
+      `a compressed message that does not inflate (zlib ${code}: ${err.message}); permessage-deflate data must be a valid DEFLATE stream (RFC 7692 §7.2.2)`,
+    );
   }
   return v(1002, `a frame the client could not accept (protocol error: ${code || err.message})`);
 }

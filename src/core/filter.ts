@@ -99,7 +99,10 @@ export class Filter {
   private readonly ownsRunner: boolean;
   private scratch = new Uint32Array(SLICE_ROWS);
 
-  constructor(readonly query: FilterQuery, options: FilterOptions = {}) {
+  constructor(
+    readonly query: FilterQuery,
+    options: FilterOptions = {},
+  ) {
     this.directionMask = mask(query.directions, DIRECTION_CODES, 'direction');
     this.kindMask = mask(query.kinds, KIND_CODES, 'kind');
     const text = query.text ?? '';
@@ -114,7 +117,8 @@ export class Filter {
       if (!caseSensitive) this.foldedNeedle = text.toLowerCase();
     }
     this.needleAscii ??= true;
-    if (query.json !== undefined && query.json.trim() !== '') this.json = new JsonFieldMatcher(parseJsonCondition(query.json));
+    if (query.json !== undefined && query.json.trim() !== '')
+      this.json = new JsonFieldMatcher(parseJsonCondition(query.json));
     this.regexBudgetMs = options.regexBudgetMs ?? 1000;
     this.sliceMs = options.sliceMs ?? 12;
     this.runner = options.regexRunner;
@@ -369,6 +373,8 @@ function checkRegex(source: string, flags: string): void {
     new RegExp(source, flags);
   } catch (err) {
     const detail = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-    throw new FilterError(`The regular expression is not valid: ${detail.charAt(0).toLowerCase()}${detail.slice(1)}. Check its brackets and escapes, or switch to plain text.`);
+    throw new FilterError(
+      `The regular expression is not valid: ${detail.charAt(0).toLowerCase()}${detail.slice(1)}. Check its brackets and escapes, or switch to plain text.`,
+    );
   }
 }

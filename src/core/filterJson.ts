@@ -328,7 +328,8 @@ function scan(
         p += 4;
         type = T_TRUE;
       } else if (c === 0x66) {
-        if (p + 5 > end || b[p + 1] !== 0x61 || b[p + 2] !== 0x6c || b[p + 3] !== 0x73 || b[p + 4] !== 0x65) return false;
+        if (p + 5 > end || b[p + 1] !== 0x61 || b[p + 2] !== 0x6c || b[p + 3] !== 0x73 || b[p + 4] !== 0x65)
+          return false;
         p += 5;
         type = T_FALSE;
       } else if (c === 0x6e) {
@@ -410,7 +411,16 @@ function string(b: Buffer, p: number, end: number): number {
       if (e === 0x75) {
         if (p + 4 > end) return -1;
         for (let k = 0; k < 4; k++) if (!isHex(b[p++])) return -1;
-      } else if (e !== 0x22 && e !== 0x5c && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) {
+      } else if (
+        e !== 0x22 &&
+        e !== 0x5c &&
+        e !== 0x2f &&
+        e !== 0x62 &&
+        e !== 0x66 &&
+        e !== 0x6e &&
+        e !== 0x72 &&
+        e !== 0x74
+      ) {
         return -1;
       }
     } else if (c < 0x20) {
@@ -461,7 +471,14 @@ function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 
-function keyMatches(b: Buffer, start: number, stop: number, escaped: boolean, step: PathStep, keyBytes: Buffer | undefined): boolean {
+function keyMatches(
+  b: Buffer,
+  start: number,
+  stop: number,
+  escaped: boolean,
+  step: PathStep,
+  keyBytes: Buffer | undefined,
+): boolean {
   if (keyBytes === undefined) return false;
   if (escaped) return JSON.parse(b.toString('utf8', start - 1, stop + 1)) === step;
   if (stop - start !== keyBytes.length) return false;

@@ -4,7 +4,14 @@ import type { FrameDirectionStats, FrameHeaderRecord, FrameLogStats } from '../s
 /** Frame headers kept per connection before the oldest are dropped (about 10 MB of columns). */
 export const DEFAULT_FRAME_LOG_CAPACITY = 1 << 20;
 
-const OPCODE_NAMES: Record<number, string> = { 0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
+const OPCODE_NAMES: Record<number, string> = {
+  0: 'continuation',
+  1: 'text',
+  2: 'binary',
+  8: 'close',
+  9: 'ping',
+  10: 'pong',
+};
 
 /** "text", "ping", … or "reserved-0x3" for opcodes RFC 6455 does not define. */
 export function opcodeName(opcode: number): string {
@@ -47,7 +54,11 @@ interface Block {
 }
 
 function newBlock(): Block {
-  return { times: new Uint32Array(BLOCK_SIZE), lengths: new Uint32Array(BLOCK_SIZE), flags: new Uint16Array(BLOCK_SIZE) };
+  return {
+    times: new Uint32Array(BLOCK_SIZE),
+    lengths: new Uint32Array(BLOCK_SIZE),
+    flags: new Uint16Array(BLOCK_SIZE),
+  };
 }
 
 /**
@@ -124,7 +135,12 @@ export class FrameLog {
 
   /** Copies of the totals, with the compression ratio worked out. */
   get stats(): FrameLogStats {
-    return { sent: finish(this.sent), received: finish(this.received), recorded: this.total, firstKept: this.firstKept };
+    return {
+      sent: finish(this.sent),
+      received: finish(this.received),
+      recorded: this.total,
+      firstKept: this.firstKept,
+    };
   }
 
   /** Counts the application bytes of one message (after decompression); the Connection calls it. */
@@ -164,7 +180,9 @@ export class FrameLog {
     const index = Math.floor((this.total % this.capacity) / BLOCK_SIZE);
     if (!this.blocks[index]) this.blocks[index] = newBlock();
     // The block is reused from here: long lengths of the frames it held are forgotten.
-    else for (const k of this.hugeLengths.keys()) if (k < this.total - this.capacity + BLOCK_SIZE) this.hugeLengths.delete(k);
+    else
+      for (const k of this.hugeLengths.keys())
+        if (k < this.total - this.capacity + BLOCK_SIZE) this.hugeLengths.delete(k);
     this.block = this.blocks[index];
     this.offset = 0;
   }

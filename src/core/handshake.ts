@@ -10,7 +10,9 @@ const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** The Sec-WebSocket-Accept a server must answer for `key`. */
 export function expectedAccept(key: string): string {
-  return createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + WEBSOCKET_GUID)
+    .digest('base64');
 }
 
 /**
@@ -28,8 +30,21 @@ export class HandshakeRecorder {
   /** Called when a redirect leads somewhere it must not be followed; `ws` is then kept from following it. */
   onBlockedRedirect: ((message: string) => void) | undefined;
 
-  constructor(url: string, private readonly followRedirects: boolean, proxy?: string) {
-    this.info = { url, finalUrl: url, proxy, protocol: '', extensions: [], redirects: [], timings: { start: Date.now() }, ok: false };
+  constructor(
+    url: string,
+    private readonly followRedirects: boolean,
+    proxy?: string,
+  ) {
+    this.info = {
+      url,
+      finalUrl: url,
+      proxy,
+      protocol: '',
+      extensions: [],
+      redirects: [],
+      timings: { start: Date.now() },
+      ok: false,
+    };
   }
 
   /** For `ws`'s `finishRequest` option: notes the request and its socket's events, then sends it. */
@@ -60,8 +75,16 @@ export class HandshakeRecorder {
       } catch {
         // Kept as sent; `ws` reports the invalid URL.
       }
-      const problem = this.followRedirects ? redirectTargetProblem(this.info.redirects.length + 1, status, websocket.url, resolved) : undefined;
-      this.info.redirects.push({ url: websocket.url, status, statusText: res.statusMessage ?? '', location: resolved, followed: this.followRedirects && !problem });
+      const problem = this.followRedirects
+        ? redirectTargetProblem(this.info.redirects.length + 1, status, websocket.url, resolved)
+        : undefined;
+      this.info.redirects.push({
+        url: websocket.url,
+        status,
+        statusText: res.statusMessage ?? '',
+        location: resolved,
+        followed: this.followRedirects && !problem,
+      });
       if (problem) {
         // Without a Location, `ws`'s own listener (next) does not follow; it reports the answer instead.
         delete res.headers.location;
@@ -78,7 +101,9 @@ export class HandshakeRecorder {
     const accept = headers['sec-websocket-accept'];
     this.info.acceptValid = this.info.expectedAccept !== undefined && accept === this.info.expectedAccept;
     this.info.protocol = typeof headers['sec-websocket-protocol'] === 'string' ? headers['sec-websocket-protocol'] : '';
-    this.info.extensions = parseExtensions(typeof headers['sec-websocket-extensions'] === 'string' ? headers['sec-websocket-extensions'] : '');
+    this.info.extensions = parseExtensions(
+      typeof headers['sec-websocket-extensions'] === 'string' ? headers['sec-websocket-extensions'] : '',
+    );
     const socket = res.socket as Socket | null;
     if (socket && (socket as TLSSocket).encrypted) {
       try {
@@ -143,7 +168,8 @@ export class HandshakeRecorder {
     const headers: HeaderLine[] = [];
     for (const name of req.getRawHeaderNames()) {
       const value = req.getHeader(name);
-      for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) headers.push({ name, value: String(v) });
+      for (const v of Array.isArray(value) ? value : [value])
+        if (v !== undefined) headers.push({ name, value: String(v) });
     }
     this.info.request = { requestLine: `${req.method} ${req.path} HTTP/1.1`, headers };
   }
@@ -182,7 +208,11 @@ export function parseExtensions(header: string): NegotiatedExtension[] {
     for (const p of params) {
       const eq = p.indexOf('=');
       if (eq < 0) ext.params[p] = true;
-      else ext.params[p.slice(0, eq).trim()] = p.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+      else
+        ext.params[p.slice(0, eq).trim()] = p
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"(.*)"$/, '$1');
     }
     out.push(ext);
   }
@@ -214,16 +244,26 @@ export function describeRedirect(status: number, statusText: string, location: s
  * connection): `Upgrade: websocket`, `Connection: Upgrade`, the right Sec-WebSocket-Accept.
  * Undefined when the answer is a valid upgrade as far as these headers go.
  */
-export function upgradeAnswerProblem(headers: IncomingMessage['headers'], expected: string | undefined, where: string): string | undefined {
+export function upgradeAnswerProblem(
+  headers: IncomingMessage['headers'],
+  expected: string | undefined,
+  where: string,
+): string | undefined {
   const start = `Server ${where} answered 101 Switching Protocols`;
-  const end = 'so this is not a valid WebSocket handshake and the inspector did not open the connection (RFC 6455 §4.1). Is the URL a WebSocket endpoint, or is a proxy in between rewriting headers?';
+  const end =
+    'so this is not a valid WebSocket handshake and the inspector did not open the connection (RFC 6455 §4.1). Is the URL a WebSocket endpoint, or is a proxy in between rewriting headers?';
   const upgrade = headers.upgrade;
   if (upgrade === undefined) return `${start} without the Upgrade header (it must be "Upgrade: websocket"), ${end}`;
-  if (String(upgrade).trim().toLowerCase() !== 'websocket') return `${start} with "Upgrade: ${upgrade}" instead of "Upgrade: websocket", ${end}`;
+  if (String(upgrade).trim().toLowerCase() !== 'websocket')
+    return `${start} with "Upgrade: ${upgrade}" instead of "Upgrade: websocket", ${end}`;
   const connection = headers.connection;
-  const tokens = String(connection ?? '').split(',').map((t) => t.trim().toLowerCase());
-  if (connection === undefined) return `${start} without the Connection header (it must be "Connection: Upgrade"), ${end}`;
-  if (!tokens.includes('upgrade')) return `${start} with "Connection: ${connection}", which lacks the token "Upgrade", ${end}`;
+  const tokens = String(connection ?? '')
+    .split(',')
+    .map((t) => t.trim().toLowerCase());
+  if (connection === undefined)
+    return `${start} without the Connection header (it must be "Connection: Upgrade"), ${end}`;
+  if (!tokens.includes('upgrade'))
+    return `${start} with "Connection: ${connection}", which lacks the token "Upgrade", ${end}`;
   const accept = headers['sec-websocket-accept'];
   if (expected !== undefined && accept !== expected) {
     return accept === undefined

@@ -38,7 +38,14 @@ const DEFAULT_VIEWPORT_ROWS = 60;
  */
 export class InspectorSession {
   readonly store = new FrameStore();
-  readonly stats: ConnectionStats = { total: 0, sentMessages: 0, receivedMessages: 0, sentBytes: 0, receivedBytes: 0, cleared: 0 };
+  readonly stats: ConnectionStats = {
+    total: 0,
+    sentMessages: 0,
+    receivedMessages: 0,
+    sentBytes: 0,
+    receivedBytes: 0,
+    cleared: 0,
+  };
   private conn: Connection;
   private subscriptions: Subscription[] = [];
   private viewport = { start: 0, count: DEFAULT_VIEWPORT_ROWS, follow: true };
@@ -154,7 +161,12 @@ export class InspectorSession {
   reconnect(): Promise<void> {
     this.conn.dispose();
     this.conn = this.createConnection();
-    this.append({ time: Date.now(), direction: 'event', kind: 'info', payload: Buffer.from(`Reconnecting to ${this.url}`) });
+    this.append({
+      time: Date.now(),
+      direction: 'event',
+      kind: 'info',
+      payload: Buffer.from(`Reconnecting to ${this.url}`),
+    });
     return this.connect();
   }
 
@@ -208,7 +220,12 @@ export class InspectorSession {
           const frame = this.conn.frames.get(this.conn.frames.firstKept + message.position);
           this.postNow(
             frame
-              ? { type: 'response', id: message.id, ok: true, result: { ...frameRow(frame), text: JSON.stringify(frame, null, 2), truncated: false } }
+              ? {
+                  type: 'response',
+                  id: message.id,
+                  ok: true,
+                  result: { ...frameRow(frame), text: JSON.stringify(frame, null, 2), truncated: false },
+                }
               : { type: 'response', id: message.id, ok: false, error: 'That frame is no longer kept.' },
           );
           return;
@@ -218,7 +235,12 @@ export class InspectorSession {
         this.postNow(
           detail
             ? { type: 'response', id: message.id, ok: true, result: detail }
-            : { type: 'response', id: message.id, ok: false, error: 'That message is no longer stored (it was cleared).' },
+            : {
+                type: 'response',
+                id: message.id,
+                ok: false,
+                error: 'That message is no longer stored (it was cleared).',
+              },
         );
         return;
       }
@@ -290,7 +312,12 @@ export class InspectorSession {
     this.stats.cleared += dropped;
     this.stats.total = 0;
     this.postedTotal = 0;
-    this.append({ time: Date.now(), direction: 'event', kind: 'info', payload: Buffer.from(`Cleared ${dropped.toLocaleString('en-US')} rows`) });
+    this.append({
+      time: Date.now(),
+      direction: 'event',
+      kind: 'info',
+      payload: Buffer.from(`Cleared ${dropped.toLocaleString('en-US')} rows`),
+    });
     this.flush();
     this.postNow({ type: 'snapshot', snapshot: this.snapshot() });
   }
@@ -302,7 +329,9 @@ export class InspectorSession {
   editorContent(index: number): { label: string; kind: string; payload: Buffer } | undefined {
     if (this.listMode === 'frames') {
       const frame = this.conn.frames.get(index);
-      return frame ? { label: `frame ${index + 1}`, kind: 'text', payload: Buffer.from(JSON.stringify(frame, null, 2)) } : undefined;
+      return frame
+        ? { label: `frame ${index + 1}`, kind: 'text', payload: Buffer.from(JSON.stringify(frame, null, 2)) }
+        : undefined;
     }
     const row = this.store.get(index);
     return row ? { label: `#${index + 1}`, kind: row.kind, payload: row.payload } : undefined;
@@ -402,19 +431,39 @@ export class InspectorSession {
         case 'message':
         case 'ping':
         case 'pong':
-          this.append({ time, direction: event.dir, kind: event.type === 'message' ? event.kind : event.type, payload: eventPayload(event) });
+          this.append({
+            time,
+            direction: event.dir,
+            kind: event.type === 'message' ? event.kind : event.type,
+            payload: eventPayload(event),
+          });
           break;
         case 'open':
-          this.append({ time, direction: 'event', kind: 'open', payload: Buffer.from(`Connected${event.protocol ? ` (subprotocol ${event.protocol})` : ''}`) });
+          this.append({
+            time,
+            direction: 'event',
+            kind: 'open',
+            payload: Buffer.from(`Connected${event.protocol ? ` (subprotocol ${event.protocol})` : ''}`),
+          });
           break;
         case 'close':
-          this.append({ time, direction: event.byClient ? 'sent' : 'received', kind: 'close', payload: closeFramePayload(event.code, event.reason ?? '') });
+          this.append({
+            time,
+            direction: event.byClient ? 'sent' : 'received',
+            kind: 'close',
+            payload: closeFramePayload(event.code, event.reason ?? ''),
+          });
           break;
         case 'error':
           this.append({ time, direction: 'event', kind: 'error', payload: Buffer.from(event.message) });
           break;
         default:
-          this.append({ time, direction: 'event', kind: 'info', payload: Buffer.from(event.type === 'note' ? event.text : 'Reconnected') });
+          this.append({
+            time,
+            direction: 'event',
+            kind: 'info',
+            payload: Buffer.from(event.type === 'note' ? event.text : 'Reconnected'),
+          });
       }
     }
   }
@@ -491,17 +540,20 @@ export class InspectorSession {
     if (!filter) return this.postTick();
     this.filtering = true;
     if (filter.examined === 0) this.postTick(); // Say "running" at once for a new filter.
-    filter.update(this.store).then(
-      () => undefined,
-      (err: Error) => {
-        if (filter === this.filter) this.filterError = err.message;
-      },
-    ).finally(() => {
-      this.filtering = false;
-      if (filter !== this.filter) return;
-      this.postTick();
-      if (this.dirty) this.scheduleTick();
-    });
+    filter
+      .update(this.store)
+      .then(
+        () => undefined,
+        (err: Error) => {
+          if (filter === this.filter) this.filterError = err.message;
+        },
+      )
+      .finally(() => {
+        this.filtering = false;
+        if (filter !== this.filter) return;
+        this.postTick();
+        if (this.dirty) this.scheduleTick();
+      });
   }
 
   private postTick(): void {
@@ -512,7 +564,15 @@ export class InspectorSession {
     const window = follow || start + count > this.postedTotal ? this.viewportRows() : undefined;
     if (window) this.postedTotal = length;
     const frames = this.listMode === 'frames' ? length : undefined;
-    this.postNow({ type: 'tick', stats: { ...this.stats }, rows: window?.rows, rowsStart: window?.rowsStart, filter: this.filterStatus(), frames, wire: this.conn.frames.stats });
+    this.postNow({
+      type: 'tick',
+      stats: { ...this.stats },
+      rows: window?.rows,
+      rowsStart: window?.rowsStart,
+      filter: this.filterStatus(),
+      frames,
+      wire: this.conn.frames.stats,
+    });
   }
 
   private filterStatus(): FilterStatus | undefined {
@@ -540,11 +600,26 @@ export class InspectorSession {
   }
 }
 
-const FRAME_KINDS: Record<number, RowSummary['kind']> = { 0: 'text', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
+const FRAME_KINDS: Record<number, RowSummary['kind']> = {
+  0: 'text',
+  1: 'text',
+  2: 'binary',
+  8: 'close',
+  9: 'ping',
+  10: 'pong',
+};
 
 /** A frame header as a list row: the opcode, its flags and its sizes. */
 function frameRow(frame: FrameHeaderRecord): RowSummary {
-  const flags = [frame.fin ? 'FIN' : 'no FIN', frame.rsv1 && 'RSV1', frame.rsv2 && 'RSV2', frame.rsv3 && 'RSV3', frame.masked && 'masked'].filter(Boolean).join(' ');
+  const flags = [
+    frame.fin ? 'FIN' : 'no FIN',
+    frame.rsv1 && 'RSV1',
+    frame.rsv2 && 'RSV2',
+    frame.rsv3 && 'RSV3',
+    frame.masked && 'masked',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return {
     index: frame.index,
     time: frame.time,

@@ -7,7 +7,13 @@
 export const MASK = '[redacted]';
 
 /** Headers whose values are credentials; compared lowercase. */
-export const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'sec-websocket-key']);
+export const SECRET_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'sec-websocket-key',
+]);
 
 /** Query parameters whose values look like credentials. */
 export const SECRET_PARAM = /token|secret|key|passw(or)?d|auth|credential|signature|sig$/i;
@@ -18,7 +24,9 @@ const MIN_SECRET_LENGTH = 3;
 /** Replaces each secret in `text` with the mask, longest first so a secret that contains another is hidden whole. */
 export function maskSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  for (const s of [...new Set(secrets)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length)) {
+  for (const s of [...new Set(secrets)]
+    .filter((s) => s.length >= MIN_SECRET_LENGTH)
+    .sort((a, b) => b.length - a.length)) {
     if (out.includes(s)) out = out.split(s).join(MASK);
   }
   return out;
@@ -56,7 +64,8 @@ export function maskUrl(url: string, secrets: readonly string[] = []): string {
 /** A copy of `headers` with credential headers masked whole and `secrets` masked inside the others. */
 export function maskHeaders(headers: Record<string, string>, secrets: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? MASK : maskSecrets(String(value), secrets);
+  for (const [name, value] of Object.entries(headers))
+    out[name] = SECRET_HEADERS.has(name.toLowerCase()) ? MASK : maskSecrets(String(value), secrets);
   return out;
 }
 

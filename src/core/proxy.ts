@@ -16,7 +16,11 @@ export interface ProxySettings {
  * The proxy to use for `url`, or undefined for a direct connection: none is set, or the host
  * matches the no-proxy list. Loopback addresses use the proxy too unless listed, as in curl.
  */
-export function proxyFor(url: string, settings: ProxySettings, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function proxyFor(
+  url: string,
+  settings: ProxySettings,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const proxy = settings.proxy?.trim();
   if (!proxy) return undefined;
   const noProxy = settings.noProxy ?? env.NO_PROXY ?? env.no_proxy ?? '';
@@ -29,7 +33,10 @@ export function proxyFor(url: string, settings: ProxySettings, env: NodeJS.Proce
  */
 export function noProxyFromSetting(value: unknown): string | undefined {
   const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
-  const entries = list.filter((v): v is string => typeof v === 'string').map((v) => v.trim()).filter(Boolean);
+  const entries = list
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => v.trim())
+    .filter(Boolean);
   return entries.length ? entries.join(',') : undefined;
 }
 
@@ -49,13 +56,18 @@ export function bypassesProxy(url: string, noProxy: string): boolean {
     if (!entry) continue;
     if (entry === '*') return true;
     // A bare IPv6 address has colons of its own; a port needs the [brackets].
-    const m = (entry.split(':').length > 2 && !entry.startsWith('[') ? [entry, entry] : /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry)) as
-      | [string, string, string?]
-      | null;
+    const m = (
+      entry.split(':').length > 2 && !entry.startsWith('[')
+        ? [entry, entry]
+        : /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry)
+    ) as [string, string, string?] | null;
     if (!m) continue;
     const name = m[1].replace(/^\[|\]$/g, '').replace(/^\*?\./, '.');
     if (m[2] && m[2] !== port) continue;
-    if (name.startsWith('.') ? host.endsWith(name) || host === name.slice(1) : host === name || host.endsWith(`.${name}`)) return true;
+    if (
+      name.startsWith('.') ? host.endsWith(name) || host === name.slice(1) : host === name || host.endsWith(`.${name}`)
+    )
+      return true;
   }
   return false;
 }

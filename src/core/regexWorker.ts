@@ -117,26 +117,32 @@ function workerMain(): void {
   const { isAscii } = require('node:buffer') as typeof import('node:buffer');
   let key = '';
   let regex = /$^/;
-  parentPort!.on('message', (m: { id: number; source: string; flags: string; rows: Uint32Array; bytes: Uint8Array; bounds: Uint32Array }) => {
-    try {
-      if (key !== m.flags + '/' + m.source) {
-        regex = new RegExp(m.source, m.flags.replace(/[gy]/g, ''));
-        key = m.flags + '/' + m.source;
+  parentPort!.on(
+    'message',
+    (m: { id: number; source: string; flags: string; rows: Uint32Array; bytes: Uint8Array; bounds: Uint32Array }) => {
+      try {
+        if (key !== m.flags + '/' + m.source) {
+          regex = new RegExp(m.source, m.flags.replace(/[gy]/g, ''));
+          key = m.flags + '/' + m.source;
+        }
+        const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
+        const { rows, bounds } = m;
+        // All-ASCII bytes decode the same as Latin-1 and UTF-8: decode once and slice (cheap views).
+        const whole = isAscii(bytes) ? bytes.toString('latin1') : undefined;
+        const out = new Uint32Array(rows.length);
+        let found = 0;
+        for (let i = 0; i < rows.length; i++) {
+          const text =
+            whole !== undefined
+              ? whole.slice(bounds[i], bounds[i + 1])
+              : bytes.toString('utf8', bounds[i], bounds[i + 1]);
+          if (regex.test(text)) out[found++] = rows[i];
+        }
+        const result = out.slice(0, found);
+        parentPort!.postMessage({ id: m.id, rows: result }, [result.buffer]);
+      } catch (err) {
+        parentPort!.postMessage({ id: m.id, error: `The regular expression failed: ${(err as Error).message}` });
       }
-      const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
-      const { rows, bounds } = m;
-      // All-ASCII bytes decode the same as Latin-1 and UTF-8: decode once and slice (cheap views).
-      const whole = isAscii(bytes) ? bytes.toString('latin1') : undefined;
-      const out = new Uint32Array(rows.length);
-      let found = 0;
-      for (let i = 0; i < rows.length; i++) {
-        const text = whole !== undefined ? whole.slice(bounds[i], bounds[i + 1]) : bytes.toString('utf8', bounds[i], bounds[i + 1]);
-        if (regex.test(text)) out[found++] = rows[i];
-      }
-      const result = out.slice(0, found);
-      parentPort!.postMessage({ id: m.id, rows: result }, [result.buffer]);
-    } catch (err) {
-      parentPort!.postMessage({ id: m.id, error: `The regular expression failed: ${(err as Error).message}` });
-    }
-  });
+    },
+  );
 }

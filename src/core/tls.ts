@@ -32,7 +32,9 @@ export interface NodeTlsOptions {
 }
 
 /** Reads the files named in `settings`; a file that cannot be read is a sentence, not a throw. */
-export function loadTlsOptions(settings: TlsSettings): { ok: true; options: NodeTlsOptions } | { ok: false; error: string } {
+export function loadTlsOptions(
+  settings: TlsSettings,
+): { ok: true; options: NodeTlsOptions } | { ok: false; error: string } {
   const options: NodeTlsOptions = {};
   try {
     if (settings.ca !== undefined) {
@@ -42,7 +44,8 @@ export function loadTlsOptions(settings: TlsSettings): { ok: true; options: Node
     }
     if (settings.cert !== undefined) options.cert = pemOrFile(settings.cert, 'client certificate');
     if (settings.key !== undefined) options.key = pemOrFile(settings.key, 'client key');
-    if (settings.pfx !== undefined) options.pfx = Buffer.isBuffer(settings.pfx) ? settings.pfx : readFile(settings.pfx, 'PKCS#12 (pfx) file');
+    if (settings.pfx !== undefined)
+      options.pfx = Buffer.isBuffer(settings.pfx) ? settings.pfx : readFile(settings.pfx, 'PKCS#12 (pfx) file');
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
@@ -62,8 +65,11 @@ function readFile(path: string, what: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new Error(`Could not read the ${what} "${path}": ${why}. Check the path in the TLS settings.`, { cause: err });
+    const why =
+      code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new Error(`Could not read the ${what} "${path}": ${why}. Check the path in the TLS settings.`, {
+      cause: err,
+    });
   }
 }
 
@@ -91,8 +97,7 @@ export function describeTlsError(err: unknown, where: string): string | undefine
       return `The TLS certificate of ${where} has expired. Renew it on the server; to connect anyway, turn off certificate verification for this connection (insecure).`;
     case 'CERT_NOT_YET_VALID':
       return `The TLS certificate of ${where} is not valid yet (check the clocks of both machines). To connect anyway, turn off certificate verification for this connection (insecure).`;
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-    {
+    case 'ERR_TLS_CERT_ALTNAME_INVALID': {
       const names = e.cert?.subjectaltname;
       const detail = names ? ` (it is for ${names})` : e.reason ? ` (${e.reason})` : '';
       return `The TLS certificate of ${where} is not valid for this host name${detail}. Connect with a name the certificate lists, or turn off certificate verification for this connection (insecure).`;
@@ -100,7 +105,11 @@ export function describeTlsError(err: unknown, where: string): string | undefine
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
       return `${where} did not answer with TLS. Does it serve plain ws:// instead of wss://?`;
   }
-  if (/certificate required|alert handshake failure|alert bad certificate|peer did not return a certificate/i.test(message)) {
+  if (
+    /certificate required|alert handshake failure|alert bad certificate|peer did not return a certificate/i.test(
+      message,
+    )
+  ) {
     return `The server at ${where} refused the TLS handshake: it requires a client certificate. Set the client certificate and key (or a PKCS#12 file) for this connection.`;
   }
   if (/bad decrypt|mac verify failure|wrong passphrase|unable to load|no start line/i.test(message)) {

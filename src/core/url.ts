@@ -12,7 +12,10 @@ export function checkWebSocketUrl(input: string): UrlCheck {
   try {
     url = new URL(text);
   } catch {
-    return { ok: false, message: `"${text}" is not a URL. A WebSocket URL looks like ws://host:port/path or wss://host/path.` };
+    return {
+      ok: false,
+      message: `"${text}" is not a URL. A WebSocket URL looks like ws://host:port/path or wss://host/path.`,
+    };
   }
   if (url.protocol === 'ws:' || url.protocol === 'wss:') {
     if (!url.hostname) return { ok: false, message: `"${text}" has no host name.` };
@@ -20,9 +23,15 @@ export function checkWebSocketUrl(input: string): UrlCheck {
   }
   if (url.protocol === 'http:' || url.protocol === 'https:') {
     const suggestion = text.replace(/^http/i, 'ws');
-    return { ok: false, message: `Only ws:// and wss:// URLs can be opened, and "${text}" is ${url.protocol.slice(0, -1)}. Did you mean ${suggestion}?` };
+    return {
+      ok: false,
+      message: `Only ws:// and wss:// URLs can be opened, and "${text}" is ${url.protocol.slice(0, -1)}. Did you mean ${suggestion}?`,
+    };
   }
-  return { ok: false, message: `Only ws:// and wss:// URLs can be opened; "${text}" uses ${url.protocol.slice(0, -1)}.` };
+  return {
+    ok: false,
+    message: `Only ws:// and wss:// URLs can be opened; "${text}" uses ${url.protocol.slice(0, -1)}.`,
+  };
 }
 
 /** "host/path" for a panel title. */

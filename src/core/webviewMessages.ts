@@ -1,4 +1,10 @@
-import { MAX_VIEWPORT_ROWS, type Direction, type FilterQuery, type FromWebview, type RowKind } from '../shared/protocol';
+import {
+  MAX_VIEWPORT_ROWS,
+  type Direction,
+  type FilterQuery,
+  type FromWebview,
+  type RowKind,
+} from '../shared/protocol';
 
 const DIRECTIONS: readonly Direction[] = ['sent', 'received', 'event'];
 const KINDS: readonly RowKind[] = ['text', 'binary', 'ping', 'pong', 'close', 'open', 'error', 'info'];
@@ -19,13 +25,20 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
     case 'ready':
       return isInt(m.protocolVersion) ? { type: 'ready', protocolVersion: m.protocolVersion } : undefined;
     case 'viewport':
-      if (!isInt(m.start) || !isInt(m.count) || typeof m.follow !== 'boolean' || m.start < 0 || m.count < 0) return undefined;
+      if (!isInt(m.start) || !isInt(m.count) || typeof m.follow !== 'boolean' || m.start < 0 || m.count < 0)
+        return undefined;
       return { type: 'viewport', start: m.start, count: Math.min(m.count, MAX_VIEWPORT_ROWS), follow: m.follow };
     case 'sendText':
       if (!isInt(m.id) || typeof m.text !== 'string' || m.text.length > MAX_SEND_TEXT) return undefined;
       return { type: 'sendText', id: m.id, text: m.text };
     case 'sendBinary':
-      if (!isInt(m.id) || (m.encoding !== 'hex' && m.encoding !== 'base64') || typeof m.data !== 'string' || m.data.length > MAX_SEND_TEXT) return undefined;
+      if (
+        !isInt(m.id) ||
+        (m.encoding !== 'hex' && m.encoding !== 'base64') ||
+        typeof m.data !== 'string' ||
+        m.data.length > MAX_SEND_TEXT
+      )
+        return undefined;
       return { type: 'sendBinary', id: m.id, encoding: m.encoding, data: m.data };
     case 'sendFile':
       return isInt(m.id) ? { type: 'sendFile', id: m.id } : undefined;
@@ -39,15 +52,20 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       return query ? { type: 'setFilter', query } : undefined;
     }
     case 'getDetail':
-      return isInt(m.id) && isInt(m.position) && m.position >= 0 ? { type: 'getDetail', id: m.id, position: m.position } : undefined;
+      return isInt(m.id) && isInt(m.position) && m.position >= 0
+        ? { type: 'getDetail', id: m.id, position: m.position }
+        : undefined;
     case 'openInEditor':
       return isInt(m.index) && m.index >= 0 ? { type: 'openInEditor', index: m.index } : undefined;
     case 'copy':
       return typeof m.text === 'string' && m.text.length <= MAX_SEND_TEXT ? { type: 'copy', text: m.text } : undefined;
     case 'ping':
-      return isInt(m.id) && typeof m.payload === 'string' && Buffer.byteLength(m.payload) <= 125 ? { type: 'ping', id: m.id, payload: m.payload } : undefined;
+      return isInt(m.id) && typeof m.payload === 'string' && Buffer.byteLength(m.payload) <= 125
+        ? { type: 'ping', id: m.id, payload: m.payload }
+        : undefined;
     case 'closeWith':
-      if (!isInt(m.id) || !isInt(m.code) || typeof m.reason !== 'string' || Buffer.byteLength(m.reason) > 123) return undefined;
+      if (!isInt(m.id) || !isInt(m.code) || typeof m.reason !== 'string' || Buffer.byteLength(m.reason) > 123)
+        return undefined;
       return { type: 'closeWith', id: m.id, code: m.code, reason: m.reason };
     case 'setListMode':
       return m.mode === 'messages' || m.mode === 'frames' ? { type: 'setListMode', mode: m.mode } : undefined;
@@ -77,11 +95,16 @@ function parseFilterQuery(raw: unknown): FilterQuery | undefined {
     query.caseSensitive = q.caseSensitive;
   }
   if (q.directions !== undefined) {
-    if (!Array.isArray(q.directions) || !Array.from(q.directions).every((d: unknown) => DIRECTIONS.includes(d as Direction))) return undefined;
+    if (
+      !Array.isArray(q.directions) ||
+      !Array.from(q.directions).every((d: unknown) => DIRECTIONS.includes(d as Direction))
+    )
+      return undefined;
     query.directions = Array.from(q.directions);
   }
   if (q.kinds !== undefined) {
-    if (!Array.isArray(q.kinds) || !Array.from(q.kinds).every((k: unknown) => KINDS.includes(k as RowKind))) return undefined;
+    if (!Array.isArray(q.kinds) || !Array.from(q.kinds).every((k: unknown) => KINDS.includes(k as RowKind)))
+      return undefined;
     query.kinds = Array.from(q.kinds);
   }
   if (q.json !== undefined) {

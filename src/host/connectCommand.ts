@@ -34,7 +34,13 @@ export function askForUrl(recent: string[], echoUrl: string | undefined): Promis
   const typedItem = (value: string): vscode.QuickPickItem[] => {
     if (!value.trim() || offered.some((o) => o.label === value.trim())) return [];
     const check = checkWebSocketUrl(value);
-    return [{ label: value.trim(), description: check.ok ? 'connect' : undefined, detail: check.ok ? undefined : `$(error) ${check.message}` }];
+    return [
+      {
+        label: value.trim(),
+        description: check.ok ? 'connect' : undefined,
+        detail: check.ok ? undefined : `$(error) ${check.message}`,
+      },
+    ];
   };
   pick.items = offered;
   return new Promise((resolve) => {

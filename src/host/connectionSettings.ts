@@ -35,7 +35,9 @@ export function connectionDefaults(url: string, passphrase: string | undefined):
     pingIntervalMs: seconds('pingInterval', 0) || undefined,
     pingTimeoutMs: seconds('pingTimeout', 10) || undefined,
     autoPong: c.get<boolean>('autoPong', true),
-    reconnect: reconnect ? { maxDelayMs: seconds('reconnectMaxDelay', 30), maxAttempts: c.get<number>('reconnectMaxAttempts', 10) } : false,
+    reconnect: reconnect
+      ? { maxDelayMs: seconds('reconnectMaxDelay', 30), maxAttempts: c.get<number>('reconnectMaxAttempts', 10) }
+      : false,
     ca: caFiles.length ? caFiles : undefined,
     cert: cert || undefined,
     key: tls.get<string>('keyFile', '') || undefined,
@@ -64,7 +66,8 @@ export function withDefaults(defaults: ConnectionOptions, own: ConnectionOptions
 export async function askPassphrase(secrets: vscode.SecretStorage): Promise<void> {
   const value = await vscode.window.showInputBox({
     title: 'Client certificate passphrase',
-    prompt: 'For the key or PFX file in websocketInspector.tls. Kept in VS Code secret storage; leave empty to remove it.',
+    prompt:
+      'For the key or PFX file in websocketInspector.tls. Kept in VS Code secret storage; leave empty to remove it.',
     password: true,
     ignoreFocusOut: true,
   });

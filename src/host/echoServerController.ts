@@ -7,7 +7,11 @@ const RUNNING_CONTEXT = 'websocketInspector.echoServerRunning';
 export class EchoServerController implements vscode.Disposable {
   private server: EchoServer | undefined;
   private starting: Promise<EchoServer> | undefined;
-  private readonly item = vscode.window.createStatusBarItem('websocketInspector.echoServer', vscode.StatusBarAlignment.Right, 100);
+  private readonly item = vscode.window.createStatusBarItem(
+    'websocketInspector.echoServer',
+    vscode.StatusBarAlignment.Right,
+    100,
+  );
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     this.item.name = 'WebSocket Echo Server';

@@ -69,13 +69,20 @@ export class InspectorPanel implements InspectorHandle {
       panel.webview.onDidReceiveMessage((raw) => {
         const message = parseFromWebview(raw);
         if (!message) {
-          this.log.warn(`Ignored a malformed message from the inspector webview of ${maskUrl(options.url, this.secrets)}.`);
+          this.log.warn(
+            `Ignored a malformed message from the inspector webview of ${maskUrl(options.url, this.secrets)}.`,
+          );
           return;
         }
         if (message.type === 'reconnect') this.startConnecting(() => this.session.reconnect());
         else if (message.type === 'copy') void vscode.env.clipboard.writeText(message.text);
         else if (message.type === 'openInEditor') void this.openInEditor(message.index);
-        else if (message.type === 'sendFile') this.session.answerAfterDialog(message.id, () => this.pickFile(), (file) => this.sendFile(file));
+        else if (message.type === 'sendFile')
+          this.session.answerAfterDialog(
+            message.id,
+            () => this.pickFile(),
+            (file) => this.sendFile(file),
+          );
         else if (message.type === 'replay') this.env.onReplay?.(this);
         else this.session.handle(message);
       }),
@@ -94,17 +101,42 @@ export class InspectorPanel implements InspectorHandle {
   }
 
   /** Opens a new panel beside the editor and starts connecting. */
-  static open(env: InspectorEnv, options: ConnectionOptions, source?: PanelSource, secrets: string[] = []): InspectorPanel {
-    const inspector = new InspectorPanel(InspectorPanel.createPanel(env, shortTitle(options.url)), env, options, source);
+  static open(
+    env: InspectorEnv,
+    options: ConnectionOptions,
+    source?: PanelSource,
+    secrets: string[] = [],
+  ): InspectorPanel {
+    const inspector = new InspectorPanel(
+      InspectorPanel.createPanel(env, shortTitle(options.url)),
+      env,
+      options,
+      source,
+    );
     inspector.secrets = secrets;
     inspector.startConnecting(() => inspector.session.connect());
     return inspector;
   }
 
   /** Shows a recorded session read-only (in `panel`, e.g. a custom editor's, or a new one). */
-  static openRecording(env: InspectorEnv, session: Session, label: string, panel?: vscode.WebviewPanel, file?: string): InspectorPanel {
-    const options: ConnectionOptions = { url: session.header.url, handshakeTimeout: 10000, headers: session.header.options.headers, protocols: session.header.options.protocols };
-    const inspector = new InspectorPanel(panel ?? InspectorPanel.createPanel(env, `${label} (recording)`), env, options);
+  static openRecording(
+    env: InspectorEnv,
+    session: Session,
+    label: string,
+    panel?: vscode.WebviewPanel,
+    file?: string,
+  ): InspectorPanel {
+    const options: ConnectionOptions = {
+      url: session.header.url,
+      handshakeTimeout: 10000,
+      headers: session.header.options.headers,
+      protocols: session.header.options.protocols,
+    };
+    const inspector = new InspectorPanel(
+      panel ?? InspectorPanel.createPanel(env, `${label} (recording)`),
+      env,
+      options,
+    );
     inspector.recorded = session;
     inspector.session.loadRecording(session, label, file);
     inspector.opening = Promise.reject(new Error('A recording does not connect until it is replayed.'));
@@ -232,7 +264,11 @@ export class InspectorPanel implements InspectorHandle {
 
   /** Asks for the file to send; the view's request has no time bound while this dialog is open. */
   private pickFile(): Thenable<vscode.Uri[] | undefined> {
-    return vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Send', title: 'Send a file as a binary message' });
+    return vscode.window.showOpenDialog({
+      canSelectMany: false,
+      openLabel: 'Send',
+      title: 'Send a file as a binary message',
+    });
   }
 
   /** Sends the picked file's bytes as one binary message; cancelling sends nothing. */

@@ -146,9 +146,15 @@ export const DETAIL_LIMIT = 1024 * 1024;
 // ───────────────────────── host → webview ─────────────────────────
 
 /** The complete state; the answer to `ready` and after anything that invalidates the view. */
-export interface SnapshotMessage { type: 'snapshot'; snapshot: Snapshot }
+export interface SnapshotMessage {
+  type: 'snapshot';
+  snapshot: Snapshot;
+}
 /** The connection changed phase. */
-export interface StateMessage { type: 'state'; state: ConnectionState }
+export interface StateMessage {
+  type: 'state';
+  state: ConnectionState;
+}
 /** A batched update (at most ~60 a second): new counts, and the viewport's rows if they changed. */
 export interface TickMessage {
   type: 'tick';
@@ -164,17 +170,37 @@ export interface TickMessage {
 }
 
 /** A `.ws` script moved on (a step started, waits, finished or failed). */
-export interface ScriptMessage { type: 'script'; script: ScriptStatus }
+export interface ScriptMessage {
+  type: 'script';
+  script: ScriptStatus;
+}
 /** The opening handshake moved on (request sent, answer received, failed). */
-export interface HandshakeMessage { type: 'handshake'; handshake: HandshakeInfo }
+export interface HandshakeMessage {
+  type: 'handshake';
+  handshake: HandshakeInfo;
+}
 /** Pings and pongs changed what is known of the connection's health. */
-export interface HealthMessage { type: 'health'; health: ConnectionHealth }
+export interface HealthMessage {
+  type: 'health';
+  health: ConnectionHealth;
+}
 /** Where this panel's messages are recorded on disk, so a reload can bring them back. */
-export interface RecordedToMessage { type: 'recordedTo'; file: string | undefined }
+export interface RecordedToMessage {
+  type: 'recordedTo';
+  file: string | undefined;
+}
 /** The panel now shows another source (a `.ws` request connected again with new settings). */
-export interface SourceMessage { type: 'source'; url: string; source?: PanelSource }
+export interface SourceMessage {
+  type: 'source';
+  url: string;
+  source?: PanelSource;
+}
 /** Request `id` waits on the user (a file dialog is open): no time bound while `waitingForUser`, the usual one after. */
-export interface RequestProgressMessage { type: 'requestProgress'; id: number; waitingForUser: boolean }
+export interface RequestProgressMessage {
+  type: 'requestProgress';
+  id: number;
+  waitingForUser: boolean;
+}
 /** The reply to a request, exactly one per request id. */
 export interface ResponseMessage {
   type: 'response';
@@ -200,37 +226,90 @@ export type ToWebview =
 // ───────────────────────── webview → host ─────────────────────────
 
 /** The webview has loaded and listens; the host answers with a snapshot. */
-export interface ReadyMessage { type: 'ready'; protocolVersion: number }
+export interface ReadyMessage {
+  type: 'ready';
+  protocolVersion: number;
+}
 /** The rows the list shows now; `follow` means "keep me on the newest rows". */
-export interface ViewportMessage { type: 'viewport'; start: number; count: number; follow: boolean }
+export interface ViewportMessage {
+  type: 'viewport';
+  start: number;
+  count: number;
+  follow: boolean;
+}
 /** Send a text message on the connection (request: answered by a response). */
-export interface SendTextMessage { type: 'sendText'; id: number; text: string }
+export interface SendTextMessage {
+  type: 'sendText';
+  id: number;
+  text: string;
+}
 /** Send a binary message written as hex or base64 (request: an error reply says where the input is wrong). */
-export interface SendBinaryMessage { type: 'sendBinary'; id: number; encoding: 'hex' | 'base64'; data: string }
+export interface SendBinaryMessage {
+  type: 'sendBinary';
+  id: number;
+  encoding: 'hex' | 'base64';
+  data: string;
+}
 /** Ask the user for a file and send its bytes as one binary message (request). */
-export interface SendFileMessage { type: 'sendFile'; id: number }
+export interface SendFileMessage {
+  type: 'sendFile';
+  id: number;
+}
 /** Show only the rows that match (null: show all). */
-export interface SetFilterMessage { type: 'setFilter'; query: FilterQuery | null }
+export interface SetFilterMessage {
+  type: 'setFilter';
+  query: FilterQuery | null;
+}
 /** Replay the recorded session shown in the panel (the host asks how). */
-export interface ReplayMessage { type: 'replay' }
+export interface ReplayMessage {
+  type: 'replay';
+}
 /** Drop every stored row from view and memory; counters keep their totals. */
-export interface ClearMessage { type: 'clear' }
+export interface ClearMessage {
+  type: 'clear';
+}
 /** Fetch the full body of the row at a list position, the match position while a filter is on (request: answered with a `RowDetail`). */
-export interface GetDetailMessage { type: 'getDetail'; id: number; position: number }
+export interface GetDetailMessage {
+  type: 'getDetail';
+  id: number;
+  position: number;
+}
 /** Open one row's whole body in a read-only editor tab. */
-export interface OpenInEditorMessage { type: 'openInEditor'; index: number }
+export interface OpenInEditorMessage {
+  type: 'openInEditor';
+  index: number;
+}
 /** Put text on the system clipboard. */
-export interface CopyMessage { type: 'copy'; text: string }
+export interface CopyMessage {
+  type: 'copy';
+  text: string;
+}
 /** Send a ping with this payload (request: answered with the round-trip time in ms). */
-export interface PingMessage { type: 'ping'; id: number; payload: string }
+export interface PingMessage {
+  type: 'ping';
+  id: number;
+  payload: string;
+}
 /** Close with this code and reason (request: an error reply when the code cannot be sent). */
-export interface CloseWithMessage { type: 'closeWith'; id: number; code: number; reason: string }
+export interface CloseWithMessage {
+  type: 'closeWith';
+  id: number;
+  code: number;
+  reason: string;
+}
 /** Show messages, or the frame headers seen on the wire. */
-export interface SetListModeMessage { type: 'setListMode'; mode: ListMode }
+export interface SetListModeMessage {
+  type: 'setListMode';
+  mode: ListMode;
+}
 /** Close the connection normally. */
-export interface DisconnectMessage { type: 'disconnect' }
+export interface DisconnectMessage {
+  type: 'disconnect';
+}
 /** Open a new connection to the same URL. */
-export interface ReconnectMessage { type: 'reconnect' }
+export interface ReconnectMessage {
+  type: 'reconnect';
+}
 
 export type FromWebview =
   | ReadyMessage

@@ -20,15 +20,22 @@ suite('connection settings', () => {
   const config = () => vscode.workspace.getConfiguration('websocketInspector.connection');
 
   suiteSetup(async () => {
-    api = await vscode.extensions.getExtension<WebSocketInspectorApi>('websocket-inspector.websocket-inspector')!.activate();
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (protocols) => [...protocols][0] ?? false });
+    api = await vscode.extensions
+      .getExtension<WebSocketInspectorApi>('websocket-inspector.websocket-inspector')!
+      .activate();
+    server = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      handleProtocols: (protocols) => [...protocols][0] ?? false,
+    });
     await new Promise((r) => server.once('listening', r));
     server.on('connection', (_ws, req) => seen.push(req));
     url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
   suiteTeardown(async () => {
-    for (const key of ['headers', 'origin', 'subprotocols']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['headers', 'origin', 'subprotocols'])
+      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
     for (const h of api.inspectors()) h.dispose();
     for (const c of server.clients) c.terminate();
     await new Promise<void>((r) => server.close(() => r()));
@@ -74,8 +81,12 @@ suite('connection settings', () => {
       sockets.add(socket);
       socket.once('data', (head) => {
         const key = /sec-websocket-key: *(\S+)/i.exec(head.toString('latin1'))?.[1] ?? '';
-        const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-        socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+        const accept = createHash('sha1')
+          .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+          .digest('base64');
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
         socket.pause();
       });
       socket.on('error', () => undefined);

@@ -19,14 +19,15 @@ const COMMANDS = [
   'websocketInspector.showLog',
 ];
 
-
 /** Rejects if `p` does not settle within `ms`. */
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       p,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))),
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)),
+      ),
     ]);
   } finally {
     clearTimeout(timer);

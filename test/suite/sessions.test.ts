@@ -15,7 +15,6 @@ import { waitFor } from './wait';
 
 const EXTENSION_ID = 'websocket-inspector.websocket-inspector';
 
-
 suite('Sessions: record, open, replay, compare', () => {
   let api: WebSocketInspectorApi;
   let echoUrl: string;
@@ -54,20 +53,39 @@ suite('Sessions: record, open, replay, compare', () => {
   test('a .wslog opens read-only in the inspector with every message', async () => {
     const before = api.inspectors().length;
     await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), 'websocketInspector.sessionFile');
-    const panel = await waitFor('the recording panel', () => api.inspectors().length === before + 1 && api.inspectors().at(-1));
+    const panel = await waitFor(
+      'the recording panel',
+      () => api.inspectors().length === before + 1 && api.inspectors().at(-1),
+    );
     const rows = panel.rows(0, 50).filter((r) => r.kind === 'text');
     const expected = ['{"n":1,"ts":100}', '{"n":2,"ts":200}', 'plain three'];
-    assert.deepEqual(rows.filter((r) => r.direction === 'sent').map((r) => r.preview), expected);
-    assert.deepEqual(rows.filter((r) => r.direction === 'received').map((r) => r.preview), expected);
+    assert.deepEqual(
+      rows.filter((r) => r.direction === 'sent').map((r) => r.preview),
+      expected,
+    );
+    assert.deepEqual(
+      rows.filter((r) => r.direction === 'received').map((r) => r.preview),
+      expected,
+    );
     assert.equal(panel.state.phase, 'closed');
   });
 
   test('replay against the echo server, compared: every answer matches', async () => {
-    const ok = await vscode.commands.executeCommand<boolean>('websocketInspector.compareSession', vscode.Uri.file(file), { url: `${echoUrl}/replayed`, timing: 'fast' });
+    const ok = await vscode.commands.executeCommand<boolean>(
+      'websocketInspector.compareSession',
+      vscode.Uri.file(file),
+      { url: `${echoUrl}/replayed`, timing: 'fast' },
+    );
     assert.equal(ok, true);
     const panel = api.inspectors().at(-1)!;
-    const notes = panel.rows(0, 100).filter((r) => r.direction === 'event').map((r) => r.preview);
-    assert.ok(notes.some((n) => /^Compare: 3 matched, 0 differed, 0 missing, 0 extra/.test(n)), notes.join(' | '));
+    const notes = panel
+      .rows(0, 100)
+      .filter((r) => r.direction === 'event')
+      .map((r) => r.preview);
+    assert.ok(
+      notes.some((n) => /^Compare: 3 matched, 0 differed, 0 missing, 0 extra/.test(n)),
+      notes.join(' | '),
+    );
   });
 
   test('replay against a server that answers differently reports exactly the changes; ignore paths work', async () => {
@@ -80,29 +98,64 @@ suite('Sessions: record, open, replay, compare', () => {
       }),
     );
     const url = `ws://127.0.0.1:${(shouting.address() as AddressInfo).port}/other`;
-    const ok = await vscode.commands.executeCommand<boolean>('websocketInspector.compareSession', vscode.Uri.file(file), { url, timing: 'fast' });
+    const ok = await vscode.commands.executeCommand<boolean>(
+      'websocketInspector.compareSession',
+      vscode.Uri.file(file),
+      { url, timing: 'fast' },
+    );
     assert.equal(ok, false);
-    const notes = api.inspectors().at(-1)!.rows(0, 100).filter((r) => r.direction === 'event').map((r) => r.preview);
+    const notes = api
+      .inspectors()
+      .at(-1)!
+      .rows(0, 100)
+      .filter((r) => r.direction === 'event')
+      .map((r) => r.preview);
     assert.ok(notes.includes('#1 $.ts: 100 → 999'), notes.join(' | '));
     assert.ok(notes.includes('#2 $.ts: 200 → 999'), notes.join(' | '));
-    assert.ok(notes.some((n) => n.startsWith('#3 text differs at offset 0')), notes.join(' | '));
-    await vscode.workspace.getConfiguration('websocketInspector.replay').update('ignorePaths', ['$.ts'], vscode.ConfigurationTarget.Global);
+    assert.ok(
+      notes.some((n) => n.startsWith('#3 text differs at offset 0')),
+      notes.join(' | '),
+    );
+    await vscode.workspace
+      .getConfiguration('websocketInspector.replay')
+      .update('ignorePaths', ['$.ts'], vscode.ConfigurationTarget.Global);
     try {
-      await vscode.commands.executeCommand<boolean>('websocketInspector.compareSession', vscode.Uri.file(file), { url, timing: 'fast' });
-      const later = api.inspectors().at(-1)!.rows(0, 100).filter((r) => r.direction === 'event').map((r) => r.preview);
-      assert.ok(later.some((n) => /^Compare: 2 matched, 1 differed/.test(n)), later.join(' | '));
+      await vscode.commands.executeCommand<boolean>('websocketInspector.compareSession', vscode.Uri.file(file), {
+        url,
+        timing: 'fast',
+      });
+      const later = api
+        .inspectors()
+        .at(-1)!
+        .rows(0, 100)
+        .filter((r) => r.direction === 'event')
+        .map((r) => r.preview);
+      assert.ok(
+        later.some((n) => /^Compare: 2 matched, 1 differed/.test(n)),
+        later.join(' | '),
+      );
     } finally {
-      await vscode.workspace.getConfiguration('websocketInspector.replay').update('ignorePaths', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration('websocketInspector.replay')
+        .update('ignorePaths', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 
   test('a bad replay.ignorePaths is a sentence, and the command resolves instead of throwing', async () => {
-    await vscode.workspace.getConfiguration('websocketInspector.replay').update('ignorePaths', ['timestamp'], vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('websocketInspector.replay')
+      .update('ignorePaths', ['timestamp'], vscode.ConfigurationTarget.Global);
     try {
-      const ok = await vscode.commands.executeCommand<boolean>('websocketInspector.compareSession', vscode.Uri.file(file), { url: `${echoUrl}/bad-setting`, timing: 'fast' });
+      const ok = await vscode.commands.executeCommand<boolean>(
+        'websocketInspector.compareSession',
+        vscode.Uri.file(file),
+        { url: `${echoUrl}/bad-setting`, timing: 'fast' },
+      );
       assert.equal(ok, false);
     } finally {
-      await vscode.workspace.getConfiguration('websocketInspector.replay').update('ignorePaths', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.workspace
+        .getConfiguration('websocketInspector.replay')
+        .update('ignorePaths', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 

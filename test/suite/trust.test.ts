@@ -50,8 +50,15 @@ suite('restricted mode (untrusted workspace)', function () {
       if (messages.some((m) => /trusted workspace/.test(m))) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.ok(messages.some((m) => /WSI_TRUST_SECRET.*only allowed in a trusted workspace|trusted workspace/.test(m)), messages.join(' | '));
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(1, 3));
+    assert.ok(
+      messages.some((m) => /WSI_TRUST_SECRET.*only allowed in a trusted workspace|trusted workspace/.test(m)),
+      messages.join(' | '),
+    );
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      new vscode.Position(1, 3),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.ok(!text.includes('do-not-send-this'), 'the secret never shows');
   });

@@ -16,7 +16,6 @@ const SELECT_ENVIRONMENT = 'websocketInspector.selectEnvironment';
 const SECRET_TOKEN = 'abc-very-secret-123';
 const PROCESS_SECRET = 'process-env-secret-456';
 
-
 async function openWs(content: string): Promise<vscode.TextDocument> {
   const document = await vscode.workspace.openTextDocument({ language: 'ws-request', content });
   assert.equal(document.languageId, 'ws-request');
@@ -42,8 +41,17 @@ function lineOf(document: vscode.TextDocument, marker: string): number {
   return after(document, marker).line;
 }
 
-async function complete(document: vscode.TextDocument, position: vscode.Position, trigger?: string): Promise<vscode.CompletionItem[]> {
-  const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', document.uri, position, trigger);
+async function complete(
+  document: vscode.TextDocument,
+  position: vscode.Position,
+  trigger?: string,
+): Promise<vscode.CompletionItem[]> {
+  const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+    'vscode.executeCompletionItemProvider',
+    document.uri,
+    position,
+    trigger,
+  );
   return list?.items ?? [];
 }
 
@@ -55,7 +63,8 @@ function labels(items: vscode.CompletionItem[]): string[] {
 }
 
 async function hoverText(document: vscode.TextDocument, position: vscode.Position): Promise<string> {
-  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position)) ?? [];
+  const hovers =
+    (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position)) ?? [];
   return hovers
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
@@ -115,10 +124,16 @@ suite('.ws editor features (extension host)', () => {
       return directive && variable ? { directive, variable } : undefined;
     });
     assert.equal(found.directive.severity, vscode.DiagnosticSeverity.Warning);
-    assert.ok(found.directive.range.isEqual(new vscode.Range(6, 2, 6, 8)), `directive range ${JSON.stringify(found.directive.range)}`);
+    assert.ok(
+      found.directive.range.isEqual(new vscode.Range(6, 2, 6, 8)),
+      `directive range ${JSON.stringify(found.directive.range)}`,
+    );
     assert.match(found.directive.message, /@bogus/);
     assert.equal(found.variable.severity, vscode.DiagnosticSeverity.Warning);
-    assert.ok(found.variable.range.isEqual(new vscode.Range(12, 8, 12, 19)), `variable range ${JSON.stringify(found.variable.range)}`);
+    assert.ok(
+      found.variable.range.isEqual(new vscode.Range(12, 8, 12, 19)),
+      `variable range ${JSON.stringify(found.variable.range)}`,
+    );
     // Defined variables raise nothing.
     assert.equal(ours(document).filter((d) => /\{\{(host|token)\}\}/.test(d.message)).length, 0);
   });
@@ -132,18 +147,28 @@ suite('.ws editor features (extension host)', () => {
     const edit = new vscode.WorkspaceEdit();
     edit.replace(document.uri, new vscode.Range(1, 0, 1, 8), '# a comment');
     assert.ok(await vscode.workspace.applyEdit(edit));
-    await waitFor('the unknown-directive warning to go', () => !ours(document).some((d) => codeOf(d) === 'unknown-directive'));
+    await waitFor(
+      'the unknown-directive warning to go',
+      () => !ours(document).some((d) => codeOf(d) === 'unknown-directive'),
+    );
 
     // examples/http-client.env.json defines "echo" in "local".
     await vscode.commands.executeCommand(SELECT_ENVIRONMENT, 'local');
-    await waitFor('{{echo}} to resolve with "local"', () => !ours(document).some((d) => d.message.includes('{{echo}}')));
+    await waitFor(
+      '{{echo}} to resolve with "local"',
+      () => !ours(document).some((d) => d.message.includes('{{echo}}')),
+    );
 
     await vscode.commands.executeCommand(SELECT_ENVIRONMENT, 'no-such-env');
-    const missing = await waitFor('{{echo}} unresolved again', () => ours(document).find((d) => d.message.includes('{{echo}}')));
+    const missing = await waitFor('{{echo}} unresolved again', () =>
+      ours(document).find((d) => d.message.includes('{{echo}}')),
+    );
     assert.match(missing.message, /no-such-env/);
 
     await vscode.commands.executeCommand(SELECT_ENVIRONMENT, '');
-    await waitFor('{{echo}} unresolved without an environment', () => ours(document).some((d) => /none is selected/.test(d.message)));
+    await waitFor('{{echo}} unresolved without an environment', () =>
+      ours(document).some((d) => /none is selected/.test(d.message)),
+    );
   });
 
   test('environment files next to a .ws file on disk: their JSON errors are shown on them, their variables resolve', async () => {
@@ -159,10 +184,15 @@ suite('.ws editor features (extension host)', () => {
 
       const envUri = vscode.Uri.file(envFile);
       const bad = await waitFor('a JSON diagnostic on the env file', () =>
-        vscode.languages.getDiagnostics(envUri).find((d) => d.source === 'WebSocket Inspector' && codeOf(d) === 'env-json'));
+        vscode.languages
+          .getDiagnostics(envUri)
+          .find((d) => d.source === 'WebSocket Inspector' && codeOf(d) === 'env-json'),
+      );
       assert.equal(bad.severity, vscode.DiagnosticSeverity.Error);
       assert.equal(bad.range.start.line, 0);
-      await waitFor('{{host}} unresolved while the file is broken', () => ours(document).some((d) => d.message.includes('{{host}}')));
+      await waitFor('{{host}} unresolved while the file is broken', () =>
+        ours(document).some((d) => d.message.includes('{{host}}')),
+      );
 
       // Fixed on disk (outside the workspace, so no watcher event): the next check re-reads it.
       fs.writeFileSync(envFile, '{"dev": {"host": "127.0.0.1:1"}}\n');
@@ -170,7 +200,10 @@ suite('.ws editor features (extension host)', () => {
       fs.utimesSync(envFile, bump, bump);
       await vscode.commands.executeCommand(SELECT_ENVIRONMENT, '');
       await vscode.commands.executeCommand(SELECT_ENVIRONMENT, 'dev');
-      await waitFor('{{host}} to resolve from "dev"', () => !ours(document).some((d) => d.message.includes('{{host}}')));
+      await waitFor(
+        '{{host}} to resolve from "dev"',
+        () => !ours(document).some((d) => d.message.includes('{{host}}')),
+      );
       await waitFor('the env-file diagnostic to go', () => vscode.languages.getDiagnostics(envUri).length === 0);
     } finally {
       await vscode.commands.executeCommand(SELECT_ENVIRONMENT, '');
@@ -182,7 +215,8 @@ suite('.ws editor features (extension host)', () => {
     const document = await openWs('# @\n### A\n// @ti\nWEBSOCKET ws://127.0.0.1:1\n');
     const items = await complete(document, new vscode.Position(0, 3), '@');
     const names = labels(items);
-    for (const d of ['subprotocol', 'timeout', 'ping', 'reconnect', 'insecure', 'deflate', 'name']) assert.ok(names.includes(d), `directive ${d} in ${names.join(', ')}`);
+    for (const d of ['subprotocol', 'timeout', 'ping', 'reconnect', 'insecure', 'deflate', 'name'])
+      assert.ok(names.includes(d), `directive ${d} in ${names.join(', ')}`);
     const timeout = items.find((i) => i.label === 'timeout')!;
     assert.ok(String(timeout.documentation ?? '').length > 0, 'directives carry their description');
 
@@ -191,9 +225,12 @@ suite('.ws editor features (extension host)', () => {
   });
 
   test('completion: dynamic values after "{{$", variables after "{{"', async () => {
-    const document = await openWs('@host = 127.0.0.1\n### A\nWEBSOCKET ws://{{host}}/x\n\n{"id": "{{$"}\n===\n{"to": "{{"}\n\n### B\n@late = 1\nWEBSOCKET ws://{{late}}/y\n');
+    const document = await openWs(
+      '@host = 127.0.0.1\n### A\nWEBSOCKET ws://{{host}}/x\n\n{"id": "{{$"}\n===\n{"to": "{{"}\n\n### B\n@late = 1\nWEBSOCKET ws://{{late}}/y\n',
+    );
     const dynamic = labels(await complete(document, after(document, '"{{$'), '$'));
-    for (const d of ['$uuid', '$timestamp', '$isoTimestamp', '$randomInt', '$random.uuid', '$processEnv']) assert.ok(dynamic.includes(d), `${d} in ${dynamic.join(', ')}`);
+    for (const d of ['$uuid', '$timestamp', '$isoTimestamp', '$randomInt', '$random.uuid', '$processEnv'])
+      assert.ok(dynamic.includes(d), `${d} in ${dynamic.join(', ')}`);
 
     const vars = labels(await complete(document, after(document, '"to": "{{'), '{'));
     assert.ok(vars.includes('host'), `file variable host in ${vars.join(', ')}`);
@@ -209,7 +246,8 @@ suite('.ws editor features (extension host)', () => {
     assert.ok(!headers.includes('Origin'), 'a header already present is not offered again');
 
     const steps = labels(await complete(document, new vscode.Position(6, 4)));
-    for (const s of ['wait-for-server', 'wait 500ms', 'binary hex', 'binary base64', 'close 1000 bye']) assert.ok(steps.includes(s), `${s} in ${steps.join(', ')}`);
+    for (const s of ['wait-for-server', 'wait 500ms', 'binary hex', 'binary base64', 'close 1000 bye'])
+      assert.ok(steps.includes(s), `${s} in ${steps.join(', ')}`);
 
     const inMessage = labels(await complete(document, new vscode.Position(5, 5)));
     assert.ok(!inMessage.includes('Authorization'), 'no header names inside a message');
@@ -218,25 +256,42 @@ suite('.ws editor features (extension host)', () => {
   test('document symbols list the requests with their steps; folding covers requests and long messages', async () => {
     const document = await openWs(SAMPLE);
     const symbols = await waitFor('document symbols', async () => {
-      const result = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', document.uri);
+      const result = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>(
+        'vscode.executeDocumentSymbolProvider',
+        document.uri,
+      );
       return result && result.length > 0 ? result : undefined;
     });
-    assert.deepEqual(symbols.map((s) => s.name), ['Ticker', 'Second']);
+    assert.deepEqual(
+      symbols.map((s) => s.name),
+      ['Ticker', 'Second'],
+    );
     const [ticker, second] = symbols;
     assert.equal(ticker.kind, vscode.SymbolKind.Event);
     assert.equal(ticker.range.start.line, 4);
     assert.equal(ticker.range.end.line, 16);
     assert.equal(ticker.selectionRange.start.line, 7);
-    assert.deepEqual(ticker.children.map((c) => c.detail), ['json', 'wait-for-server', 'json', 'close']);
+    assert.deepEqual(
+      ticker.children.map((c) => c.detail),
+      ['json', 'wait-for-server', 'json', 'close'],
+    );
     assert.equal(second.selectionRange.start.line, 19);
 
-    const folds = await vscode.commands.executeCommand<vscode.FoldingRange[] | undefined>('vscode.executeFoldingRangeProvider', document.uri).then(
-      (r) => r,
-      () => undefined, // Not every VS Code version has this command.
-    );
+    const folds = await vscode.commands
+      .executeCommand<vscode.FoldingRange[] | undefined>('vscode.executeFoldingRangeProvider', document.uri)
+      .then(
+        (r) => r,
+        () => undefined, // Not every VS Code version has this command.
+      );
     if (folds) {
-      assert.ok(folds.some((f) => f.start === 4 && f.end === 16), `a fold for the first request in ${JSON.stringify(folds)}`);
-      assert.ok(folds.some((f) => f.start === 14 && f.end === 15), 'a fold for the two-line message');
+      assert.ok(
+        folds.some((f) => f.start === 4 && f.end === 16),
+        `a fold for the first request in ${JSON.stringify(folds)}`,
+      );
+      assert.ok(
+        folds.some((f) => f.start === 14 && f.end === 15),
+        'a fold for the two-line message',
+      );
     }
   });
 

@@ -13,7 +13,6 @@ import { waitFor } from './wait';
 
 const EXTENSION_ID = 'websocket-inspector.websocket-inspector';
 
-
 function previews(h: InspectorHandle, direction: 'sent' | 'received'): string[] {
   return h
     .rows(0, h.stats.total + 10)
@@ -70,26 +69,38 @@ suite('.ws requests: Run, Connect and Send', () => {
     const before = api.inspectors().length;
     const ok = await vscode.commands.executeCommand<boolean>('websocketInspector.runRequest', file, 0);
     assert.equal(ok, true, 'the script finished');
-    const panel = await waitFor('a new inspector', () => api.inspectors().length === before + 1 && api.inspectors().at(-1));
+    const panel = await waitFor(
+      'a new inspector',
+      () => api.inspectors().length === before + 1 && api.inspectors().at(-1),
+    );
     assert.match(panel.url, /\/scripted$/);
     await waitFor('three echoes', () => previews(panel, 'received').length === 3);
     const sent = previews(panel, 'sent');
     assert.match(sent[0], /^\{"step": 1, "id": "[0-9a-f-]{36}"\}$/, 'the uuid was resolved at send time');
     assert.deepEqual(sent.slice(1), ['de ad be ef', 'second text']);
     assert.deepEqual(previews(panel, 'received'), sent, 'the echo server sent each back');
-    const kinds = panel.rows(0, 20).filter((r) => r.direction === 'sent').map((r) => r.kind);
+    const kinds = panel
+      .rows(0, 20)
+      .filter((r) => r.direction === 'sent')
+      .map((r) => r.kind);
     assert.deepEqual(kinds, ['text', 'binary', 'text']);
   });
 
   test('CodeLens: Connect and Run above each request, Send above blocks while connected', async () => {
     const document = await vscode.workspace.openTextDocument(file);
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      document.uri,
+    );
     const titles = lenses.map((l) => `${l.range.start.line}:${l.command?.title}`);
     assert.ok(titles.includes('3:$(play) Run'), titles.join(', '));
     assert.ok(titles.includes('16:$(play) Run'), titles.join(', '));
     // The first request's panel is open after the previous test: its blocks can be sent.
     assert.ok(titles.includes('6:$(send) Send'), titles.join(', '));
-    assert.ok(!titles.some((t) => t.startsWith('18:') && t.endsWith('Send')), 'no Send for a request that is not connected');
+    assert.ok(
+      !titles.some((t) => t.startsWith('18:') && t.endsWith('Send')),
+      'no Send for a request that is not connected',
+    );
   });
 
   test('Connect reuses the request panel; Send sends one block', async () => {

@@ -24,10 +24,15 @@ interface Exit {
 
 function wsi(args: string[], env: NodeJS.ProcessEnv = {}, script = CLI): Promise<Exit> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [script, ...args], { timeout: 20_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [script, ...args],
+      { timeout: 20_000, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -42,7 +47,8 @@ test('wsi run against a local echo server: prints → and ← lines with times, 
   const dir = tempDir({
     'http-client.env.json': JSON.stringify({ local: { echo: server.url } }),
     'http-client.private.env.json': JSON.stringify({ local: { token: 'sekrit-token-42' } }),
-    'chat.ws': '### Echo twice\nWEBSOCKET {{echo}}/x\nAuthorization: Bearer {{token}}\n\nhello {{token}}\n=== wait-for-server\n=== binary\n01 02 ff\n=== wait-for-server\n=== close 1000 done\n',
+    'chat.ws':
+      '### Echo twice\nWEBSOCKET {{echo}}/x\nAuthorization: Bearer {{token}}\n\nhello {{token}}\n=== wait-for-server\n=== binary\n01 02 ff\n=== wait-for-server\n=== close 1000 done\n',
   });
   try {
     const r = await wsi(['run', join(dir, 'chat.ws'), '--env', 'local']);
@@ -54,7 +60,10 @@ test('wsi run against a local echo server: prints → and ← lines with times, 
     assert.match(r.stdout, /← binary 3 bytes: 01 02 ff/);
     assert.match(r.stdout, /→ close {2}1000 "done"/);
     assert.match(r.stdout, /✔ Echo twice: 5 steps done/);
-    assert.ok(!r.stdout.includes('sekrit-token-42') && !r.stderr.includes('sekrit-token-42'), 'the token never appears in the output');
+    assert.ok(
+      !r.stdout.includes('sekrit-token-42') && !r.stderr.includes('sekrit-token-42'),
+      'the token never appears in the output',
+    );
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -69,7 +78,10 @@ test('wsi run exits 1 when a wait-for-server times out, naming the step', async 
   try {
     const r = await wsi(['run', join(dir, 'silent.ws'), '--wait-timeout', '200ms']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /✘ ws:\/\/127\.0\.0\.1:\d+: Step 2 \(line 4\): waited 200 ms for 1 server message, but 0 arrived\./);
+    assert.match(
+      r.stdout,
+      /✘ ws:\/\/127\.0\.0\.1:\d+: Step 2 \(line 4\): waited 200 ms for 1 server message, but 0 arrived\./,
+    );
     assert.doesNotMatch(r.stdout, /→ text {3}never/);
   } finally {
     for (const c of wss.clients) c.terminate();
@@ -95,7 +107,9 @@ test('wsi run exits 1 when the connection is refused', async () => {
 
 test('wsi run --request picks one request by name or number; unknown names exit 2 with the list', async () => {
   const server = await EchoServer.start({ port: 0 });
-  const dir = tempDir({ 'two.ws': `### First\nWS ${server.url}\n\none\n=== wait-for-server\n\n### Second\nWS ${server.url}\n\ntwo\n=== wait-for-server\n` });
+  const dir = tempDir({
+    'two.ws': `### First\nWS ${server.url}\n\none\n=== wait-for-server\n\n### Second\nWS ${server.url}\n\ntwo\n=== wait-for-server\n`,
+  });
   try {
     const byName = await wsi(['run', join(dir, 'two.ws'), '--request', 'Second', '--linger', '0ms']);
     assert.equal(byName.code, 0, byName.stdout + byName.stderr);
@@ -121,7 +135,10 @@ test('wsi run refuses a request with errors in it, printing file:line:col', asyn
   try {
     const r = await wsi(['run', join(dir, 'bad.ws')]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /bad\.ws:1:4: error: WebSocket URLs start with ws:\/\/ or wss:\/\/, and this one is http:\/\/\. Change it to ws:\/\/127\.0\.0\.1:1\./);
+    assert.match(
+      r.stderr,
+      /bad\.ws:1:4: error: WebSocket URLs start with ws:\/\/ or wss:\/\/, and this one is http:\/\/\. Change it to ws:\/\/127\.0\.0\.1:1\./,
+    );
     assert.match(r.stderr, /not run, because of the errors above/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -129,7 +146,10 @@ test('wsi run refuses a request with errors in it, printing file:line:col', asyn
 });
 
 test('wsi parse prints the documented JSON: messages in order with the waits before each', async () => {
-  const dir = tempDir({ 'p.ws': '@h = x\n### Named\n# @timeout 2s\nWEBSOCKET ws://{{h}}/a\nX-A: 1\n\nfirst\n=== wait-for-server\n=== wait-for-server\n=== wait 100ms\n{"second": true}\n=== close 4000 end\n' });
+  const dir = tempDir({
+    'p.ws':
+      '@h = x\n### Named\n# @timeout 2s\nWEBSOCKET ws://{{h}}/a\nX-A: 1\n\nfirst\n=== wait-for-server\n=== wait-for-server\n=== wait 100ms\n{"second": true}\n=== close 4000 end\n',
+  });
   try {
     const r = await wsi(['parse', join(dir, 'p.ws')]);
     assert.equal(r.code, 0, r.stderr);
@@ -143,7 +163,16 @@ test('wsi parse prints the documented JSON: messages in order with the waits bef
     assert.equal(req.settings.timeoutMs, 2000);
     assert.deepEqual(req.messages, [
       { kind: 'text', text: 'first', json: false, lines: { startLine: 6, endLine: 6 }, before: [] },
-      { kind: 'text', text: '{"second": true}', json: true, lines: { startLine: 10, endLine: 10 }, before: [{ type: 'wait-for-server', count: 2, line: 7 }, { type: 'wait', ms: 100, line: 9 }] },
+      {
+        kind: 'text',
+        text: '{"second": true}',
+        json: true,
+        lines: { startLine: 10, endLine: 10 },
+        before: [
+          { type: 'wait-for-server', count: 2, line: 7 },
+          { type: 'wait', ms: 100, line: 9 },
+        ],
+      },
     ]);
     assert.deepEqual(req.after, [{ type: 'close', code: 4000, reason: 'end', line: 11 }]);
     assert.deepEqual(json.diagnostics, []);
@@ -223,10 +252,17 @@ async function redirectServer(location: string): Promise<{ url: string; close: (
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `ws://127.0.0.1:${port}/old`, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url: `ws://127.0.0.1:${port}/old`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
-test('wsi COMMAND --help prints that command\'s help and exits 0; wsi --help the overview', async () => {
+test("wsi COMMAND --help prints that command's help and exits 0; wsi --help the overview", async () => {
   for (const command of ['run', 'parse', 'replay']) {
     const r = await wsi([command, '--help']);
     assert.equal(r.code, 0, `${command}: ${r.stdout}${r.stderr}`);
@@ -307,22 +343,29 @@ test('wsi run --follow-redirects follows a 302 on the upgrade; without it the er
 });
 
 /** A real `ws` server that records every message it gets (text or binary) and answers "ok". */
-async function recordingServer(): Promise<{ url: string; got: Array<{ binary: boolean; data: Buffer }>; close: () => Promise<void> }> {
+async function recordingServer(): Promise<{
+  url: string;
+  got: Array<{ binary: boolean; data: Buffer }>;
+  close: () => Promise<void>;
+}> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((r) => wss.once('listening', r));
   const got: Array<{ binary: boolean; data: Buffer }> = [];
-  wss.on('connection', (socket) => socket.on('message', (data: Buffer, binary) => {
-    got.push({ binary, data });
-    socket.send('ok');
-  }));
+  wss.on('connection', (socket) =>
+    socket.on('message', (data: Buffer, binary) => {
+      got.push({ binary, data });
+      socket.send('ok');
+    }),
+  );
   const { port } = wss.address() as AddressInfo;
   return {
     url: `ws://127.0.0.1:${port}`,
     got,
-    close: () => new Promise<void>((r) => {
-      for (const c of wss.clients) c.terminate();
-      wss.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => r());
+      }),
   };
 }
 
@@ -351,11 +394,14 @@ test('JetBrains paste: whole-line # and // comments between and inside messages 
   try {
     const r = await wsi(['run', join(dir, 'answers.ws')]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.deepEqual(server.got.map((m) => [m.binary, m.data.toString('utf8')]), [
-      [false, '{"type":"question","n":1}'],
-      [false, '{\n  "type": "answer",\n  "n": 2\n}'],
-      [false, '# a message that begins with a hash comes from a file'],
-    ]);
+    assert.deepEqual(
+      server.got.map((m) => [m.binary, m.data.toString('utf8')]),
+      [
+        [false, '{"type":"question","n":1}'],
+        [false, '{\n  "type": "answer",\n  "n": 2\n}'],
+        [false, '# a message that begins with a hash comes from a file'],
+      ],
+    );
     const parsed = await wsi(['parse', join(dir, 'answers.ws')]);
     assert.equal(parsed.code, 0, parsed.stderr);
     const json = JSON.parse(parsed.stdout) as { requests: Array<{ messages: Array<{ json?: boolean }> }> };
@@ -388,11 +434,14 @@ test('< ./file sends text when the file is valid UTF-8 and binary otherwise; ===
   try {
     const r = await wsi(['run', join(dir, 'files.ws')]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.deepEqual(server.got.map((m) => [m.binary, m.data.toString('hex')]), [
-      [false, Buffer.from('{"name":"ünï 😀"}').toString('hex')],
-      [true, bytes.toString('hex')],
-      [true, Buffer.from('{"name":"ünï 😀"}').toString('hex')],
-    ]);
+    assert.deepEqual(
+      server.got.map((m) => [m.binary, m.data.toString('hex')]),
+      [
+        [false, Buffer.from('{"name":"ünï 😀"}').toString('hex')],
+        [true, bytes.toString('hex')],
+        [true, Buffer.from('{"name":"ünï 😀"}').toString('hex')],
+      ],
+    );
     assert.match(r.stdout, /→ text {3}\{"name":"ünï 😀"\}/);
   } finally {
     await server.close();
@@ -400,20 +449,27 @@ test('< ./file sends text when the file is valid UTF-8 and binary otherwise; ===
   }
 });
 
-test('wsi run --send-timeout 1s: a server that stopped reading fails the step in about a second, exit 1', { timeout: 30_000 }, async (t) => {
-  const { answerUpgrade, startRawServer } = await import('./protocol.servers.js');
-  const raw = await startRawServer((socket, request) => {
-    answerUpgrade(socket, request);
-    socket.pause();
-  });
-  const dir = tempDir({ 'big.txt': 'x'.repeat(32 * 1024 * 1024), 'deaf.ws': `### deaf\n# @deflate off\nWS ws://127.0.0.1:${raw.port}/\n\n< ./big.txt\n` });
-  t.after(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await raw.close();
-  });
-  const started = Date.now();
-  const r = await wsi(['run', join(dir, 'deaf.ws'), '--send-timeout', '1s']);
-  assert.equal(r.code, 1, r.stdout + r.stderr);
-  assert.match(r.stdout + r.stderr, /The server stopped reading: .* after 1 s/);
-  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
-});
+test(
+  'wsi run --send-timeout 1s: a server that stopped reading fails the step in about a second, exit 1',
+  { timeout: 30_000 },
+  async (t) => {
+    const { answerUpgrade, startRawServer } = await import('./protocol.servers.js');
+    const raw = await startRawServer((socket, request) => {
+      answerUpgrade(socket, request);
+      socket.pause();
+    });
+    const dir = tempDir({
+      'big.txt': 'x'.repeat(32 * 1024 * 1024),
+      'deaf.ws': `### deaf\n# @deflate off\nWS ws://127.0.0.1:${raw.port}/\n\n< ./big.txt\n`,
+    });
+    t.after(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await raw.close();
+    });
+    const started = Date.now();
+    const r = await wsi(['run', join(dir, 'deaf.ws'), '--send-timeout', '1s']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /The server stopped reading: .* after 1 s/);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+  },
+);

@@ -23,7 +23,9 @@ describe('Connection', () => {
   test('connects, sends and receives text and binary with their kinds and exact bytes', async () => {
     const srv = await startWsServer();
     cleanups.push(() => srv.close());
-    srv.server.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })));
+    srv.server.on('connection', (ws) =>
+      ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })),
+    );
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     const { frames, states } = track(c);
@@ -39,8 +41,14 @@ describe('Connection', () => {
     assert.equal(received[1].kind, 'binary');
     assert.deepEqual([...received[1].payload], [...bytes]);
     const sent = frames.filter((f) => f.direction === 'sent');
-    assert.deepEqual(sent.map((f) => f.kind), ['text', 'binary']);
-    assert.deepEqual(states.map((s) => s.phase), ['connecting', 'open']);
+    assert.deepEqual(
+      sent.map((f) => f.kind),
+      ['text', 'binary'],
+    );
+    assert.deepEqual(
+      states.map((s) => s.phase),
+      ['connecting', 'open'],
+    );
     assert.equal(frames[0].kind, 'open');
   });
 
@@ -104,7 +112,13 @@ describe('Connection', () => {
     const sockets: Socket[] = [];
     const silent = createNetServer((s) => sockets.push(s));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
-    cleanups.push(() => new Promise<void>((r) => { sockets.forEach((s) => s.destroy()); silent.close(() => r()); }));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          sockets.forEach((s) => s.destroy());
+          silent.close(() => r());
+        }),
+    );
     const { port } = silent.address() as AddressInfo;
     const c = new Connection({ url: `ws://127.0.0.1:${port}/`, handshakeTimeout: 300 });
     cleanups.push(() => c.dispose());

@@ -20,7 +20,10 @@ describe('EchoServer', () => {
       ws.send('ping text');
       ws.send(Buffer.from([1, 2, 3]));
       await done;
-      assert.deepEqual(got, [['ping text', false], ['010203', true]]);
+      assert.deepEqual(got, [
+        ['ping text', false],
+        ['010203', true],
+      ]);
       assert.equal(server.clientCount, 1);
       ws.close();
     } finally {
@@ -31,7 +34,10 @@ describe('EchoServer', () => {
   test('a taken port is refused with a sentence that says what to do', async () => {
     const first = await EchoServer.start();
     try {
-      await assert.rejects(EchoServer.start({ port: first.port }), /already in use.*websocketInspector\.echoServer\.port/);
+      await assert.rejects(
+        EchoServer.start({ port: first.port }),
+        /already in use.*websocketInspector\.echoServer\.port/,
+      );
     } finally {
       await first.close();
     }

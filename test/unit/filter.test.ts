@@ -83,7 +83,8 @@ describe('regular expression', () => {
   it('explains an invalid regular expression', () => {
     assert.throws(
       () => createFilter({ mode: 'regex', text: '(a' }),
-      (err: Error) => err instanceof FilterError && /^The regular expression is not valid: unterminated group\./.test(err.message),
+      (err: Error) =>
+        err instanceof FilterError && /^The regular expression is not valid: unterminated group\./.test(err.message),
     );
   });
   it('stops a runaway regular expression within its budget and says so', async () => {
@@ -94,7 +95,10 @@ describe('regular expression', () => {
     const own = new RegexRunner();
     const filter = createFilter({ mode: 'regex', text: '(a+)+$' }, { regexRunner: own, regexBudgetMs: 300 });
     const started = Date.now();
-    await assert.rejects(filter.update(store), (err: Error) => err instanceof FilterError && err.message === REGEX_TIMEOUT_MESSAGE);
+    await assert.rejects(
+      filter.update(store),
+      (err: Error) => err instanceof FilterError && err.message === REGEX_TIMEOUT_MESSAGE,
+    );
     const elapsed = Date.now() - started;
     assert.ok(elapsed < 300 + 1500, `stopped after ${elapsed} ms`);
     assert.equal(filter.error, REGEX_TIMEOUT_MESSAGE);
@@ -126,7 +130,10 @@ describe('direction and kind', () => {
     assert.deepEqual(await run(mixed, { kinds: ['ping', 'open'] }), [4, 5]);
   });
   it('rejects an unknown direction with a sentence', () => {
-    assert.throws(() => createFilter({ directions: ['up' as Direction] }), /Unknown direction "up"; use one of sent, received, event\./);
+    assert.throws(
+      () => createFilter({ directions: ['up' as Direction] }),
+      /Unknown direction "up"; use one of sent, received, event\./,
+    );
   });
 });
 
@@ -173,7 +180,11 @@ describe('JSON field', () => {
     const docs: string[] = [];
     for (let i = 0; i < 300; i++) {
       const price = Math.round(Math.random() * 2000) / 10 - 50;
-      const doc = JSON.stringify({ type: ['trade', 'quote', 't\u00e9'][i % 3], price, n: { v: i % 7 === 0 ? null : [i, 'x'] } });
+      const doc = JSON.stringify({
+        type: ['trade', 'quote', 't\u00e9'][i % 3],
+        price,
+        n: { v: i % 7 === 0 ? null : [i, 'x'] },
+      });
       docs.push(i % 11 === 0 ? doc.slice(0, -1) : doc);
     }
     const store = storeOf(docs.map((d) => ['received', 'text', d] as Row));
@@ -186,17 +197,32 @@ describe('JSON field', () => {
     });
     const expect = (f: (o: NonNullable<(typeof parsed)[0]>) => boolean) =>
       parsed.flatMap((o, i) => (o !== undefined && f(o) ? [i] : []));
-    assert.deepEqual(await run(store, { json: 'price > 12.3' }), expect((o) => o.price > 12.3));
-    assert.deepEqual(await run(store, { json: 'type == "t\u00e9"' }), expect((o) => o.type === 't\u00e9'));
-    assert.deepEqual(await run(store, { json: 'n.v[1] == "x"' }), expect((o) => o.n.v?.[1] === 'x'));
-    assert.deepEqual(await run(store, { json: 'n.v != null' }), expect((o) => o.n.v !== null));
+    assert.deepEqual(
+      await run(store, { json: 'price > 12.3' }),
+      expect((o) => o.price > 12.3),
+    );
+    assert.deepEqual(
+      await run(store, { json: 'type == "t\u00e9"' }),
+      expect((o) => o.type === 't\u00e9'),
+    );
+    assert.deepEqual(
+      await run(store, { json: 'n.v[1] == "x"' }),
+      expect((o) => o.n.v?.[1] === 'x'),
+    );
+    assert.deepEqual(
+      await run(store, { json: 'n.v != null' }),
+      expect((o) => o.n.v !== null),
+    );
   });
   it('explains malformed conditions', () => {
     assert.throws(() => parseJsonCondition('type = "trade"'), /uses =; compare with ==/);
     assert.throws(() => parseJsonCondition('type == trade'), /put text in quotes: "trade"/);
     assert.throws(() => parseJsonCondition('type == "trade'), /without its closing quote/);
     assert.throws(() => parseJsonCondition('price > 1 2'), /extra text/);
-    assert.throws(() => createFilter({ json: 'a ~ 1' }), (err: Error) => err instanceof FilterError && /operator/.test(err.message));
+    assert.throws(
+      () => createFilter({ json: 'a ~ 1' }),
+      (err: Error) => err instanceof FilterError && /operator/.test(err.message),
+    );
   });
 });
 
@@ -209,8 +235,14 @@ describe('combinations and updates', () => {
       ['received', 'text', '{"type":"trade","price":150,"venue":"beta"}'],
       ['received', 'binary', Buffer.from('{"type":"trade","price":150,"venue":"alpha"}')],
     ];
-    assert.deepEqual(await run(rows, { directions: ['received'], kinds: ['text'], json: 'price > 100', text: 'ALPHA' }), [0]);
-    assert.deepEqual(await run(rows, { directions: ['received'], json: 'price > 100', mode: 'regex', text: 'venue":"(alpha|beta)' }), [0, 3, 4]);
+    assert.deepEqual(
+      await run(rows, { directions: ['received'], kinds: ['text'], json: 'price > 100', text: 'ALPHA' }),
+      [0],
+    );
+    assert.deepEqual(
+      await run(rows, { directions: ['received'], json: 'price > 100', mode: 'regex', text: 'venue":"(alpha|beta)' }),
+      [0, 3, 4],
+    );
   });
   it('examines only rows appended since the last update', async () => {
     const store = new FrameStore();
@@ -218,7 +250,8 @@ describe('combinations and updates', () => {
     for (let i = 0; i < 10; i++) store.append(i, 'received', 'text', i % 3 === 0 ? `hit ${i}` : `miss ${i}`);
     assert.equal(await filter.update(store), 4);
     assert.equal(filter.examined, 10);
-    for (let i = 10; i < 100_000; i++) store.append(i, i % 2 ? 'sent' : 'received', 'text', i % 3 === 0 ? `hit ${i}` : `miss ${i}`);
+    for (let i = 10; i < 100_000; i++)
+      store.append(i, i % 2 ? 'sent' : 'received', 'text', i % 3 === 0 ? `hit ${i}` : `miss ${i}`);
     const count = await filter.update(store);
     const expected: number[] = [];
     for (let i = 0; i < 100_000; i++) if (i % 3 === 0 && (i < 10 || i % 2 === 0)) expected.push(i);

@@ -11,7 +11,10 @@ describe('FrameStore', () => {
     assert.equal(store.append(12, 'event', 'open', 'Connected'), 2);
     assert.equal(store.length, 3);
     const row = store.get(1)!;
-    assert.deepEqual({ ...row, payload: [...row.payload] }, { index: 1, time: 11, direction: 'received', kind: 'binary', payload: [1, 2, 3] });
+    assert.deepEqual(
+      { ...row, payload: [...row.payload] },
+      { index: 1, time: 11, direction: 'received', kind: 'binary', payload: [1, 2, 3] },
+    );
     assert.equal(store.get(0)!.payload.toString(), 'hello');
     assert.equal(store.get(2)!.kind, 'open');
   });
@@ -77,7 +80,10 @@ describe('FrameStore', () => {
       { index: 3, time: 103, direction: 'received', kind: 'text', size: 2, preview: 'm3' },
       { index: 4, time: 104, direction: 'received', kind: 'text', size: 2, preview: 'm4' },
     ]);
-    assert.deepEqual(store.summaries(-5, 1).map((r) => r.index), [0]);
+    assert.deepEqual(
+      store.summaries(-5, 1).map((r) => r.index),
+      [0],
+    );
     assert.deepEqual(store.summaries(10, 5), []);
     assert.deepEqual(store.summaries(0, -1), []);
   });
@@ -117,6 +123,9 @@ describe('FrameStore', () => {
     assert.equal(c.length, 2);
     assert.equal(DIRECTION_CODES[c.directions[1]], 'event');
     assert.equal(KIND_CODES[c.kinds[0]], 'ping');
-    assert.equal(c.chunks[c.chunkIndexes[1]].toString('utf8', c.chunkOffsets[1], c.chunkOffsets[1] + c.sizes[1]), 'oops');
+    assert.equal(
+      c.chunks[c.chunkIndexes[1]].toString('utf8', c.chunkOffsets[1], c.chunkOffsets[1] + c.sizes[1]),
+      'oops',
+    );
   });
 });

@@ -23,7 +23,9 @@ export async function startWsServer(options: ConstructorParameters<typeof WebSoc
 }
 
 /** A plain HTTP server on 127.0.0.1 answering every request with `handler`. */
-export async function startHttpServer(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function startHttpServer(
+  handler: Parameters<typeof createServer>[1],
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;

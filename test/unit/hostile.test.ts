@@ -90,10 +90,22 @@ async function runCase(
     const elapsedMs = Date.now() - started;
     await settled;
     // The close frame the client sent may still be on its way to the server.
-    await waitFor(() => clientFrames === undefined || clientFrames.closeCode() !== undefined, 300, 'the client close frame').catch(() => undefined);
+    await waitFor(
+      () => clientFrames === undefined || clientFrames.closeCode() !== undefined,
+      300,
+      'the client close frame',
+    ).catch(() => undefined);
     await recorder.close();
     const loaded = await loadSession(file);
-    return { state: connection.state, connected, loaded, clientClose: clientFrames?.closeCode(), elapsedMs, endedAt, server: report };
+    return {
+      state: connection.state,
+      connected,
+      loaded,
+      clientClose: clientFrames?.closeCode(),
+      elapsedMs,
+      endedAt,
+      server: report,
+    };
   } finally {
     connection.dispose();
     await raw.close();
@@ -204,7 +216,11 @@ const frameCases: FrameCase[] = [
       const deflated = deflateRawSync(Buffer.alloc(10 * 1024 * 1024), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
       const bomb = deflated.subarray(0, deflated.length - 4); // RFC 7692: without 00 00 ff ff
       report.bombBytes = bomb.length;
-      return thenSends(serverFrame(FIN | RSV1 | BINARY, bomb), ['Sec-WebSocket-Extensions: permessage-deflate'])(socket, request, report);
+      return thenSends(serverFrame(FIN | RSV1 | BINARY, bomb), ['Sec-WebSocket-Extensions: permessage-deflate'])(
+        socket,
+        request,
+        report,
+      );
     },
     options: { maxPayload: 1024 * 1024 },
     code: 1009,
@@ -229,14 +245,19 @@ describe('hostile servers', () => {
       assert.equal(o.state.phase, 'closed');
       assert.equal(o.clientClose, c.code, `the close frame the client sent has ${c.code}`);
       assertRecording(o.loaded, [BEFORE]);
-      if (!('error' in o.loaded)) assert.ok(o.loaded.events.some((e) => e.type === 'close'), 'the close is recorded');
+      if (!('error' in o.loaded))
+        assert.ok(
+          o.loaded.events.some((e) => e.type === 'close'),
+          'the close is recorded',
+        );
       assertProcessClean();
     });
 
     test(`${c.name}: the state says ${c.words.map((w) => w.source).join(' + ')}`, async () => {
       const o = await outcome();
       assertMessage(o.state, c.words);
-      if (o.state.phase === 'closed') assert.equal(o.state.code, c.code, 'the state has the code the client closed with');
+      if (o.state.phase === 'closed')
+        assert.equal(o.state.code, c.code, 'the state has the code the client closed with');
     });
   }
 
@@ -263,7 +284,12 @@ describe('hostile servers', () => {
               const ok = socket.write(batch);
               sent += 1000;
               report.fragments = sent;
-              if (!ok) await Promise.race([new Promise((r) => socket.once('drain', r)), new Promise((r) => socket.once('close', r)), wait(500)]);
+              if (!ok)
+                await Promise.race([
+                  new Promise((r) => socket.once('drain', r)),
+                  new Promise((r) => socket.once('close', r)),
+                  wait(500),
+                ]);
               else await new Promise((r) => setImmediate(r));
             }
             report.fragments = sent;
@@ -279,12 +305,17 @@ describe('hostile servers', () => {
 
     test('ws stops it at its fragment limit (16,384) with 1008, memory stays bounded, the recording loads', async (t) => {
       const o = await outcome();
-      t.diagnostic(`server wrote ${String(o.server.fragments)} fragments; rss grew ${((o.server.rssGrowth as number) / 1048576).toFixed(1)} MB at most`);
+      t.diagnostic(
+        `server wrote ${String(o.server.fragments)} fragments; rss grew ${((o.server.rssGrowth as number) / 1048576).toFixed(1)} MB at most`,
+      );
       assert.equal(o.connected, 'open');
       assert.equal(o.state.phase, 'closed');
       // ws has maxFragments (default 16,384): it gives up long before maxPayload, with 1008 Policy Violation.
       assert.equal(o.clientClose, 1008, 'the client closed with 1008');
-      assert.ok((o.server.fragments as number) < LIMIT, `the client stopped the flood (server wrote ${String(o.server.fragments)} fragments)`);
+      assert.ok(
+        (o.server.fragments as number) < LIMIT,
+        `the client stopped the flood (server wrote ${String(o.server.fragments)} fragments)`,
+      );
       const growth = o.server.rssGrowth as number;
       assert.ok(growth < 150 * 1024 * 1024, `rss grew ${(growth / 1048576).toFixed(1)} MB`);
       assertRecording(o.loaded, [BEFORE]);
@@ -306,7 +337,11 @@ describe('hostile servers', () => {
       assertMessage(o.state, [/did not complete the WebSocket handshake in time/, /handshakeTimeout/]);
       assert.ok(o.elapsedMs < 3000, `ended after ${o.elapsedMs} ms`);
       assertRecording(o.loaded, []);
-      if (!('error' in o.loaded)) assert.ok(o.loaded.events.some((e) => e.type === 'error' && /handshake/.test(e.message)), 'the failure is recorded');
+      if (!('error' in o.loaded))
+        assert.ok(
+          o.loaded.events.some((e) => e.type === 'error' && /handshake/.test(e.message)),
+          'the failure is recorded',
+        );
       assertProcessClean();
     });
 
@@ -322,10 +357,9 @@ describe('hostile servers', () => {
     });
 
     const subprotocol = once(() =>
-      runCase(
-        (socket, request) => answerUpgradeWith(socket, request, ['Sec-WebSocket-Protocol: evil.v9']),
-        { protocols: ['chat.v1', 'chat.v2'] },
-      ),
+      runCase((socket, request) => answerUpgradeWith(socket, request, ['Sec-WebSocket-Protocol: evil.v9']), {
+        protocols: ['chat.v1', 'chat.v2'],
+      }),
     );
 
     test('a subprotocol the client did not offer: refused, nothing crashes, the recording loads', async () => {
@@ -365,35 +399,44 @@ describe('hostile servers', () => {
 
     // ws waits `closeTimeout` (30 s, not configurable through ConnectionOptions) for the server
     // to end TCP after the closing handshake; the Connection stays `open` until then.
-    test('a close frame and no TCP close: the client still ends closed within a bounded time (the 5 s close timeout, + 1.5 s)', { timeout: 60_000 }, async (t) => {
-      const o = await runCase(
-        async (socket, request, report) => {
-          socket.setNoDelay(true);
-          answerUpgrade(socket, request);
-          socket.write(serverFrame(FIN | TEXT, Buffer.from(BEFORE)));
-          await wait(20);
-          const payload = Buffer.concat([Buffer.from([0x03, 0xe8]), Buffer.from('done')]); // 1000 "done"
-          socket.write(serverFrame(FIN | CLOSE, payload));
-          report.closeSentAt = Date.now();
-          // Half-open server: it reads the client's close and FIN, and never ends its own side.
-          socket.on('end', () => (report.clientEndedAt = Date.now()));
-        },
-        {},
-        // Bounded by the client's close timeout (5 s) and a margin, so a longer timeout fails here.
-        { finalWithinMs: 5_000 + 1_500 + 1_000, allowHalfOpen: true },
-      );
-      assert.equal(o.connected, 'open');
-      assert.equal(o.state.phase, 'closed');
-      assert.equal(o.clientClose, 1000, 'the client answered the close frame');
-      const closedAfter = o.elapsedMs;
-      const afterServerClose = o.endedAt - Number(o.server.closeSentAt);
-      assert.ok(afterServerClose < 5_000 + 1_500, `closed ${afterServerClose} ms after the server's close frame (close timeout 5 s + 1.5 s margin)`);
-      assertMessage(o.state, [/server closed the connection/, /1000 Normal Closure/, /"done"/]);
-      assertRecording(o.loaded, [BEFORE]);
-      assertProcessClean();
-      // Visible in the test output: how long a person looks at an "open" connection that is over.
-      t.diagnostic(`closed ${closedAfter} ms after connect; client FIN ${o.server.clientEndedAt ? Number(o.server.clientEndedAt) - Number(o.server.closeSentAt) : '?'} ms after the server's close frame`);
-    });
+    test(
+      'a close frame and no TCP close: the client still ends closed within a bounded time (the 5 s close timeout, + 1.5 s)',
+      { timeout: 60_000 },
+      async (t) => {
+        const o = await runCase(
+          async (socket, request, report) => {
+            socket.setNoDelay(true);
+            answerUpgrade(socket, request);
+            socket.write(serverFrame(FIN | TEXT, Buffer.from(BEFORE)));
+            await wait(20);
+            const payload = Buffer.concat([Buffer.from([0x03, 0xe8]), Buffer.from('done')]); // 1000 "done"
+            socket.write(serverFrame(FIN | CLOSE, payload));
+            report.closeSentAt = Date.now();
+            // Half-open server: it reads the client's close and FIN, and never ends its own side.
+            socket.on('end', () => (report.clientEndedAt = Date.now()));
+          },
+          {},
+          // Bounded by the client's close timeout (5 s) and a margin, so a longer timeout fails here.
+          { finalWithinMs: 5_000 + 1_500 + 1_000, allowHalfOpen: true },
+        );
+        assert.equal(o.connected, 'open');
+        assert.equal(o.state.phase, 'closed');
+        assert.equal(o.clientClose, 1000, 'the client answered the close frame');
+        const closedAfter = o.elapsedMs;
+        const afterServerClose = o.endedAt - Number(o.server.closeSentAt);
+        assert.ok(
+          afterServerClose < 5_000 + 1_500,
+          `closed ${afterServerClose} ms after the server's close frame (close timeout 5 s + 1.5 s margin)`,
+        );
+        assertMessage(o.state, [/server closed the connection/, /1000 Normal Closure/, /"done"/]);
+        assertRecording(o.loaded, [BEFORE]);
+        assertProcessClean();
+        // Visible in the test output: how long a person looks at an "open" connection that is over.
+        t.diagnostic(
+          `closed ${closedAfter} ms after connect; client FIN ${o.server.clientEndedAt ? Number(o.server.clientEndedAt) - Number(o.server.closeSentAt) : '?'} ms after the server's close frame`,
+        );
+      },
+    );
   });
 
   test('no uncaught exception and no unhandled rejection in the whole suite', () => {

@@ -22,7 +22,9 @@ describe('InspectorSession', () => {
       });
     });
     const posted: Array<{ at: number; message: ToWebview }> = [];
-    const session = new InspectorSession({ url: srv.url, handshakeTimeout: 2000 }, (message) => posted.push({ at: Date.now(), message }));
+    const session = new InspectorSession({ url: srv.url, handshakeTimeout: 2000 }, (message) =>
+      posted.push({ at: Date.now(), message }),
+    );
     cleanups.push(() => session.dispose());
     await session.connect();
     assert.equal(posted.length, 0, 'nothing posted before ready');
@@ -59,7 +61,10 @@ describe('InspectorSession', () => {
     session.handle({ type: 'viewport', start: 2, count: 3, follow: false });
     await waitFor(() => posted.some((m) => m.type === 'tick'), 1000, 'the batched answer');
     const answer = posted.find((m) => m.type === 'tick') as Extract<ToWebview, { type: 'tick' }>;
-    assert.deepEqual(answer.rows?.map((r) => r.index), [2, 3, 4]);
+    assert.deepEqual(
+      answer.rows?.map((r) => r.index),
+      [2, 3, 4],
+    );
     posted.length = 0;
     await session.sendText('later');
     await waitFor(() => posted.some((m) => m.type === 'tick'), 2000, 'a tick');
@@ -74,7 +79,9 @@ describe('InspectorSession', () => {
     session.handle({ type: 'sendText', id: 7, text: 'x' });
     await waitFor(() => posted.some((m) => m.type === 'response'), 1000, 'response');
     const responses = posted.filter((m) => m.type === 'response');
-    assert.deepEqual(responses, [{ type: 'response', id: 7, ok: false, error: 'Not connected. Reconnect, then send again.' }]);
+    assert.deepEqual(responses, [
+      { type: 'response', id: 7, ok: false, error: 'Not connected. Reconnect, then send again.' },
+    ]);
     session.dispose();
   });
 });
@@ -82,11 +89,31 @@ describe('InspectorSession', () => {
 describe('parseFromWebview', () => {
   test('accepts well-formed messages and clamps viewport size', () => {
     assert.deepEqual(parseFromWebview({ type: 'ready', protocolVersion: 1 }), { type: 'ready', protocolVersion: 1 });
-    assert.deepEqual(parseFromWebview({ type: 'viewport', start: 0, count: 1e6, follow: true }), { type: 'viewport', start: 0, count: 500, follow: true });
-    assert.deepEqual(parseFromWebview({ type: 'sendText', id: 1, text: 'hi', extra: 1 }), { type: 'sendText', id: 1, text: 'hi' });
+    assert.deepEqual(parseFromWebview({ type: 'viewport', start: 0, count: 1e6, follow: true }), {
+      type: 'viewport',
+      start: 0,
+      count: 500,
+      follow: true,
+    });
+    assert.deepEqual(parseFromWebview({ type: 'sendText', id: 1, text: 'hi', extra: 1 }), {
+      type: 'sendText',
+      id: 1,
+      text: 'hi',
+    });
   });
   test('rejects the wrong shape', () => {
-    for (const bad of [null, 'ready', 42, {}, { type: 'nope' }, { type: 'viewport', start: -1, count: 2, follow: true }, { type: 'viewport', start: '0', count: 2, follow: true }, { type: 'sendText', id: 1.5, text: 'x' }, { type: 'sendText', id: 1, text: 5 }, { type: 'ready' }]) {
+    for (const bad of [
+      null,
+      'ready',
+      42,
+      {},
+      { type: 'nope' },
+      { type: 'viewport', start: -1, count: 2, follow: true },
+      { type: 'viewport', start: '0', count: 2, follow: true },
+      { type: 'sendText', id: 1.5, text: 'x' },
+      { type: 'sendText', id: 1, text: 5 },
+      { type: 'ready' },
+    ]) {
       assert.equal(parseFromWebview(bad), undefined, JSON.stringify(bad));
     }
   });
@@ -100,7 +127,10 @@ describe('checkWebSocketUrl', () => {
   test('refuses anything else and says why', () => {
     const http = checkWebSocketUrl('http://localhost:8080/x');
     assert.equal(http.ok, false);
-    assert.match((http as { message: string }).message, /Only ws:\/\/ and wss:\/\/.*Did you mean ws:\/\/localhost:8080\/x\?/);
+    assert.match(
+      (http as { message: string }).message,
+      /Only ws:\/\/ and wss:\/\/.*Did you mean ws:\/\/localhost:8080\/x\?/,
+    );
     assert.match((checkWebSocketUrl('ftp://x') as { message: string }).message, /uses ftp/);
     assert.match((checkWebSocketUrl('not a url') as { message: string }).message, /is not a URL/);
     assert.match((checkWebSocketUrl('') as { message: string }).message, /Type a WebSocket URL/);
@@ -108,7 +138,10 @@ describe('checkWebSocketUrl', () => {
   test('"Open in editor" on a frame row opens that frame, not the message with the same index', async () => {
     // Pings and a fragmented message between messages: frame and message indexes part ways.
     const srv = await startWsServer({ perMessageDeflate: false });
-    const session = new InspectorSession({ url: srv.url, handshakeTimeout: 2000, perMessageDeflate: false }, () => undefined);
+    const session = new InspectorSession(
+      { url: srv.url, handshakeTimeout: 2000, perMessageDeflate: false },
+      () => undefined,
+    );
     try {
       srv.server.on('connection', (ws) => {
         ws.on('message', () => {
@@ -125,12 +158,18 @@ describe('checkWebSocketUrl', () => {
       await waitFor(() => session.stats.receivedMessages === 2, 2000, 'both messages');
       const frames = session.connection.frames;
       await waitFor(() => frames.length >= 6, 2000, 'every frame header');
-      const last = frames.slice(0, frames.length).findIndex((f) => f.direction === 'received' && f.opcodeName === 'text' && f.payloadLength === 4 && f.fin);
+      const last = frames
+        .slice(0, frames.length)
+        .findIndex((f) => f.direction === 'received' && f.opcodeName === 'text' && f.payloadLength === 4 && f.fin);
       assert.ok(last > 0, 'the frame of "last"');
       session.handle({ type: 'setListMode', mode: 'frames' });
       const opened = session.editorContent(last);
       assert.ok(opened, 'the frame is found');
-      const shown = JSON.parse(opened.payload.toString('utf8')) as { index: number; opcodeName: string; payloadLength: number };
+      const shown = JSON.parse(opened.payload.toString('utf8')) as {
+        index: number;
+        opcodeName: string;
+        payloadLength: number;
+      };
       assert.equal(shown.index, last);
       assert.equal(shown.opcodeName, 'text');
       assert.equal(shown.payloadLength, 4);
@@ -138,7 +177,11 @@ describe('checkWebSocketUrl', () => {
       session.handle({ type: 'setListMode', mode: 'messages' });
       const rows = session.store.summaries(0, session.store.length);
       const lastRow = rows.findIndex((r) => r.preview === 'last');
-      assert.equal(session.editorContent(lastRow)?.payload.toString('utf8'), 'last', 'in the messages list the index is a message index');
+      assert.equal(
+        session.editorContent(lastRow)?.payload.toString('utf8'),
+        'last',
+        'in the messages list the index is a message index',
+      );
     } finally {
       session.dispose();
       await srv.close();
@@ -171,11 +214,21 @@ describe('checkWebSocketUrl', () => {
       session.markEndedByReload(undefined, false);
       const state = session.state;
       assert.equal(state.phase, 'closed');
-      assert.match(state.phase === 'closed' ? state.message ?? '' : '', /Messages were not kept across the reload because history is off \(setting websocketInspector\.history\.enabled\)/);
+      assert.match(
+        state.phase === 'closed' ? (state.message ?? '') : '',
+        /Messages were not kept across the reload because history is off \(setting websocketInspector\.history\.enabled\)/,
+      );
       const last = posted.at(-1);
-      assert.ok(last?.type === 'snapshot' && JSON.stringify(last.snapshot.state).includes('history is off'), 'the view is told');
+      assert.ok(
+        last?.type === 'snapshot' && JSON.stringify(last.snapshot.state).includes('history is off'),
+        'the view is told',
+      );
       session.markEndedByReload(undefined, true);
-      assert.doesNotMatch(session.state.phase === 'closed' ? session.state.message ?? '' : '', /history is off/, 'with history on nothing is claimed');
+      assert.doesNotMatch(
+        session.state.phase === 'closed' ? (session.state.message ?? '') : '',
+        /history is off/,
+        'with history on nothing is claimed',
+      );
     } finally {
       session.dispose();
     }

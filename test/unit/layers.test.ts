@@ -17,9 +17,11 @@ function sources(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/gm)].map(
-    (m) => m[1] ?? m[2] ?? m[3],
-  );
+  return [
+    ...text.matchAll(
+      /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/gm,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3]);
 }
 
 test('src/core never imports vscode, the host, or the webview', () => {
@@ -42,7 +44,10 @@ test('src/shared imports nothing', () => {
 test('webview imports neither vscode nor node built-ins', () => {
   for (const file of sources('webview')) {
     for (const spec of imports(file)) {
-      assert.ok(spec !== 'vscode' && !spec.startsWith('node:') && !/src\/(core|host)/.test(spec), `${relative(root, file)} imports ${spec}`);
+      assert.ok(
+        spec !== 'vscode' && !spec.startsWith('node:') && !/src\/(core|host)/.test(spec),
+        `${relative(root, file)} imports ${spec}`,
+      );
     }
   }
 });

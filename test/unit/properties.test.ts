@@ -6,7 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonFieldMatcher, parseJsonCondition, type JsonLiteral, type JsonOperator, type PathStep } from '../../src/core/filterJson';
+import {
+  JsonFieldMatcher,
+  parseJsonCondition,
+  type JsonLiteral,
+  type JsonOperator,
+  type PathStep,
+} from '../../src/core/filterJson';
 import { FilterError } from '../../src/core/filterError';
 import { formatPath, parseJsonPath, removePath } from '../../src/core/sessions/jsonPath';
 import { loadEnvironments } from '../../src/core/wsfile/env';
@@ -55,12 +61,18 @@ function randomNumber(r: Rng): number {
 function randomJson(r: Rng, depth = 0): unknown {
   const kind = depth > 3 ? r.int(5) : r.int(7);
   switch (kind) {
-    case 0: return r.pick(STRINGS);
-    case 1: return randomNumber(r);
-    case 2: return r.chance(0.5);
-    case 3: return null;
-    case 4: return r.pick(STRINGS);
-    case 5: return Array.from({ length: r.int(4) }, () => randomJson(r, depth + 1));
+    case 0:
+      return r.pick(STRINGS);
+    case 1:
+      return randomNumber(r);
+    case 2:
+      return r.chance(0.5);
+    case 3:
+      return null;
+    case 4:
+      return r.pick(STRINGS);
+    case 5:
+      return Array.from({ length: r.int(4) }, () => randomJson(r, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
       for (let k = r.int(5); k > 0; k--) o[r.pick(KEYS)] = randomJson(r, depth + 1);
@@ -98,7 +110,8 @@ function pathText(r: Rng, path: PathStep[]): string {
   let out = r.chance(0.3) ? '$' : '';
   path.forEach((s, i) => {
     if (typeof s === 'number') out += `[${s}]`;
-    else if (/^[^\s.[\]=!<>"']+$/.test(s) && !/^\d+$/.test(s) && r.chance(0.7)) out += `${i === 0 && !out ? '' : '.'}${s}`;
+    else if (/^[^\s.[\]=!<>"']+$/.test(s) && !/^\d+$/.test(s) && r.chance(0.7))
+      out += `${i === 0 && !out ? '' : '.'}${s}`;
     else out += `[${JSON.stringify(s)}]`;
   });
   if (out.startsWith('$') && !out.startsWith('$.') && !out.startsWith('$[')) out = `$.${out.slice(1)}`;
@@ -126,21 +139,29 @@ function walk(doc: unknown, path: PathStep[]): unknown {
 }
 
 /** The grammar's meaning, written plainly over the parsed document. */
-function reference(doc: unknown, path: PathStep[], op: JsonOperator | undefined, lit: JsonLiteral | undefined): boolean {
+function reference(
+  doc: unknown,
+  path: PathStep[],
+  op: JsonOperator | undefined,
+  lit: JsonLiteral | undefined,
+): boolean {
   const v = walk(doc, path);
   if (v === MISSING) return false;
   if (op === undefined) return true;
   const equals = () => (lit === null ? v === null : typeof v === typeof lit && v === lit);
   switch (op) {
-    case '==': return equals();
-    case '!=': return !equals();
+    case '==':
+      return equals();
+    case '!=':
+      return !equals();
     case 'contains':
       if (typeof v === 'string') return v.includes(String(lit));
       if (Array.isArray(v)) return v.some((x) => x === lit);
       if (v && typeof v === 'object' && typeof lit === 'string') return Object.hasOwn(v, lit);
       return false;
     default: {
-      if (!((typeof v === 'number' && typeof lit === 'number') || (typeof v === 'string' && typeof lit === 'string'))) return false;
+      if (!((typeof v === 'number' && typeof lit === 'number') || (typeof v === 'string' && typeof lit === 'string')))
+        return false;
       const [a, b] = [v, lit];
       return op === '>' ? a > b : op === '>=' ? a >= b : op === '<' ? a < b : a <= b;
     }
@@ -156,9 +177,11 @@ test('property (a): the JSON field filter agrees with a plain evaluator over JSO
     const path = randomPath(r, doc);
     const op = r.pick(ops);
     const found = walk(doc, path);
-    const lit: JsonLiteral = r.chance(0.6) && (typeof found === 'string' || typeof found === 'number' || typeof found === 'boolean' || found === null)
-      ? found
-      : r.pick<JsonLiteral>([...STRINGS, randomNumber(r), true, false, null]);
+    const lit: JsonLiteral =
+      r.chance(0.6) &&
+      (typeof found === 'string' || typeof found === 'number' || typeof found === 'boolean' || found === null)
+        ? found
+        : r.pick<JsonLiteral>([...STRINGS, randomNumber(r), true, false, null]);
     const text = `${pathText(r, path)}${op ? ` ${op} ${literalText(lit)}` : ''}`;
     const condition = parseJsonCondition(text);
     assert.deepEqual(condition.path, path, text);
@@ -169,17 +192,44 @@ test('property (a): the JSON field filter agrees with a plain evaluator over JSO
     outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
   });
   // The generator reaches both answers for every operator, so agreement means something.
-  for (const op of ops) for (const answer of [true, false]) assert.ok((outcomes.get(`${op ?? 'exists'} ${answer}`) ?? 0) >= 5, `${op} ${answer}: ${JSON.stringify([...outcomes])}`);
+  for (const op of ops)
+    for (const answer of [true, false])
+      assert.ok(
+        (outcomes.get(`${op ?? 'exists'} ${answer}`) ?? 0) >= 5,
+        `${op} ${answer}: ${JSON.stringify([...outcomes])}`,
+      );
 });
 
 test('property (a): malformed conditions give a FilterError sentence, never another throw', () => {
-  const pieces = ['a', '.', '[', ']', '"', "'", '=', '==', '!', '>', '<', ' ', '0', 'contains', 'true', '$', '\\', 'x y'];
+  const pieces = [
+    'a',
+    '.',
+    '[',
+    ']',
+    '"',
+    "'",
+    '=',
+    '==',
+    '!',
+    '>',
+    '<',
+    ' ',
+    '0',
+    'contains',
+    'true',
+    '$',
+    '\\',
+    'x y',
+  ];
   property('filter-bad', 1500, (r) => {
     const text = Array.from({ length: 1 + r.int(7) }, () => r.pick(pieces)).join('');
     try {
       parseJsonCondition(text);
     } catch (e) {
-      assert.ok(e instanceof FilterError, `${JSON.stringify(text)} threw ${(e as Error).name}: ${(e as Error).message}`);
+      assert.ok(
+        e instanceof FilterError,
+        `${JSON.stringify(text)} threw ${(e as Error).name}: ${(e as Error).message}`,
+      );
       assert.match((e as Error).message, /^The JSON filter .+\. Write it like/);
     }
   });
@@ -189,11 +239,16 @@ test('property (b): JSON paths: formatPath → parseJsonPath round trip; removeP
   const keyChars = ['a', 'Z', '_', '$', ' ', "'", '\\', '.', '[', ']', '*', '"', 'ü', '0', '\n'];
   property('jsonpath', 800, (r) => {
     const parts: Array<string | number> = Array.from({ length: 1 + r.int(4) }, () =>
-      r.chance(0.3) ? r.int(5) : Array.from({ length: r.int(4) }, () => r.pick(keyChars)).join(''));
+      r.chance(0.3) ? r.int(5) : Array.from({ length: r.int(4) }, () => r.pick(keyChars)).join(''),
+    );
     const text = formatPath(parts);
     const segments = parseJsonPath(text);
     if ('error' in segments) assert.fail(`${JSON.stringify(parts)} formatted as ${text}: ${segments.error}`);
-    assert.deepEqual(segments, parts.map((p) => (typeof p === 'number' ? { type: 'index', index: p } : { type: 'key', key: p })), text);
+    assert.deepEqual(
+      segments,
+      parts.map((p) => (typeof p === 'number' ? { type: 'index', index: p } : { type: 'key', key: p })),
+      text,
+    );
 
     // Evaluation: removing a concrete path equals deleting it by hand where a plain walk finds it.
     const doc = randomJson(r);
@@ -230,12 +285,16 @@ test('property (c): random valid env files load to the object they encode', () =
     for (const file of [pub, priv]) {
       for (let e = r.int(4); e > 0; e--) {
         const vars: Record<string, string | number | boolean> = {};
-        for (let v = r.int(4); v > 0; v--) vars[r.pick(KEYS)] = r.pick<string | number | boolean>([...STRINGS, randomNumber(r), true, false]);
+        for (let v = r.int(4); v > 0; v--)
+          vars[r.pick(KEYS)] = r.pick<string | number | boolean>([...STRINGS, randomNumber(r), true, false]);
         file[r.pick(names)] = vars;
       }
     }
     const indent = r.chance(0.5) ? 2 : undefined;
-    const envs = loadEnvironments({ public: { path: 'pub.json', text: JSON.stringify(pub, null, indent) }, private: { path: 'priv.json', text: JSON.stringify(priv, null, indent) } });
+    const envs = loadEnvironments({
+      public: { path: 'pub.json', text: JSON.stringify(pub, null, indent) },
+      private: { path: 'priv.json', text: JSON.stringify(priv, null, indent) },
+    });
     assert.deepEqual(envs.diagnostics, []);
     const expected: Record<string, Record<string, string>> = {};
     for (const file of [pub, priv]) {
@@ -245,15 +304,26 @@ test('property (c): random valid env files load to the object they encode', () =
       }
     }
     assert.deepEqual(envs.environments, expected);
-    assert.deepEqual([...envs.names].sort(), Object.keys(expected).filter((n) => n !== '$shared').sort());
+    assert.deepEqual(
+      [...envs.names].sort(),
+      Object.keys(expected)
+        .filter((n) => n !== '$shared')
+        .sort(),
+    );
   });
 });
 
 test('property (c): random broken env files give a positioned diagnostic, never a throw', () => {
   property('env-bad', 600, (r) => {
-    const good = JSON.stringify({ dev: { host: 'localhost', port: 8080 }, prod: { host: 'x' } }, null, r.chance(0.5) ? 2 : undefined);
+    const good = JSON.stringify(
+      { dev: { host: 'localhost', port: 8080 }, prod: { host: 'x' } },
+      null,
+      r.chance(0.5) ? 2 : undefined,
+    );
     const at = r.int(good.length + 1);
-    const text = r.chance(0.5) ? good.slice(0, at) : `${good.slice(0, at)}${r.pick(['}', '{', ',', '"', ':', 'x', '\n]'])}${good.slice(at)}`;
+    const text = r.chance(0.5)
+      ? good.slice(0, at)
+      : `${good.slice(0, at)}${r.pick(['}', '{', ',', '"', ':', 'x', '\n]'])}${good.slice(at)}`;
     let valid = true;
     try {
       JSON.parse(text);
@@ -265,9 +335,18 @@ test('property (c): random broken env files give a positioned diagnostic, never 
     assert.equal(envs.diagnostics.length, 1, text);
     const d = envs.diagnostics[0];
     const lines = text.split('\n');
-    assert.ok(d.range.startLine >= 0 && d.range.startLine < lines.length, `line ${d.range.startLine} in ${JSON.stringify(text)}`);
-    assert.ok(d.range.startCol >= 0 && d.range.startCol <= lines[d.range.startLine].length, `col ${d.range.startCol} in ${JSON.stringify(text)}`);
-    assert.match(d.message, new RegExp(`is not valid JSON at line ${d.range.startLine + 1}, column ${d.range.startCol + 1}: `));
+    assert.ok(
+      d.range.startLine >= 0 && d.range.startLine < lines.length,
+      `line ${d.range.startLine} in ${JSON.stringify(text)}`,
+    );
+    assert.ok(
+      d.range.startCol >= 0 && d.range.startCol <= lines[d.range.startLine].length,
+      `col ${d.range.startCol} in ${JSON.stringify(text)}`,
+    );
+    assert.match(
+      d.message,
+      new RegExp(`is not valid JSON at line ${d.range.startLine + 1}, column ${d.range.startCol + 1}: `),
+    );
   });
 });
 
@@ -293,7 +372,11 @@ test('property (d): hex blocks decode to the bytes they spell, in every document
     assert.ok(result.ok, `${JSON.stringify(text)}: ${!result.ok && result.error.message}`);
     assert.equal(result.bytes.toString('hex'), bytes.toString('hex'));
     // The shared hex dump spells the same bytes.
-    const dumped = hexDump(bytes).split('\n').filter((l) => /^[0-9a-f]{8} /.test(l)).map((l) => l.slice(10, 59)).join(' ');
+    const dumped = hexDump(bytes)
+      .split('\n')
+      .filter((l) => /^[0-9a-f]{8} /.test(l))
+      .map((l) => l.slice(10, 59))
+      .join(' ');
     const again = decodeHex(dumped);
     assert.ok(again.ok);
     assert.equal(again.bytes.toString('hex'), bytes.toString('hex'));
@@ -312,7 +395,10 @@ test('property (d): hex with a bad digit or an odd group is refused with a sente
     if (!result.ok) {
       assert.ok(result.error.message.length > 20);
       const line = text.split('\n')[result.error.line];
-      assert.ok(result.error.col >= 0 && result.error.col < line.length, `${JSON.stringify(text)} at ${result.error.col}`);
+      assert.ok(
+        result.error.col >= 0 && result.error.col < line.length,
+        `${JSON.stringify(text)} at ${result.error.col}`,
+      );
     }
   });
 });

@@ -12,7 +12,15 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The parts of a record a test compares. */
 function shape(f: FrameHeaderRecord) {
-  return { dir: f.direction, op: f.opcodeName, fin: f.fin, rsv1: f.rsv1, masked: f.masked, len: f.payloadLength, hl: f.headerLength };
+  return {
+    dir: f.direction,
+    op: f.opcodeName,
+    fin: f.fin,
+    rsv1: f.rsv1,
+    masked: f.masked,
+    len: f.payloadLength,
+    hl: f.headerLength,
+  };
 }
 
 describe('protocol: frame sniffer', () => {
@@ -55,7 +63,10 @@ describe('protocol: frame sniffer', () => {
     await c.sendText('ok');
     await waitFor(() => c.frames.stats.sent.messages === 1, 2000, 'the sent frame');
 
-    const received = c.frames.slice(0, c.frames.length).filter((f) => f.direction === 'received').map(shape);
+    const received = c.frames
+      .slice(0, c.frames.length)
+      .filter((f) => f.direction === 'received')
+      .map(shape);
     assert.deepEqual(received, [
       { dir: 'received', op: 'text', fin: false, rsv1: false, masked: false, len: 3, hl: 2 },
       { dir: 'received', op: 'ping', fin: true, rsv1: false, masked: false, len: 2, hl: 2 },
@@ -65,7 +76,10 @@ describe('protocol: frame sniffer', () => {
       { dir: 'received', op: 'binary', fin: true, rsv1: false, masked: false, len: 200, hl: 4 },
       { dir: 'received', op: 'binary', fin: true, rsv1: false, masked: false, len: 70_000, hl: 10 },
     ]);
-    const sent = c.frames.slice(0, c.frames.length).filter((f) => f.direction === 'sent').map(shape);
+    const sent = c.frames
+      .slice(0, c.frames.length)
+      .filter((f) => f.direction === 'sent')
+      .map(shape);
     // The automatic pong to "p1", then our text: client frames are masked (4 more header bytes).
     assert.deepEqual(sent, [
       { dir: 'sent', op: 'pong', fin: true, rsv1: false, masked: true, len: 2, hl: 6 },
@@ -74,10 +88,19 @@ describe('protocol: frame sniffer', () => {
     // The message rows stay whole: "Hello world" is one text row.
     assert.deepEqual(
       rows.filter((r) => r.direction === 'received').map((r) => [r.kind, r.payload.length]),
-      [['ping', 2], ['pong', 0], ['text', 11], ['binary', 200], ['binary', 70_000]],
+      [
+        ['ping', 2],
+        ['pong', 0],
+        ['text', 11],
+        ['binary', 200],
+        ['binary', 70_000],
+      ],
     );
     assert.equal(rows.find((r) => r.kind === 'text' && r.direction === 'received')!.payload.toString(), 'Hello world');
-    assert.ok(rows.some((r) => r.direction === 'sent' && r.kind === 'pong'), 'the automatic pong is a row');
+    assert.ok(
+      rows.some((r) => r.direction === 'sent' && r.kind === 'pong'),
+      'the automatic pong is a row',
+    );
     const stats = c.frames.stats;
     assert.equal(stats.received.frames, 7);
     assert.equal(stats.received.controlFrames, 2);
@@ -94,7 +117,13 @@ describe('protocol: frame sniffer', () => {
       const answer = Buffer.from(
         `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(keyOf(request))}\r\n\r\n`,
       );
-      socket.write(Buffer.concat([answer, serverFrame(FIN | 0x01, Buffer.from('first')), serverFrame(FIN | 0x09, Buffer.from('hb'))]));
+      socket.write(
+        Buffer.concat([
+          answer,
+          serverFrame(FIN | 0x01, Buffer.from('first')),
+          serverFrame(FIN | 0x09, Buffer.from('hb')),
+        ]),
+      );
     });
     cleanups.push(() => raw.close());
     const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
@@ -105,13 +134,21 @@ describe('protocol: frame sniffer', () => {
     await waitFor(() => rows.some((r) => r.kind === 'ping'), 2000, 'the ping');
     assert.equal(rows.find((r) => r.kind === 'text')?.payload.toString(), 'first');
     const received = c.frames.slice(0, c.frames.length).filter((f) => f.direction === 'received');
-    assert.deepEqual(received.map((f) => [f.opcodeName, f.payloadLength]), [['text', 5], ['ping', 2]]);
+    assert.deepEqual(
+      received.map((f) => [f.opcodeName, f.payloadLength]),
+      [
+        ['text', 5],
+        ['ping', 2],
+      ],
+    );
   });
 
   test('permessage-deflate is negotiated and its saving measured in both directions', async () => {
     const srv = await startWsServer({ perMessageDeflate: { threshold: 0 } });
     cleanups.push(() => srv.close());
-    srv.server.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })));
+    srv.server.on('connection', (ws) =>
+      ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })),
+    );
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     let echoes = 0;
@@ -125,7 +162,10 @@ describe('protocol: frame sniffer', () => {
     await c.sendText(text);
     await waitFor(() => echoes === 2, 3000, 'two echoes');
     const frames = c.frames.slice(0, c.frames.length);
-    assert.ok(frames.filter((f) => f.opcodeName === 'text').every((f) => f.rsv1), 'RSV1 on every compressed text frame');
+    assert.ok(
+      frames.filter((f) => f.opcodeName === 'text').every((f) => f.rsv1),
+      'RSV1 on every compressed text frame',
+    );
     const { sent, received } = c.frames.stats;
     assert.equal(sent.messageBytes, 2 * text.length);
     assert.equal(received.messageBytes, 2 * text.length);
@@ -166,13 +206,16 @@ describe('protocol: frame sniffer', () => {
     for (let i = 0; i < stream.length; i++) reader.push(stream.subarray(i, i + 1));
     const strip = (log: FrameLog) => log.slice(0, log.length).map(shape);
     assert.deepEqual(strip(bytewise), strip(whole));
-    assert.deepEqual(strip(whole).map((f) => [f.op, f.len, f.hl, f.masked, f.rsv1]), [
-      ['text', 2, 2, false, false],
-      ['ping', 1, 2, false, false],
-      ['continuation', 300, 4, false, false],
-      ['binary', 66_000, 10, false, true],
-      ['text', 3, 6, true, false],
-    ]);
+    assert.deepEqual(
+      strip(whole).map((f) => [f.op, f.len, f.hl, f.masked, f.rsv1]),
+      [
+        ['text', 2, 2, false, false],
+        ['ping', 1, 2, false, false],
+        ['continuation', 300, 4, false, false],
+        ['binary', 66_000, 10, false, true],
+        ['text', 3, 6, true, false],
+      ],
+    );
     assert.equal(whole.stats.received.compressedMessages, 1);
     // A 64-bit length beyond 4 GiB (header only: the reader never needs the payload).
     const huge = new FrameLog();

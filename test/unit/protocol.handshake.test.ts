@@ -14,7 +14,10 @@ describe('protocol: handshake', () => {
   });
 
   test('records the request line, every header sent, the 101 answer, subprotocol, extensions and timings', async () => {
-    const srv = await startWsServer({ perMessageDeflate: { serverNoContextTakeover: true }, handleProtocols: (offered) => (offered.has('chat.v2') ? 'chat.v2' : false) });
+    const srv = await startWsServer({
+      perMessageDeflate: { serverNoContextTakeover: true },
+      handleProtocols: (offered) => (offered.has('chat.v2') ? 'chat.v2' : false),
+    });
     cleanups.push(() => srv.close());
     const c = new Connection({
       url: `${srv.url}/room?id=7`,
@@ -43,7 +46,10 @@ describe('protocol: handshake', () => {
     assert.equal(h.response?.statusLine, 'HTTP/1.1 101 Switching Protocols');
     const got = new Map(h.response.headers.map((x) => [x.name.toLowerCase(), x.value]));
     assert.equal(got.get('sec-websocket-accept'), h.expectedAccept);
-    assert.equal(h.expectedAccept, createHash('sha1').update(`${h.key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64'));
+    assert.equal(
+      h.expectedAccept,
+      createHash('sha1').update(`${h.key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64'),
+    );
     assert.equal(h.acceptValid, true);
     assert.equal(h.protocol, 'chat.v2');
     assert.equal(h.extensions[0].name, 'permessage-deflate');
@@ -85,9 +91,18 @@ describe('protocol: handshake', () => {
     cleanups.push(() => http.close());
     const c = new Connection({ url: `ws://127.0.0.1:${http.port}/start`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
-    await assert.rejects(c.connect(), new RegExp(`302 Found: a redirect to ws://127\\.0\\.0\\.1:${http.port}/elsewhere\\. .*followRedirects`));
+    await assert.rejects(
+      c.connect(),
+      new RegExp(`302 Found: a redirect to ws://127\\.0\\.0\\.1:${http.port}/elsewhere\\. .*followRedirects`),
+    );
     assert.deepEqual(c.handshake!.redirects, [
-      { url: `ws://127.0.0.1:${http.port}/start`, status: 302, statusText: 'Found', location: `ws://127.0.0.1:${http.port}/elsewhere`, followed: false },
+      {
+        url: `ws://127.0.0.1:${http.port}/start`,
+        status: 302,
+        statusText: 'Found',
+        location: `ws://127.0.0.1:${http.port}/elsewhere`,
+        followed: false,
+      },
     ]);
   });
 
@@ -133,7 +148,9 @@ describe('protocol: handshake', () => {
 
   test('a wrong Sec-WebSocket-Accept is caught and shown against the expected value', async () => {
     const raw = await startRawServer((socket) => {
-      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSByaWdodCBvbmU=\r\n\r\n');
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm90IHRoZSByaWdodCBvbmU=\r\n\r\n',
+      );
     });
     cleanups.push(() => raw.close());
     const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
@@ -152,10 +169,13 @@ describe('protocol: handshake', () => {
   });
 
   test('extension headers parse into names and parameters', () => {
-    assert.deepEqual(parseExtensions('permessage-deflate; client_max_window_bits=10; server_no_context_takeover, x-webkit; a="b;c"'), [
-      { name: 'permessage-deflate', params: { client_max_window_bits: '10', server_no_context_takeover: true } },
-      { name: 'x-webkit', params: { a: 'b;c' } },
-    ]);
+    assert.deepEqual(
+      parseExtensions('permessage-deflate; client_max_window_bits=10; server_no_context_takeover, x-webkit; a="b;c"'),
+      [
+        { name: 'permessage-deflate', params: { client_max_window_bits: '10', server_no_context_takeover: true } },
+        { name: 'x-webkit', params: { a: 'b;c' } },
+      ],
+    );
     assert.deepEqual(parseExtensions(''), []);
     // RFC 6455 §1.3's example.
     assert.equal(expectedAccept('dGhlIHNhbXBsZSBub25jZQ=='), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');

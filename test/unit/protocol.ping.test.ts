@@ -22,7 +22,9 @@ describe('protocol: ping, pong and close', () => {
     await c.connect();
     const rtt = await c.ping('are you there');
     assert.ok(rtt >= 0 && rtt < 1000, `rtt ${rtt}`);
-    const pings = rows.filter((r) => r.kind === 'ping' || r.kind === 'pong').map((r) => [r.direction, r.kind, r.payload.toString()]);
+    const pings = rows
+      .filter((r) => r.kind === 'ping' || r.kind === 'pong')
+      .map((r) => [r.direction, r.kind, r.payload.toString()]);
     assert.deepEqual(pings, [
       ['sent', 'ping', 'are you there'],
       ['received', 'pong', 'are you there'],
@@ -70,7 +72,9 @@ describe('protocol: ping, pong and close', () => {
     assert.equal(c.health.healthy, false);
     assert.equal(c.health.missedPongs, 1);
     assert.equal(health.at(-1)?.healthy, false);
-    assert.ok(rows.some((r) => r.direction === 'event' && r.kind === 'info' && /No pong within/.test(r.payload.toString())));
+    assert.ok(
+      rows.some((r) => r.direction === 'event' && r.kind === 'info' && /No pong within/.test(r.payload.toString())),
+    );
     assert.equal(c.state.phase, 'open', 'unhealthy is a flag, not a phase');
     await c.sendText('pong me');
     await waitFor(() => c.health.healthy, 2000, 'healthy again');
@@ -138,7 +142,10 @@ describe('protocol: ping, pong and close', () => {
       assert.match(s.message, message);
       const closeFrames = c.frames.slice(0, c.frames.length).filter((f) => f.opcodeName === 'close');
       // The server's close came first, then our echo of it.
-      assert.deepEqual(closeFrames.map((f) => f.direction), ['received', 'sent']);
+      assert.deepEqual(
+        closeFrames.map((f) => f.direction),
+        ['received', 'sent'],
+      );
     }
 
     const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
@@ -150,9 +157,12 @@ describe('protocol: ping, pong and close', () => {
     assert.equal(s.byClient, true);
     assert.match(s.message, /^You closed the connection: 4000 \(application-defined\) "leaving"\.$/);
     const closeFrames = c.frames.slice(0, c.frames.length).filter((f) => f.opcodeName === 'close');
-    assert.deepEqual(closeFrames.map((f) => [f.direction, f.payloadLength]), [
-      ['sent', 2 + 'leaving'.length],
-      ['received', 2 + 'leaving'.length],
-    ]);
+    assert.deepEqual(
+      closeFrames.map((f) => [f.direction, f.payloadLength]),
+      [
+        ['sent', 2 + 'leaving'.length],
+        ['received', 2 + 'leaving'.length],
+      ],
+    );
   });
 });

@@ -25,8 +25,13 @@ async function startConnectProxy(options: { requireAuth?: string } = {}): Promis
   server.on('connect', (req, client: Socket, head: Buffer) => {
     sockets.add(client);
     client.on('error', () => undefined);
-    if (options.requireAuth && req.headers['proxy-authorization'] !== `Basic ${Buffer.from(options.requireAuth).toString('base64')}`) {
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n');
+    if (
+      options.requireAuth &&
+      req.headers['proxy-authorization'] !== `Basic ${Buffer.from(options.requireAuth).toString('base64')}`
+    ) {
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n',
+      );
       return;
     }
     tunnels.push(req.url ?? '');
@@ -87,7 +92,12 @@ describe('protocol: proxy', () => {
     cleanups.push(() => srv.close());
     const proxy = await startConnectProxy();
     cleanups.push(() => proxy.close());
-    const c = new Connection({ url: srv.url, handshakeTimeout: 3000, proxy: proxy.url, noProxy: 'example.test, 127.0.0.1' });
+    const c = new Connection({
+      url: srv.url,
+      handshakeTimeout: 3000,
+      proxy: proxy.url,
+      noProxy: 'example.test, 127.0.0.1',
+    });
     cleanups.push(() => c.dispose());
     await c.connect();
     assert.deepEqual(proxy.tunnels, []);
@@ -113,25 +123,37 @@ describe('protocol: proxy', () => {
 
   test('an unreachable proxy is named in the sentence', async () => {
     const port = await closedPort();
-    const c = new Connection({ url: 'ws://127.0.0.1:9/', handshakeTimeout: 2000, proxy: `http://127.0.0.1:${port}`, noProxy: '' });
+    const c = new Connection({
+      url: 'ws://127.0.0.1:9/',
+      handshakeTimeout: 2000,
+      proxy: `http://127.0.0.1:${port}`,
+      noProxy: '',
+    });
     cleanups.push(() => c.dispose());
-    await assert.rejects(c.connect(), new RegExp(`Could not reach the proxy http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+    await assert.rejects(
+      c.connect(),
+      new RegExp(`Could not reach the proxy http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`),
+    );
   });
 
-  test('wss:// through the proxy: TLS runs end to end inside the tunnel', { skip: hasOpenssl() ? false : 'openssl is not installed' }, async () => {
-    const pki = makePki();
-    cleanups.push(() => rmSync(pki.dir, { recursive: true, force: true }));
-    const srv = await startWssServer(pki.server);
-    cleanups.push(() => srv.close());
-    const proxy = await startConnectProxy();
-    cleanups.push(() => proxy.close());
-    const c = new Connection({ url: srv.url, handshakeTimeout: 3000, proxy: proxy.url, noProxy: '', ca: pki.caCert });
-    cleanups.push(() => c.dispose());
-    await c.connect();
-    assert.equal(proxy.tunnels.length, 1);
-    assert.equal(c.handshake!.tls?.authorized, true);
-    assert.equal(c.handshake!.tls?.certificates[0].subject, 'CN=localhost');
-  });
+  test(
+    'wss:// through the proxy: TLS runs end to end inside the tunnel',
+    { skip: hasOpenssl() ? false : 'openssl is not installed' },
+    async () => {
+      const pki = makePki();
+      cleanups.push(() => rmSync(pki.dir, { recursive: true, force: true }));
+      const srv = await startWssServer(pki.server);
+      cleanups.push(() => srv.close());
+      const proxy = await startConnectProxy();
+      cleanups.push(() => proxy.close());
+      const c = new Connection({ url: srv.url, handshakeTimeout: 3000, proxy: proxy.url, noProxy: '', ca: pki.caCert });
+      cleanups.push(() => c.dispose());
+      await c.connect();
+      assert.equal(proxy.tunnels.length, 1);
+      assert.equal(c.handshake!.tls?.authorized, true);
+      assert.equal(c.handshake!.tls?.certificates[0].subject, 'CN=localhost');
+    },
+  );
 
   test('NO_PROXY matching: names, domains, wildcards, ports, and the environment default', () => {
     assert.equal(bypassesProxy('ws://localhost:80/', 'localhost'), true);

@@ -44,7 +44,7 @@ describe('protocol: reconnect', () => {
       rows.filter((r) => r.direction === 'received' && r.kind === 'text').map((r) => r.payload.toString()),
       ['echo one', 'echo two'],
     );
-    assert.equal((c.handshake?.ok), true);
+    assert.equal(c.handshake?.ok, true);
     assert.equal(c.frames.stats.received.messages, 2, 'the frame log spans both sockets');
   });
 
@@ -52,7 +52,11 @@ describe('protocol: reconnect', () => {
     const first = await startWsServer();
     const port = Number(new URL(first.url).port);
     first.server.on('connection', (ws) => ws.on('message', () => ws.close(1012, 'restart')));
-    const c = new Connection({ url: first.url, handshakeTimeout: 1000, reconnect: { initialDelayMs: 20, factor: 2, maxAttempts: 3 } });
+    const c = new Connection({
+      url: first.url,
+      handshakeTimeout: 1000,
+      reconnect: { initialDelayMs: 20, factor: 2, maxAttempts: 3 },
+    });
     cleanups.push(() => c.dispose());
     const rows: ConnectionFrame[] = [];
     c.onFrame((f) => rows.push(f));
@@ -72,7 +76,13 @@ describe('protocol: reconnect', () => {
 
     // The server comes back on the same port; a manual connect works on the same object.
     const again = new WebSocketServer({ host: '127.0.0.1', port });
-    cleanups.push(() => new Promise<void>((r) => { for (const ws of again.clients) ws.terminate(); again.close(() => r()); }));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const ws of again.clients) ws.terminate();
+          again.close(() => r());
+        }),
+    );
     await new Promise<void>((r) => again.once('listening', () => r()));
     assert.equal((again.address() as AddressInfo).port, port);
     await c.connect();
@@ -118,7 +128,10 @@ describe('protocol: reconnect', () => {
 
   test('delays grow by the factor up to the cap', () => {
     const p = reconnectPolicy({ initialDelayMs: 500, factor: 2, maxDelayMs: 3000, maxAttempts: 6 })!;
-    assert.deepEqual([1, 2, 3, 4, 5].map((n) => reconnectDelay(p, n)), [500, 1000, 2000, 3000, 3000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((n) => reconnectDelay(p, n)),
+      [500, 1000, 2000, 3000, 3000],
+    );
     assert.equal(reconnectPolicy(false), undefined);
     assert.deepEqual(reconnectPolicy(true), { initialDelayMs: 1000, factor: 2, maxDelayMs: 30_000, maxAttempts: 10 });
     assert.equal(describeReconnect(2000, 3, 10), 'Reconnecting in 2 s (attempt 3 of 10)…');

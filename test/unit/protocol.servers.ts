@@ -51,20 +51,35 @@ export function keyOf(request: string): string {
 
 /** The Sec-WebSocket-Accept for a key (RFC 6455 §4.2.2). */
 export function acceptFor(key: string): string {
-  return createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+  return createHash('sha1')
+    .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+    .digest('base64');
 }
 
 /** Completes the upgrade of a raw request (no extensions, no subprotocol). */
 export function answerUpgrade(socket: Socket, request: string): void {
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(keyOf(request))}\r\n\r\n`);
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(keyOf(request))}\r\n\r\n`,
+  );
 }
 
 /**
  * Completes the upgrade with extra header lines (e.g. `Sec-WebSocket-Extensions: permessage-deflate`);
  * `accept` replaces the correct Sec-WebSocket-Accept.
  */
-export function answerUpgradeWith(socket: Socket, request: string, extraLines: string[], accept = acceptFor(keyOf(request))): void {
-  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`, ...extraLines];
+export function answerUpgradeWith(
+  socket: Socket,
+  request: string,
+  extraLines: string[],
+  accept = acceptFor(keyOf(request)),
+): void {
+  const lines = [
+    'HTTP/1.1 101 Switching Protocols',
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Accept: ${accept}`,
+    ...extraLines,
+  ];
   socket.write(`${lines.join('\r\n')}\r\n\r\n`);
 }
 
@@ -120,7 +135,8 @@ export function readClientFrames(socket: Socket): { frames: ClientFrame[]; close
 /** One unmasked server frame built by hand: `first` is the whole first byte (FIN | RSV | opcode). */
 export function serverFrame(first: number, payload: Buffer): Buffer {
   const n = payload.length;
-  const header = n < 126 ? Buffer.from([first, n]) : n < 65536 ? Buffer.from([first, 126, n >> 8, n & 0xff]) : Buffer.alloc(10);
+  const header =
+    n < 126 ? Buffer.from([first, n]) : n < 65536 ? Buffer.from([first, 126, n >> 8, n & 0xff]) : Buffer.alloc(10);
   if (n >= 65536) {
     header[0] = first;
     header[1] = 127;
@@ -160,14 +176,51 @@ export function makePki(): Pki {
   const signed = (name: string, subject: string, ext: string) => {
     writeFileSync(join(dir, `${name}.ext`), ext);
     ossl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
     return { key: join(dir, `${name}.key`), cert: join(dir, `${name}.crt`) };
   };
   const server = signed('server', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
   const otherHost = signed('other', '/CN=other.test', 'subjectAltName=DNS:other.test\n');
   const client = signed('client', '/CN=wsi test client', 'extendedKeyUsage=clientAuth\n');
-  ossl('req', '-x509', ...ec, '-keyout', 'self.key', '-out', 'self.crt', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1');
-  return { dir, caCert: join(dir, 'ca.crt'), server, otherHost, client, selfSigned: { key: join(dir, 'self.key'), cert: join(dir, 'self.crt') } };
+  ossl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'self.key',
+    '-out',
+    'self.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  );
+  return {
+    dir,
+    caCert: join(dir, 'ca.crt'),
+    server,
+    otherHost,
+    client,
+    selfSigned: { key: join(dir, 'self.key'), cert: join(dir, 'self.crt') },
+  };
 }
 
 /** A wss:// echo server on 127.0.0.1 port 0 with these certificate files. */
@@ -203,4 +256,3 @@ export async function startWssServer(
       }),
   };
 }
-

@@ -21,7 +21,10 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
     cleanups.push(() => srv.close());
     const c = new Connection({ url: srv.url, handshakeTimeout: 3000 });
     cleanups.push(() => c.dispose());
-    await assert.rejects(c.connect(), /self-signed TLS certificate, which is not trusted\. To trust it, add the PEM file of the CA .*websocketInspector\.tls\.caFiles.*# @insecure/);
+    await assert.rejects(
+      c.connect(),
+      /self-signed TLS certificate, which is not trusted\. To trust it, add the PEM file of the CA .*websocketInspector\.tls\.caFiles.*# @insecure/,
+    );
     assert.equal(c.state.phase, 'error');
     assert.match(c.handshake!.error ?? '', /self-signed/);
   });
@@ -85,7 +88,13 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
     cleanups.push(() => without.dispose());
     await assert.rejects(without.connect(), /requires a client certificate/);
 
-    const c = new Connection({ url: srv.url, handshakeTimeout: 3000, ca: pki.caCert, cert: pki.client.cert, key: pki.client.key });
+    const c = new Connection({
+      url: srv.url,
+      handshakeTimeout: 3000,
+      ca: pki.caCert,
+      cert: pki.client.cert,
+      key: pki.client.key,
+    });
     cleanups.push(() => c.dispose());
     await c.connect();
     assert.deepEqual(srv.peers, ['wsi test client']);

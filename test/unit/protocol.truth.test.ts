@@ -32,7 +32,11 @@ async function violation(bytes: Buffer, extra: string[] = []): Promise<Outcome> 
     socket.on('data', () => client?.closeCode() !== undefined && socket.end());
     socket.write(bytes);
   });
-  const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000, perMessageDeflate: extra.includes(DEFLATE) });
+  const c = new Connection({
+    url: `ws://127.0.0.1:${raw.port}/`,
+    handshakeTimeout: 2000,
+    perMessageDeflate: extra.includes(DEFLATE),
+  });
   try {
     const rows: ConnectionFrame[] = [];
     c.onFrame((f) => rows.push(f));
@@ -69,7 +73,12 @@ describe('protocol truth: violations are named with the code the client sent', (
 
   test('a corrupt deflate stream: 1007 with the zlib error, not 1006', async () => {
     const frame = serverFrame(FIN | RSV1 | 0x01, Buffer.from([0xff, 0xff, 0xff, 0xff]));
-    assertViolation(await violation(frame, [DEFLATE]), 1007, [/1007 Invalid Frame Payload Data/, /does not inflate/, /zlib Z_/, /RFC 7692/]);
+    assertViolation(await violation(frame, [DEFLATE]), 1007, [
+      /1007 Invalid Frame Payload Data/,
+      /does not inflate/,
+      /zlib Z_/,
+      /RFC 7692/,
+    ]);
   });
 
   test('a continuation frame with nothing to continue is fragment order (§5.4), not a reserved opcode', async () => {
@@ -79,7 +88,9 @@ describe('protocol truth: violations are named with the code the client sent', (
   });
 
   test('a new text frame inside a fragmented message is fragment order (§5.4)', async () => {
-    const o = await violation(Buffer.concat([serverFrame(0x01, Buffer.from('a')), serverFrame(FIN | 0x01, Buffer.from('b'))]));
+    const o = await violation(
+      Buffer.concat([serverFrame(0x01, Buffer.from('a')), serverFrame(FIN | 0x01, Buffer.from('b'))]),
+    );
     assertViolation(o, 1002, [/new text frame \(opcode 1\)/, /§5\.4/]);
     assert.doesNotMatch(o.state.message, /reserved opcode/);
   });
@@ -105,7 +116,10 @@ describe('protocol truth: violations are named with the code the client sent', (
 
 describe('protocol truth: a 101 answer names the header at fault (§4.1)', () => {
   async function answer101(lines: (request: string) => string[]): Promise<string> {
-    const raw = await startRawServer((socket, request) => void socket.write(`${['HTTP/1.1 101 Switching Protocols', ...lines(request)].join('\r\n')}\r\n\r\n`));
+    const raw = await startRawServer(
+      (socket, request) =>
+        void socket.write(`${['HTTP/1.1 101 Switching Protocols', ...lines(request)].join('\r\n')}\r\n\r\n`),
+    );
     const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
     try {
       await assert.rejects(c.connect());
@@ -125,7 +139,11 @@ describe('protocol truth: a 101 answer names the header at fault (§4.1)', () =>
   });
 
   test('a wrong Upgrade header', async () => {
-    const m = await answer101((r) => ['Upgrade: h2c', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${acceptFor(keyOf(r))}`]);
+    const m = await answer101((r) => [
+      'Upgrade: h2c',
+      'Connection: Upgrade',
+      `Sec-WebSocket-Accept: ${acceptFor(keyOf(r))}`,
+    ]);
     assert.match(m, /"Upgrade: h2c" instead of "Upgrade: websocket"/);
     assert.match(m, /§4\.1/);
   });
@@ -184,7 +202,10 @@ describe('protocol truth: redirects only lead to WebSocket URLs', () => {
     // The hop is stopped in the answer's listener, before `ws` could open the next request: nothing can be in flight.
     assert.equal(connections, 0, 'nothing connected to the unix socket');
     assert.equal(bytes, 0);
-    assert.deepEqual(c.handshake?.redirects.map((r) => r.followed), [true, false]);
+    assert.deepEqual(
+      c.handshake?.redirects.map((r) => r.followed),
+      [true, false],
+    );
   });
 
   test('a redirect to another scheme names the hop, the source and the target', async () => {
@@ -196,7 +217,10 @@ describe('protocol truth: redirects only lead to WebSocket URLs', () => {
     try {
       await assert.rejects(c.connect());
       const m = (c.state as { message: string }).message;
-      assert.match(m, /Redirect 1 \(301\) from ws:\/\/127\.0\.0\.1:\d+\/ to ftp:\/\/example\.invalid\/file was not followed/);
+      assert.match(
+        m,
+        /Redirect 1 \(301\) from ws:\/\/127\.0\.0\.1:\d+\/ to ftp:\/\/example\.invalid\/file was not followed/,
+      );
       assert.doesNotMatch(m, /The URL's protocol must be/);
     } finally {
       c.dispose();

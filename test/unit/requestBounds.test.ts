@@ -58,16 +58,25 @@ describe('Send file: no time bound while the dialog is open', () => {
       let close!: (file: string | undefined) => void;
       const dialog = new Promise<string | undefined>((resolve) => (close = resolve));
       let sentFile: string | undefined;
-      session.answerAfterDialog(7, () => dialog, (file) => {
-        sentFile = file;
-        return Promise.resolve(undefined);
-      });
-      assert.deepEqual(posted, [{ type: 'requestProgress', id: 7, waitingForUser: true }], 'said at once, while the dialog is open');
+      session.answerAfterDialog(
+        7,
+        () => dialog,
+        (file) => {
+          sentFile = file;
+          return Promise.resolve(undefined);
+        },
+      );
+      assert.deepEqual(
+        posted,
+        [{ type: 'requestProgress', id: 7, waitingForUser: true }],
+        'said at once, while the dialog is open',
+      );
       close('a.bin');
       const deadline = Date.now() + 2000;
-      while (!posted.some((m) => m.type === 'response') && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      while (!posted.some((m) => m.type === 'response') && Date.now() < deadline)
+        await new Promise((r) => setImmediate(r));
       assert.deepEqual(
-        posted.map((m) => m.type === 'requestProgress' ? `progress ${m.waitingForUser}` : m.type),
+        posted.map((m) => (m.type === 'requestProgress' ? `progress ${m.waitingForUser}` : m.type)),
         ['progress true', 'progress false', 'response'],
       );
       assert.equal(sentFile, 'a.bin');

@@ -6,7 +6,10 @@ import { parseSession, loadSession } from '../../src/core/sessions/load';
 
 function sample(): Session {
   return {
-    header: newHeader('ws://127.0.0.1:9/x', { options: { headers: { 'X-A': '1' }, protocols: ['chat'] }, startedAt: '2024-01-01T00:00:00.000Z' }),
+    header: newHeader('ws://127.0.0.1:9/x', {
+      options: { headers: { 'X-A': '1' }, protocols: ['chat'] },
+      startedAt: '2024-01-01T00:00:00.000Z',
+    }),
     events: [
       { type: 'open', t: 3, protocol: 'chat', extensions: '' },
       { type: 'message', t: 5, dir: 'sent', kind: 'text', text: 'hi' },
@@ -38,7 +41,13 @@ test('a torn last line is ignored with a notice; bad lines in the middle are ski
   assert.deepEqual(r.notices, ['The last line was incomplete (the recording was cut off); 8 events loaded.']);
 
   const lines = text.split('\n');
-  lines.splice(2, 0, '{"type":"message","t":1,"dir":"up","kind":"text","text":"x"}', 'garbage', '{"type":"teleport","t":1}');
+  lines.splice(
+    2,
+    0,
+    '{"type":"message","t":1,"dir":"up","kind":"text","text":"x"}',
+    'garbage',
+    '{"type":"teleport","t":1}',
+  );
   const m = parseSession(lines.join('\n'));
   assert.ok(!('error' in m));
   assert.equal(m.events.length, 9);
@@ -83,7 +92,11 @@ test('fuzz: random and truncated input never throws and never hangs', () => {
   );
   fc.assert(
     fc.property(fc.nat(good.length), fc.uint8Array({ maxLength: 40 }), fc.nat(good.length), (cut, junk, at) => {
-      const bytes = Buffer.concat([Buffer.from(good.slice(0, at)), Buffer.from(junk), Buffer.from(good.slice(at, cut))]);
+      const bytes = Buffer.concat([
+        Buffer.from(good.slice(0, at)),
+        Buffer.from(junk),
+        Buffer.from(good.slice(at, cut)),
+      ]);
       const r = parseSession(bytes);
       assert.ok('error' in r || r.events.every((e) => typeof e.t === 'number'));
     }),
@@ -93,7 +106,16 @@ test('fuzz: random and truncated input never throws and never hangs', () => {
   const piece = fc.oneof(
     fc.constantFrom(...good.split('\n')),
     fc.jsonValue().map((v) => JSON.stringify(v)),
-    fc.record({ type: fc.constantFrom('message', 'open', 'close', 'ping', 'error'), t: fc.oneof(fc.double(), fc.string()), dir: fc.constantFrom('sent', 'received', 1), kind: fc.constantFrom('text', 'binary', null), text: fc.anything(), base64: fc.string() }).map((o) => JSON.stringify(o)),
+    fc
+      .record({
+        type: fc.constantFrom('message', 'open', 'close', 'ping', 'error'),
+        t: fc.oneof(fc.double(), fc.string()),
+        dir: fc.constantFrom('sent', 'received', 1),
+        kind: fc.constantFrom('text', 'binary', null),
+        text: fc.anything(),
+        base64: fc.string(),
+      })
+      .map((o) => JSON.stringify(o)),
   );
   fc.assert(
     fc.property(fc.array(piece, { maxLength: 30 }), fc.boolean(), (lines, header) => {
@@ -101,7 +123,9 @@ test('fuzz: random and truncated input never throws and never hangs', () => {
       const started = Date.now();
       const r = parseSession(text);
       assert.ok(Date.now() - started < 1000);
-      if (!('error' in r)) for (const e of r.events) assert.ok(['message', 'open', 'close', 'ping', 'pong', 'error', 'reconnect', 'note'].includes(e.type));
+      if (!('error' in r))
+        for (const e of r.events)
+          assert.ok(['message', 'open', 'close', 'ping', 'pong', 'error', 'reconnect', 'note'].includes(e.type));
     }),
     { numRuns: 500 },
   );

@@ -43,7 +43,9 @@ test('large text messages round-trip exactly through a recording, with small lin
   const session = loaded(await loadSession(path));
   const got = sessionMessages(session).map((m) => m.text);
   assert.equal(got.length, texts.length);
-  texts.forEach((text, i) => assert.ok(got[i] === text, `message ${i} (${text.length} characters) differs after loading`));
+  texts.forEach((text, i) =>
+    assert.ok(got[i] === text, `message ${i} (${text.length} characters) differs after loading`),
+  );
 });
 
 test('a large text message that holds a secret is still redacted', async (t) => {

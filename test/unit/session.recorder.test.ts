@@ -31,7 +31,8 @@ function flood(socket: WebSocket, count: number, chunk = 500): void {
   let seq = 0;
   const pad = 'x'.repeat(40);
   const step = () => {
-    for (let i = 0; i < chunk && seq < count && socket.readyState === socket.OPEN; i++) socket.send(`{"seq":${seq++},"pad":"${pad}"}`);
+    for (let i = 0; i < chunk && seq < count && socket.readyState === socket.OPEN; i++)
+      socket.send(`{"seq":${seq++},"pad":"${pad}"}`);
     if (seq < count && socket.readyState === socket.OPEN) setImmediate(step);
   };
   step();
@@ -92,7 +93,10 @@ if (CHILD) {
       assert.deepEqual(session.notices, []);
       const got = seqs(session);
       assert.equal(got.length, count);
-      assert.ok(got.every((s, i) => s === i), 'every message, in order');
+      assert.ok(
+        got.every((s, i) => s === i),
+        'every message, in order',
+      );
       assert.deepEqual(
         session.events.filter((e) => e.type !== 'message').map((e) => e.type),
         ['open', 'close'],
@@ -124,16 +128,28 @@ if (CHILD) {
       };
       await waitFor(() => size() > 2 * 1024 * 1024, 20_000, 'the child to write 2 MB');
       child.kill('SIGKILL');
-      await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+      await new Promise<void>((resolve) =>
+        child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+      );
       assert.equal(child.signalCode, 'SIGKILL');
       const text = readFileSync(file, 'utf8');
-      const completeMessageLines = text.split('\n').slice(0, -1).filter((l) => l.startsWith('{"type":"message"')).length;
+      const completeMessageLines = text
+        .split('\n')
+        .slice(0, -1)
+        .filter((l) => l.startsWith('{"type":"message"')).length;
       const session = loaded(await loadSession(file));
       const got = seqs(session);
       assert.ok(got.length > 10_000, `loaded ${got.length} messages`);
       assert.equal(got.length, completeMessageLines, 'every complete line is loaded');
-      assert.ok(got.every((s, i) => s === i), 'in order, none missing');
-      if (!text.endsWith('\n')) assert.match(session.notices.join(' '), /The last line was incomplete \(the recording was cut off\); \d+ events loaded\./);
+      assert.ok(
+        got.every((s, i) => s === i),
+        'in order, none missing',
+      );
+      if (!text.endsWith('\n'))
+        assert.match(
+          session.notices.join(' '),
+          /The last line was incomplete \(the recording was cut off\); \d+ events loaded\./,
+        );
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await server.close();
@@ -150,11 +166,16 @@ if (CHILD) {
       const file = join(dir, 'echo.wslog');
       const recorder = await SessionRecorder.forConnection(file, connection, { redact: false });
       connection.onFrame((f: ConnectionFrame) => {
-        if (f.direction !== 'event' && (f.kind === 'text' || f.kind === 'binary')) seen.push({ dir: f.direction, kind: f.kind, payload: Buffer.from(f.payload) });
+        if (f.direction !== 'event' && (f.kind === 'text' || f.kind === 'binary'))
+          seen.push({ dir: f.direction, kind: f.kind, payload: Buffer.from(f.payload) });
       });
       await connection.connect();
       const texts = ['hello', 'ünïcødé ✓ 😀', '', '{"a":[1,2,{"b":null}]}', 'line1\nline2\r\n', 'x'.repeat(100_000)];
-      const binaries = [Buffer.from([0, 1, 2, 255]), Buffer.alloc(0), Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 256))];
+      const binaries = [
+        Buffer.from([0, 1, 2, 255]),
+        Buffer.alloc(0),
+        Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 256)),
+      ];
       for (let i = 0; i < 200; i++) {
         if (i % 3 === 2) await connection.sendBinary(binaries[i % binaries.length]);
         else await connection.sendText(`${texts[i % texts.length]}#${i}`);
@@ -178,13 +199,20 @@ if (CHILD) {
     try {
       const options = {
         url: 'ws://127.0.0.1:1/?token=tok-12345',
-        options: { headers: { Authorization: 'Bearer tok-12345', Cookie: 'sid=1', 'X-Trace': 'keep-me', 'X-Api': 'tok-12345' } },
+        options: {
+          headers: { Authorization: 'Bearer tok-12345', Cookie: 'sid=1', 'X-Trace': 'keep-me', 'X-Api': 'tok-12345' },
+        },
         secrets: ['tok-12345'],
       };
       const redacted = await SessionRecorder.create(join(dir, 'a.wslog'), options);
       const plain = await SessionRecorder.create(join(dir, 'b.wslog'), { ...options, redact: false });
       for (const r of [redacted, plain]) {
-        r.recordFrame({ time: Date.now(), direction: 'sent', kind: 'text', payload: Buffer.from('{"auth":"tok-12345"}') });
+        r.recordFrame({
+          time: Date.now(),
+          direction: 'sent',
+          kind: 'text',
+          payload: Buffer.from('{"auth":"tok-12345"}'),
+        });
         r.setResponse({ status: 101, headers: { 'Set-Cookie': 'sid=2', Upgrade: 'websocket' } });
         r.recordState({ phase: 'open', url: options.url, protocol: '', extensions: '', since: Date.now() });
         await r.close();
@@ -211,11 +239,19 @@ if (CHILD) {
     try {
       const file = join(dir, 'big.wslog');
       const n = 100_000;
-      const payloads = Array.from({ length: 64 }, (_, i) => Buffer.from(`{"seq":${i},"price":${100 + i / 7},"side":"buy","pad":"${'y'.repeat(i)}"}`));
+      const payloads = Array.from({ length: 64 }, (_, i) =>
+        Buffer.from(`{"seq":${i},"price":${100 + i / 7},"side":"buy","pad":"${'y'.repeat(i)}"}`),
+      );
       const started = performance.now();
       const recorder = await SessionRecorder.create(file, { url: 'ws://127.0.0.1:1', secrets: ['not-there-secret'] });
       const t0 = Date.now();
-      for (let i = 0; i < n; i++) recorder.recordFrame({ time: t0 + (i >> 6), direction: i % 10 ? 'received' : 'sent', kind: 'text', payload: payloads[i & 63] });
+      for (let i = 0; i < n; i++)
+        recorder.recordFrame({
+          time: t0 + (i >> 6),
+          direction: i % 10 ? 'received' : 'sent',
+          kind: 'text',
+          payload: payloads[i & 63],
+        });
       await recorder.close();
       const recordMs = performance.now() - started;
       const size = statSync(file).size;
@@ -223,7 +259,9 @@ if (CHILD) {
       const session = loaded(await loadSession(file));
       const loadMs = performance.now() - loadStarted;
       assert.equal(sessionMessages(session).length, n);
-      t.diagnostic(`record 100k messages: ${recordMs.toFixed(0)} ms; load: ${loadMs.toFixed(0)} ms; file ${(size / 1024 / 1024).toFixed(1)} MiB`);
+      t.diagnostic(
+        `record 100k messages: ${recordMs.toFixed(0)} ms; load: ${loadMs.toFixed(0)} ms; file ${(size / 1024 / 1024).toFixed(1)} MiB`,
+      );
       assert.ok(recordMs < 10_000 && loadMs < 10_000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -238,7 +276,13 @@ if (CHILD) {
       for (let i = 0; i < 5; i++) {
         const connection = new Connection({ url: `ws://127.0.0.1:${1000 + i}/`, handshakeTimeout: 1000 });
         const recorder = await history.record(connection, { startedAt: Date.UTC(2024, 0, 1, 0, 0, i) });
-        for (let k = 0; k <= i; k++) recorder.recordFrame({ time: Date.UTC(2024, 0, 1, 0, 0, i), direction: 'received', kind: 'text', payload: Buffer.from(`m${k}`) });
+        for (let k = 0; k <= i; k++)
+          recorder.recordFrame({
+            time: Date.UTC(2024, 0, 1, 0, 0, i),
+            direction: 'received',
+            kind: 'text',
+            payload: Buffer.from(`m${k}`),
+          });
         await recorder.close();
         files.push(recorder.path);
         connection.dispose();

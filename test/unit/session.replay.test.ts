@@ -30,7 +30,13 @@ async function ackServer(changed = false) {
         return;
       }
       const { n } = JSON.parse(String(data)) as { n: number };
-      socket.send(JSON.stringify({ ack: n, ts: Date.now(), data: [{ id: Math.random().toString(36).slice(2), v: changed && n === 2 ? 999 : n }] }));
+      socket.send(
+        JSON.stringify({
+          ack: n,
+          ts: Date.now(),
+          data: [{ id: Math.random().toString(36).slice(2), v: changed && n === 2 ? 999 : n }],
+        }),
+      );
     });
   });
   return s;
@@ -76,16 +82,25 @@ function wsi(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 test('compareAnswers: JSON by structure with ignored paths, text and binary by first differing offset, missing and extra', () => {
   const r = (text: string) => messageEvent(0, 'received', 'text', text);
   const b = (bytes: number[]) => messageEvent(0, 'received', 'binary', Buffer.from(bytes));
-  const recorded = [r('{"a":1,"ts":5,"list":[{"id":1,"v":2}]}'), r('plain text'), b([1, 2, 3]), r('{"x":1}'), r('gone')];
-  const live = [r('{ "ts": 9, "a": 1, "list": [{"id": 7, "v": 2}] }'), r('plain test'), b([1, 2, 4, 5]), b([1]), ];
+  const recorded = [
+    r('{"a":1,"ts":5,"list":[{"id":1,"v":2}]}'),
+    r('plain text'),
+    b([1, 2, 3]),
+    r('{"x":1}'),
+    r('gone'),
+  ];
+  const live = [r('{ "ts": 9, "a": 1, "list": [{"id": 7, "v": 2}] }'), r('plain test'), b([1, 2, 4, 5]), b([1])];
   const c = compareAnswers(recorded, live, { ignore: ['$.ts', '$.list[*].id'] });
   assert.deepEqual(c.summary, { matched: 1, mismatched: 3, missing: 1, extra: 0 });
-  assert.deepEqual(c.differences.map((d) => [d.index, d.status, d.diff?.type]), [
-    [1, 'mismatched', 'text'],
-    [2, 'mismatched', 'binary'],
-    [3, 'mismatched', 'kind'],
-    [4, 'missing', undefined],
-  ]);
+  assert.deepEqual(
+    c.differences.map((d) => [d.index, d.status, d.diff?.type]),
+    [
+      [1, 'mismatched', 'text'],
+      [2, 'mismatched', 'binary'],
+      [3, 'mismatched', 'kind'],
+      [4, 'missing', undefined],
+    ],
+  );
   const text = c.differences[0].diff;
   assert.ok(text?.type === 'text' && text.offset === 8);
   const bin = c.differences[1].diff;
@@ -93,9 +108,22 @@ test('compareAnswers: JSON by structure with ignored paths, text and binary by f
   const plain = compareAnswers(recorded.slice(0, 1), live.slice(0, 1));
   const diff = plain.differences[0].diff;
   assert.ok(diff?.type === 'json');
-  assert.deepEqual(diff.differences.map((d) => d.path), ['$.ts', '$.list[0].id']);
-  assert.deepEqual(compareAnswers([r('[1,2]')], [r('[1,2]'), r('more')]).summary, { matched: 1, mismatched: 0, missing: 0, extra: 1 });
-  assert.deepEqual(compareAnswers([r('{"deep":{"k":{"requestId":1}}}')], [r('{"deep":{"k":{"requestId":2}}}')], { ignore: ['$..requestId'] }).equal, true);
+  assert.deepEqual(
+    diff.differences.map((d) => d.path),
+    ['$.ts', '$.list[0].id'],
+  );
+  assert.deepEqual(compareAnswers([r('[1,2]')], [r('[1,2]'), r('more')]).summary, {
+    matched: 1,
+    mismatched: 0,
+    missing: 0,
+    extra: 1,
+  });
+  assert.deepEqual(
+    compareAnswers([r('{"deep":{"k":{"requestId":1}}}')], [r('{"deep":{"k":{"requestId":2}}}')], {
+      ignore: ['$..requestId'],
+    }).equal,
+    true,
+  );
   assert.throws(() => compareAnswers([], [], { ignore: ['ts'] }), /must start with \$/);
 });
 
@@ -111,10 +139,20 @@ test('replay against a server that answers differently: compare reports exactly 
     const same = await replaySession(session, { timing: { speed: 4 }, waitForAnswers: true }).result;
     assert.ok(same.ok, same.error);
     assert.equal(same.sent, 4);
-    assert.deepEqual(compareAnswers(same.recorded, same.live, { ignore: IGNORE }).summary, { matched: 5, mismatched: 0, missing: 0, extra: 0 });
+    assert.deepEqual(compareAnswers(same.recorded, same.live, { ignore: IGNORE }).summary, {
+      matched: 5,
+      mismatched: 0,
+      missing: 0,
+      extra: 0,
+    });
 
     const frames: string[] = [];
-    const other = await replaySession(session, { url: changed.url, timing: 'original', waitForAnswers: true, onEvent: (e) => e.type === 'frame' && frames.push(e.frame.direction) }).result;
+    const other = await replaySession(session, {
+      url: changed.url,
+      timing: 'original',
+      waitForAnswers: true,
+      onEvent: (e) => e.type === 'frame' && frames.push(e.frame.direction),
+    }).result;
     assert.ok(other.ok, other.error);
     const c = compareAnswers(other.recorded, other.live, { ignore: IGNORE });
     assert.deepEqual(c.summary, { matched: 4, mismatched: 1, missing: 0, extra: 0 });
@@ -252,13 +290,27 @@ test('exportAsWsFile writes a .ws request that parses back to the sent messages 
     assert.deepEqual(parsed.diagnostics, []);
     const [request] = parsed.requests;
     assert.equal(request.url, server.url);
-    assert.deepEqual(request.headers.map((h) => h.name), ['X-Client']);
+    assert.deepEqual(
+      request.headers.map((h) => h.name),
+      ['X-Client'],
+    );
     assert.match(text, /# Redacted in the recording, add them again: Authorization/);
     assert.deepEqual(
-      request.steps.map((s) => (s.type === 'send' ? (s.message.kind === 'text' ? s.message.text : `${s.message.kind}`) : s.type === 'wait-for-server' ? `wait ${s.count}` : s.type)),
+      request.steps.map((s) =>
+        s.type === 'send'
+          ? s.message.kind === 'text'
+            ? s.message.text
+            : `${s.message.kind}`
+          : s.type === 'wait-for-server'
+            ? `wait ${s.count}`
+            : s.type,
+      ),
       ['wait 1', '{"n":1}', 'wait 1', '{"n":2}', 'wait 1', '{"n":3}', 'wait 1', 'base64', 'wait 1', 'close'],
     );
-    const lines = exportMessagesJsonl(session).trim().split('\n').map((l) => JSON.parse(l) as { dir: string; kind: string });
+    const lines = exportMessagesJsonl(session)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { dir: string; kind: string });
     assert.equal(lines.length, 9);
     assert.deepEqual(lines[lines.length - 1], { ...lines[lines.length - 1], dir: 'received', kind: 'binary' });
   } finally {

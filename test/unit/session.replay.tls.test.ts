@@ -30,17 +30,29 @@ describe('replay: TLS and proxy settings', { skip: hasOpenssl() ? false : 'opens
   test('a replay against a wss:// server of a private CA succeeds with the CA given as an option', async () => {
     const srv = await startWssServer(pki.server);
     try {
-      const refused = replaySession(echoRecording(srv.url), { timing: { speed: 1e6 }, waitForAnswers: true, lingerMs: 0 });
+      const refused = replaySession(echoRecording(srv.url), {
+        timing: { speed: 1e6 },
+        waitForAnswers: true,
+        lingerMs: 0,
+      });
       const without = await refused.result;
       assert.equal(without.ok, false, 'without the CA the certificate is not trusted');
       refused.connection.dispose();
 
-      const replay = replaySession(echoRecording(srv.url), { timing: { speed: 1e6 }, waitForAnswers: true, lingerMs: 0, transport: { ca: pki.caCert } });
+      const replay = replaySession(echoRecording(srv.url), {
+        timing: { speed: 1e6 },
+        waitForAnswers: true,
+        lingerMs: 0,
+        transport: { ca: pki.caCert },
+      });
       const result = await replay.result;
       replay.connection.dispose();
       assert.equal(result.ok, true, result.error);
       assert.equal(result.sent, 1);
-      assert.deepEqual(result.live.map((m) => m.text), ['hello']);
+      assert.deepEqual(
+        result.live.map((m) => m.text),
+        ['hello'],
+      );
     } finally {
       await srv.close();
     }

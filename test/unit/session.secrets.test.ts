@@ -12,12 +12,19 @@ import { SessionRecorder } from '../../src/core/sessions/recorder';
 import { startWsServer, waitFor } from './helpers';
 
 /** Records one real exchange with `ws://user:pass@…/?token=abc&x=1`; the server adds headers of its own. */
-async function recordSecretSession(redact: boolean): Promise<{ file: string; text: string; session: Awaited<ReturnType<typeof loadSession>> }> {
+async function recordSecretSession(
+  redact: boolean,
+): Promise<{ file: string; text: string; session: Awaited<ReturnType<typeof loadSession>> }> {
   const srv = await startWsServer();
   const dir = mkdtempSync(join(tmpdir(), 'wsi-secrets-'));
-  const connection = new Connection({ url: srv.url.replace('ws://', 'ws://user:pass@') + '/?token=abc&x=1', handshakeTimeout: 2000 });
+  const connection = new Connection({
+    url: srv.url.replace('ws://', 'ws://user:pass@') + '/?token=abc&x=1',
+    handshakeTimeout: 2000,
+  });
   try {
-    srv.server.on('headers', (headers) => headers.push('X-Served-By: test-server', 'Set-Cookie: session=cookie-secret-1'));
+    srv.server.on('headers', (headers) =>
+      headers.push('X-Served-By: test-server', 'Set-Cookie: session=cookie-secret-1'),
+    );
     srv.server.on('connection', (ws) => ws.on('message', (d) => ws.send(`echo ${d.toString()}`)));
     const file = join(dir, 'r.wslog');
     const recorder = await SessionRecorder.forConnection(file, connection, { redact });
@@ -42,7 +49,11 @@ describe('secrets in recordings and exports', () => {
     if ('error' in session) assert.fail(session.error);
     const har = JSON.stringify(exportHar(session));
     const ws = exportAsWsFile(session);
-    for (const [what, out] of [['the .wslog', text], ['the HAR', har], ['the .ws export', ws]] as const) {
+    for (const [what, out] of [
+      ['the .wslog', text],
+      ['the HAR', har],
+      ['the .ws export', ws],
+    ] as const) {
       assert.ok(!out.includes('pass'), `${what} holds the password: ${out.slice(0, 400)}`);
       assert.ok(!out.includes('abc'), `${what} holds the token`);
       assert.ok(!out.includes('cookie-secret-1'), `${what} holds the Set-Cookie value`);
@@ -72,13 +83,21 @@ describe('secrets in recordings and exports', () => {
     assert.equal(open.response.status, 101);
     assert.equal(open.response.headers['X-Served-By'], 'test-server');
     assert.equal(open.response.headers['Set-Cookie'], MASK);
-    const har = exportHar(session) as { log: { entries: Array<{ response: { headers: Array<{ name: string; value: string }> } }> } };
-    assert.ok(har.log.entries[0].response.headers.some((h) => h.name === 'X-Served-By' && h.value === 'test-server'), 'the HAR has them too');
+    const har = exportHar(session) as {
+      log: { entries: Array<{ response: { headers: Array<{ name: string; value: string }> } }> };
+    };
+    assert.ok(
+      har.log.entries[0].response.headers.some((h) => h.name === 'X-Served-By' && h.value === 'test-server'),
+      'the HAR has them too',
+    );
   });
 
   test('one mask string for URLs, headers and text', () => {
     assert.equal(maskUrl('ws://u:p4ss@h/?api_key=k&x=1'), `ws://u:${MASK}@h/?api_key=${MASK}&x=1`);
-    assert.deepEqual(maskHeaders({ Authorization: 'Bearer t', 'X-A': 'has sekret' }, ['sekret']), { Authorization: MASK, 'X-A': `has ${MASK}` });
+    assert.deepEqual(maskHeaders({ Authorization: 'Bearer t', 'X-A': 'has sekret' }, ['sekret']), {
+      Authorization: MASK,
+      'X-A': `has ${MASK}`,
+    });
     assert.equal(maskSecrets('a sekret b', ['sekret']), `a ${MASK} b`);
   });
 });

@@ -25,7 +25,10 @@ describe('settings read into options', () => {
     assert.equal(noProxyFromSetting([]), undefined);
     assert.equal(noProxyFromSetting(undefined), undefined);
     assert.equal(noProxyFromSetting([42, null]), undefined);
-    assert.equal(proxyFor('ws://h.test/', { proxy: 'http://p:1', noProxy: noProxyFromSetting([]) }, { NO_PROXY: 'h.test' }), undefined);
+    assert.equal(
+      proxyFor('ws://h.test/', { proxy: 'http://p:1', noProxy: noProxyFromSetting([]) }, { NO_PROXY: 'h.test' }),
+      undefined,
+    );
   });
 
   test('websocketInspector.replay.ignorePaths: a bad value is a sentence naming the setting and the value', () => {
@@ -34,10 +37,16 @@ describe('settings read into options', () => {
     assert.deepEqual(readIgnorePaths(undefined, setting), { paths: [] });
     const notList = readIgnorePaths('$.ts', setting);
     assert.ok('error' in notList);
-    assert.match(notList.error, /websocketInspector\.replay\.ignorePaths must be a list of JSON paths .* but it is "\$\.ts"/);
+    assert.match(
+      notList.error,
+      /websocketInspector\.replay\.ignorePaths must be a list of JSON paths .* but it is "\$\.ts"/,
+    );
     const badPath = readIgnorePaths(['$.ok', 'timestamp'], setting);
     assert.ok('error' in badPath);
-    assert.match(badPath.error, /websocketInspector\.replay\.ignorePaths is not valid: The JSON path "timestamp" must start with \$/);
+    assert.match(
+      badPath.error,
+      /websocketInspector\.replay\.ignorePaths is not valid: The JSON path "timestamp" must start with \$/,
+    );
   });
 });
 
@@ -48,14 +57,24 @@ describe('history limits follow the settings without a reload', () => {
       const history = new SessionHistory(dir, { maxCount: 10 });
       for (let i = 0; i < 5; i++) {
         const startedAt = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
-        writeFileSync(history.newPath('ws://h.test/', startedAt), serializeSession({ header: newHeader('ws://h.test/', { options: {}, startedAt: startedAt.toISOString() }), events: [] }));
+        writeFileSync(
+          history.newPath('ws://h.test/', startedAt),
+          serializeSession({
+            header: newHeader('ws://h.test/', { options: {}, startedAt: startedAt.toISOString() }),
+            events: [],
+          }),
+        );
       }
       assert.deepEqual(await history.prune(), [], 'within the first limits');
       history.setLimits({ maxCount: 2 });
       assert.equal(history.currentLimits.maxCount, 2);
       assert.equal((await history.prune()).length, 3);
       const left = await history.list();
-      assert.deepEqual(left.map((e) => e.startedAt), ['2026-01-01T00:00:04.000Z', '2026-01-01T00:00:03.000Z'], 'the newest stay');
+      assert.deepEqual(
+        left.map((e) => e.startedAt),
+        ['2026-01-01T00:00:04.000Z', '2026-01-01T00:00:03.000Z'],
+        'the newest stay',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -13,16 +13,60 @@ const FIXTURES = join(ROOT, 'test', 'fixtures', 'wsfile');
 const BUDGET_MS = 100;
 
 const fixtureTexts: string[] = ['jetbrains', 'httpyac'].flatMap((dir) =>
-  readdirSync(join(FIXTURES, dir)).filter((f) => f.endsWith('.http')).map((f) => readFileSync(join(FIXTURES, dir, f), 'utf8')),
+  readdirSync(join(FIXTURES, dir))
+    .filter((f) => f.endsWith('.http'))
+    .map((f) => readFileSync(join(FIXTURES, dir, f), 'utf8')),
 );
 
 /** Tokens that drive the parser's states, mixed with noise. */
 const LINE_PIECES = [
-  '###', '### name', '===', '=== wait-for-server', '=== wait 10ms', '=== wait', '=== binary', '=== binary base64', '=== binary xyz',
-  '=== close', '=== close 4000 r', '=== close 99999', 'WEBSOCKET ws://h/p', 'WS', 'WSS h', 'ws://{{h}}', 'https://x', 'GET https://x',
-  '# @timeout 5s', '# @deflate maybe', '// @name n', '# @', '@v = {{v}}', '@v := 1', 'Header: v', 'Bad Header: v', ': v', '{{', '}}',
-  '{{@streaming', '< {%', '> {%', '%}', '< ./f', '<@ ./f', '<@latin1 ./f', '00 ff 0g', 'AQ==AQ', '{"a": {{x}}}', '[1,2', '', '   ', '\t',
-  '\u0000', '\uFEFF', 'é', '\u2028',
+  '###',
+  '### name',
+  '===',
+  '=== wait-for-server',
+  '=== wait 10ms',
+  '=== wait',
+  '=== binary',
+  '=== binary base64',
+  '=== binary xyz',
+  '=== close',
+  '=== close 4000 r',
+  '=== close 99999',
+  'WEBSOCKET ws://h/p',
+  'WS',
+  'WSS h',
+  'ws://{{h}}',
+  'https://x',
+  'GET https://x',
+  '# @timeout 5s',
+  '# @deflate maybe',
+  '// @name n',
+  '# @',
+  '@v = {{v}}',
+  '@v := 1',
+  'Header: v',
+  'Bad Header: v',
+  ': v',
+  '{{',
+  '}}',
+  '{{@streaming',
+  '< {%',
+  '> {%',
+  '%}',
+  '< ./f',
+  '<@ ./f',
+  '<@latin1 ./f',
+  '00 ff 0g',
+  'AQ==AQ',
+  '{"a": {{x}}}',
+  '[1,2',
+  '',
+  '   ',
+  '\t',
+  '\u0000',
+  '\uFEFF',
+  'é',
+  '\u2028',
 ];
 
 function checkInvariants(text: string, parsed: ParsedWsFile): void {
@@ -31,14 +75,20 @@ function checkInvariants(text: string, parsed: ParsedWsFile): void {
   assert.equal(internal, undefined, internal?.message);
   const lineCount = splitLines(text).length;
   for (const d of parsed.diagnostics) {
-    assert.ok(d.range.startLine >= 0 && d.range.endLine < lineCount && d.range.startLine <= d.range.endLine, `diagnostic range out of the document: ${JSON.stringify(d)}`);
+    assert.ok(
+      d.range.startLine >= 0 && d.range.endLine < lineCount && d.range.startLine <= d.range.endLine,
+      `diagnostic range out of the document: ${JSON.stringify(d)}`,
+    );
     assert.ok(d.range.startCol >= 0 && d.range.endCol >= 0, JSON.stringify(d));
     assert.ok(d.message.length > 10 && /[.?]$/.test(d.message), `diagnostic message is not a sentence: ${d.message}`);
   }
   for (const r of parsed.requests) {
     assert.ok(r.range.startLine <= r.range.endLine && r.range.endLine < lineCount);
     for (const s of r.steps) {
-      assert.ok(s.lines.startLine >= r.range.startLine && s.lines.endLine <= r.range.endLine, `step outside its request: ${JSON.stringify(s)}`);
+      assert.ok(
+        s.lines.startLine >= r.range.startLine && s.lines.endLine <= r.range.endLine,
+        `step outside its request: ${JSON.stringify(s)}`,
+      );
       if (s.type === 'wait-for-server') assert.ok(s.count >= 1);
     }
   }
@@ -62,7 +112,7 @@ test('random text never makes the parser fail or take over 100 ms', () => {
   );
 });
 
-test('random files built from the format\'s own tokens keep every invariant', () => {
+test("random files built from the format's own tokens keep every invariant", () => {
   const line = fc.oneof(fc.constantFrom(...LINE_PIECES), fc.string({ maxLength: 40 }));
   fc.assert(
     fc.property(fc.array(line, { maxLength: 200 }), fc.constantFrom('\n', '\r\n', '\r'), (lines, eol) => {
@@ -79,22 +129,30 @@ test('random mutations of the real JetBrains and httpYac fixtures keep every inv
   assert.ok(fixtureTexts.length >= 8, 'fixtures were found');
   const mutation = fc.oneof(
     fc.record({ op: fc.constant('delete' as const), at: fc.nat(), len: fc.nat({ max: 50 }) }),
-    fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...LINE_PIECES.map((p) => `\n${p}\n`)), fc.string({ maxLength: 20 })) }),
+    fc.record({
+      op: fc.constant('insert' as const),
+      at: fc.nat(),
+      text: fc.oneof(fc.constantFrom(...LINE_PIECES.map((p) => `\n${p}\n`)), fc.string({ maxLength: 20 })),
+    }),
     fc.record({ op: fc.constant('duplicate' as const), at: fc.nat(), len: fc.nat({ max: 200 }) }),
   );
   fc.assert(
-    fc.property(fc.constantFrom(...fixtureTexts), fc.array(mutation, { minLength: 1, maxLength: 10 }), (original, mutations) => {
-      let text = original;
-      for (const m of mutations) {
-        const at = text.length ? m.at % (text.length + 1) : 0;
-        if (m.op === 'delete') text = text.slice(0, at) + text.slice(at + m.len);
-        else if (m.op === 'insert') text = text.slice(0, at) + m.text + text.slice(at);
-        else text = text.slice(0, at) + text.slice(at, at + m.len) + text.slice(at);
-      }
-      const { parsed, ms } = timedParse(text);
-      checkInvariants(text, parsed);
-      assert.ok(ms < BUDGET_MS, `took ${ms.toFixed(1)} ms`);
-    }),
+    fc.property(
+      fc.constantFrom(...fixtureTexts),
+      fc.array(mutation, { minLength: 1, maxLength: 10 }),
+      (original, mutations) => {
+        let text = original;
+        for (const m of mutations) {
+          const at = text.length ? m.at % (text.length + 1) : 0;
+          if (m.op === 'delete') text = text.slice(0, at) + text.slice(at + m.len);
+          else if (m.op === 'insert') text = text.slice(0, at) + m.text + text.slice(at);
+          else text = text.slice(0, at) + text.slice(at, at + m.len) + text.slice(at);
+        }
+        const { parsed, ms } = timedParse(text);
+        checkInvariants(text, parsed);
+        assert.ok(ms < BUDGET_MS, `took ${ms.toFixed(1)} ms`);
+      },
+    ),
     { numRuns: 500 },
   );
 });
@@ -114,6 +172,9 @@ test('pathological long lines stay fast (no regex backtracking blow-up)', () => 
   for (const text of cases) {
     const { parsed, ms } = timedParse(text);
     checkInvariants(text, parsed);
-    assert.ok(ms < BUDGET_MS * 3, `took ${ms.toFixed(1)} ms on a ${text.length}-character input starting ${JSON.stringify(text.slice(0, 30))}`);
+    assert.ok(
+      ms < BUDGET_MS * 3,
+      `took ${ms.toFixed(1)} ms on a ${text.length}-character input starting ${JSON.stringify(text.slice(0, 30))}`,
+    );
   }
 });

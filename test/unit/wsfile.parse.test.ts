@@ -37,7 +37,13 @@ function steps(r: WsRequest): unknown[] {
 }
 
 function summary(parsed: ParsedWsFile) {
-  return parsed.requests.map((r) => ({ name: r.name, keyword: r.keyword, url: r.url, headers: r.headers.map((h) => [h.name, h.value]), steps: steps(r) }));
+  return parsed.requests.map((r) => ({
+    name: r.name,
+    keyword: r.keyword,
+    url: r.url,
+    headers: r.headers.map((h) => [h.name, h.value]),
+    steps: steps(r),
+  }));
 }
 
 function codes(parsed: ParsedWsFile): string[] {
@@ -54,25 +60,33 @@ function only(parsed: ParsedWsFile, code: string): Diagnostic {
 
 test('JetBrains request structure example: header, comment, three messages, one wait', () => {
   const parsed = parseWsFile(fixture('jetbrains/websocket-request-structure.http'));
-  assert.deepEqual(summary(parsed), [{
-    name: 'ws://localhost:8080/websocket',
-    keyword: 'WEBSOCKET',
-    url: 'ws://localhost:8080/websocket',
-    headers: [['Content-Type', 'application-json']],
-    steps: [
-      ['json', '{\n  "message": "First message sent on connection"\n}'],
-      ['text', '{\n  "message": "Second message" // will be sent right after the previous one\n}'],
-      ['wait-for-server', 1],
-      ['json', '{\n  "message": "Send this after the server response"\n}'],
-    ],
-  }]);
+  assert.deepEqual(summary(parsed), [
+    {
+      name: 'ws://localhost:8080/websocket',
+      keyword: 'WEBSOCKET',
+      url: 'ws://localhost:8080/websocket',
+      headers: [['Content-Type', 'application-json']],
+      steps: [
+        ['json', '{\n  "message": "First message sent on connection"\n}'],
+        ['text', '{\n  "message": "Second message" // will be sent right after the previous one\n}'],
+        ['wait-for-server', 1],
+        ['json', '{\n  "message": "Send this after the server response"\n}'],
+      ],
+    },
+  ]);
   assert.deepEqual(parsed.diagnostics, []);
   const r = parsed.requests[0];
   assert.deepEqual(r.range, { startLine: 0, endLine: 14 });
   assert.deepEqual(r.urlRange, { startLine: 0, startCol: 10, endLine: 0, endCol: 39 });
-  assert.deepEqual(r.steps.map((s) => s.lines), [
-    { startLine: 4, endLine: 6 }, { startLine: 8, endLine: 10 }, { startLine: 11, endLine: 11 }, { startLine: 12, endLine: 14 },
-  ]);
+  assert.deepEqual(
+    r.steps.map((s) => s.lines),
+    [
+      { startLine: 4, endLine: 6 },
+      { startLine: 8, endLine: 10 },
+      { startLine: 11, endLine: 11 },
+      { startLine: 12, endLine: 14 },
+    ],
+  );
   assert.equal(r.headers[0].line, 1);
 });
 
@@ -100,10 +114,15 @@ test('JetBrains repeated wait-for-server lines add up to a count of 3', () => {
 
 test('httpYac websocket.http: WS keyword, one JSON message, the streaming script is skipped with a warning', () => {
   const parsed = parseWsFile(fixture('httpyac/websocket.http'));
-  assert.deepEqual(summary(parsed), [{
-    name: 'wss://socketsbay.com/wss/v2/1/demo/', keyword: 'WS', url: 'wss://socketsbay.com/wss/v2/1/demo/', headers: [],
-    steps: [['json', '{\n  "test": "httpyac"\n}']],
-  }]);
+  assert.deepEqual(summary(parsed), [
+    {
+      name: 'wss://socketsbay.com/wss/v2/1/demo/',
+      keyword: 'WS',
+      url: 'wss://socketsbay.com/wss/v2/1/demo/',
+      headers: [],
+      steps: [['json', '{\n  "test": "httpyac"\n}']],
+    },
+  ]);
   const script = only(parsed, 'ignored-script');
   assert.equal(script.severity, 'warning');
   assert.deepEqual([script.range.startLine, script.range.endLine], [6, 16]);
@@ -112,17 +131,25 @@ test('httpYac websocket.http: WS keyword, one JSON message, the streaming script
 
 test('httpYac websocketPublish.http: one JSON message, no diagnostics', () => {
   const parsed = parseWsFile(fixture('httpyac/websocketPublish.http'));
-  assert.deepEqual(summary(parsed), [{
-    name: 'wss://socketsbay.com/wss/v2/1/demo/', keyword: 'WS', url: 'wss://socketsbay.com/wss/v2/1/demo/', headers: [],
-    steps: [['json', '{\n  "test": "httpyac"\n}']],
-  }]);
+  assert.deepEqual(summary(parsed), [
+    {
+      name: 'wss://socketsbay.com/wss/v2/1/demo/',
+      keyword: 'WS',
+      url: 'wss://socketsbay.com/wss/v2/1/demo/',
+      headers: [],
+      steps: [['json', '{\n  "test": "httpyac"\n}']],
+    },
+  ]);
   assert.deepEqual(parsed.diagnostics, []);
 });
 
 test('httpYac legacy websocket.http: a message right under the request line (no blank line) is a message, not a header', () => {
   const parsed = parseWsFile(fixture('httpyac/websocket-legacy.http'));
-  const url = 'wss://demo.piesocket.com/v3/channel_1?api_key=oCdCMcMPQpbvNjUIzqtvF1d2X2okWpDQj4AwARJuAgtjhzKxVEjQU6IdCjwm&notify_self';
-  assert.deepEqual(summary(parsed), [{ name: url, keyword: 'WS', url, headers: [], steps: [['json', '{"foo": "bar"}']] }]);
+  const url =
+    'wss://demo.piesocket.com/v3/channel_1?api_key=oCdCMcMPQpbvNjUIzqtvF1d2X2okWpDQj4AwARJuAgtjhzKxVEjQU6IdCjwm&notify_self';
+  assert.deepEqual(summary(parsed), [
+    { name: url, keyword: 'WS', url, headers: [], steps: [['json', '{"foo": "bar"}']] },
+  ]);
   assert.deepEqual(codes(parsed), ['warning:ignored-script']);
 });
 
@@ -150,7 +177,10 @@ test('httpYac changelog example: bare wss:// URLs, ### separators, six STOMP fra
   assert.deepEqual(summary(parsed), [
     { name: url, keyword: 'none', url, headers: [], steps: [] },
     {
-      name: url, keyword: 'none', url, headers: [],
+      name: url,
+      keyword: 'none',
+      url,
+      headers: [],
       steps: [
         ['json', '["CONNECT\\naccept-version:1.1,1.0\\nheart-beat:10000,10000\\n\\n\\u0000"]'],
         ['json', '["SUBSCRIBE\\nid:sub-0\\ndestination:/user/topic/username\\n\\n\\u0000"]'],
@@ -160,10 +190,23 @@ test('httpYac changelog example: bare wss:// URLs, ### separators, six STOMP fra
         ['json', '["SEND\\ndestination:/ws/user/username\\n\\n{\\"username\\":\\"httpyac\\"}\\u0000"]'],
       ],
     },
-    { name: url, keyword: 'none', url, headers: [], steps: [['json', '["SEND\\ndestination:/ws/room/{{roomId}}/estimate\\n\\n{\\"estimation\\":\\"5\\"}\\u0000"]']] },
+    {
+      name: url,
+      keyword: 'none',
+      url,
+      headers: [],
+      steps: [['json', '["SEND\\ndestination:/ws/room/{{roomId}}/estimate\\n\\n{\\"estimation\\":\\"5\\"}\\u0000"]']],
+    },
   ]);
   assert.deepEqual(codes(parsed), ['info:ignored-directive']);
-  assert.deepEqual(parsed.requests.map((r) => r.range), [{ startLine: 0, endLine: 1 }, { startLine: 3, endLine: 15 }, { startLine: 16, endLine: 18 }]);
+  assert.deepEqual(
+    parsed.requests.map((r) => r.range),
+    [
+      { startLine: 0, endLine: 1 },
+      { startLine: 3, endLine: 15 },
+      { startLine: 16, endLine: 18 },
+    ],
+  );
 });
 
 // ───────────── the format itself ─────────────
@@ -205,17 +248,41 @@ AQID
 test('the design example: variables, directives, headers and every kind of step', () => {
   const parsed = parseWsFile(DESIGN_EXAMPLE);
   assert.deepEqual(parsed.diagnostics, []);
-  assert.deepEqual(parsed.variables.map((v) => [v.name, v.value, v.line]), [['host', 'localhost:8080', 1], ['token', '{{$processEnv API_TOKEN}}', 2]]);
+  assert.deepEqual(
+    parsed.variables.map((v) => [v.name, v.value, v.line]),
+    [
+      ['host', 'localhost:8080', 1],
+      ['token', '{{$processEnv API_TOKEN}}', 2],
+    ],
+  );
   const [r] = parsed.requests;
   assert.equal(r.name, 'Ticker');
   assert.equal(r.named, true);
   assert.equal(r.keyword, 'WEBSOCKET');
   assert.equal(r.url, 'ws://{{host}}/ticker?symbol=BTC');
-  assert.deepEqual(r.headers, [{ name: 'Authorization', value: 'Bearer {{token}}', line: 12 }, { name: 'Origin', value: 'https://example.com', line: 13 }]);
-  assert.deepEqual(r.settings, { subprotocols: ['graphql-transport-ws', 'other'], timeoutMs: 5000, pingMs: 30000, reconnect: true, insecure: true, deflate: false });
-  assert.deepEqual(r.directives.map((d) => [d.name, d.value]), [
-    ['subprotocol', 'graphql-transport-ws, other'], ['timeout', '5s'], ['ping', '30s'], ['reconnect', ''], ['insecure', ''], ['deflate', 'off'],
+  assert.deepEqual(r.headers, [
+    { name: 'Authorization', value: 'Bearer {{token}}', line: 12 },
+    { name: 'Origin', value: 'https://example.com', line: 13 },
   ]);
+  assert.deepEqual(r.settings, {
+    subprotocols: ['graphql-transport-ws', 'other'],
+    timeoutMs: 5000,
+    pingMs: 30000,
+    reconnect: true,
+    insecure: true,
+    deflate: false,
+  });
+  assert.deepEqual(
+    r.directives.map((d) => [d.name, d.value]),
+    [
+      ['subprotocol', 'graphql-transport-ws, other'],
+      ['timeout', '5s'],
+      ['ping', '30s'],
+      ['reconnect', ''],
+      ['insecure', ''],
+      ['deflate', 'off'],
+    ],
+  );
   assert.deepEqual(steps(r), [
     ['json', '{"op": "subscribe", "channel": "trades"}'],
     ['json', '{"op": "ping"}'],
@@ -235,7 +302,13 @@ test('the design example: variables, directives, headers and every kind of step'
 
 test('request names: # @name wins over ###, and unnamed requests take their URL', () => {
   const parsed = parseWsFile('### Title\n# @name chosen\nWS ws://a\n\n###\nwss://b/c\n');
-  assert.deepEqual(parsed.requests.map((r) => [r.name, r.named]), [['chosen', true], ['wss://b/c', false]]);
+  assert.deepEqual(
+    parsed.requests.map((r) => [r.name, r.named]),
+    [
+      ['chosen', true],
+      ['wss://b/c', false],
+    ],
+  );
 });
 
 test('WS/WSS without a scheme, and a trailing HTTP/1.1, are accepted', () => {
@@ -248,7 +321,10 @@ test('WS/WSS without a scheme, and a trailing HTTP/1.1, are accepted', () => {
 test('a URL continued on indented lines (JetBrains style) is joined', () => {
   const parsed = parseWsFile('WEBSOCKET ws://example.com:8080\n    /api\n    ?id=1\n    &v=2\nX-A: 1\n\nhi\n');
   assert.equal(parsed.requests[0].url, 'ws://example.com:8080/api?id=1&v=2');
-  assert.deepEqual(parsed.requests[0].headers.map((h) => h.name), ['X-A']);
+  assert.deepEqual(
+    parsed.requests[0].headers.map((h) => h.name),
+    ['X-A'],
+  );
   assert.deepEqual(steps(parsed.requests[0]), [['text', 'hi']]);
   assert.deepEqual(parsed.diagnostics, []);
 });
@@ -260,8 +336,14 @@ test('CRLF line endings parse the same as LF', () => {
 });
 
 test('a separator directly after the headers starts the messages (JetBrains CLI style)', () => {
-  const parsed = parseWsFile('WEBSOCKET wss://x/raw\nContent-Type: application/json\n===\n{ "name": "Hello" }\n=== wait-for-server\n{"m": 1}\n');
-  assert.deepEqual(steps(parsed.requests[0]), [['json', '{ "name": "Hello" }'], ['wait-for-server', 1], ['json', '{"m": 1}']]);
+  const parsed = parseWsFile(
+    'WEBSOCKET wss://x/raw\nContent-Type: application/json\n===\n{ "name": "Hello" }\n=== wait-for-server\n{"m": 1}\n',
+  );
+  assert.deepEqual(steps(parsed.requests[0]), [
+    ['json', '{ "name": "Hello" }'],
+    ['wait-for-server', 1],
+    ['json', '{"m": 1}'],
+  ]);
 });
 
 // ───────────── every diagnostic ─────────────
@@ -293,7 +375,10 @@ test('malformed header: error on the whole line, and the good headers are kept',
   const d = only(parsed, 'malformed-header');
   assert.deepEqual(d.range, { startLine: 2, startCol: 0, endLine: 2, endCol: 13 });
   assert.match(d.message, /"Bad Header: x" is not a valid header/);
-  assert.deepEqual(parsed.requests[0].headers.map((h) => h.name), ['X-Good']);
+  assert.deepEqual(
+    parsed.requests[0].headers.map((h) => h.name),
+    ['X-Good'],
+  );
   assert.deepEqual(steps(parsed.requests[0]), [['text', 'hello']]);
 });
 
@@ -324,7 +409,11 @@ test('durations that do not parse: in === wait and in @timeout / @ping', () => {
   assert.equal(only(bare, 'bad-duration').severity, 'error');
   const timeout = only(parseWsFile('# @timeout forever\nWS ws://a\n'), 'bad-duration');
   assert.deepEqual(timeout.range, { startLine: 0, startCol: 11, endLine: 0, endCol: 18 });
-  assert.equal(parseWsFile('# @timeout 600\nWS ws://a\n').requests[0].settings.timeoutMs, 600_000, 'a bare @timeout number is seconds, as in JetBrains');
+  assert.equal(
+    parseWsFile('# @timeout 600\nWS ws://a\n').requests[0].settings.timeoutMs,
+    600_000,
+    'a bare @timeout number is seconds, as in JetBrains',
+  );
   assert.equal(parseWsFile('# @connection-timeout 2 m\nWS ws://a\n').requests[0].settings.timeoutMs, 120_000);
 });
 
@@ -333,8 +422,14 @@ test('close codes: out of range, not a number, reason too long; a bare close is 
   assert.deepEqual(range.range, { startLine: 2, startCol: 10, endLine: 2, endCol: 14 });
   assert.match(range.message, /Close code 1005 cannot be sent by a client/);
   assert.equal(only(parseWsFile('WS ws://a\n\n=== close 5000\n'), 'bad-close-code').severity, 'error');
-  assert.match(only(parseWsFile('WS ws://a\n\n=== close bye\n'), 'bad-close-code').message, /"bye" is not a close code/);
-  assert.match(only(parseWsFile(`WS ws://a\n\n=== close 1000 ${'x'.repeat(124)}\n`), 'bad-close-reason').message, /124 bytes/);
+  assert.match(
+    only(parseWsFile('WS ws://a\n\n=== close bye\n'), 'bad-close-code').message,
+    /"bye" is not a close code/,
+  );
+  assert.match(
+    only(parseWsFile(`WS ws://a\n\n=== close 1000 ${'x'.repeat(124)}\n`), 'bad-close-reason').message,
+    /124 bytes/,
+  );
   assert.deepEqual(steps(parseWsFile('WS ws://a\n\n=== close\n').requests[0]), [['close', 1000, '']]);
 });
 
@@ -348,8 +443,14 @@ test('missing request line: content with nothing to send it to', () => {
 });
 
 test('unknown === command, empty binary block, messages after close, unclosed script', () => {
-  assert.match(only(parseWsFile('WS ws://a\n\n=== frobnicate\n'), 'unknown-separator').message, /"=== frobnicate" is not something/);
-  assert.match(only(parseWsFile('WS ws://a\n\n=== binary yaml\nzz\n'), 'unknown-separator').message, /not a binary format/);
+  assert.match(
+    only(parseWsFile('WS ws://a\n\n=== frobnicate\n'), 'unknown-separator').message,
+    /"=== frobnicate" is not something/,
+  );
+  assert.match(
+    only(parseWsFile('WS ws://a\n\n=== binary yaml\nzz\n'), 'unknown-separator').message,
+    /not a binary format/,
+  );
   assert.equal(only(parseWsFile('WS ws://a\n\n=== binary\n===\nhi\n'), 'empty-binary-block').range.startLine, 2);
   const after = only(parseWsFile('WS ws://a\n\n=== close\nlate\n'), 'after-close');
   assert.equal(after.range.startLine, 3);

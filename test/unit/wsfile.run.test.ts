@@ -27,16 +27,28 @@ interface TestServer {
 }
 
 /** A real `ws` server on 127.0.0.1, port 0; `onMessage` decides how it answers. */
-function startServer(onMessage?: (socket: WebSocket, data: Buffer, isBinary: boolean, seen: Seen[]) => void, onOpen?: (socket: WebSocket) => void): Promise<TestServer> {
+function startServer(
+  onMessage?: (socket: WebSocket, data: Buffer, isBinary: boolean, seen: Seen[]) => void,
+  onOpen?: (socket: WebSocket) => void,
+): Promise<TestServer> {
   return new Promise((resolve, reject) => {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (protocols) => protocols.values().next().value ?? false });
+    const wss = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      handleProtocols: (protocols) => protocols.values().next().value ?? false,
+    });
     const seen: Seen[] = [];
     const requests: IncomingMessage[] = [];
     const closes: Array<{ code: number; reason: string }> = [];
     wss.on('connection', (socket, req) => {
       requests.push(req);
       socket.on('message', (data: Buffer, isBinary) => {
-        seen.push({ at: Date.now(), event: isBinary ? 'binary' : `recv ${data.toString('utf8')}`, data, binary: isBinary });
+        seen.push({
+          at: Date.now(),
+          event: isBinary ? 'binary' : `recv ${data.toString('utf8')}`,
+          data,
+          binary: isBinary,
+        });
         onMessage?.(socket, data, isBinary, seen);
       });
       socket.on('close', (code, reason) => closes.push({ code, reason: reason.toString('utf8') }));
@@ -50,10 +62,11 @@ function startServer(onMessage?: (socket: WebSocket, data: Buffer, isBinary: boo
         seen,
         requests,
         closes,
-        close: () => new Promise((r) => {
-          for (const c of wss.clients) c.terminate();
-          wss.close(() => r());
-        }),
+        close: () =>
+          new Promise((r) => {
+            for (const c of wss.clients) c.terminate();
+            wss.close(() => r());
+          }),
       });
     });
   });
@@ -74,7 +87,10 @@ function replyLater(ms: number, times = 1) {
 
 async function run(server: TestServer, body: string, extra: Partial<RunOptions> = {}, prelude = '') {
   const parsed = parseWsFile(`${prelude}@u = ${server.url}\nWS {{u}}\n${body}`);
-  assert.deepEqual(parsed.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    parsed.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   const progress: StepProgress[] = [];
   const result = await runWsRequest({
     request: parsed.requests[0],
@@ -104,7 +120,11 @@ test('wait-for-server holds the next message until the server has answered (and 
     const eager = await run(server, '\na\n===\nb\n');
     assert.equal(eager.result.ok, true);
     await until(() => server.seen.filter((s) => s.event.startsWith('reply')).length >= 2);
-    assert.deepEqual(order(server.seen).slice(0, 2), ['recv a', 'recv b'], 'without a wait, b goes out before any reply');
+    assert.deepEqual(
+      order(server.seen).slice(0, 2),
+      ['recv a', 'recv b'],
+      'without a wait, b goes out before any reply',
+    );
     eager.result.connection?.dispose();
   } finally {
     await server.close();
@@ -132,7 +152,10 @@ test('wait-for-server fails the step with a sentence on timeout, stops the scrip
     assert.equal(result.failedStep, 1);
     assert.match(result.error ?? '', /^Step 2 \(line 5\): waited 200 ms for 1 server message, but 0 arrived\./);
     assert.equal(result.connection?.state.phase, 'open');
-    assert.deepEqual(progress.map((p) => `${p.index}:${p.status}`), ['-1:running', '-1:done', '0:running', '0:done', '1:waiting', '1:failed']);
+    assert.deepEqual(
+      progress.map((p) => `${p.index}:${p.status}`),
+      ['-1:running', '-1:done', '0:running', '0:done', '1:waiting', '1:failed'],
+    );
     assert.equal(progress[5].reason, result.error);
     await sleep(50);
     assert.deepEqual(order(server.seen), ['recv ping']);
@@ -163,23 +186,38 @@ test('binary blocks and files arrive as binary frames with exact bytes; <@ files
     const fileBytes = Buffer.from([0, 255, 1, 254, 10, 13, 0x80]);
     writeFileSync(join(dir, 'blob.bin'), fileBytes);
     writeFileSync(join(dir, 'note.txt'), 'note for {{who}}');
-    const { result } = await run(server, [
-      '',
-      '=== binary', '00 01 fe FF', '0x10 0x20',
-      '=== binary base64', 'SGVs', 'bG8=',
-      '===', '< ./blob.bin',
-      '===', '<@ ./note.txt',
-      '===', 'plain {{who}}',
-    ].join('\n'), { baseDir: dir }, '@who = you\n');
+    const { result } = await run(
+      server,
+      [
+        '',
+        '=== binary',
+        '00 01 fe FF',
+        '0x10 0x20',
+        '=== binary base64',
+        'SGVs',
+        'bG8=',
+        '===',
+        '< ./blob.bin',
+        '===',
+        '<@ ./note.txt',
+        '===',
+        'plain {{who}}',
+      ].join('\n'),
+      { baseDir: dir },
+      '@who = you\n',
+    );
     assert.equal(result.ok, true, result.error);
     await until(() => server.seen.length === 5);
-    assert.deepEqual(server.seen.map((s) => [s.binary, s.data?.toString('hex')]), [
-      [true, '0001feff1020'],
-      [true, Buffer.from('Hello').toString('hex')],
-      [true, fileBytes.toString('hex')],
-      [false, Buffer.from('note for you').toString('hex')],
-      [false, Buffer.from('plain you').toString('hex')],
-    ]);
+    assert.deepEqual(
+      server.seen.map((s) => [s.binary, s.data?.toString('hex')]),
+      [
+        [true, '0001feff1020'],
+        [true, Buffer.from('Hello').toString('hex')],
+        [true, fileBytes.toString('hex')],
+        [false, Buffer.from('note for you').toString('hex')],
+        [false, Buffer.from('plain you').toString('hex')],
+      ],
+    );
     result.connection?.dispose();
   } finally {
     await server.close();
@@ -208,7 +246,10 @@ test('=== close sends the code and reason', async () => {
     await until(() => server.closes.length === 1);
     assert.deepEqual(server.closes, [{ code: 4001, reason: 'see you later' }]);
     assert.equal(result.connection?.state.phase, 'closed');
-    assert.deepEqual(progress.slice(-2).map((p) => `${p.index}:${p.status}`), ['1:running', '1:done']);
+    assert.deepEqual(
+      progress.slice(-2).map((p) => `${p.index}:${p.status}`),
+      ['1:running', '1:done'],
+    );
     result.connection?.dispose();
   } finally {
     await server.close();
@@ -218,8 +259,14 @@ test('=== close sends the code and reason', async () => {
 test('handshake: headers, subprotocols from @subprotocol and Sec-WebSocket-Protocol, deflate off', async () => {
   const server = await startServer();
   try {
-    const parsed = parseWsFile(`# @subprotocol first.v1\n# @deflate off\nWEBSOCKET ${server.url}/path?q=1\nX-Token: t-1\nSec-WebSocket-Protocol: second.v1, first.v1\n`);
-    const result = await runWsRequest({ request: parsed.requests[0], variables: { fileVariables: [], allowProcessEnv: false }, baseDir: __dirname });
+    const parsed = parseWsFile(
+      `# @subprotocol first.v1\n# @deflate off\nWEBSOCKET ${server.url}/path?q=1\nX-Token: t-1\nSec-WebSocket-Protocol: second.v1, first.v1\n`,
+    );
+    const result = await runWsRequest({
+      request: parsed.requests[0],
+      variables: { fileVariables: [], allowProcessEnv: false },
+      baseDir: __dirname,
+    });
     assert.equal(result.ok, true, result.error);
     const req = server.requests[0];
     assert.equal(req.url, '/path?q=1');
@@ -256,21 +303,38 @@ test('a refused connection fails the handshake step (-1) with the connection err
   await server.close();
   const parsed = parseWsFile(`WS ${url}\n\nhello\n`);
   const progress: StepProgress[] = [];
-  const result = await runWsRequest({ request: parsed.requests[0], variables: { fileVariables: [], allowProcessEnv: false }, baseDir: __dirname, onProgress: (p) => progress.push(p), handshakeTimeoutMs: 2000 });
+  const result = await runWsRequest({
+    request: parsed.requests[0],
+    variables: { fileVariables: [], allowProcessEnv: false },
+    baseDir: __dirname,
+    onProgress: (p) => progress.push(p),
+    handshakeTimeoutMs: 2000,
+  });
   assert.equal(result.ok, false);
   assert.equal(result.failedStep, -1);
   assert.ok(result.error && result.error.length > 10);
-  assert.deepEqual(progress.map((p) => `${p.index}:${p.status}`), ['-1:running', '-1:failed']);
+  assert.deepEqual(
+    progress.map((p) => `${p.index}:${p.status}`),
+    ['-1:running', '-1:failed'],
+  );
   result.connection?.dispose();
 });
 
 test('an unresolved variable fails before connecting, and an http URL is refused with a ws suggestion', async () => {
   const parsed = parseWsFile('WS ws://{{nowhere}}\n\nhi\n');
-  const r1 = await runWsRequest({ request: parsed.requests[0], variables: { fileVariables: [], allowProcessEnv: false }, baseDir: __dirname });
+  const r1 = await runWsRequest({
+    request: parsed.requests[0],
+    variables: { fileVariables: [], allowProcessEnv: false },
+    baseDir: __dirname,
+  });
   assert.equal(r1.failedStep, -1);
   assert.match(r1.error ?? '', /\{\{nowhere\}\} on line 1 is not defined/);
   const http = parseWsFile('@u = http://127.0.0.1:1/x\nWS {{u}}\n');
-  const r2 = await runWsRequest({ request: http.requests[0], variables: { fileVariables: http.variables, allowProcessEnv: false }, baseDir: __dirname });
+  const r2 = await runWsRequest({
+    request: http.requests[0],
+    variables: { fileVariables: http.variables, allowProcessEnv: false },
+    baseDir: __dirname,
+  });
   assert.match(r2.error ?? '', /Did you mean ws:\/\/127\.0\.0\.1:1\/x\?/);
 });
 
@@ -279,7 +343,10 @@ test('the connection closing during a wait fails the step with the close sentenc
   try {
     const { result } = await run(server, '\nhi\n=== wait-for-server\nafter\n');
     assert.equal(result.ok, false);
-    assert.match(result.error ?? '', /Step 2 \(line 5\): the connection ended while waiting for 1 server message \(0 arrived\): The server closed the connection: 4002/);
+    assert.match(
+      result.error ?? '',
+      /Step 2 \(line 5\): the connection ended while waiting for 1 server message \(0 arrived\): The server closed the connection: 4002/,
+    );
     result.connection?.dispose();
   } finally {
     await server.close();

@@ -7,7 +7,12 @@ import { dynamicValue } from '../../src/core/wsfile/dynamic';
 import { findEnvFiles, loadEnvironments, selectEnvironment } from '../../src/core/wsfile/env';
 import { parseWsFile } from '../../src/core/wsfile/parse';
 import {
-  findUnresolvedVariables, isSecretName, maskSecrets, resolveHandshake, resolveText, type VariableContext,
+  findUnresolvedVariables,
+  isSecretName,
+  maskSecrets,
+  resolveHandshake,
+  resolveText,
+  type VariableContext,
 } from '../../src/core/wsfile/variables';
 
 const FILE = `@host = 127.0.0.1:9000
@@ -27,7 +32,12 @@ X-Plain: {{host}}
 `;
 
 function context(extra: Partial<VariableContext> = {}): VariableContext {
-  return { fileVariables: parseWsFile(FILE).variables, allowProcessEnv: true, processEnv: { WSI_TEST_KEY: 'from-env-123' }, ...extra };
+  return {
+    fileVariables: parseWsFile(FILE).variables,
+    allowProcessEnv: true,
+    processEnv: { WSI_TEST_KEY: 'from-env-123' },
+    ...extra,
+  };
 }
 
 function value(r: ReturnType<typeof resolveText>): string {
@@ -47,7 +57,10 @@ test('file variables resolve below their line and may reference earlier ones', (
 
 test('a variable used above its definition fails with a sentence naming both lines', () => {
   assert.match(error(resolveText('{{path}}', context(), 0)), /defined only below it, on line 2/);
-  assert.match(error(resolveText('{{later}}', context(), 10)), /\{\{defined_below\}\} on line 4 is defined only below it, on line 14/);
+  assert.match(
+    error(resolveText('{{later}}', context(), 10)),
+    /\{\{defined_below\}\} on line 4 is defined only below it, on line 14/,
+  );
 });
 
 test('an undefined variable never stays as a literal {{x}}', () => {
@@ -68,7 +81,10 @@ test('environment values win over file variables and may use variables themselve
 
 test('a variable that refers to itself fails instead of looping', () => {
   const vars = parseWsFile('@a = {{b}}\n@b = {{a}}\nWS ws://x\n').variables;
-  assert.match(error(resolveText('{{a}}', { fileVariables: vars, allowProcessEnv: false }, 5)), /defined only below it|refer to each other/);
+  assert.match(
+    error(resolveText('{{a}}', { fileVariables: vars, allowProcessEnv: false }, 5)),
+    /defined only below it|refer to each other/,
+  );
   const envLoop = { fileVariables: [], environment: { a: '{{a}}' }, allowProcessEnv: false };
   assert.match(error(resolveText('{{a}}', envLoop, 0)), /more than 16 levels deep/);
 });
@@ -100,14 +116,20 @@ test('dynamic values: httpYac and JetBrains spellings', () => {
   assert.match(get('$random.hexadecimal(8)'), /^[0-9a-f]{8}$/);
   assert.match(get('$random.alphanumeric(5)'), /^\w{5}$/);
   assert.match(get('$random.email'), /^[a-z]{8}@example\.com$/);
-  assert.match((dynamicValue('$randomInt 5 5', opts) as { error: string }).error, /upper bound \(5\) above the lower bound \(5\)/);
+  assert.match(
+    (dynamicValue('$randomInt 5 5', opts) as { error: string }).error,
+    /upper bound \(5\) above the lower bound \(5\)/,
+  );
   assert.match((dynamicValue('$nonsense', opts) as { error: string }).error, /is not a dynamic value/);
 });
 
 test('$processEnv and $env.NAME: refused with a trust sentence when not allowed, secret when allowed', () => {
   const refused = resolveText('{{$processEnv WSI_TEST_KEY}}', context({ allowProcessEnv: false }), 5);
   assert.match(error(refused), /only allowed in a trusted workspace/);
-  assert.match(error(resolveText('{{$env.WSI_TEST_KEY}}', context({ allowProcessEnv: false }), 5)), /trusted workspace/);
+  assert.match(
+    error(resolveText('{{$env.WSI_TEST_KEY}}', context({ allowProcessEnv: false }), 5)),
+    /trusted workspace/,
+  );
   const allowed = resolveText('key={{$processEnv WSI_TEST_KEY}}', context(), 5);
   assert.deepEqual(allowed, { value: 'key=from-env-123', secret: true, secrets: ['from-env-123'] });
   assert.equal(value(resolveText('{{$env.WSI_TEST_KEY}}', context(), 5)), 'from-env-123');
@@ -126,7 +148,8 @@ test('resolveHandshake marks secret headers and collects values to mask', () => 
   ]);
   assert.ok(h.secrets.includes('Bearer abc123') && h.secrets.includes('abc123') && h.secrets.includes('from-env-123'));
   assert.equal(maskSecrets('sent abc123 and from-env-123', h.secrets), 'sent [redacted] and [redacted]');
-  for (const name of ['Authorization', 'cookie', 'X-Auth-Token', 'client_secret', 'X-Api-Key', 'password']) assert.ok(isSecretName(name), name);
+  for (const name of ['Authorization', 'cookie', 'X-Auth-Token', 'client_secret', 'X-Api-Key', 'password'])
+    assert.ok(isSecretName(name), name);
   for (const name of ['Origin', 'Content-Type', 'X-Request-Id']) assert.ok(!isSecretName(name), name);
 });
 
@@ -134,32 +157,52 @@ test('findUnresolvedVariables: exact ranges for undefined, defined-below and unk
   const text = 'WS ws://{{host}}/a\nX-Id: {{$nope}}\n\n{"a": "{{later}}", "b": "{{$uuid}}"}\n###\n@later = 1\n';
   const parsed = parseWsFile(text);
   const found = findUnresolvedVariables(text, parsed, { allowProcessEnv: false });
-  assert.deepEqual(found.map((d) => [d.severity, d.range.startLine, d.range.startCol, d.range.endCol]), [
-    ['warning', 0, 8, 16],
-    ['error', 1, 6, 15],
-    ['error', 3, 7, 16],
-  ]);
+  assert.deepEqual(
+    found.map((d) => [d.severity, d.range.startLine, d.range.startCol, d.range.endCol]),
+    [
+      ['warning', 0, 8, 16],
+      ['error', 1, 6, 15],
+      ['error', 3, 7, 16],
+    ],
+  );
   assert.match(found[0].message, /\{\{host\}\} is not defined.*none is selected/);
   assert.match(found[2].message, /defined only below this line \(line 6\)/);
-  assert.deepEqual(findUnresolvedVariables(text, parsed, { allowProcessEnv: false, environment: { host: 'h', later: 'x' } }).map((d) => d.range.startLine), [1]);
+  assert.deepEqual(
+    findUnresolvedVariables(text, parsed, { allowProcessEnv: false, environment: { host: 'h', later: 'x' } }).map(
+      (d) => d.range.startLine,
+    ),
+    [1],
+  );
   const penv = 'WS ws://a\nX: {{$processEnv HOME}}\n';
-  assert.match(findUnresolvedVariables(penv, parseWsFile(penv), { allowProcessEnv: false })[0].message, /trusted workspace/);
+  assert.match(
+    findUnresolvedVariables(penv, parseWsFile(penv), { allowProcessEnv: false })[0].message,
+    /trusted workspace/,
+  );
   assert.deepEqual(findUnresolvedVariables(penv, parseWsFile(penv), { allowProcessEnv: true }), []);
 });
 
 test('environments: private overrides public, $shared underneath, unknown names listed', () => {
   const envs = loadEnvironments({
-    public: { path: 'http-client.env.json', text: '{"$shared": {"a": "shared", "b": "shared"}, "dev": {"host": "pub", "port": 80, "ssl": {"x": 1}}, "prod": {"host": "p"}}' },
+    public: {
+      path: 'http-client.env.json',
+      text: '{"$shared": {"a": "shared", "b": "shared"}, "dev": {"host": "pub", "port": 80, "ssl": {"x": 1}}, "prod": {"host": "p"}}',
+    },
     private: { path: 'http-client.private.env.json', text: '{"dev": {"host": "priv", "token": "t"}}' },
   });
   assert.deepEqual(envs.diagnostics, []);
   assert.deepEqual(envs.names, ['dev', 'prod']);
-  assert.deepEqual(selectEnvironment(envs, 'dev'), { variables: { a: 'shared', b: 'shared', host: 'priv', port: '80', token: 't' } });
-  assert.deepEqual(selectEnvironment(envs, 'nope'), { error: 'There is no environment "nope". Known environments: dev, prod.' });
+  assert.deepEqual(selectEnvironment(envs, 'dev'), {
+    variables: { a: 'shared', b: 'shared', host: 'priv', port: '80', token: 't' },
+  });
+  assert.deepEqual(selectEnvironment(envs, 'nope'), {
+    error: 'There is no environment "nope". Known environments: dev, prod.',
+  });
 });
 
 test('environment JSON errors are diagnostics with the line and column', () => {
-  const envs = loadEnvironments({ public: { path: 'http-client.env.json', text: '{\n  "dev": {\n    "host": "a",\n  }\n}' } });
+  const envs = loadEnvironments({
+    public: { path: 'http-client.env.json', text: '{\n  "dev": {\n    "host": "a",\n  }\n}' },
+  });
   assert.equal(envs.diagnostics.length, 1);
   const d = envs.diagnostics[0];
   assert.equal(d.file, 'http-client.env.json');
@@ -168,7 +211,10 @@ test('environment JSON errors are diagnostics with the line and column', () => {
   assert.match(d.message, /is not valid JSON at line 4, column 3/);
   const notObject = loadEnvironments({ public: { path: 'e.json', text: '{"dev": 3}' } });
   assert.match(notObject.diagnostics[0].message, /Environment "dev" in e.json must be an object/);
-  assert.match(loadEnvironments({ public: { path: 'e.json', text: '[]' } }).diagnostics[0].message, /one JSON object of environments/);
+  assert.match(
+    loadEnvironments({ public: { path: 'e.json', text: '[]' } }).diagnostics[0].message,
+    /one JSON object of environments/,
+  );
 });
 
 test('environment files are read from disk and found in a parent folder', () => {
@@ -181,7 +227,9 @@ test('environment files are read from disk and found in a parent folder', () => 
     const files = findEnvFiles(sub);
     assert.ok(files);
     assert.equal(files.public.path, join(dir, 'http-client.env.json'));
-    assert.deepEqual(selectEnvironment(loadEnvironments(files), 'local'), { variables: { echo: 'ws://127.0.0.1:1', token: 'p' } });
+    assert.deepEqual(selectEnvironment(loadEnvironments(files), 'local'), {
+      variables: { echo: 'ws://127.0.0.1:1', token: 'p' },
+    });
     assert.deepEqual(loadEnvironments({ public: { path: join(dir, 'missing.json') } }).diagnostics, []);
   } finally {
     rmSync(dir, { recursive: true, force: true });

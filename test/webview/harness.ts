@@ -51,9 +51,16 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
       const trace: string[] = [];
       w.__trace = trace;
       window.addEventListener('message', (e: MessageEvent) => {
-        const m = e.data as { type?: string; rows?: Array<{ index: number }>; rowsStart?: number; snapshot?: { rows: Array<{ index: number }>; rowsStart: number } };
+        const m = e.data as {
+          type?: string;
+          rows?: Array<{ index: number }>;
+          rowsStart?: number;
+          snapshot?: { rows: Array<{ index: number }>; rowsStart: number };
+        };
         const rows = m.rows ?? m.snapshot?.rows;
-        trace.push(`${m.type} ${rows ? rows.map((r) => r.index).join(',') : ''} @${m.rowsStart ?? m.snapshot?.rowsStart}`);
+        trace.push(
+          `${m.type} ${rows ? rows.map((r) => r.index).join(',') : ''} @${m.rowsStart ?? m.snapshot?.rowsStart}`,
+        );
         if (trace.length > 60) trace.shift();
       });
       document.addEventListener('securitypolicyviolation', (e) =>
@@ -74,13 +81,19 @@ export async function openWebview(onMessage: (message: unknown) => void = () => 
       toWebview: (message) =>
         page
           .evaluate(
-          (json) =>
-            window.postMessage(
-              JSON.parse(json, (_k, v) => (v && typeof v === 'object' && typeof v.__arrayBuffer === 'string' ? Uint8Array.from(atob(v.__arrayBuffer), (c) => c.charCodeAt(0)).buffer : v)),
-              '*',
+            (json) =>
+              window.postMessage(
+                JSON.parse(json, (_k, v) =>
+                  v && typeof v === 'object' && typeof v.__arrayBuffer === 'string'
+                    ? Uint8Array.from(atob(v.__arrayBuffer), (c) => c.charCodeAt(0)).buffer
+                    : v,
+                ),
+                '*',
+              ),
+            JSON.stringify(message, (_k, v) =>
+              v instanceof ArrayBuffer ? { __arrayBuffer: Buffer.from(v).toString('base64') } : v,
             ),
-          JSON.stringify(message, (_k, v) => (v instanceof ArrayBuffer ? { __arrayBuffer: Buffer.from(v).toString('base64') } : v)),
-        )
+          )
           .catch((err: Error) => {
             if (!/context was destroyed|navigat|Target closed|has been closed/i.test(err.message)) throw err;
           }),

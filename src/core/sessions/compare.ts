@@ -22,7 +22,14 @@ export type MessageDiff =
   | { type: 'kind'; expected: 'text' | 'binary'; actual: 'text' | 'binary' }
   | { type: 'json'; differences: JsonDifference[]; more: number }
   /** Text or binary: the first offset (characters for text, bytes for binary) where they differ. */
-  | { type: 'text' | 'binary'; offset: number; expectedLength: number; actualLength: number; expected: string; actual: string };
+  | {
+      type: 'text' | 'binary';
+      offset: number;
+      expectedLength: number;
+      actualLength: number;
+      expected: string;
+      actual: string;
+    };
 
 /** One position of the comparison. */
 export interface ComparedMessage {
@@ -59,7 +66,11 @@ const SNIPPET = 40;
  * text is JSON on both sides are compared structurally with the `ignore` paths removed;
  * other text and binary messages byte for byte. Throws with a sentence on a bad ignore path.
  */
-export function compareAnswers(recorded: readonly SessionMessage[], live: readonly SessionMessage[], options: CompareOptions = {}): CompareResult {
+export function compareAnswers(
+  recorded: readonly SessionMessage[],
+  live: readonly SessionMessage[],
+  options: CompareOptions = {},
+): CompareResult {
   const ignore: PathSegment[][] = [];
   for (const p of options.ignore ?? []) {
     const parsed = parseJsonPath(p);
@@ -94,7 +105,12 @@ export function compareAnswers(recorded: readonly SessionMessage[], live: readon
 }
 
 /** The difference between two messages, or undefined when they are equal (after ignoring). */
-export function diffMessages(expected: SessionMessage, actual: SessionMessage, ignore: readonly PathSegment[][] = [], max = 20): MessageDiff | undefined {
+export function diffMessages(
+  expected: SessionMessage,
+  actual: SessionMessage,
+  ignore: readonly PathSegment[][] = [],
+  max = 20,
+): MessageDiff | undefined {
   if (expected.kind !== actual.kind) return { type: 'kind', expected: expected.kind, actual: actual.kind };
   if (expected.kind === 'text') {
     const a = expected.text ?? '';
@@ -112,14 +128,22 @@ export function diffMessages(expected: SessionMessage, actual: SessionMessage, i
     }
     if (a === b) return undefined;
     const offset = firstDifference(a, b);
-    return { type: 'text', offset, expectedLength: a.length, actualLength: b.length, expected: snippet(a, offset), actual: snippet(b, offset) };
+    return {
+      type: 'text',
+      offset,
+      expectedLength: a.length,
+      actualLength: b.length,
+      expected: snippet(a, offset),
+      actual: snippet(b, offset),
+    };
   }
   const a = eventPayload(expected);
   const b = eventPayload(actual);
   if (a.equals(b)) return undefined;
   let offset = 0;
   while (offset < a.length && offset < b.length && a[offset] === b[offset]) offset++;
-  const hex = (buf: Buffer) => [...buf.subarray(offset, offset + 16)].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+  const hex = (buf: Buffer) =>
+    [...buf.subarray(offset, offset + 16)].map((x) => x.toString(16).padStart(2, '0')).join(' ');
   return { type: 'binary', offset, expectedLength: a.length, actualLength: b.length, expected: hex(a), actual: hex(b) };
 }
 
@@ -164,7 +188,8 @@ function diffJson(a: unknown, b: unknown, path: Array<string | number>, out: Jso
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
   for (const key of Object.keys(ao)) {
-    if (!Object.hasOwn(bo, key)) count += add({ path: formatPath([...path, key]), change: 'removed', expected: ao[key] });
+    if (!Object.hasOwn(bo, key))
+      count += add({ path: formatPath([...path, key]), change: 'removed', expected: ao[key] });
     else count += diffJson(ao[key], bo[key], [...path, key], out, max);
   }
   for (const key of Object.keys(bo)) {
@@ -192,11 +217,16 @@ function snippet(text: string, offset: number): string {
 export function readIgnorePaths(value: unknown, setting: string): { paths: string[] } | { error: string } {
   if (value === undefined || value === null) return { paths: [] };
   if (!Array.isArray(value) || value.some((p) => typeof p !== 'string')) {
-    return { error: `The setting ${setting} must be a list of JSON paths such as ["$.timestamp", "$.data[*].id"], but it is ${JSON.stringify(value)}. Fix it in the settings and run the command again.` };
+    return {
+      error: `The setting ${setting} must be a list of JSON paths such as ["$.timestamp", "$.data[*].id"], but it is ${JSON.stringify(value)}. Fix it in the settings and run the command again.`,
+    };
   }
   for (const p of value as string[]) {
     const parsed = parseJsonPath(p);
-    if ('error' in parsed) return { error: `The setting ${setting} is not valid: ${parsed.error} Fix it in the settings and run the command again.` };
+    if ('error' in parsed)
+      return {
+        error: `The setting ${setting} is not valid: ${parsed.error} Fix it in the settings and run the command again.`,
+      };
   }
   return { paths: value as string[] };
 }

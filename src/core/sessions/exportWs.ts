@@ -64,7 +64,9 @@ function messageBlock(m: SessionMessage): string[] {
   }
   const text = m.text ?? '';
   const problems = textProblems(text);
-  const notes = problems.length ? [`# Note: this message ${problems.join('; ')}, so it may not be sent exactly as recorded.`] : [];
+  const notes = problems.length
+    ? [`# Note: this message ${problems.join('; ')}, so it may not be sent exactly as recorded.`]
+    : [];
   return [...notes, ...text.split('\n')];
 }
 
@@ -74,11 +76,14 @@ function textProblems(text: string): string[] {
   const lines = text.split('\n');
   if (!text.trim()) problems.push('is empty or blank');
   if (text.includes('{{')) problems.push('contains {{…}}, which is read as a variable');
-  if (lines.some((l) => l.startsWith('===') || l.startsWith('###'))) problems.push('has a line starting with === or ###');
+  if (lines.some((l) => l.startsWith('===') || l.startsWith('###')))
+    problems.push('has a line starting with === or ###');
   const edge = (l: string | undefined) => l !== undefined && (!l.trim() || /^\s*(#|\/\/)/.test(l));
-  if (text.trim() && (edge(lines[0]) || edge(lines[lines.length - 1]))) problems.push('starts or ends with a blank or comment line, which is dropped');
+  if (text.trim() && (edge(lines[0]) || edge(lines[lines.length - 1])))
+    problems.push('starts or ends with a blank or comment line, which is dropped');
   // Whole-line comments are dropped anywhere in a block (JetBrains' rule), not only at its edges.
-  if (lines.slice(1, -1).some((l) => /^\s*(#|\/\/)/.test(l))) problems.push('has a line starting with # or //, which is read as a comment');
+  if (lines.slice(1, -1).some((l) => /^\s*(#|\/\/)/.test(l)))
+    problems.push('has a line starting with # or //, which is read as a comment');
   if (text.includes('\r')) problems.push('contains carriage returns');
   return problems;
 }
@@ -90,6 +95,9 @@ function oneLine(s: string): string {
 /** One JSON line per text or binary message: `{"t","dir","kind","text"|"base64"}`. */
 export function exportMessagesJsonl(session: Session): string {
   return sessionMessages(session)
-    .map((m) => `${JSON.stringify({ t: m.t, dir: m.dir, kind: m.kind, ...(m.kind === 'text' ? { text: m.text ?? '' } : { base64: m.base64 ?? '' }) })}\n`)
+    .map(
+      (m) =>
+        `${JSON.stringify({ t: m.t, dir: m.dir, kind: m.kind, ...(m.kind === 'text' ? { text: m.text ?? '' } : { base64: m.base64 ?? '' }) })}\n`,
+    )
     .join('');
 }

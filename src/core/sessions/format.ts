@@ -108,7 +108,8 @@ export interface SessionNote {
   text: string;
 }
 
-export type SessionEvent = SessionMessage | SessionControl | SessionOpen | SessionClose | SessionError | SessionReconnect | SessionNote;
+export type SessionEvent =
+  SessionMessage | SessionControl | SessionOpen | SessionClose | SessionError | SessionReconnect | SessionNote;
 
 /** A recording in memory. */
 export interface Session {
@@ -123,15 +124,23 @@ export function eventPayload(e: SessionMessage | SessionControl): Buffer {
 }
 
 /** A message event for these bytes. */
-export function messageEvent(t: number, dir: SessionDirection, kind: 'text' | 'binary', payload: Buffer | string): SessionMessage {
-  if (kind === 'text') return { type: 'message', t, dir, kind, text: typeof payload === 'string' ? payload : payload.toString('utf8') };
+export function messageEvent(
+  t: number,
+  dir: SessionDirection,
+  kind: 'text' | 'binary',
+  payload: Buffer | string,
+): SessionMessage {
+  if (kind === 'text')
+    return { type: 'message', t, dir, kind, text: typeof payload === 'string' ? payload : payload.toString('utf8') };
   const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   return { type: 'message', t, dir, kind, base64: bytes.toString('base64') };
 }
 
 /** Only the text and binary messages, in order. */
 export function sessionMessages(session: Session, dir?: SessionDirection): SessionMessage[] {
-  return session.events.filter((e): e is SessionMessage => e.type === 'message' && (dir === undefined || e.dir === dir));
+  return session.events.filter(
+    (e): e is SessionMessage => e.type === 'message' && (dir === undefined || e.dir === dir),
+  );
 }
 
 /**
@@ -144,7 +153,10 @@ export function firstConnection(session: Session): SessionEvent[] {
 }
 
 /** A new header for a recording of `url` starting now (or at `startedAt`). */
-export function newHeader(url: string, fields: Partial<Omit<SessionHeader, 'type' | 'format' | 'version' | 'url'>> = {}): SessionHeader {
+export function newHeader(
+  url: string,
+  fields: Partial<Omit<SessionHeader, 'type' | 'format' | 'version' | 'url'>> = {},
+): SessionHeader {
   return {
     type: 'header',
     format: WSLOG_FORMAT,

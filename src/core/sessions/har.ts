@@ -1,4 +1,11 @@
-import { eventPayload, firstConnection, newHeader, type Session, type SessionEvent, type SessionHeader } from './format';
+import {
+  eventPayload,
+  firstConnection,
+  newHeader,
+  type Session,
+  type SessionEvent,
+  type SessionHeader,
+} from './format';
 import { maskHeaders, maskUrl } from '../mask';
 import { HANDSHAKE_HEADERS, protocolsFromHeaders } from './redact';
 
@@ -53,7 +60,9 @@ export function importHar(text: string): HarImportResult {
     if (entry) entries.push(entry);
   });
   if (!entries.length) {
-    notices.push('The HAR file has no WebSocket connections. In Chrome, open DevTools before the page connects, then "Export HAR (with sensitive data)" from the Network panel. Firefox\'s HAR export has no WebSocket messages; use Chrome, Edge or mitmproxy.');
+    notices.push(
+      'The HAR file has no WebSocket connections. In Chrome, open DevTools before the page connects, then "Export HAR (with sensitive data)" from the Network panel. Firefox\'s HAR export has no WebSocket messages; use Chrome, Edge or mitmproxy.',
+    );
   }
   return { entries, notices };
 }
@@ -77,14 +86,24 @@ function readEntry(raw: Json, i: number, notices: string[]): HarWebSocketEntry |
   const requestHeaders = headerRecord(request.headers);
   const responseHeaders = headerRecord(response.headers);
   const status = typeof response.status === 'number' ? response.status : undefined;
-  const protocol = Object.entries(responseHeaders).find(([n]) => n.toLowerCase() === 'sec-websocket-protocol')?.[1] ?? '';
-  const extensions = Object.entries(responseHeaders).find(([n]) => n.toLowerCase() === 'sec-websocket-extensions')?.[1] ?? '';
+  const protocol =
+    Object.entries(responseHeaders).find(([n]) => n.toLowerCase() === 'sec-websocket-protocol')?.[1] ?? '';
+  const extensions =
+    Object.entries(responseHeaders).find(([n]) => n.toLowerCase() === 'sec-websocket-extensions')?.[1] ?? '';
   const protocols = protocolsFromHeaders(requestHeaders);
   const header: SessionHeader = newHeader(url, {
     options: { headers: requestHeaders, ...(protocols ? { protocols } : {}) },
     handshake: {
       request: { headers: requestHeaders },
-      ...(status !== undefined ? { response: { status, ...(typeof response.statusText === 'string' ? { statusText: response.statusText } : {}), headers: responseHeaders } } : {}),
+      ...(status !== undefined
+        ? {
+            response: {
+              status,
+              ...(typeof response.statusText === 'string' ? { statusText: response.statusText } : {}),
+              headers: responseHeaders,
+            },
+          }
+        : {}),
       protocol,
       extensions,
     },
@@ -99,9 +118,18 @@ function readEntry(raw: Json, i: number, notices: string[]): HarWebSocketEntry |
     if (event) events.push(event);
     else skipped++;
   }
-  if (skipped) notices.push(`Entry ${i + 1} (${url}): ${skipped} message${skipped === 1 ? '' : 's'} could not be read and ${skipped === 1 ? 'was' : 'were'} skipped.`);
+  if (skipped)
+    notices.push(
+      `Entry ${i + 1} (${url}): ${skipped} message${skipped === 1 ? '' : 's'} could not be read and ${skipped === 1 ? 'was' : 'were'} skipped.`,
+    );
   const messageCount = events.filter((e) => e.type === 'message').length;
-  return { url, startedAt: header.startedAt, ...(status !== undefined ? { status } : {}), messageCount, session: { header, events } };
+  return {
+    url,
+    startedAt: header.startedAt,
+    ...(status !== undefined ? { status } : {}),
+    messageCount,
+    session: { header, events },
+  };
 }
 
 /**
@@ -109,7 +137,10 @@ function readEntry(raw: Json, i: number, notices: string[]): HarWebSocketEntry |
  * `https://…` or `http://…`. Replay needs the WebSocket scheme: https → wss, http → ws.
  */
 export function webSocketUrl(url: string): string {
-  return url.replace(/^(https?)(:\/\/)/i, (_m, scheme: string, rest: string) => `${scheme.toLowerCase() === 'https' ? 'wss' : 'ws'}${rest}`);
+  return url.replace(
+    /^(https?)(:\/\/)/i,
+    (_m, scheme: string, rest: string) => `${scheme.toLowerCase() === 'https' ? 'wss' : 'ws'}${rest}`,
+  );
 }
 
 function readMessage(m: unknown, start: number): SessionEvent | undefined {
@@ -150,7 +181,8 @@ export function exportHar(session: Session, creator = { name: 'WebSocket Inspect
   const response = header.handshake?.response ?? (open?.type === 'open' ? open.response : undefined);
   const responseHeaders: Record<string, string> = maskHeaders(response?.headers ?? {});
   const protocol = header.handshake?.protocol ?? (open?.type === 'open' ? open.protocol : undefined);
-  if (protocol && !Object.keys(responseHeaders).some((n) => n.toLowerCase() === 'sec-websocket-protocol')) responseHeaders['Sec-WebSocket-Protocol'] = protocol;
+  if (protocol && !Object.keys(responseHeaders).some((n) => n.toLowerCase() === 'sec-websocket-protocol'))
+    responseHeaders['Sec-WebSocket-Protocol'] = protocol;
   const messages: HarWebSocketMessage[] = [];
   for (const e of events) {
     if (e.type === 'message') {
@@ -158,7 +190,7 @@ export function exportHar(session: Session, creator = { name: 'WebSocket Inspect
         type: e.dir === 'sent' ? 'send' : 'receive',
         time: (start + e.t) / 1000,
         opcode: e.kind === 'text' ? 1 : 2,
-        data: e.kind === 'text' ? e.text ?? '' : eventPayload(e).toString('base64'),
+        data: e.kind === 'text' ? (e.text ?? '') : eventPayload(e).toString('base64'),
       });
     }
   }

@@ -35,7 +35,10 @@ const MESSAGE_MARK = Buffer.from('\n{"type":"message"');
 export class SessionHistory {
   private limits: Required<HistoryLimits>;
   /** Message counts by file, valid while size and mtime stay the same. */
-  private readonly counts = new Map<string, { size: number; mtime: number; messages: number; url: string; startedAt: string }>();
+  private readonly counts = new Map<
+    string,
+    { size: number; mtime: number; messages: number; url: string; startedAt: string }
+  >();
 
   constructor(
     readonly folder: string,
@@ -63,14 +66,21 @@ export class SessionHistory {
       // Keep the generic name.
     }
     const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-    return join(this.folder, `${stamp}_${host.replace(/[^\w.-]+/g, '_')}_${randomBytes(3).toString('hex')}${WSLOG_EXTENSION}`);
+    return join(
+      this.folder,
+      `${stamp}_${host.replace(/[^\w.-]+/g, '_')}_${randomBytes(3).toString('hex')}${WSLOG_EXTENSION}`,
+    );
   }
 
   /**
    * Starts recording `connection` into a new file of the folder, after making room for it.
    * Files in `keep` (recordings still being written) are never removed.
    */
-  async record(connection: Connection, options: Omit<RecorderOptions, 'url'> = {}, keep: readonly string[] = []): Promise<SessionRecorder> {
+  async record(
+    connection: Connection,
+    options: Omit<RecorderOptions, 'url'> = {},
+    keep: readonly string[] = [],
+  ): Promise<SessionRecorder> {
     const recorder = await this.create(recorderOptionsFor(connection, options), keep);
     recorder.attach(connection);
     return recorder;
@@ -138,10 +148,17 @@ export class SessionHistory {
     try {
       const s = await stat(file);
       const cached = this.counts.get(file);
-      if (cached && cached.size === s.size && cached.mtime === s.mtimeMs) return { file, size: s.size, ...pick(cached) };
+      if (cached && cached.size === s.size && cached.mtime === s.mtimeMs)
+        return { file, size: s.size, ...pick(cached) };
       const summary = await summarize(file, s.size);
       const startedAt = summary.startedAt ?? s.mtime.toISOString();
-      this.counts.set(file, { size: s.size, mtime: s.mtimeMs, messages: summary.messages, url: summary.url, startedAt });
+      this.counts.set(file, {
+        size: s.size,
+        mtime: s.mtimeMs,
+        messages: summary.messages,
+        url: summary.url,
+        startedAt,
+      });
       return { file, url: summary.url, startedAt, messages: summary.messages, size: s.size };
     } catch {
       return undefined;
@@ -173,7 +190,10 @@ async function summarize(file: string, size: number): Promise<{ url: string; sta
         first = false;
         const end = data.indexOf(0x0a);
         try {
-          const h = JSON.parse(data.toString('utf8', 0, end < 0 ? data.length : end)) as { url?: unknown; startedAt?: unknown };
+          const h = JSON.parse(data.toString('utf8', 0, end < 0 ? data.length : end)) as {
+            url?: unknown;
+            startedAt?: unknown;
+          };
           if (typeof h.url === 'string') url = h.url;
           if (typeof h.startedAt === 'string') startedAt = h.startedAt;
         } catch {

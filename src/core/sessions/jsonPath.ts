@@ -12,7 +12,9 @@ export type PathSegment =
 
 /** The segments of `path`, or a sentence saying what is wrong with it. */
 export function parseJsonPath(path: string): PathSegment[] | { error: string } {
-  const bad = (why: string) => ({ error: `The JSON path "${path}" ${why}. Write it like $.ts, $.data[*].id or $..id.` });
+  const bad = (why: string) => ({
+    error: `The JSON path "${path}" ${why}. Write it like $.ts, $.data[*].id or $..id.`,
+  });
   if (!path.startsWith('$')) return bad('must start with $');
   const segments: PathSegment[] = [];
   let i = 1;

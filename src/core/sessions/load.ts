@@ -60,13 +60,19 @@ function parseLines(bytes: Buffer): LoadResult {
       continue;
     }
     if (torn && value === undefined) {
-      notices.push(`The last line was incomplete (the recording was cut off); ${events.length} event${events.length === 1 ? '' : 's'} loaded.`);
+      notices.push(
+        `The last line was incomplete (the recording was cut off); ${events.length} event${events.length === 1 ? '' : 's'} loaded.`,
+      );
       break;
     }
     bad++;
     if (bad <= MAX_LINE_NOTICES) notices.push(`Line ${lineNo} was skipped: ${event}.`);
   }
-  if (!header) return { error: 'The recording is empty: it has no header line. It is not a .wslog file, or recording stopped before anything was written.' };
+  if (!header)
+    return {
+      error:
+        'The recording is empty: it has no header line. It is not a .wslog file, or recording stopped before anything was written.',
+    };
   if (bad > MAX_LINE_NOTICES) notices.push(`${bad - MAX_LINE_NOTICES} more bad lines were skipped.`);
   fillHandshake(header, events);
   return { header, events, notices };
@@ -104,12 +110,17 @@ function readHeader(v: unknown): SessionHeader | string {
     url: v.url,
     options: {
       ...(isStringRecord(options.headers) ? { headers: options.headers } : {}),
-      ...(Array.isArray(options.protocols) && options.protocols.every((p) => typeof p === 'string') ? { protocols: options.protocols } : {}),
+      ...(Array.isArray(options.protocols) && options.protocols.every((p) => typeof p === 'string')
+        ? { protocols: options.protocols }
+        : {}),
       ...(typeof options.perMessageDeflate === 'boolean' ? { perMessageDeflate: options.perMessageDeflate } : {}),
       ...(typeof options.maxPayload === 'number' ? { maxPayload: options.maxPayload } : {}),
       ...(typeof options.handshakeTimeout === 'number' ? { handshakeTimeout: options.handshakeTimeout } : {}),
     },
-    startedAt: typeof v.startedAt === 'string' && !Number.isNaN(Date.parse(v.startedAt)) ? v.startedAt : new Date(0).toISOString(),
+    startedAt:
+      typeof v.startedAt === 'string' && !Number.isNaN(Date.parse(v.startedAt))
+        ? v.startedAt
+        : new Date(0).toISOString(),
   };
   if (isObject(v.handshake)) {
     const h = v.handshake;
@@ -158,7 +169,12 @@ function readEvent(v: unknown): SessionEvent | string {
     case 'ping':
     case 'pong':
       if (!dirOk) return `a ${v.type} needs "dir"`;
-      return { type: v.type, t, dir: v.dir as 'sent' | 'received', ...(typeof v.base64 === 'string' && BASE64.test(v.base64) ? { base64: v.base64 } : {}) };
+      return {
+        type: v.type,
+        t,
+        dir: v.dir as 'sent' | 'received',
+        ...(typeof v.base64 === 'string' && BASE64.test(v.base64) ? { base64: v.base64 } : {}),
+      };
     case 'open': {
       const response = readResponse(v.response);
       return {
@@ -171,7 +187,13 @@ function readEvent(v: unknown): SessionEvent | string {
     }
     case 'close':
       if (typeof v.code !== 'number') return 'a close needs a "code"';
-      return { type: 'close', t, code: v.code, reason: typeof v.reason === 'string' ? v.reason : '', byClient: v.byClient === true };
+      return {
+        type: 'close',
+        t,
+        code: v.code,
+        reason: typeof v.reason === 'string' ? v.reason : '',
+        byClient: v.byClient === true,
+      };
     case 'error':
       return { type: 'error', t, message: typeof v.message === 'string' ? v.message : 'Unknown error.' };
     case 'reconnect':

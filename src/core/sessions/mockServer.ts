@@ -1,7 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { messagesMatch } from './compare';
-import { eventPayload, firstConnection, messageEvent, type Session, type SessionClose, type SessionMessage } from './format';
+import {
+  eventPayload,
+  firstConnection,
+  messageEvent,
+  type Session,
+  type SessionClose,
+  type SessionMessage,
+} from './format';
 
 export interface MockServerOptions {
   /** 0 (the default) picks a free port. */
@@ -64,7 +71,13 @@ export function serveSession(session: Session, options: MockServerOptions = {}):
     });
     server.once('error', (err: NodeJS.ErrnoException) => {
       server.close();
-      reject(new Error(err.code === 'EADDRINUSE' ? `Port ${options.port} on ${host} is already in use. Choose another port, or 0 for a free one.` : `The mock server could not start: ${err.message}`));
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `Port ${options.port} on ${host} is already in use. Choose another port, or 0 for a free one.`
+            : `The mock server could not start: ${err.message}`,
+        ),
+      );
     });
     server.once('listening', () => {
       const { port } = server.address() as AddressInfo;
@@ -176,7 +189,11 @@ class ClientPlayer {
       return Promise.resolve();
     }
     const m = answer.message as SessionMessage;
-    return new Promise((resolve) => this.socket.send(m.kind === 'text' ? m.text ?? '' : eventPayload(m), { binary: m.kind === 'binary' }, () => resolve()));
+    return new Promise((resolve) =>
+      this.socket.send(m.kind === 'text' ? (m.text ?? '') : eventPayload(m), { binary: m.kind === 'binary' }, () =>
+        resolve(),
+      ),
+    );
   }
 
   private sleep(ms: number): Promise<void> {

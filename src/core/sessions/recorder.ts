@@ -76,7 +76,9 @@ export class SessionRecorder {
       handshake = {
         ...handshake,
         ...(handshake.request ? { request: { headers: r.headers(handshake.request.headers) ?? {} } } : {}),
-        ...(handshake.response ? { response: { ...handshake.response, headers: r.headers(handshake.response.headers) ?? {} } } : {}),
+        ...(handshake.response
+          ? { response: { ...handshake.response, headers: r.headers(handshake.response.headers) ?? {} } }
+          : {}),
       };
     }
     this.header = newHeader(r ? r.url(options.url) : options.url, {
@@ -94,14 +96,23 @@ export class SessionRecorder {
   static create(path: string, options: RecorderOptions): Promise<SessionRecorder> {
     return new Promise((resolve, reject) => {
       open(path, 'wx', (err, fd) => {
-        if (err) reject(new Error(`Cannot create the recording ${path}: ${err.message}. Check that the folder exists and is writable.`));
+        if (err)
+          reject(
+            new Error(
+              `Cannot create the recording ${path}: ${err.message}. Check that the folder exists and is writable.`,
+            ),
+          );
         else resolve(new SessionRecorder(path, fd, options));
       });
     });
   }
 
   /** Creates a recording of `connection` (its URL and options), attached from now on. */
-  static async forConnection(path: string, connection: Connection, options: Omit<RecorderOptions, 'url'> = {}): Promise<SessionRecorder> {
+  static async forConnection(
+    path: string,
+    connection: Connection,
+    options: Omit<RecorderOptions, 'url'> = {},
+  ): Promise<SessionRecorder> {
     const recorder = await SessionRecorder.create(path, recorderOptionsFor(connection, options));
     recorder.attach(connection);
     return recorder;
@@ -137,7 +148,8 @@ export class SessionRecorder {
     if (!info.ok || !info.response) return;
     const headers: Record<string, string> = {};
     // Repeated headers (Set-Cookie) join with ", " as HTTP allows for one field.
-    for (const h of info.response.headers) headers[h.name] = h.name in headers ? `${headers[h.name]}, ${h.value}` : h.value;
+    for (const h of info.response.headers)
+      headers[h.name] = h.name in headers ? `${headers[h.name]}, ${h.value}` : h.value;
     this.setResponse({ status: info.response.status, statusText: info.response.statusText, headers });
   }
 
@@ -160,14 +172,31 @@ export class SessionRecorder {
           this.addLarge(t, frame.direction, frame.payload);
           return;
         }
-        this.add({ type: 'message', t, dir: frame.direction, kind: 'text', text: this.clean(frame.payload.toString('utf8')) });
+        this.add({
+          type: 'message',
+          t,
+          dir: frame.direction,
+          kind: 'text',
+          text: this.clean(frame.payload.toString('utf8')),
+        });
         return;
       case 'binary':
-        this.add({ type: 'message', t, dir: frame.direction, kind: 'binary', base64: frame.payload.toString('base64') });
+        this.add({
+          type: 'message',
+          t,
+          dir: frame.direction,
+          kind: 'binary',
+          base64: frame.payload.toString('base64'),
+        });
         return;
       case 'ping':
       case 'pong':
-        this.add({ type: frame.kind, t, dir: frame.direction, ...(frame.payload.length ? { base64: frame.payload.toString('base64') } : {}) });
+        this.add({
+          type: frame.kind,
+          t,
+          dir: frame.direction,
+          ...(frame.payload.length ? { base64: frame.payload.toString('base64') } : {}),
+        });
         return;
       default:
       // Close frames are recorded from the `closed` state, which knows who closed.
@@ -185,7 +214,13 @@ export class SessionRecorder {
       case 'open': {
         const response = this.response;
         this.response = undefined;
-        this.add({ type: 'open', t, protocol: state.protocol, extensions: state.extensions, ...(response ? { response } : {}) });
+        this.add({
+          type: 'open',
+          t,
+          protocol: state.protocol,
+          extensions: state.extensions,
+          ...(response ? { response } : {}),
+        });
         return;
       }
       case 'closed':
@@ -294,7 +329,10 @@ export class SessionRecorder {
 }
 
 /** The recorder options that describe `connection` (its URL and connection options). */
-export function recorderOptionsFor(connection: Connection, options: Omit<RecorderOptions, 'url'> = {}): RecorderOptions {
+export function recorderOptionsFor(
+  connection: Connection,
+  options: Omit<RecorderOptions, 'url'> = {},
+): RecorderOptions {
   const { url, headers, protocols, perMessageDeflate, maxPayload, handshakeTimeout } = connection.options;
   return {
     options: { headers, protocols, perMessageDeflate, maxPayload, handshakeTimeout },

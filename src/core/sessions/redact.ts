@@ -66,5 +66,10 @@ export function replayableHeaders(headers: Record<string, string> | undefined): 
 /** The subprotocols in a `Sec-WebSocket-Protocol` header, if `headers` has one. */
 export function protocolsFromHeaders(headers: Record<string, string> | undefined): string[] | undefined {
   const entry = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'sec-websocket-protocol');
-  return entry ? entry[1].split(',').map((p) => p.trim()).filter(Boolean) : undefined;
+  return entry
+    ? entry[1]
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+    : undefined;
 }

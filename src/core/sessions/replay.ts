@@ -88,7 +88,8 @@ export function replaySession(session: Session, options: ReplayOptions = {}): Re
     url: options.url ?? session.header.url,
     headers,
     protocols: session.header.options.protocols ?? protocolsFromHeaders(recordedHeaders),
-    handshakeTimeout: options.handshakeTimeoutMs ?? session.header.options.handshakeTimeout ?? DEFAULTS.handshakeTimeoutMs,
+    handshakeTimeout:
+      options.handshakeTimeoutMs ?? session.header.options.handshakeTimeout ?? DEFAULTS.handshakeTimeoutMs,
     perMessageDeflate: session.header.options.perMessageDeflate,
     maxPayload: session.header.options.maxPayload,
     ...transportOnly(options.transport),
@@ -107,7 +108,18 @@ export function replaySession(session: Session, options: ReplayOptions = {}): Re
 export function transportOnly(transport: (TlsSettings & ProxySettings) | undefined): TlsSettings & ProxySettings {
   if (!transport) return {};
   const { ca, cert, key, pfx, passphrase, insecure, servername, proxy, proxyStrictSSL, noProxy } = transport;
-  const picked: TlsSettings & ProxySettings = { ca, cert, key, pfx, passphrase, insecure, servername, proxy, proxyStrictSSL, noProxy };
+  const picked: TlsSettings & ProxySettings = {
+    ca,
+    cert,
+    key,
+    pfx,
+    passphrase,
+    insecure,
+    servername,
+    proxy,
+    proxyStrictSSL,
+    noProxy,
+  };
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
 }
 
@@ -140,11 +152,19 @@ class Player {
         this.recorded.push(e);
         lastAnswer = e.t;
       } else if (e.type === 'message') {
-        this.plan.push({ message: e, answersBefore: this.recorded.length, anchorT: lastSent, anchorAfterAnswersT: Math.max(lastSent, lastAnswer) });
+        this.plan.push({
+          message: e,
+          answersBefore: this.recorded.length,
+          anchorT: lastSent,
+          anchorAfterAnswersT: Math.max(lastSent, lastAnswer),
+        });
         lastSent = e.t;
       } else if (e.type === 'close' && e.byClient) clientClose = e.code;
     }
-    this.closeCode = clientClose !== undefined && (clientClose === 1000 || (clientClose >= 3000 && clientClose <= 4999)) ? clientClose : 1000;
+    this.closeCode =
+      clientClose !== undefined && (clientClose === 1000 || (clientClose >= 3000 && clientClose <= 4999))
+        ? clientClose
+        : 1000;
   }
 
   next(): boolean {
@@ -190,7 +210,14 @@ class Player {
     });
     const result = (ok: boolean, error?: string): ReplayResult => {
       options.signal?.removeEventListener('abort', onAbort);
-      return { ok, ...(error ? { error } : {}), sent: this.cursor, recorded: this.recorded, live: this.live, notices: this.notices };
+      return {
+        ok,
+        ...(error ? { error } : {}),
+        sent: this.cursor,
+        recorded: this.recorded,
+        live: this.live,
+        notices: this.notices,
+      };
     };
     if (typeof options.timing === 'object' && !(options.timing.speed > 0)) {
       connection.dispose();
@@ -216,7 +243,9 @@ class Player {
         emit({ type: 'step', index, total, status: 'waiting-answers' });
         const got = await this.waitUntil(() => this.live.length >= step.answersBefore, answerTimeout);
         if (!got && !this.ended && !this.stopped) {
-          notice(`Message ${index + 1}: ${step.answersBefore - this.live.length} of the recorded answers did not come within ${answerTimeout} ms; sending it anyway.`);
+          notice(
+            `Message ${index + 1}: ${step.answersBefore - this.live.length} of the recorded answers did not come within ${answerTimeout} ms; sending it anyway.`,
+          );
         }
       }
       if (options.timing === 'step') {
@@ -254,7 +283,9 @@ class Player {
       if (options.waitForAnswers && this.live.length < this.recorded.length) {
         const got = await this.waitUntil(() => this.live.length >= this.recorded.length, answerTimeout);
         if (!got && !this.ended && !this.stopped) {
-          notice(`${this.recorded.length - this.live.length} of the recorded answers did not come within ${answerTimeout} ms after the last message.`);
+          notice(
+            `${this.recorded.length - this.live.length} of the recorded answers did not come within ${answerTimeout} ms after the last message.`,
+          );
         }
       } else if (!options.waitForAnswers && this.recorded.length) {
         const lastSent = this.plan.length ? this.plan[this.plan.length - 1].message.t : 0;

@@ -46,7 +46,11 @@ interface ReplayArgs {
 }
 
 /** Runs `wsi replay`; returns the exit code. */
-export async function replayMain(argv: string[], print: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function replayMain(
+  argv: string[],
+  print: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   // The connection's sentences name the extension's setting; on the command line the flag is what to use.
   const out = (s: string) => print(s.replace(/\(followRedirects\)/g, '(--follow-redirects)'));
   const args = parseReplayArgs(argv);
@@ -91,7 +95,9 @@ export async function replayMain(argv: string[], print: (s: string) => void, err
   if (!result.ok) {
     out(`✘ ${result.error ?? 'The replay failed.'}`);
   } else {
-    out(`✔ ${result.sent} message${result.sent === 1 ? '' : 's'} sent, ${result.live.length} received (${result.recorded.length} in the recording).`);
+    out(
+      `✔ ${result.sent} message${result.sent === 1 ? '' : 's'} sent, ${result.live.length} received (${result.recorded.length} in the recording).`,
+    );
   }
   if (!args.compare) return result.ok ? 0 : 1;
   const comparison = compareAnswers(result.recorded, result.live, { ignore: args.ignore });
@@ -116,8 +122,17 @@ function parseReplayArgs(rest: string[]): ReplayArgs | { help: true } | { error:
   if ('error' in cl) return cl;
   if (cl.help) return { help: true };
   const { values, positionals } = cl;
-  if (positionals.length > 1) return { error: `Only one recording at a time: got "${positionals[0]}" and "${positionals[1]}".` };
-  const args: ReplayArgs = { file: positionals[0], compare: values.compare === true, ignore: [], speed: 1, wait: values['no-wait'] !== true, answerTimeoutMs: 5000, connectionOptions: {} };
+  if (positionals.length > 1)
+    return { error: `Only one recording at a time: got "${positionals[0]}" and "${positionals[1]}".` };
+  const args: ReplayArgs = {
+    file: positionals[0],
+    compare: values.compare === true,
+    ignore: [],
+    speed: 1,
+    wait: values['no-wait'] !== true,
+    answerTimeoutMs: 5000,
+    connectionOptions: {},
+  };
   const url = values.url;
   if (typeof url === 'string') {
     if (!/^wss?:\/\//i.test(url)) return { error: `--url must be a ws:// or wss:// URL, not "${url}".` };
@@ -141,7 +156,8 @@ function parseReplayArgs(rest: string[]): ReplayArgs | { help: true } | { error:
   if (send >= 0) args.connectionOptions.sendTimeoutMs = send;
   if (typeof values['max-redirects'] === 'string') {
     const n = Number(values['max-redirects']);
-    if (!Number.isInteger(n) || n < 0) return { error: `--max-redirects needs a whole number of 0 or more, not "${values['max-redirects']}".` };
+    if (!Number.isInteger(n) || n < 0)
+      return { error: `--max-redirects needs a whole number of 0 or more, not "${values['max-redirects']}".` };
     args.connectionOptions.maxRedirects = n;
     args.connectionOptions.followRedirects = true;
   }
@@ -152,14 +168,17 @@ function parseReplayArgs(rest: string[]): ReplayArgs | { help: true } | { error:
 /** The comparison as lines: the summary, then each difference. */
 export function formatComparison(c: CompareResult): string {
   const { matched, mismatched, missing, extra } = c.summary;
-  const lines = [`${c.equal ? '✔' : '✘'} compare: ${matched} matched, ${mismatched} mismatched, ${missing} missing, ${extra} extra.`];
+  const lines = [
+    `${c.equal ? '✔' : '✘'} compare: ${matched} matched, ${mismatched} mismatched, ${missing} missing, ${extra} extra.`,
+  ];
   for (const d of c.differences) lines.push(...describeDifference(d));
   return lines.join('\n');
 }
 
 function describeDifference(d: ComparedMessage): string[] {
   const n = `#${d.index + 1}`;
-  if (d.status === 'missing') return [`  ${n} missing: the server did not send ${short(d.expected?.text ?? `${d.expected?.kind} message`)}`];
+  if (d.status === 'missing')
+    return [`  ${n} missing: the server did not send ${short(d.expected?.text ?? `${d.expected?.kind} message`)}`];
   if (d.status === 'extra') return [`  ${n} extra: ${short(d.actual?.text ?? `${d.actual?.kind} message`)}`];
   const diff = d.diff;
   if (!diff) return [];
@@ -169,7 +188,10 @@ function describeDifference(d: ComparedMessage): string[] {
     case 'json':
       return [
         `  ${n} differs (JSON):`,
-        ...diff.differences.map((x) => `      ${x.path}: ${x.change === 'added' ? `added ${json(x.actual)}` : x.change === 'removed' ? `removed (was ${json(x.expected)})` : `${json(x.expected)} → ${json(x.actual)}`}`),
+        ...diff.differences.map(
+          (x) =>
+            `      ${x.path}: ${x.change === 'added' ? `added ${json(x.actual)}` : x.change === 'removed' ? `removed (was ${json(x.expected)})` : `${json(x.expected)} → ${json(x.actual)}`}`,
+        ),
         ...(diff.more ? [`      … and ${diff.more} more`] : []),
       ];
     default:

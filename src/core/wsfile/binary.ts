@@ -30,11 +30,21 @@ export function decodeHex(source: string): DecodeResult {
       }
       for (let i = 0; i < digits.length; i++) {
         if (!/[0-9a-f]/i.test(digits[i])) {
-          return bad(l, col + i, 1, `"${digits[i]}" is not a hex digit (line ${l + 1} of the block, column ${col + i + 1}). Use 0-9 and a-f, with spaces between bytes if you like.`);
+          return bad(
+            l,
+            col + i,
+            1,
+            `"${digits[i]}" is not a hex digit (line ${l + 1} of the block, column ${col + i + 1}). Use 0-9 and a-f, with spaces between bytes if you like.`,
+          );
         }
       }
       if (digits.length % 2 === 1) {
-        return bad(l, m.index, m[0].length, `"${m[0]}" has an odd number of hex digits, so its last byte is incomplete. Each byte takes two digits, e.g. 0a not a.`);
+        return bad(
+          l,
+          m.index,
+          m[0].length,
+          `"${m[0]}" has an odd number of hex digits, so its last byte is incomplete. Each byte takes two digits, e.g. 0a not a.`,
+        );
       }
       for (let i = 0; i < digits.length; i += 2) out.push(parseInt(digits.slice(i, i + 2), 16));
     }
@@ -61,10 +71,20 @@ export function decodeBase64(source: string): DecodeResult {
         continue;
       }
       if (!/[A-Za-z0-9+/_-]/.test(ch)) {
-        return bad(l, c, 1, `"${ch}" is not a base64 character (line ${l + 1} of the block, column ${c + 1}). Base64 uses A-Z, a-z, 0-9, + and / (or - and _).`);
+        return bad(
+          l,
+          c,
+          1,
+          `"${ch}" is not a base64 character (line ${l + 1} of the block, column ${c + 1}). Base64 uses A-Z, a-z, 0-9, + and / (or - and _).`,
+        );
       }
       if (padSeen) {
-        return bad(l, c, 1, `Base64 continues after "=" padding at line ${padSeen.line + 1}, column ${padSeen.col + 1}. Padding may only end the data.`);
+        return bad(
+          l,
+          c,
+          1,
+          `Base64 continues after "=" padding at line ${padSeen.line + 1}, column ${padSeen.col + 1}. Padding may only end the data.`,
+        );
       }
       clean += ch;
     }
@@ -72,7 +92,12 @@ export function decodeBase64(source: string): DecodeResult {
   const body = clean.replace(/=+$/, '');
   if (clean.length - body.length > 2 || body.length % 4 === 1) {
     const last = lastNonSpace(lines);
-    return bad(last.line, last.col, 1, `The base64 ends in the middle of a byte (${body.length} characters, which is 1 more than a multiple of 4). Check for a missing or extra character.`);
+    return bad(
+      last.line,
+      last.col,
+      1,
+      `The base64 ends in the middle of a byte (${body.length} characters, which is 1 more than a multiple of 4). Check for a missing or extra character.`,
+    );
   }
   return { ok: true, bytes: Buffer.from(body.replace(/-/g, '+').replace(/_/g, '/'), 'base64') };
 }

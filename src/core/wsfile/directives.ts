@@ -21,9 +21,33 @@ const ALIASES: Record<string, string> = {
 
 /** Directives of JetBrains or httpYac that mean nothing for a WebSocket run; kept, noted, not applied. */
 const FOREIGN = new Set([
-  'keepStreaming', 'noStreamingLog', 'no-log', 'no-cookie-jar', 'noCookieJar', 'no-redirect', 'noRedirect',
-  'no-auto-encoding', 'idle-timeout', 'note', 'disabled', 'ref', 'forceRef', 'import', 'description', 'title',
-  'jwt', 'loop', 'save', 'openWith', 'extension', 'verbose', 'debug', 'ratelimit', 'sleep', 'noLog', 'injectVariables',
+  'keepStreaming',
+  'noStreamingLog',
+  'no-log',
+  'no-cookie-jar',
+  'noCookieJar',
+  'no-redirect',
+  'noRedirect',
+  'no-auto-encoding',
+  'idle-timeout',
+  'note',
+  'disabled',
+  'ref',
+  'forceRef',
+  'import',
+  'description',
+  'title',
+  'jwt',
+  'loop',
+  'save',
+  'openWith',
+  'extension',
+  'verbose',
+  'debug',
+  'ratelimit',
+  'sleep',
+  'noLog',
+  'injectVariables',
 ]);
 
 /** Where a directive sits, to put its diagnostics on the right characters. */
@@ -53,19 +77,36 @@ export function readSettings(spots: DirectiveSpot[], diagnostics: Diagnostic[]):
       endLine: directive.line,
       endCol: Math.max(spot.valueCol + 1, spot.lineLength),
     };
-    const nameRange = { startLine: directive.line, startCol: spot.nameCol, endLine: directive.line, endCol: spot.nameCol + 1 + directive.name.length };
+    const nameRange = {
+      startLine: directive.line,
+      startCol: spot.nameCol,
+      endLine: directive.line,
+      endCol: spot.nameCol + 1 + directive.name.length,
+    };
     switch (name) {
       case 'name':
         break;
       case 'subprotocol':
         settings.subprotocols.push(...value.split(/[,\s]+/).filter(Boolean));
-        if (!value) diagnostics.push({ severity: 'warning', code: 'bad-directive-value', range: nameRange, message: '@subprotocol has no value. Name the subprotocols to offer, e.g. "# @subprotocol graphql-transport-ws".' });
+        if (!value)
+          diagnostics.push({
+            severity: 'warning',
+            code: 'bad-directive-value',
+            range: nameRange,
+            message:
+              '@subprotocol has no value. Name the subprotocols to offer, e.g. "# @subprotocol graphql-transport-ws".',
+          });
         break;
       case 'timeout':
       case 'ping': {
         const ms = parseDuration(value, 's');
         if (ms === undefined || ms === 0) {
-          diagnostics.push({ severity: 'error', code: 'bad-duration', range: value ? valueRange : nameRange, message: durationHint(value, `@${directive.name}`) });
+          diagnostics.push({
+            severity: 'error',
+            code: 'bad-duration',
+            range: value ? valueRange : nameRange,
+            message: durationHint(value, `@${directive.name}`),
+          });
         } else if (name === 'timeout') settings.timeoutMs = ms;
         else settings.pingMs = ms;
         break;
@@ -79,13 +120,31 @@ export function readSettings(spots: DirectiveSpot[], diagnostics: Diagnostic[]):
       case 'deflate':
         if (/^(off|false|no)$/i.test(value)) settings.deflate = false;
         else if (/^(on|true|yes)?$/i.test(value)) settings.deflate = true;
-        else diagnostics.push({ severity: 'error', code: 'bad-directive-value', range: valueRange, message: `@deflate takes "on" or "off", not "${value}".` });
+        else
+          diagnostics.push({
+            severity: 'error',
+            code: 'bad-directive-value',
+            range: valueRange,
+            message: `@deflate takes "on" or "off", not "${value}".`,
+          });
         break;
       default:
         if (FOREIGN.has(directive.name)) {
-          diagnostics.push({ severity: 'info', code: 'ignored-directive', range: nameRange, message: `@${directive.name} has no effect on WebSocket requests here; it is kept so the file still works in other clients.` });
+          diagnostics.push({
+            severity: 'info',
+            code: 'ignored-directive',
+            range: nameRange,
+            message: `@${directive.name} has no effect on WebSocket requests here; it is kept so the file still works in other clients.`,
+          });
         } else {
-          diagnostics.push({ severity: 'warning', code: 'unknown-directive', range: nameRange, message: `Unknown directive @${directive.name}. Known directives: ${Object.keys(KNOWN_DIRECTIVES).map((d) => '@' + d).join(', ')}.` });
+          diagnostics.push({
+            severity: 'warning',
+            code: 'unknown-directive',
+            range: nameRange,
+            message: `Unknown directive @${directive.name}. Known directives: ${Object.keys(KNOWN_DIRECTIVES)
+              .map((d) => '@' + d)
+              .join(', ')}.`,
+          });
         }
     }
   }

@@ -13,8 +13,19 @@ export interface DynamicOptions {
 
 /** The dynamic values we know, for completion and error messages. */
 export const DYNAMIC_NAMES = [
-  '$uuid', '$random.uuid', '$timestamp', '$isoTimestamp', '$randomInt', '$random.integer', '$random.float',
-  '$random.alphabetic', '$random.alphanumeric', '$random.hexadecimal', '$random.email', '$processEnv', '$env.NAME',
+  '$uuid',
+  '$random.uuid',
+  '$timestamp',
+  '$isoTimestamp',
+  '$randomInt',
+  '$random.integer',
+  '$random.float',
+  '$random.alphabetic',
+  '$random.alphanumeric',
+  '$random.hexadecimal',
+  '$random.email',
+  '$processEnv',
+  '$env.NAME',
 ] as const;
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -42,14 +53,21 @@ export function dynamicValue(expression: string, options: DynamicOptions): Dynam
     case 'randomInt':
     case 'random.integer': {
       const nums = args.map(Number);
-      if (nums.some((n) => !Number.isInteger(n))) return { error: `{{${expression}}} takes whole numbers, e.g. {{$randomInt 1 10}} or {{$random.integer(1, 10)}}.` };
+      if (nums.some((n) => !Number.isInteger(n)))
+        return {
+          error: `{{${expression}}} takes whole numbers, e.g. {{$randomInt 1 10}} or {{$random.integer(1, 10)}}.`,
+        };
       const [min, max] = nums.length >= 2 ? nums : nums.length === 1 ? [0, nums[0]] : [0, 1000];
-      if (max <= min) return { error: `{{${expression}}} needs the upper bound (${max}) above the lower bound (${min}); the upper bound is excluded.` };
+      if (max <= min)
+        return {
+          error: `{{${expression}}} needs the upper bound (${max}) above the lower bound (${min}); the upper bound is excluded.`,
+        };
       return plain(String(cryptoRandomInt(min, max)));
     }
     case 'random.float': {
       const nums = args.map(Number);
-      if (nums.some((n) => Number.isNaN(n))) return { error: `{{${expression}}} takes numbers, e.g. {{$random.float(0.5, 2.5)}}.` };
+      if (nums.some((n) => Number.isNaN(n)))
+        return { error: `{{${expression}}} takes numbers, e.g. {{$random.float(0.5, 2.5)}}.` };
       const [min, max] = nums.length >= 2 ? nums : [0, 1000];
       return plain(String(min + Math.random() * (max - min)));
     }
@@ -57,8 +75,14 @@ export function dynamicValue(expression: string, options: DynamicOptions): Dynam
     case 'random.alphanumeric':
     case 'random.hexadecimal': {
       const length = args.length ? Number(args[0]) : 10;
-      if (!Number.isInteger(length) || length <= 0 || length > 10_000) return { error: `{{${expression}}} needs a length from 1 to 10000, e.g. {{$${name}(8)}}.` };
-      const alphabet = name === 'random.alphabetic' ? LETTERS : name === 'random.alphanumeric' ? LETTERS + '0123456789_' : '0123456789abcdef';
+      if (!Number.isInteger(length) || length <= 0 || length > 10_000)
+        return { error: `{{${expression}}} needs a length from 1 to 10000, e.g. {{$${name}(8)}}.` };
+      const alphabet =
+        name === 'random.alphabetic'
+          ? LETTERS
+          : name === 'random.alphanumeric'
+            ? LETTERS + '0123456789_'
+            : '0123456789abcdef';
       return plain(randomString(alphabet, length));
     }
     case 'random.email':
@@ -72,12 +96,18 @@ export function dynamicValue(expression: string, options: DynamicOptions): Dynam
 }
 
 function fromProcessEnv(variable: string | undefined, expression: string, options: DynamicOptions): DynamicResult {
-  if (!variable) return { error: `{{${expression}}} needs the name of an environment variable, e.g. {{$processEnv API_TOKEN}}.` };
+  if (!variable)
+    return { error: `{{${expression}}} needs the name of an environment variable, e.g. {{$processEnv API_TOKEN}}.` };
   if (!options.allowProcessEnv) {
-    return { error: `{{${expression}}} reads the environment variable ${variable}, which is only allowed in a trusted workspace. Trust this workspace to use it, or put the value in http-client.private.env.json.` };
+    return {
+      error: `{{${expression}}} reads the environment variable ${variable}, which is only allowed in a trusted workspace. Trust this workspace to use it, or put the value in http-client.private.env.json.`,
+    };
   }
   const value = (options.processEnv ?? process.env)[variable];
-  if (value === undefined) return { error: `The environment variable ${variable} is not set. Set it before starting VS Code or wsi, or put the value in http-client.private.env.json.` };
+  if (value === undefined)
+    return {
+      error: `The environment variable ${variable} is not set. Set it before starting VS Code or wsi, or put the value in http-client.private.env.json.`,
+    };
   return { value, secret: true };
 }
 

@@ -42,7 +42,9 @@ export function loadEnvironments(sources: { public?: EnvSource; private?: EnvSou
       try {
         text = readFileSync(source.path, 'utf8');
       } catch (err) {
-        result.diagnostics.push(envDiagnostic(source.path, 0, 0, `${source.path} could not be read: ${(err as Error).message}.`));
+        result.diagnostics.push(
+          envDiagnostic(source.path, 0, 0, `${source.path} could not be read: ${(err as Error).message}.`),
+        );
         continue;
       }
     }
@@ -52,10 +54,15 @@ export function loadEnvironments(sources: { public?: EnvSource; private?: EnvSou
 }
 
 /** The variables of one environment, `$shared` underneath; an error sentence when it does not exist. */
-export function selectEnvironment(envs: Environments, name: string): { variables: Record<string, string> } | { error: string } {
+export function selectEnvironment(
+  envs: Environments,
+  name: string,
+): { variables: Record<string, string> } | { error: string } {
   const chosen = envs.environments[name];
   if (!chosen || name === SHARED_ENV) {
-    const known = envs.names.length ? `Known environments: ${envs.names.join(', ')}.` : `No environments are defined; add one to ${PUBLIC_ENV_FILE}.`;
+    const known = envs.names.length
+      ? `Known environments: ${envs.names.join(', ')}.`
+      : `No environments are defined; add one to ${PUBLIC_ENV_FILE}.`;
     return { error: `There is no environment "${name}". ${known}` };
   }
   return { variables: { ...(envs.environments[SHARED_ENV] ?? {}), ...chosen } };
@@ -80,24 +87,45 @@ function mergeEnvFile(path: string, text: string, into: Environments): void {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     const { line, col } = jsonErrorPosition((err as Error).message, text);
-    into.diagnostics.push(envDiagnostic(path, line, col,
-      `${path} is not valid JSON at line ${line + 1}, column ${col + 1}: ${cleanJsonMessage((err as Error).message)}. Fix it; until then its environments are not used.`));
+    into.diagnostics.push(
+      envDiagnostic(
+        path,
+        line,
+        col,
+        `${path} is not valid JSON at line ${line + 1}, column ${col + 1}: ${cleanJsonMessage((err as Error).message)}. Fix it; until then its environments are not used.`,
+      ),
+    );
     return;
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
-    into.diagnostics.push(envDiagnostic(path, 0, 0, `${path} must hold one JSON object of environments, like {"dev": {"host": "localhost"}}.`));
+    into.diagnostics.push(
+      envDiagnostic(
+        path,
+        0,
+        0,
+        `${path} must hold one JSON object of environments, like {"dev": {"host": "localhost"}}.`,
+      ),
+    );
     return;
   }
   for (const [envName, vars] of Object.entries(data as Record<string, unknown>)) {
     if (!vars || typeof vars !== 'object' || Array.isArray(vars)) {
       const { line, col } = offsetToPosition(text, Math.max(0, text.indexOf(JSON.stringify(envName))));
-      into.diagnostics.push(envDiagnostic(path, line, col, `Environment "${envName}" in ${path} must be an object of variables, like {"host": "localhost"}.`));
+      into.diagnostics.push(
+        envDiagnostic(
+          path,
+          line,
+          col,
+          `Environment "${envName}" in ${path} must be an object of variables, like {"host": "localhost"}.`,
+        ),
+      );
       continue;
     }
     const target = (into.environments[envName] ??= {});
     if (envName !== SHARED_ENV && !into.names.includes(envName)) into.names.push(envName);
     for (const [key, value] of Object.entries(vars as Record<string, unknown>)) {
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') target[key] = String(value);
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        target[key] = String(value);
     }
   }
 }
@@ -118,9 +146,18 @@ function offsetToPosition(text: string, offset: number): { line: number; col: nu
 }
 
 function cleanJsonMessage(message: string): string {
-  return message.replace(/\s*in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)/, '').replace(/^JSON\.parse: /, '');
+  return message
+    .replace(/\s*in JSON at position \d+.*$/, '')
+    .replace(/\s*\(line \d+ column \d+\)/, '')
+    .replace(/^JSON\.parse: /, '');
 }
 
 function envDiagnostic(file: string, line: number, col: number, message: string): EnvDiagnostic {
-  return { file, severity: 'error', code: 'env-json', range: { startLine: line, startCol: col, endLine: line, endCol: col + 1 }, message };
+  return {
+    file,
+    severity: 'error',
+    code: 'env-json',
+    range: { startLine: line, startCol: col, endLine: line, endCol: col + 1 },
+    message,
+  };
 }

@@ -6,7 +6,12 @@ import type { Diagnostic, ParsedWsFile } from './types';
  * A diagnostic for each `< path` or `<@ path` block whose file is not there, relative to
  * `baseDir` (the `.ws` file's folder). Paths with variables are left to send time.
  */
-export function findMissingFiles(parsed: ParsedWsFile, lines: readonly string[], baseDir: string, exists: (path: string) => boolean = existsSync): Diagnostic[] {
+export function findMissingFiles(
+  parsed: ParsedWsFile,
+  lines: readonly string[],
+  baseDir: string,
+  exists: (path: string) => boolean = existsSync,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const request of parsed.requests) {
     for (const step of request.steps) {

@@ -2,11 +2,35 @@ import { decodeBase64, decodeHex } from './binary';
 import { readSettings, type DirectiveSpot } from './directives';
 import { durationHint, parseDuration } from './duration';
 import {
-  BARE_URL, COMMENT, DIRECTIVE, FILE_REFERENCE, FILE_VARIABLE, HEADER, KEYWORD_REQUEST, MESSAGE_SEPARATOR,
-  OTHER_REQUEST, REQUEST_SEPARATOR, SCRIPT_OPEN, findScriptEnd, isBlank, requestTarget, separatorCommand, stripTrailingComment,
+  BARE_URL,
+  COMMENT,
+  DIRECTIVE,
+  FILE_REFERENCE,
+  FILE_VARIABLE,
+  HEADER,
+  KEYWORD_REQUEST,
+  MESSAGE_SEPARATOR,
+  OTHER_REQUEST,
+  REQUEST_SEPARATOR,
+  SCRIPT_OPEN,
+  findScriptEnd,
+  isBlank,
+  requestTarget,
+  separatorCommand,
+  stripTrailingComment,
 } from './lines';
 import type {
-  Diagnostic, DiagnosticCode, FileVariable, ParsedWsFile, Range, RequestKeyword, Severity, WsHeader, WsMessage, WsRequest, WsStep,
+  Diagnostic,
+  DiagnosticCode,
+  FileVariable,
+  ParsedWsFile,
+  Range,
+  RequestKeyword,
+  Severity,
+  WsHeader,
+  WsMessage,
+  WsRequest,
+  WsStep,
 } from './types';
 
 /** Largest close reason the protocol allows, in UTF-8 bytes. */
@@ -23,12 +47,14 @@ export function parseWsFile(text: string): ParsedWsFile {
     return {
       requests: [],
       variables: [],
-      diagnostics: [{
-        severity: 'error',
-        code: 'internal',
-        range: { startLine: 0, startCol: 0, endLine: 0, endCol: 0 },
-        message: `The .ws parser failed unexpectedly (${err instanceof Error ? err.message : String(err)}). Please report this with the file.`,
-      }],
+      diagnostics: [
+        {
+          severity: 'error',
+          code: 'internal',
+          range: { startLine: 0, startCol: 0, endLine: 0, endCol: 0 },
+          message: `The .ws parser failed unexpectedly (${err instanceof Error ? err.message : String(err)}). Please report this with the file.`,
+        },
+      ],
     };
   }
 }
@@ -109,12 +135,20 @@ class FileParser {
       }
       if (OTHER_REQUEST.test(line)) {
         const method = line.split(/\s/)[0];
-        this.report('warning', 'http-request', this.lineRange(i, 0, method.length),
-          `This is a ${method} request, not a WebSocket request, so it is skipped. Start the line with WEBSOCKET (or WS) and a ws:// or wss:// URL to run it here.`);
+        this.report(
+          'warning',
+          'http-request',
+          this.lineRange(i, 0, method.length),
+          `This is a ${method} request, not a WebSocket request, so it is skipped. Start the line with WEBSOCKET (or WS) and a ws:// or wss:// URL to run it here.`,
+        );
         return;
       }
-      this.report('error', 'missing-request-line', this.lineRange(i),
-        `This content has no request line above it. Put "WEBSOCKET ws://host/path" (or just the ws:// URL) before the headers and messages${title ? ` of "${title}"` : ''}.`);
+      this.report(
+        'error',
+        'missing-request-line',
+        this.lineRange(i),
+        `This content has no request line above it. Put "WEBSOCKET ws://host/path" (or just the ws:// URL) before the headers and messages${title ? ` of "${title}"` : ''}.`,
+      );
       return;
     }
     // A region with only comments, directives or variables is a preamble, not a request.
@@ -123,14 +157,24 @@ class FileParser {
   private skipScript(at: number, last: number): number {
     const end = findScriptEnd(this.lines, at, last);
     const endLine = end ?? last;
-    this.report('warning', 'ignored-script', { startLine: at, startCol: 0, endLine, endCol: this.lines[endLine].length },
+    this.report(
+      'warning',
+      'ignored-script',
+      { startLine: at, startCol: 0, endLine, endCol: this.lines[endLine].length },
       end === undefined
         ? 'This script block is never closed, so everything below it in this request is skipped. Close it with "}}" (httpYac) or "%}" (JetBrains).'
-        : 'Script blocks (httpYac {{ … }}, JetBrains {% … %}) are not run by WebSocket Inspector; this one is skipped. Use === wait-for-server, === wait and === close to script the exchange.');
+        : 'Script blocks (httpYac {{ … }}, JetBrains {% … %}) are not run by WebSocket Inspector; this one is skipped. Use === wait-for-server, === wait and === close to script the exchange.',
+    );
     return endLine;
   }
 
-  private parseRequest(at: number, last: number, regionStart: number, title: string | undefined, spots: DirectiveSpot[]): void {
+  private parseRequest(
+    at: number,
+    last: number,
+    regionStart: number,
+    title: string | undefined,
+    spots: DirectiveSpot[],
+  ): void {
     const lines = this.lines;
     const line = lines[at];
     let keyword: RequestKeyword = 'none';
@@ -176,8 +220,12 @@ class FileParser {
         continue;
       }
       if (text.includes(':') && !/^\s*[{["<\d-]/.test(text)) {
-        this.report('error', 'malformed-header', this.lineRange(i),
-          `"${text.trim()}" is not a valid header: a header is "Name: value" and the name may not contain spaces or brackets. Fix the name, or leave a blank line above this line if it is the first message.`);
+        this.report(
+          'error',
+          'malformed-header',
+          this.lineRange(i),
+          `"${text.trim()}" is not a valid header: a header is "Name: value" and the name may not contain spaces or brackets. Fix the name, or leave a blank line above this line if it is the first message.`,
+        );
         continue;
       }
       break;
@@ -207,8 +255,12 @@ class FileParser {
 
   private checkUrl(url: string, keyword: RequestKeyword, range: Range, line: string): void {
     if (!url) {
-      this.report('error', 'bad-url', this.lineRange(range.startLine, 0, line.length),
-        `${keyword} needs a URL after it, e.g. "${keyword} ws://127.0.0.1:8080/path".`);
+      this.report(
+        'error',
+        'bad-url',
+        this.lineRange(range.startLine, 0, line.length),
+        `${keyword} needs a URL after it, e.g. "${keyword} ws://127.0.0.1:8080/path".`,
+      );
       return;
     }
     if (url.startsWith('{{')) return; // The scheme comes from a variable; checked when it resolves.
@@ -217,12 +269,20 @@ class FileParser {
     const schemeRange = { ...range, endCol: range.startCol + scheme.length };
     if (scheme === 'http' || scheme === 'https') {
       const fixed = scheme === 'http' ? 'ws' : 'wss';
-      this.report('error', 'bad-url-scheme', schemeRange,
-        `WebSocket URLs start with ws:// or wss://, and this one is ${scheme}://. Change it to ${fixed}://${url.slice(scheme.length + 3)}.`);
+      this.report(
+        'error',
+        'bad-url-scheme',
+        schemeRange,
+        `WebSocket URLs start with ws:// or wss://, and this one is ${scheme}://. Change it to ${fixed}://${url.slice(scheme.length + 3)}.`,
+      );
       return;
     }
-    this.report('error', 'bad-url-scheme', schemeRange,
-      `"${scheme}://" is not a WebSocket scheme. Use ws:// (plain) or wss:// (TLS).`);
+    this.report(
+      'error',
+      'bad-url-scheme',
+      schemeRange,
+      `"${scheme}://" is not a WebSocket scheme. Use ws:// (plain) or wss:// (TLS).`,
+    );
   }
 
   /** Message blocks separated by `===` lines, and the waits, delays and close between them. */
@@ -236,8 +296,12 @@ class FileParser {
     const push = (step: WsStep) => {
       if (closedAt !== undefined && !warnedAfterClose) {
         warnedAfterClose = true;
-        this.report('warning', 'after-close', this.lineRange(step.lines.startLine),
-          `This comes after "=== close" on line ${closedAt + 1}, so it is never sent. Move it above the close or remove it.`);
+        this.report(
+          'warning',
+          'after-close',
+          this.lineRange(step.lines.startLine),
+          `This comes after "=== close" on line ${closedAt + 1}, so it is never sent. Move it above the close or remove it.`,
+        );
       }
       if (step.type === 'close') closedAt = step.lines.startLine;
       steps.push(step);
@@ -250,8 +314,12 @@ class FileParser {
       binary = undefined;
       if (content.length === 0) {
         if (pending) {
-          this.report('error', 'empty-binary-block', this.lineRange(pending.line),
-            `"=== binary${pending.mode === 'base64' ? ' base64' : ''}" has no data below it. Put the ${pending.mode === 'hex' ? 'hex bytes' : 'base64'} on the next lines.`);
+          this.report(
+            'error',
+            'empty-binary-block',
+            this.lineRange(pending.line),
+            `"=== binary${pending.mode === 'base64' ? ' base64' : ''}" has no data below it. Put the ${pending.mode === 'hex' ? 'hex bytes' : 'base64'} on the next lines.`,
+          );
         }
         return;
       }
@@ -293,7 +361,12 @@ class FileParser {
         const ms = parseDuration(arg);
         if (ms === undefined) {
           const col = arg ? text.indexOf(arg, 3) : 0;
-          this.report('error', 'bad-duration', this.lineRange(i, col, arg ? col + arg.length : text.length), durationHint(arg, '"=== wait"'));
+          this.report(
+            'error',
+            'bad-duration',
+            this.lineRange(i, col, arg ? col + arg.length : text.length),
+            durationHint(arg, '"=== wait"'),
+          );
         } else push({ type: 'wait', ms, lines: span });
         continue;
       }
@@ -301,7 +374,13 @@ class FileParser {
       if (bin) {
         const mode = (bin[1] ?? 'hex').toLowerCase();
         if (mode === 'hex' || mode === 'base64') binary = { mode, line: i };
-        else this.report('error', 'unknown-separator', this.lineRange(i), `"=== binary ${bin[1]}" is not a binary format. Write "=== binary hex" or "=== binary base64".`);
+        else
+          this.report(
+            'error',
+            'unknown-separator',
+            this.lineRange(i),
+            `"=== binary ${bin[1]}" is not a binary format. Write "=== binary hex" or "=== binary base64".`,
+          );
         continue;
       }
       const close = /^close(?:\s+(\S+))?(?:\s+(.*))?$/i.exec(command);
@@ -309,33 +388,56 @@ class FileParser {
         this.closeStep(i, text, close[1], (close[2] ?? '').trim(), push);
         continue;
       }
-      this.report('error', 'unknown-separator', this.lineRange(i),
-        `"=== ${command}" is not something a .ws script can do. After === write nothing, wait-for-server, wait 500ms, binary [hex|base64] or close [code] [reason].`);
+      this.report(
+        'error',
+        'unknown-separator',
+        this.lineRange(i),
+        `"=== ${command}" is not something a .ws script can do. After === write nothing, wait-for-server, wait 500ms, binary [hex|base64] or close [code] [reason].`,
+      );
     }
     flush();
   }
 
-  private closeStep(i: number, text: string, codeText: string | undefined, reason: string, push: (s: WsStep) => void): void {
+  private closeStep(
+    i: number,
+    text: string,
+    codeText: string | undefined,
+    reason: string,
+    push: (s: WsStep) => void,
+  ): void {
     const span = { startLine: i, endLine: i };
     let code = 1000;
     if (codeText !== undefined) {
       const col = text.indexOf(codeText, text.indexOf('close') + 5);
       const range = this.lineRange(i, col, col + codeText.length);
       if (!/^\d+$/.test(codeText)) {
-        this.report('error', 'bad-close-code', range, `"${codeText}" is not a close code. Write a number such as 1000 (normal) or 4000-4999 (your application's own), then the reason.`);
+        this.report(
+          'error',
+          'bad-close-code',
+          range,
+          `"${codeText}" is not a close code. Write a number such as 1000 (normal) or 4000-4999 (your application's own), then the reason.`,
+        );
         return;
       }
       code = Number(codeText);
       if (!isSendableCloseCode(code)) {
-        this.report('error', 'bad-close-code', range,
-          `Close code ${code} cannot be sent by a client. Use 1000 (normal), 1001-1003 or 1007-1014, or 3000-4999 for your own codes.`);
+        this.report(
+          'error',
+          'bad-close-code',
+          range,
+          `Close code ${code} cannot be sent by a client. Use 1000 (normal), 1001-1003 or 1007-1014, or 3000-4999 for your own codes.`,
+        );
         return;
       }
     }
     if (Buffer.byteLength(reason, 'utf8') > MAX_CLOSE_REASON_BYTES) {
       const col = text.indexOf(reason);
-      this.report('error', 'bad-close-reason', this.lineRange(i, col, col + reason.length),
-        `The close reason is ${Buffer.byteLength(reason, 'utf8')} bytes; the protocol allows at most ${MAX_CLOSE_REASON_BYTES}. Shorten it.`);
+      this.report(
+        'error',
+        'bad-close-reason',
+        this.lineRange(i, col, col + reason.length),
+        `The close reason is ${Buffer.byteLength(reason, 'utf8')} bytes; the protocol allows at most ${MAX_CLOSE_REASON_BYTES}. Shorten it.`,
+      );
       return;
     }
     push({ type: 'close', code, reason, lines: span });
@@ -352,8 +454,12 @@ class FileParser {
       if (!result.ok) {
         const { error } = result;
         const at = content[error.line];
-        this.report('error', mode === 'hex' ? 'bad-hex' : 'bad-base64', this.lineRange(at.line, error.col, error.col + error.length),
-          error.message.replace(/ \(line \d+ of the block, column \d+\)/, ''));
+        this.report(
+          'error',
+          mode === 'hex' ? 'bad-hex' : 'bad-base64',
+          this.lineRange(at.line, error.col, error.col + error.length),
+          error.message.replace(/ \(line \d+ of the block, column \d+\)/, ''),
+        );
       }
     }
     return { kind: mode, source };
@@ -398,5 +504,7 @@ function looksLikeJson(text: string): boolean {
 
 /** Codes a client may put in a close frame (RFC 6455 §7.4, as `ws` enforces them). */
 export function isSendableCloseCode(code: number): boolean {
-  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+  return (
+    (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999)
+  );
 }

@@ -71,7 +71,13 @@ export function connectionOptionsFor(
   const headers: Record<string, string> = {};
   const protocols = [...request.settings.subprotocols];
   for (const h of handshake.headers) {
-    if (/^sec-websocket-protocol$/i.test(h.name)) protocols.push(...h.value.split(',').map((p) => p.trim()).filter(Boolean));
+    if (/^sec-websocket-protocol$/i.test(h.name))
+      protocols.push(
+        ...h.value
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+      );
     else headers[h.name] = h.value;
   }
   return {
@@ -150,13 +156,15 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
     let previousStart = 0;
     for (let index = 0; index < request.steps.length; index++) {
       const step = request.steps[index];
-      if (options.signal?.aborted) return fail(index, `Stopped before step ${index + 1} (line ${step.lines.startLine + 1}).`, connection, secrets);
+      if (options.signal?.aborted)
+        return fail(index, `Stopped before step ${index + 1} (line ${step.lines.startLine + 1}).`, connection, secrets);
       const baseline = previousStart;
       previousStart = counter.count;
       const waiting = step.type === 'wait' || step.type === 'wait-for-server';
       progress({ index, status: waiting ? 'waiting' : 'running' });
       const error = await runStep(step, { connection, counter, baseline, options, secrets });
-      if (error) return fail(index, `Step ${index + 1} (line ${step.lines.startLine + 1}): ${error}`, connection, secrets);
+      if (error)
+        return fail(index, `Step ${index + 1} (line ${step.lines.startLine + 1}): ${error}`, connection, secrets);
       progress({ index, status: 'done' });
     }
     return { ok: true, connection, secrets };
@@ -199,7 +207,8 @@ async function runStep(step: WsStep, ctx: StepContext): Promise<string | undefin
       const got = Math.max(0, ctx.counter.count - ctx.baseline);
       const wanted = `${step.count} server message${step.count === 1 ? '' : 's'}`;
       if (outcome === 'aborted') return `stopped while waiting for ${wanted}.`;
-      if (outcome === 'closed') return `the connection ended while waiting for ${wanted} (${got} arrived): ${ctx.counter.endReason ?? 'it closed'}`;
+      if (outcome === 'closed')
+        return `the connection ended while waiting for ${wanted} (${got} arrived): ${ctx.counter.endReason ?? 'it closed'}`;
       return `waited ${formatDuration(limit)} for ${wanted}, but ${got} arrived. The server may not answer the previous message; raise the wait timeout or remove a "=== wait-for-server".`;
     }
     case 'wait':
@@ -221,8 +230,10 @@ async function runStep(step: WsStep, ctx: StepContext): Promise<string | undefin
       connection.close(step.code, step.reason);
       await closed;
       const sent = `the close ${step.code ?? 1000}${step.reason ? ` "${step.reason}"` : ''} was sent`;
-      if (connection.state.phase === 'open') return `${sent}, but the connection had not ended after ${formatDuration(CLOSE_ANSWER_MS)}.`;
-      if (connection.closeAnswered === false) return `${sent}, but the server did not answer the close within ${formatDuration(CLOSE_TIMEOUT_MS)}; the connection was dropped.`;
+      if (connection.state.phase === 'open')
+        return `${sent}, but the connection had not ended after ${formatDuration(CLOSE_ANSWER_MS)}.`;
+      if (connection.closeAnswered === false)
+        return `${sent}, but the server did not answer the close within ${formatDuration(CLOSE_TIMEOUT_MS)}; the connection was dropped.`;
       return undefined;
     }
   }
@@ -236,7 +247,11 @@ function notOpen(connection: Connection): string {
 
 type Payload = { binary: true; bytes: Buffer } | { binary: false; text: string } | { error: string };
 
-async function payloadFor(step: Extract<WsStep, { type: 'send' }>, options: RunOptions, secrets: string[]): Promise<Payload> {
+async function payloadFor(
+  step: Extract<WsStep, { type: 'send' }>,
+  options: RunOptions,
+  secrets: string[],
+): Promise<Payload> {
   const { message } = step;
   const at = step.lines.startLine;
   const resolve = (text: string): string | { error: string } => {
@@ -267,12 +282,19 @@ async function payloadFor(step: Extract<WsStep, { type: 'send' }>, options: RunO
         bytes = await readFile(path);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        return { error: code === 'ENOENT' ? `the file ${path} does not exist. Paths are relative to the .ws file's folder.` : `the file ${path} could not be read: ${(err as Error).message}.` };
+        return {
+          error:
+            code === 'ENOENT'
+              ? `the file ${path} does not exist. Paths are relative to the .ws file's folder.`
+              : `the file ${path} could not be read: ${(err as Error).message}.`,
+        };
       }
       if (message.as === 'binary') return { binary: true, bytes };
-      if (message.as === 'auto') return isUtf8(bytes) ? { binary: false, text: bytes.toString('utf8') } : { binary: true, bytes };
+      if (message.as === 'auto')
+        return isUtf8(bytes) ? { binary: false, text: bytes.toString('utf8') } : { binary: true, bytes };
       const encoding = (message.encoding || 'utf8') as BufferEncoding;
-      if (!Buffer.isEncoding(encoding)) return { error: `"${message.encoding}" is not an encoding Node.js knows. Use utf8, latin1, ascii or utf16le.` };
+      if (!Buffer.isEncoding(encoding))
+        return { error: `"${message.encoding}" is not an encoding Node.js knows. Use utf8, latin1, ascii or utf16le.` };
       const text = resolve(bytes.toString(encoding));
       return typeof text === 'string' ? { binary: false, text } : text;
     }

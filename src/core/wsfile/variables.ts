@@ -21,7 +21,10 @@ const MAX_DEPTH = 16;
 
 /** Header names whose values are secret-looking: Authorization, Cookie, and anything with token, secret, key or password. */
 export function isSecretName(name: string): boolean {
-  return /^(authorization|proxy-authorization|cookie|set-cookie)$/i.test(name) || /token|secret|key|passw(or)?d|credential|api[-_]?key/i.test(name);
+  return (
+    /^(authorization|proxy-authorization|cookie|set-cookie)$/i.test(name) ||
+    /token|secret|key|passw(or)?d|credential|api[-_]?key/i.test(name)
+  );
 }
 
 /**
@@ -34,7 +37,10 @@ export function resolveText(text: string, context: VariableContext, atLine: numb
 }
 
 function resolveAt(text: string, context: VariableContext, atLine: number, depth: number): Resolution {
-  if (depth > MAX_DEPTH) return { error: `Variables refer to each other more than ${MAX_DEPTH} levels deep near line ${atLine + 1}; one probably refers to itself.` };
+  if (depth > MAX_DEPTH)
+    return {
+      error: `Variables refer to each other more than ${MAX_DEPTH} levels deep near line ${atLine + 1}; one probably refers to itself.`,
+    };
   let secret = false;
   const secrets: string[] = [];
   let failure: string | undefined;
@@ -88,8 +94,11 @@ function visibleDefinition(variables: FileVariable[], name: string, atLine: numb
 
 function undefinedMessage(name: string, context: VariableContext, atLine: number): string {
   const later = context.fileVariables.find((v) => v.name === name && v.line >= atLine);
-  if (later) return `{{${name}}} on line ${atLine + 1} is defined only below it, on line ${later.line + 1}. Move "@${name} = …" above its first use.`;
-  const where = context.environmentName ? `the "${context.environmentName}" environment` : 'an environment (none is selected)';
+  if (later)
+    return `{{${name}}} on line ${atLine + 1} is defined only below it, on line ${later.line + 1}. Move "@${name} = …" above its first use.`;
+  const where = context.environmentName
+    ? `the "${context.environmentName}" environment`
+    : 'an environment (none is selected)';
   return `{{${name}}} on line ${atLine + 1} is not defined. Add "@${name} = …" above it, or define it in ${where} in http-client.env.json.`;
 }
 
@@ -136,7 +145,11 @@ export interface UnresolvedCheckOptions {
  * Every `{{…}}` in the file that would not resolve when sent, with its exact range: for diagnostics
  * as you type. Dynamic values are checked by name only (their values change on every send).
  */
-export function findUnresolvedVariables(text: string, parsed: ParsedWsFile, options: UnresolvedCheckOptions): Diagnostic[] {
+export function findUnresolvedVariables(
+  text: string,
+  parsed: ParsedWsFile,
+  options: UnresolvedCheckOptions,
+): Diagnostic[] {
   const lines = splitLines(text);
   const out: Diagnostic[] = [];
   const scan = (line: number, fromCol = 0, toCol?: number) => {
@@ -163,23 +176,46 @@ export function findUnresolvedVariables(text: string, parsed: ParsedWsFile, opti
   return out;
 }
 
-function staticProblem(expression: string, line: number, variables: FileVariable[], options: UnresolvedCheckOptions): { severity: 'error' | 'warning'; message: string } | undefined {
+function staticProblem(
+  expression: string,
+  line: number,
+  variables: FileVariable[],
+  options: UnresolvedCheckOptions,
+): { severity: 'error' | 'warning'; message: string } | undefined {
   if (!expression) return { severity: 'error', message: 'Empty {{}}: put a variable name inside, e.g. {{host}}.' };
   if (expression.startsWith('$')) {
     const name = /^\$([A-Za-z][\w.]*)/.exec(expression)?.[1] ?? '';
     if (name === 'processEnv' || name.startsWith('env.')) {
-      if (!options.allowProcessEnv) return { severity: 'warning', message: `{{${expression}}} reads a process environment variable, which is only allowed in a trusted workspace. Trust this workspace to use it.` };
+      if (!options.allowProcessEnv)
+        return {
+          severity: 'warning',
+          message: `{{${expression}}} reads a process environment variable, which is only allowed in a trusted workspace. Trust this workspace to use it.`,
+        };
       return undefined;
     }
     const known = DYNAMIC_NAMES.some((d) => d === '$' + name) || name === 'guid';
-    return known ? undefined : { severity: 'error', message: `{{${expression}}} is not a dynamic value. Known ones: ${DYNAMIC_NAMES.join(', ')}.` };
+    return known
+      ? undefined
+      : {
+          severity: 'error',
+          message: `{{${expression}}} is not a dynamic value. Known ones: ${DYNAMIC_NAMES.join(', ')}.`,
+        };
   }
   if (options.environment && Object.prototype.hasOwnProperty.call(options.environment, expression)) return undefined;
   if (variables.some((v) => v.name === expression && v.line < line)) return undefined;
   const later = variables.find((v) => v.name === expression && v.line >= line);
-  if (later) return { severity: 'error', message: `{{${expression}}} is defined only below this line (line ${later.line + 1}). Move "@${expression} = …" above its first use.` };
-  const env = options.environmentName ? `the "${options.environmentName}" environment` : 'an environment (none is selected)';
-  return { severity: 'warning', message: `{{${expression}}} is not defined. Add "@${expression} = …" above this line, or define it in ${env} in http-client.env.json.` };
+  if (later)
+    return {
+      severity: 'error',
+      message: `{{${expression}}} is defined only below this line (line ${later.line + 1}). Move "@${expression} = …" above its first use.`,
+    };
+  const env = options.environmentName
+    ? `the "${options.environmentName}" environment`
+    : 'an environment (none is selected)';
+  return {
+    severity: 'warning',
+    message: `{{${expression}}} is not defined. Add "@${expression} = …" above this line, or define it in ${env} in http-client.env.json.`,
+  };
 }
 
 function unique(values: string[]): string[] {

@@ -25,7 +25,9 @@ type Target = SessionItem | vscode.Uri | undefined;
  * **WebSocket Sessions** view, opening recordings (and `.wslog` files) in the inspector,
  * replay with comparison, serving a recording as a mock server, and HAR in and out.
  */
-export class SessionsController implements vscode.TreeDataProvider<SessionItem>, vscode.CustomReadonlyEditorProvider, vscode.Disposable {
+export class SessionsController
+  implements vscode.TreeDataProvider<SessionItem>, vscode.CustomReadonlyEditorProvider, vscode.Disposable
+{
   private readonly history: SessionHistory;
   private readonly recorders = new Map<InspectorPanel, SessionRecorder>();
   private readonly changed = new vscode.EventEmitter<void>();
@@ -52,12 +54,18 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       });
     this.disposables.push(
       vscode.window.registerTreeDataProvider('websocketInspector.sessions', this),
-      vscode.window.registerCustomEditorProvider(SESSION_EDITOR_VIEW_TYPE, this, { supportsMultipleEditorsPerDocument: true }),
+      vscode.window.registerCustomEditorProvider(SESSION_EDITOR_VIEW_TYPE, this, {
+        supportsMultipleEditorsPerDocument: true,
+      }),
       command('websocketInspector.refreshSessions', () => this.changed.fire()),
       command('websocketInspector.openSession', (t) => this.open(t)),
       // Wrapped like the others, and still answering the boolean a caller (a test) awaits.
-      vscode.commands.registerCommand('websocketInspector.replaySession', (t?: Target, preset?: ReplayPreset) => this.guarded(() => this.replay(t, false, preset))),
-      vscode.commands.registerCommand('websocketInspector.compareSession', (t?: Target, preset?: ReplayPreset) => this.guarded(() => this.replay(t, true, preset))),
+      vscode.commands.registerCommand('websocketInspector.replaySession', (t?: Target, preset?: ReplayPreset) =>
+        this.guarded(() => this.replay(t, false, preset)),
+      ),
+      vscode.commands.registerCommand('websocketInspector.compareSession', (t?: Target, preset?: ReplayPreset) =>
+        this.guarded(() => this.replay(t, true, preset)),
+      ),
       command('websocketInspector.saveSession', (t) => this.save(t)),
       command('websocketInspector.deleteSession', (t) => this.remove(t)),
       command('websocketInspector.serveSession', (t) => this.serve(t)),
@@ -70,7 +78,10 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
         if (!e.affectsConfiguration('websocketInspector.history')) return;
         this.history.setLimits(historyLimits());
         const keep = [...this.recorders.values()].map((r) => r.path);
-        void this.history.prune(keep).then((removed) => removed.length && this.changed.fire(), () => undefined);
+        void this.history.prune(keep).then(
+          (removed) => removed.length && this.changed.fire(),
+          () => undefined,
+        );
       }),
     );
   }
@@ -115,7 +126,9 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
         for (const replay of early.splice(0)) replay();
         for (const b of buffer) b.dispose();
         created.attach(connection);
-        created.onError((err: Error) => this.log.warn(`Recording ${maskUrl(connection.options.url, panel.secrets)} stopped: ${err.message}`));
+        created.onError((err: Error) =>
+          this.log.warn(`Recording ${maskUrl(connection.options.url, panel.secrets)} stopped: ${err.message}`),
+        );
         if (!panel.alive) return void created.close();
         this.recorders.set(panel, created);
         panel.setRecordedTo(created.path);
@@ -165,7 +178,9 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
       panel.webview.html = `<!DOCTYPE html><html><body><p>${escapeHtml(`${basename(document.uri.fsPath)} could not be opened. See the notification for why.`)}</p></body></html>`;
       return;
     }
-    this.track(InspectorPanel.openRecording(this.env(), session, basename(document.uri.fsPath), panel, document.uri.fsPath));
+    this.track(
+      InspectorPanel.openRecording(this.env(), session, basename(document.uri.fsPath), panel, document.uri.fsPath),
+    );
   }
 
   // ───────────── commands ─────────────
@@ -180,7 +195,9 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
   async openInto(panel: vscode.WebviewPanel, file: string): Promise<boolean> {
     const session = await this.read(file);
     if (!session) return false;
-    this.track(InspectorPanel.openRecording(this.env(), session, labelFor(vscode.Uri.file(file), session), panel, file));
+    this.track(
+      InspectorPanel.openRecording(this.env(), session, labelFor(vscode.Uri.file(file), session), panel, file),
+    );
     return true;
   }
 
@@ -206,23 +223,35 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     }
     if (!session) return false;
     // A bad setting is said before anything is sent, naming the setting and its value.
-    const ignoreSetting = compare ? readIgnorePaths(vscode.workspace.getConfiguration('websocketInspector.replay').get('ignorePaths'), 'websocketInspector.replay.ignorePaths') : { paths: [] };
+    const ignoreSetting = compare
+      ? readIgnorePaths(
+          vscode.workspace.getConfiguration('websocketInspector.replay').get('ignorePaths'),
+          'websocketInspector.replay.ignorePaths',
+        )
+      : { paths: [] };
     if ('error' in ignoreSetting) throw new Error(ignoreSetting.error);
     const ignore = ignoreSetting.paths;
-    const url = preset.url ?? await vscode.window.showInputBox({
-      title: 'Replay against',
-      prompt: 'The recorded URL, or another one (e.g. staging instead of production)',
-      value: session.header.url,
-      validateInput: (v) => {
-        const check = checkWebSocketUrl(v);
-        return check.ok ? undefined : check.message;
-      },
-    });
+    const url =
+      preset.url ??
+      (await vscode.window.showInputBox({
+        title: 'Replay against',
+        prompt: 'The recorded URL, or another one (e.g. staging instead of production)',
+        value: session.header.url,
+        validateInput: (v) => {
+          const check = checkWebSocketUrl(v);
+          return check.ok ? undefined : check.message;
+        },
+      }));
     if (!url) return false;
     const timing = preset.timing ? presetTiming(preset.timing) : await pickTiming();
     if (!timing) return false;
     // The recording keeps no TLS or proxy settings: the replay reaches the server as a connection would.
-    const replay = replaySession(session, { url, timing: timing.timing, waitForAnswers: timing.waitForAnswers, transport: this.connectionOptions(url) });
+    const replay = replaySession(session, {
+      url,
+      timing: timing.timing,
+      waitForAnswers: timing.waitForAnswers,
+      transport: this.connectionOptions(url),
+    });
     panel.adopt(replay.connection, `Replay against ${url} (${timing.label})`);
     panel.reveal();
     if (timing.timing === 'step') void this.stepThrough(replay);
@@ -230,7 +259,9 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     for (const notice of result.notices) panel.note('info', notice);
     if (!result.ok) {
       panel.note('error', `Replay stopped: ${result.error ?? 'the connection ended'}`);
-      void vscode.window.showErrorMessage(`Replay of ${shortTitle(session.header.url)} failed: ${result.error ?? 'the connection ended'}`);
+      void vscode.window.showErrorMessage(
+        `Replay of ${shortTitle(session.header.url)} failed: ${result.error ?? 'the connection ended'}`,
+      );
       return false;
     }
     if (!compare) {
@@ -253,7 +284,11 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     void replay.result.then(() => (done = true));
     let sent = 0;
     while (!done) {
-      const choice = await vscode.window.showInformationMessage(`Replay step by step: ${sent} sent.`, 'Send Next', 'Stop');
+      const choice = await vscode.window.showInformationMessage(
+        `Replay step by step: ${sent} sent.`,
+        'Send Next',
+        'Stop',
+      );
       if (choice !== 'Send Next') {
         replay.stop();
         return;
@@ -300,7 +335,8 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     );
     if (choice === 'Copy URL') await vscode.env.clipboard.writeText(mock.url);
     // The mock is on this machine: straight there, never through the configured proxy.
-    if (choice === 'Connect') this.track(InspectorPanel.open(this.env(), { ...this.connectionOptions(mock.url), proxy: undefined }));
+    if (choice === 'Connect')
+      this.track(InspectorPanel.open(this.env(), { ...this.connectionOptions(mock.url), proxy: undefined }));
     if (choice === 'Stop') {
       this.mocks.delete(mock);
       await mock.close();
@@ -314,7 +350,11 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
   }
 
   private async importHarFile(): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ filters: { HAR: ['har', 'json'] }, openLabel: 'Import', title: 'Import WebSocket messages from a HAR file' });
+    const picked = await vscode.window.showOpenDialog({
+      filters: { HAR: ['har', 'json'] },
+      openLabel: 'Import',
+      title: 'Import WebSocket messages from a HAR file',
+    });
     if (!picked?.[0]) return;
     const result = importHar(await readFile(picked[0].fsPath, 'utf8'));
     if ('error' in result) throw new Error(`${basename(picked[0].fsPath)}: ${result.error}`);
@@ -322,7 +362,12 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     let entry = result.entries[0];
     if (result.entries.length > 1) {
       const choice = await vscode.window.showQuickPick(
-        result.entries.map((e) => ({ label: e.url, description: `${e.messageCount} messages`, detail: e.startedAt, entry: e })),
+        result.entries.map((e) => ({
+          label: e.url,
+          description: `${e.messageCount} messages`,
+          detail: e.startedAt,
+          entry: e,
+        })),
         { title: 'This HAR holds several WebSocket connections: pick one' },
       );
       if (!choice) return;
@@ -342,8 +387,18 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     if (!session) return;
     const format = await vscode.window.showQuickPick(
       [
-        { label: 'HAR', description: 'loads in Chrome devtools Network panel', ext: 'har', make: () => JSON.stringify(exportHar(session), null, 2) },
-        { label: '.ws request file', description: 'the request and its sent messages as a script', ext: 'ws', make: () => exportAsWsFile(session) },
+        {
+          label: 'HAR',
+          description: 'loads in Chrome devtools Network panel',
+          ext: 'har',
+          make: () => JSON.stringify(exportHar(session), null, 2),
+        },
+        {
+          label: '.ws request file',
+          description: 'the request and its sent messages as a script',
+          ext: 'ws',
+          make: () => exportAsWsFile(session),
+        },
         { label: 'JSON Lines', description: 'messages only', ext: 'jsonl', make: () => exportMessagesJsonl(session) },
       ],
       { title: 'Export the session as' },
@@ -351,7 +406,10 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     if (!format) return;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const name = basename(uri.fsPath).replace(/\.wslog$/, `.${format.ext}`);
-    const dest = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, saveLabel: 'Export' });
+    const dest = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      saveLabel: 'Export',
+    });
     if (!dest) return;
     await writeFile(dest.fsPath, format.make());
     void vscode.window.showInformationMessage(`Exported ${vscode.workspace.asRelativePath(dest)}.`);
@@ -371,7 +429,10 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
     const choice = await vscode.window.showQuickPick(items, { title: `${verb}: which session?` });
     if (!choice) return undefined;
     if (choice.uri) return choice.uri;
-    const picked = await vscode.window.showOpenDialog({ filters: { 'WebSocket sessions': ['wslog'] }, openLabel: verb });
+    const picked = await vscode.window.showOpenDialog({
+      filters: { 'WebSocket sessions': ['wslog'] },
+      openLabel: verb,
+    });
     return picked?.[0];
   }
 
@@ -395,7 +456,10 @@ export class SessionsController implements vscode.TreeDataProvider<SessionItem>,
 /** The history limits the settings give now. */
 function historyLimits(): HistoryLimits {
   const config = vscode.workspace.getConfiguration('websocketInspector.history');
-  return { maxCount: config.get<number>('maxSessions', 50), maxBytes: config.get<number>('maxSizeMB', 200) * 1024 * 1024 };
+  return {
+    maxCount: config.get<number>('maxSessions', 50),
+    maxBytes: config.get<number>('maxSizeMB', 200) * 1024 * 1024,
+  };
 }
 
 /** One recording in the Sessions view. */
@@ -419,8 +483,13 @@ export interface ReplayPreset {
   timing?: 'original' | 'fast' | 'step';
 }
 
-function presetTiming(timing: NonNullable<ReplayPreset['timing']>): { timing: ReplayTiming; waitForAnswers: boolean; label: string } {
-  if (timing === 'fast') return { timing: { speed: 1e6 }, waitForAnswers: true, label: 'as fast as possible, waiting for answers' };
+function presetTiming(timing: NonNullable<ReplayPreset['timing']>): {
+  timing: ReplayTiming;
+  waitForAnswers: boolean;
+  label: string;
+} {
+  if (timing === 'fast')
+    return { timing: { speed: 1e6 }, waitForAnswers: true, label: 'as fast as possible, waiting for answers' };
   if (timing === 'step') return { timing: 'step', waitForAnswers: false, label: 'step by step' };
   return { timing: 'original', waitForAnswers: true, label: 'original timing, waiting for answers' };
 }
@@ -431,7 +500,11 @@ async function pickTiming(): Promise<{ timing: ReplayTiming; waitForAnswers: boo
       { label: 'Original timing, waiting for answers', timing: 'original' as ReplayTiming, waitForAnswers: true },
       { label: 'Original timing', timing: 'original' as ReplayTiming, waitForAnswers: false },
       { label: '10× faster, waiting for answers', timing: { speed: 10 } as ReplayTiming, waitForAnswers: true },
-      { label: 'As fast as possible, waiting for answers', timing: { speed: 1e6 } as ReplayTiming, waitForAnswers: true },
+      {
+        label: 'As fast as possible, waiting for answers',
+        timing: { speed: 1e6 } as ReplayTiming,
+        waitForAnswers: true,
+      },
       { label: 'Speed factor…', timing: 'ask' as const, waitForAnswers: true },
       { label: 'Step by step', timing: 'step' as ReplayTiming, waitForAnswers: false },
     ],
@@ -443,7 +516,8 @@ async function pickTiming(): Promise<{ timing: ReplayTiming; waitForAnswers: boo
       title: 'Replay speed',
       prompt: 'How many times faster than recorded (0.5 is half speed)',
       value: '2',
-      validateInput: (v) => (Number(v) > 0 && Number.isFinite(Number(v)) ? undefined : 'A number above 0, e.g. 2 or 0.5'),
+      validateInput: (v) =>
+        Number(v) > 0 && Number.isFinite(Number(v)) ? undefined : 'A number above 0, e.g. 2 or 0.5',
     });
     if (!text) return undefined;
     return { timing: { speed: Number(text) }, waitForAnswers: true, label: `${text}× speed, waiting for answers` };
@@ -458,7 +532,12 @@ function labelFor(uri: vscode.Uri, session: Session): string {
 /** "#3 $.data[0].v: 2 → 999", "#4 missing: …": one line per differing server message. */
 function describeDifference(m: ComparedMessage): string {
   const at = `#${m.index + 1}`;
-  const show = (e?: SessionMessage) => (e ? (e.kind === 'text' ? JSON.stringify((e.text ?? '').slice(0, 80)) : `${e.base64?.length ?? 0} base64 chars`) : '');
+  const show = (e?: SessionMessage) =>
+    e
+      ? e.kind === 'text'
+        ? JSON.stringify((e.text ?? '').slice(0, 80))
+        : `${e.base64?.length ?? 0} base64 chars`
+      : '';
   if (m.status === 'missing') return `${at} missing: the server did not send ${show(m.expected)}`;
   if (m.status === 'extra') return `${at} extra: the server also sent ${show(m.actual)}`;
   const d = m.diff;
@@ -466,7 +545,9 @@ function describeDifference(m: ComparedMessage): string {
   if (d.type === 'kind') return `${at} was ${d.expected}, now ${d.actual}`;
   if (d.type === 'json') {
     const parts = d.differences.map((x) =>
-      x.change === 'changed' ? `${x.path}: ${JSON.stringify(x.expected)} → ${JSON.stringify(x.actual)}` : `${x.path} ${x.change}`,
+      x.change === 'changed'
+        ? `${x.path}: ${JSON.stringify(x.expected)} → ${JSON.stringify(x.actual)}`
+        : `${x.path} ${x.change}`,
     );
     return `${at} ${parts.join('; ')}${d.more ? ` (and ${d.more} more)` : ''}`;
   }

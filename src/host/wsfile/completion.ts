@@ -80,7 +80,10 @@ export class WsCompletionProvider implements vscode.CompletionItemProvider {
     private readonly environments: EnvironmentPicker,
   ) {}
 
-  provideCompletionItems(document: vscode.TextDocument, position: vscode.Position): vscode.CompletionItem[] | undefined {
+  provideCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+  ): vscode.CompletionItem[] | undefined {
     const text = document.lineAt(position.line).text;
     const before = text.slice(0, position.character);
     const after = text.slice(position.character);
@@ -126,7 +129,12 @@ export class WsCompletionProvider implements vscode.CompletionItemProvider {
     });
   }
 
-  private variables(document: vscode.TextDocument, position: vscode.Position, typed: string, after: string): vscode.CompletionItem[] {
+  private variables(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    typed: string,
+    after: string,
+  ): vscode.CompletionItem[] {
     const range = wordRange(position, typed.length);
     // Close the braces unless they are already there (auto-closing pairs usually add them).
     const closing = '}}'.slice(/^\}{0,2}/.exec(after)![0].length);

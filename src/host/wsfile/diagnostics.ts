@@ -21,7 +21,11 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
 };
 
 export function toVscodeDiagnostic(d: CoreDiagnostic): vscode.Diagnostic {
-  const diagnostic = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Error);
+  const diagnostic = new vscode.Diagnostic(
+    toRange(d.range),
+    d.message,
+    SEVERITY[d.severity] ?? vscode.DiagnosticSeverity.Error,
+  );
   diagnostic.source = DIAGNOSTIC_SOURCE;
   diagnostic.code = d.code;
   return diagnostic;
@@ -73,7 +77,10 @@ export class WsDiagnostics implements vscode.Disposable {
       environmentName: env.environmentName,
       allowProcessEnv: vscode.workspace.isTrusted,
     });
-    const missing = document.uri.scheme === 'file' ? findMissingFiles(parsed, document.getText().split(/\r?\n/), dirname(document.uri.fsPath)) : [];
+    const missing =
+      document.uri.scheme === 'file'
+        ? findMissingFiles(parsed, document.getText().split(/\r?\n/), dirname(document.uri.fsPath))
+        : [];
     this.collection.set(document.uri, [...parsed.diagnostics, ...unresolved, ...missing].map(toVscodeDiagnostic));
     this.envByDocument.set(key, env.envDiagnostics);
     this.publishEnvDiagnostics();
@@ -90,10 +97,13 @@ export class WsDiagnostics implements vscode.Disposable {
   private schedule(document: vscode.TextDocument): void {
     const key = document.uri.toString();
     this.cancel(key);
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.update(document);
-    }, DEBOUNCE_MS));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.update(document);
+      }, DEBOUNCE_MS),
+    );
   }
 
   private cancel(key: string): void {

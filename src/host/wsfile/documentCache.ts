@@ -18,7 +18,9 @@ export function isWsDocument(document: vscode.TextDocument): boolean {
  */
 export class WsDocuments implements vscode.Disposable {
   private readonly cache = new Map<string, { version: number; parsed: ParsedWsFile }>();
-  private readonly subscription = vscode.workspace.onDidCloseTextDocument((document) => this.cache.delete(document.uri.toString()));
+  private readonly subscription = vscode.workspace.onDidCloseTextDocument((document) =>
+    this.cache.delete(document.uri.toString()),
+  );
 
   /** The parse of the document's current version. Never throws (the parser reports problems as diagnostics). */
   get(document: vscode.TextDocument): ParsedWsFile {

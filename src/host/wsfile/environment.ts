@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findEnvFiles, loadEnvironments, selectEnvironment, PUBLIC_ENV_FILE, type EnvDiagnostic, type Environments } from '../../core/wsfile/env';
+import {
+  findEnvFiles,
+  loadEnvironments,
+  selectEnvironment,
+  PUBLIC_ENV_FILE,
+  type EnvDiagnostic,
+  type Environments,
+} from '../../core/wsfile/env';
 import { isWsDocument } from './documentCache';
 
 /** Command that picks the environment `.ws` requests resolve their variables from. */
@@ -49,7 +56,11 @@ export class EnvironmentPicker implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   /** Fires when the selection changes or an environment file is created, changed or deleted. */
   readonly onDidChange = this.emitter.event;
-  private readonly status = vscode.window.createStatusBarItem('websocketInspector.environment', vscode.StatusBarAlignment.Right, 100);
+  private readonly status = vscode.window.createStatusBarItem(
+    'websocketInspector.environment',
+    vscode.StatusBarAlignment.Right,
+    100,
+  );
   private readonly loaded = new Map<string, Loaded>();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -102,7 +113,9 @@ export class EnvironmentPicker implements vscode.Disposable {
     if (!name) return base;
     const chosen = selectEnvironment(envs, name);
     if ('error' in chosen) {
-      const where = files ? ` (from ${describe(files.public)})` : ` (no ${PUBLIC_ENV_FILE} was found next to this file or above it)`;
+      const where = files
+        ? ` (from ${describe(files.public)})`
+        : ` (no ${PUBLIC_ENV_FILE} was found next to this file or above it)`;
       return { ...base, environmentName: name, error: chosen.error.replace(/\.$/, '') + where + '.' };
     }
     return { ...base, environment: chosen.variables, environmentName: name };
@@ -122,7 +135,11 @@ export class EnvironmentPicker implements vscode.Disposable {
     const { files, envs } = this.load(document);
     const selected = this.selected;
     const items: EnvironmentItem[] = [
-      { label: '$(circle-slash) No environment', description: selected ? undefined : 'selected', environment: undefined },
+      {
+        label: '$(circle-slash) No environment',
+        description: selected ? undefined : 'selected',
+        environment: undefined,
+      },
       ...envs.names.map((name) => ({
         label: `$(server-environment) ${name}`,
         description: name === selected ? 'selected' : undefined,
@@ -131,9 +148,15 @@ export class EnvironmentPicker implements vscode.Disposable {
       })),
     ];
     if (selected && !envs.names.includes(selected)) {
-      items.push({ label: `$(warning) ${selected}`, description: 'selected, not defined for this file', environment: selected });
+      items.push({
+        label: `$(warning) ${selected}`,
+        description: 'selected, not defined for this file',
+        environment: selected,
+      });
     }
-    const problems = envs.diagnostics.length ? ` ${envs.diagnostics.length} problem(s) in the environment files; see the Problems view.` : '';
+    const problems = envs.diagnostics.length
+      ? ` ${envs.diagnostics.length} problem(s) in the environment files; see the Problems view.`
+      : '';
     const placeHolder = files
       ? `Environment for .ws requests, from ${describe(files.public)}.${problems}`
       : `No ${PUBLIC_ENV_FILE} was found next to this file or above it; add one with {"dev": {"host": "localhost:8080"}}.`;
@@ -179,7 +202,9 @@ export class EnvironmentPicker implements vscode.Disposable {
       this.status.tooltip = `${context.error} Click to select another environment.`;
       this.status.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     } else {
-      this.status.text = context.environmentName ? `$(server-environment) env: ${context.environmentName}` : '$(server-environment) No environment';
+      this.status.text = context.environmentName
+        ? `$(server-environment) env: ${context.environmentName}`
+        : '$(server-environment) No environment';
       this.status.tooltip = context.files
         ? `Variables of .ws requests come from this environment (${describe(context.files.public)}). Click to change it.`
         : `No ${PUBLIC_ENV_FILE} was found for this file. Click to select an environment.`;
@@ -193,20 +218,23 @@ export class EnvironmentPicker implements vscode.Disposable {
 function searchDirs(document: vscode.TextDocument | undefined): string[] {
   const dirs: string[] = [];
   if (document?.uri.scheme === 'file') dirs.push(path.dirname(document.uri.fsPath));
-  const folder = (document && vscode.workspace.getWorkspaceFolder(document.uri)) ?? vscode.workspace.workspaceFolders?.[0];
+  const folder =
+    (document && vscode.workspace.getWorkspaceFolder(document.uri)) ?? vscode.workspace.workspaceFolders?.[0];
   if (folder?.uri.scheme === 'file' && !dirs.includes(folder.uri.fsPath)) dirs.push(folder.uri.fsPath);
   return dirs;
 }
 
 function stampOf(files: { public: string; private: string }): string {
-  return [files.public, files.private].map((file) => {
-    try {
-      const stat = fs.statSync(file);
-      return `${stat.mtimeMs}:${stat.size}`;
-    } catch {
-      return '';
-    }
-  }).join('|');
+  return [files.public, files.private]
+    .map((file) => {
+      try {
+        const stat = fs.statSync(file);
+        return `${stat.mtimeMs}:${stat.size}`;
+      } catch {
+        return '';
+      }
+    })
+    .join('|');
 }
 
 function describe(file: string): string {

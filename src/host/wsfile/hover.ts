@@ -18,14 +18,20 @@ export class WsHoverProvider implements vscode.HoverProvider {
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const parsed = this.documents.get(document);
-    const request = parsed.requests.find((r) => r.urlRange.startLine === position.line || r.headers.some((h) => h.line === position.line));
+    const request = parsed.requests.find(
+      (r) => r.urlRange.startLine === position.line || r.headers.some((h) => h.line === position.line),
+    );
     if (!request) return undefined;
     const env = this.environments.contextFor(document);
     const markdown = new vscode.MarkdownString();
     markdown.isTrusted = false;
     markdown.supportHtml = false;
     markdown.supportThemeIcons = true;
-    const where = env.error ? '' : env.environmentName ? ` (environment "${env.environmentName}")` : ' (no environment selected)';
+    const where = env.error
+      ? ''
+      : env.environmentName
+        ? ` (environment "${env.environmentName}")`
+        : ' (no environment selected)';
     if (env.error) markdown.appendMarkdown(`$(warning) ${escapeMarkdown(env.error)}\n\n`);
     const resolved = resolveHandshake(request, {
       fileVariables: parsed.variables,
@@ -34,12 +40,16 @@ export class WsHoverProvider implements vscode.HoverProvider {
       allowProcessEnv: vscode.workspace.isTrusted,
     });
     if ('error' in resolved) {
-      markdown.appendMarkdown(`**The handshake cannot be resolved**${escapeMarkdown(where)}\n\n$(error) ${escapeMarkdown(resolved.error)}`);
+      markdown.appendMarkdown(
+        `**The handshake cannot be resolved**${escapeMarkdown(where)}\n\n$(error) ${escapeMarkdown(resolved.error)}`,
+      );
     } else {
       markdown.appendMarkdown(`**Handshake as sent**${escapeMarkdown(where)}\n\n`);
       const lines = [`${requestKeyword(request)} ${maskSecrets(withScheme(resolved.url, request), resolved.secrets)}`];
-      for (const h of resolved.headers) lines.push(`${h.name}: ${h.secret ? MASK : maskSecrets(h.value, resolved.secrets)}`);
-      if (request.settings.subprotocols.length) lines.push(`# subprotocols offered: ${request.settings.subprotocols.join(', ')}`);
+      for (const h of resolved.headers)
+        lines.push(`${h.name}: ${h.secret ? MASK : maskSecrets(h.value, resolved.secrets)}`);
+      if (request.settings.subprotocols.length)
+        lines.push(`# subprotocols offered: ${request.settings.subprotocols.join(', ')}`);
       markdown.appendMarkdown(codeBlock(lines.join('\n')));
     }
     const line = document.lineAt(position.line);

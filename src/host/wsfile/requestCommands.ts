@@ -13,7 +13,11 @@ import type { InspectorPanel } from '../inspectorPanel';
 
 /** The environment part of a request's variables, as the environment picker gives it. */
 export interface EnvironmentSource {
-  contextFor(document: vscode.TextDocument): { environment?: Record<string, string>; environmentName?: string; error?: string };
+  contextFor(document: vscode.TextDocument): {
+    environment?: Record<string, string>;
+    environmentName?: string;
+    error?: string;
+  };
   readonly onDidChange?: vscode.Event<void>;
 }
 
@@ -40,9 +44,16 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
   ) {
     this.disposables.push(
       vscode.languages.registerCodeLensProvider({ language: 'ws-request' }, this),
-      vscode.commands.registerCommand('websocketInspector.connectRequest', (uri?: vscode.Uri, index?: number) => this.connect(uri, index)),
-      vscode.commands.registerCommand('websocketInspector.runRequest', (uri?: vscode.Uri, index?: number) => this.run(uri, index)),
-      vscode.commands.registerCommand('websocketInspector.sendMessage', (uri: vscode.Uri, index: number, step: number) => this.send(uri, index, step)),
+      vscode.commands.registerCommand('websocketInspector.connectRequest', (uri?: vscode.Uri, index?: number) =>
+        this.connect(uri, index),
+      ),
+      vscode.commands.registerCommand('websocketInspector.runRequest', (uri?: vscode.Uri, index?: number) =>
+        this.run(uri, index),
+      ),
+      vscode.commands.registerCommand(
+        'websocketInspector.sendMessage',
+        (uri: vscode.Uri, index: number, step: number) => this.send(uri, index, step),
+      ),
       vscode.commands.registerCommand('websocketInspector.newRequestFile', () => newRequestFile()),
       this.lensesChanged,
     );
@@ -58,14 +69,31 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
       const panel = this.livePanel(document.uri, request);
       const open = panel?.state.phase === 'open';
       lenses.push(
-        new vscode.CodeLens(at, { title: open ? '$(plug) Reconnect' : '$(plug) Connect', command: 'websocketInspector.connectRequest', arguments: args, tooltip: `Open ${request.name} in the inspector and connect` }),
-        new vscode.CodeLens(at, { title: '$(play) Run', command: 'websocketInspector.runRequest', arguments: args, tooltip: 'Connect and play the messages in order' }),
+        new vscode.CodeLens(at, {
+          title: open ? '$(plug) Reconnect' : '$(plug) Connect',
+          command: 'websocketInspector.connectRequest',
+          arguments: args,
+          tooltip: `Open ${request.name} in the inspector and connect`,
+        }),
+        new vscode.CodeLens(at, {
+          title: '$(play) Run',
+          command: 'websocketInspector.runRequest',
+          arguments: args,
+          tooltip: 'Connect and play the messages in order',
+        }),
       );
       if (!open) continue;
       request.steps.forEach((step, i) => {
         if (step.type !== 'send') return;
         const line = new vscode.Range(step.lines.startLine, 0, step.lines.startLine, 0);
-        lenses.push(new vscode.CodeLens(line, { title: '$(send) Send', command: 'websocketInspector.sendMessage', arguments: [document.uri, request.index, i], tooltip: 'Send this message on the open connection' }));
+        lenses.push(
+          new vscode.CodeLens(line, {
+            title: '$(send) Send',
+            command: 'websocketInspector.sendMessage',
+            arguments: [document.uri, request.index, i],
+            tooltip: 'Send this message on the open connection',
+          }),
+        );
       });
     }
     return lenses;
@@ -82,7 +110,10 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
       const host = safeHost(prepared.options.url);
       const choice = await vscode.window.showWarningMessage(
         `This workspace is not trusted. Connect to ${host}?`,
-        { modal: true, detail: `${request.name} in ${vscode.workspace.asRelativePath(document.uri)} connects to ${prepared.options.url.replace(/\?.*$/, '?…')}.` },
+        {
+          modal: true,
+          detail: `${request.name} in ${vscode.workspace.asRelativePath(document.uri)} connects to ${prepared.options.url.replace(/\?.*$/, '?…')}.`,
+        },
         'Connect',
       );
       if (choice !== 'Connect') return undefined;
@@ -94,7 +125,10 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
   async run(uri?: vscode.Uri, index?: number): Promise<boolean> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window
-        .showWarningMessage('Running a .ws script needs a trusted workspace: it sends what the file says to the server it names.', 'Manage Workspace Trust')
+        .showWarningMessage(
+          'Running a .ws script needs a trusted workspace: it sends what the file says to the server it names.',
+          'Manage Workspace Trust',
+        )
         .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
       return false;
     }
@@ -109,7 +143,8 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
     this.running.get(key)?.abort();
     const abort = new AbortController();
     this.running.set(key, abort);
-    const report = (p: StepProgress) => panel.setScript({ name: request.name, steps: labels, current: p.index, status: p.status, reason: p.reason });
+    const report = (p: StepProgress) =>
+      panel.setScript({ name: request.name, steps: labels, current: p.index, status: p.status, reason: p.reason });
     report({ index: -1, status: 'running' });
     try {
       await panel.whenOpen();
@@ -154,7 +189,8 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
       baseDir: dirname(uri.fsPath),
       connection: panel.connection,
     });
-    if (!result.ok) void vscode.window.showErrorMessage(`${request.name}, line ${step.lines.startLine + 1}: ${result.error}`);
+    if (!result.ok)
+      void vscode.window.showErrorMessage(`${request.name}, line ${step.lines.startLine + 1}: ${result.error}`);
     panel.reveal();
   }
 
@@ -164,7 +200,10 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
   }
 
   /** The request at `index` in `uri`, or the one under the cursor of the active `.ws` editor. */
-  private async target(uri?: vscode.Uri, index?: number): Promise<{ document: vscode.TextDocument; request: WsRequest } | undefined> {
+  private async target(
+    uri?: vscode.Uri,
+    index?: number,
+  ): Promise<{ document: vscode.TextDocument; request: WsRequest } | undefined> {
     const editor = vscode.window.activeTextEditor;
     const document = uri ? await vscode.workspace.openTextDocument(uri) : editor?.document;
     if (!document || document.languageId !== 'ws-request') {
@@ -174,16 +213,23 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
     const { requests } = parseWsFile(document.getText());
     const line = editor?.document === document ? editor.selection.active.line : 0;
     const request =
-      index !== undefined ? requests.find((r) => r.index === index) : requests.find((r) => line >= r.range.startLine && line <= r.range.endLine) ?? requests[0];
+      index !== undefined
+        ? requests.find((r) => r.index === index)
+        : (requests.find((r) => line >= r.range.startLine && line <= r.range.endLine) ?? requests[0]);
     if (!request) {
-      void vscode.window.showWarningMessage(`${vscode.workspace.asRelativePath(document.uri)} has no WebSocket request. Start one with a line like "WEBSOCKET ws://localhost:8080".`);
+      void vscode.window.showWarningMessage(
+        `${vscode.workspace.asRelativePath(document.uri)} has no WebSocket request. Start one with a line like "WEBSOCKET ws://localhost:8080".`,
+      );
       return undefined;
     }
     return { document, request };
   }
 
   /** Resolves variables and connection options, or shows the sentence that says why not. */
-  private prepare(document: vscode.TextDocument, request: WsRequest): { options: ConnectionOptions; variables: VariableContext; secrets: string[] } | undefined {
+  private prepare(
+    document: vscode.TextDocument,
+    request: WsRequest,
+  ): { options: ConnectionOptions; variables: VariableContext; secrets: string[] } | undefined {
     const env = this.environments.contextFor(document);
     const fail = (message: string) => {
       void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(document.uri)}: ${message}`);
@@ -207,8 +253,16 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
   }
 
   /** Opens or reuses the request's panel; `secrets` (resolved secret values) never reach a recording. */
-  private openFor(document: vscode.TextDocument, request: WsRequest, options: ConnectionOptions, secrets: string[]): InspectorPanel {
-    const source: PanelSource = { label: `${vscode.workspace.asRelativePath(document.uri)} › ${request.name}`, detail: document.uri.fsPath };
+  private openFor(
+    document: vscode.TextDocument,
+    request: WsRequest,
+    options: ConnectionOptions,
+    secrets: string[],
+  ): InspectorPanel {
+    const source: PanelSource = {
+      label: `${vscode.workspace.asRelativePath(document.uri)} › ${request.name}`,
+      detail: document.uri.fsPath,
+    };
     const key = requestKey(document.uri, request);
     const existing = this.livePanel(document.uri, request);
     if (existing) {

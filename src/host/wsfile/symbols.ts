@@ -15,10 +15,19 @@ export class WsDocumentSymbolProvider implements vscode.DocumentSymbolProvider {
 
 function requestSymbol(document: vscode.TextDocument, request: WsRequest): vscode.DocumentSymbol {
   const urlLine = request.urlRange.startLine;
-  const range = spanToRange(document, { startLine: Math.min(request.range.startLine, urlLine), endLine: Math.max(request.range.endLine, urlLine) });
+  const range = spanToRange(document, {
+    startLine: Math.min(request.range.startLine, urlLine),
+    endLine: Math.max(request.range.endLine, urlLine),
+  });
   const selection = spanToRange(document, { startLine: urlLine, endLine: urlLine });
   const detail = request.named ? request.url : request.keyword === 'none' ? '' : request.keyword;
-  const symbol = new vscode.DocumentSymbol(request.name || `Request ${request.index + 1}`, detail, vscode.SymbolKind.Event, range, selection);
+  const symbol = new vscode.DocumentSymbol(
+    request.name || `Request ${request.index + 1}`,
+    detail,
+    vscode.SymbolKind.Event,
+    range,
+    selection,
+  );
   for (const step of request.steps) {
     const stepRange = spanToRange(document, step.lines);
     if (!range.contains(stepRange)) continue; // Never expected; VS Code rejects children outside their parent.
@@ -32,7 +41,8 @@ function stepName(step: WsStep): string {
   switch (step.type) {
     case 'send': {
       const m = step.message;
-      const text = m.kind === 'text' ? m.text : m.kind === 'file' ? `${m.as === 'text' ? '<@' : '<'} ${m.path}` : m.source;
+      const text =
+        m.kind === 'text' ? m.text : m.kind === 'file' ? `${m.as === 'text' ? '<@' : '<'} ${m.path}` : m.source;
       return preview(text) || `(${m.kind} message)`;
     }
     case 'wait-for-server':
@@ -54,7 +64,8 @@ function stepDetail(step: WsStep): string {
 }
 
 function stepKind(step: WsStep): vscode.SymbolKind {
-  if (step.type === 'send') return step.message.kind === 'text' && step.message.json ? vscode.SymbolKind.Object : vscode.SymbolKind.String;
+  if (step.type === 'send')
+    return step.message.kind === 'text' && step.message.json ? vscode.SymbolKind.Object : vscode.SymbolKind.String;
   return vscode.SymbolKind.Operator;
 }
 
@@ -70,9 +81,13 @@ export class WsFoldingRangeProvider implements vscode.FoldingRangeProvider {
   provideFoldingRanges(document: vscode.TextDocument): vscode.FoldingRange[] {
     const ranges: vscode.FoldingRange[] = [];
     for (const request of this.documents.get(document).requests) {
-      if (request.range.endLine > request.range.startLine) ranges.push(new vscode.FoldingRange(request.range.startLine, request.range.endLine, vscode.FoldingRangeKind.Region));
+      if (request.range.endLine > request.range.startLine)
+        ranges.push(
+          new vscode.FoldingRange(request.range.startLine, request.range.endLine, vscode.FoldingRangeKind.Region),
+        );
       for (const step of request.steps) {
-        if (step.type === 'send' && step.lines.endLine > step.lines.startLine) ranges.push(new vscode.FoldingRange(step.lines.startLine, step.lines.endLine));
+        if (step.type === 'send' && step.lines.endLine > step.lines.startLine)
+          ranges.push(new vscode.FoldingRange(step.lines.startLine, step.lines.endLine));
       }
     }
     return ranges;
