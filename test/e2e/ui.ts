@@ -1,5 +1,5 @@
 /** What every end-to-end script does in the VS Code UI. */
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { sleep } from '../runners/codeServer';
 
 /** How long one UI step may take. */
@@ -14,6 +14,17 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const focusedRow = page.locator('.quick-input-widget .monaco-list-row.focused');
   await focusedRow.filter({ hasText: title }).first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   await page.keyboard.press('Enter');
+}
+
+/**
+ * Waits for the quick input box `input` (a Locator) and makes sure it has the keyboard. In VS Code
+ * 1.139 a prompt that an extension opens right after a palette command can show while the
+ * inspector webview keeps focus, so typed text would land in the webview; clicking the box is
+ * what a person does then.
+ */
+export async function focusQuickInput(input: Locator): Promise<void> {
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  if (!(await input.evaluate((el) => el === document.activeElement))) await input.click();
 }
 
 /** The frame holding the inspector's root (#app): webviews sit two iframes deep. */

