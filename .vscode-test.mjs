@@ -3,9 +3,6 @@
 // needs the internet (a desktop or hosted CI); machines without it run the same suite in
 // code-server with `npm test` (test/runners/integration.ts). Two editors, as in `npm test`: the
 // manifest's minimum (engines.vscode) and the newest stable. `vscode-test --label <label>` runs one.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { defineConfig } from '@vscode/test-cli';
 
 const common = {
@@ -19,7 +16,6 @@ const common = {
     '--disable-workspace-trust',
     '--skip-welcome',
     '--skip-release-notes',
-    `--extensions-dir=${mkdtempSync(join(tmpdir(), 'wsi-electron-ext-'))}`,
   ],
 };
 
