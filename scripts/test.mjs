@@ -18,16 +18,25 @@ function e2eScripts() {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.e2e.js')).sort().map((f) => join(dir, f)) : [];
 }
 
+/** The two editors (test/runners/codeServer.ts, WSI_EDITOR): the manifest's minimum and the current one. */
+const editors = [
+  { id: 'oldest', label: 'VS Code 1.100' },
+  { id: 'current', label: 'VS Code 1.139' },
+];
+const integration = join('out', 'test', 'runners', 'integration.js');
+
 const steps = [
   { name: 'build', cmd: npm, args: ['run', '--silent', 'build'], essential: true },
   { name: 'typecheck', cmd: npm, args: ['run', '--silent', 'typecheck'] },
   { name: 'compile tests', cmd: npm, args: ['run', '--silent', 'compile-tests'], essential: true },
   { name: 'unit', cmd: node, args: ['--test', join('out', 'test', 'unit')], counts: 'node' },
-  { name: 'install code-server and Chromium', cmd: 'bash', args: ['scripts/install-code-server.sh'], essential: true },
+  { name: 'install code-server (both editors) and Chromium', cmd: 'bash', args: ['scripts/install-code-server.sh'], essential: true },
   { name: 'webview in Chromium', cmd: node, args: ['--test', join('out', 'test', 'webview')], counts: 'node' },
-  { name: 'integration in VS Code', cmd: node, args: [join('out', 'test', 'runners', 'integration.js')], counts: 'mocha' },
-  { name: 'integration in VS Code, Restricted Mode', cmd: node, args: [join('out', 'test', 'runners', 'integration.js')], env: { WSI_TRUST: '1', WSI_GREP: 'restricted mode' }, counts: 'mocha' },
-  { name: 'end-to-end in VS Code', e2e: true, counts: 'e2e' },
+  ...editors.flatMap(({ id, label }) => [
+    { name: `integration in ${label}`, cmd: node, args: [integration], env: { WSI_EDITOR: id }, counts: 'mocha' },
+    { name: `integration in ${label}, Restricted Mode`, cmd: node, args: [integration], env: { WSI_EDITOR: id, WSI_TRUST: '1', WSI_GREP: 'restricted mode' }, counts: 'mocha' },
+    { name: `end-to-end in ${label}`, e2e: true, env: { WSI_EDITOR: id }, counts: 'e2e' },
+  ]),
 ];
 
 /** Runs a command, echoing its output, and returns its exit code and output. */
@@ -93,7 +102,7 @@ for (const step of steps) {
       process.stderr.write('[test] no end-to-end scripts in out/test/e2e\n');
     }
     for (const script of scripts) {
-      const r = await run(node, [script]);
+      const r = await run(node, [script], step.env);
       const c = countTests('e2e', r.output, r.code);
       pass += c.pass;
       fail += c.fail;
@@ -113,7 +122,7 @@ const failed = results.reduce((n, r) => n + (r.fail ?? 0), 0) + results.filter((
 process.stdout.write('\n[test] summary\n');
 for (const r of results) {
   const counts = r.counted && r.status !== 'skipped' ? `  ${r.pass} passed, ${r.fail} failed` : '';
-  process.stdout.write(`  ${r.status.padEnd(7)} ${r.name.padEnd(42)} ${r.seconds !== undefined ? `${r.seconds.toFixed(1)} s` : ''}${counts}\n`);
+  process.stdout.write(`  ${r.status.padEnd(7)} ${r.name.padEnd(48)} ${r.seconds !== undefined ? `${r.seconds.toFixed(1)} s` : ''}${counts}\n`);
 }
 const ok = results.every((r) => r.status === 'ok');
 process.stdout.write(`[test] ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`);

@@ -24,7 +24,7 @@ import {
   withTimeout,
   type CodeServerHandle,
 } from '../runners/codeServer';
-import { findInspectorFrame, runCommand, STEP_TIMEOUT_MS } from './ui';
+import { findInspectorFrame, focusQuickInput, runCommand, STEP_TIMEOUT_MS } from './ui';
 
 const RESULTS = path.join(repoRoot, 'test-results');
 const TOTAL_TIMEOUT_MS = Number(process.env.WSI_E2E_TIMEOUT_MS) || 3 * 60_000;
@@ -77,7 +77,7 @@ export async function runE2E(opts: { headed?: boolean; keepOpen?: boolean } = {}
     await runCommand(page, 'WebSocket: Connect');
     // The URL prompt replaces the command palette in the same quick input widget.
     const urlInput = page.locator('.quick-input-widget .quick-input-box input[placeholder*="ws://"]');
-    await urlInput.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await focusQuickInput(urlInput);
     await page.keyboard.type(echoUrl, { delay: 5 });
     await page
       .locator('.quick-input-widget .monaco-list-row.focused', { hasText: echoUrl })

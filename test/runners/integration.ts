@@ -11,12 +11,14 @@
  *   WSI_TESTS_PATH       extensionTestsPath (default: out/test/suite/index.js)
  *   WSI_TRUST=1          keep workspace trust on
  *   WSI_VERBOSE=1        also print code-server's own output and every browser console line
+ *   WSI_EDITOR           oldest (default) or current: which code-server (see codeServer.ts)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as util from 'node:util';
 import type { Browser } from 'playwright-core';
 import {
+  editor,
   exitAfterCleanup,
   installSignalHandlers,
   launchChromium,
@@ -95,7 +97,7 @@ export async function runIntegration(args: Args): Promise<number> {
       trust: args.trust,
       onOutput: args.verbose ? (l) => process.stdout.write(`[code-server] ${l}\n`) : undefined,
     });
-    log(`code-server on ${server.baseUrl} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    log(`${editor.label} on ${server.baseUrl} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     browser = await launchChromium();
     // The clipboard test reads what the extension copied: in the web workbench that is the page's clipboard.
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
