@@ -11,12 +11,7 @@ const common = {
   workspaceFolder: './examples',
   env: process.env.WSI_GREP ? { WSI_GREP: process.env.WSI_GREP } : {},
   mocha: { ui: 'tdd', timeout: 60_000, grep: process.env.WSI_GREP },
-  launchArgs: [
-    '--disable-extensions',
-    '--disable-workspace-trust',
-    '--skip-welcome',
-    '--skip-release-notes',
-  ],
+  launchArgs: ['--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
 };
 
 export default defineConfig([

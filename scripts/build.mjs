@@ -64,4 +64,3 @@ if (watch) {
   await Promise.all(configs.map((c) => esbuild.build(c)));
   console.log(`[build] ${configs.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
 }
-

@@ -34,16 +34,22 @@ step('packaging the extension (npm run package)', npm, ['run', '--silent', 'pack
 step('compiling the runner (npm run compile-tests)', npm, ['run', '--silent', 'compile-tests']);
 step('checking code-server, Chromium and their system packages', 'bash', ['scripts/install-code-server.sh']);
 
-const { startCodeServer, freePort, installSignalHandlers, codeServerBin, editorEnv } = require(join(root, 'out', 'test', 'runners', 'codeServer.js'));
+const { startCodeServer, freePort, installSignalHandlers, codeServerBin, editorEnv } = require(
+  join(root, 'out', 'test', 'runners', 'codeServer.js'),
+);
 
 const extensionsDir = join(root, '.cache', 'start', 'extensions');
 rmSync(extensionsDir, { recursive: true, force: true });
 mkdirSync(extensionsDir, { recursive: true });
 process.stdout.write('[start] installing dist/websocket-inspector.vsix into code-server\n');
-execFileSync(codeServerBin, ['--extensions-dir', extensionsDir, '--install-extension', join(root, 'dist', 'websocket-inspector.vsix'), '--force'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: editorEnv(), // WSI_EDITOR=current needs its own Node 24 on PATH
-});
+execFileSync(
+  codeServerBin,
+  ['--extensions-dir', extensionsDir, '--install-extension', join(root, 'dist', 'websocket-inspector.vsix'), '--force'],
+  {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: editorEnv(), // WSI_EDITOR=current needs its own Node 24 on PATH
+  },
+);
 
 if (!(await portIsFree(ECHO_PORT))) {
   process.stderr.write(
@@ -65,7 +71,8 @@ const server = await startCodeServer({
     'remote.autoForwardPorts': false,
   },
 });
-if (!existsSync(join(extensionsDir, 'extensions.json'))) process.stderr.write('[start] note: the extension list was not written; check the install output above.\n');
+if (!existsSync(join(extensionsDir, 'extensions.json')))
+  process.stderr.write('[start] note: the extension list was not written; check the install output above.\n');
 
 process.stdout.write(`
   WebSocket Inspector is running in VS Code ${'(code-server 4.100.3)'}:

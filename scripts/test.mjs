@@ -15,7 +15,12 @@ const STEP_LIMIT_MS = 15 * 60 * 1000;
 /** e2e scripts: every compiled `*.e2e.js`. */
 function e2eScripts() {
   const dir = join(root, 'out', 'test', 'e2e');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.e2e.js')).sort().map((f) => join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.e2e.js'))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
 }
 
 /** The two editors (test/runners/codeServer.ts, WSI_EDITOR): the manifest's minimum and the current one. */
@@ -28,13 +33,26 @@ const integration = join('out', 'test', 'runners', 'integration.js');
 const steps = [
   { name: 'build', cmd: npm, args: ['run', '--silent', 'build'], essential: true },
   { name: 'typecheck', cmd: npm, args: ['run', '--silent', 'typecheck'] },
+  { name: 'lint (ESLint)', cmd: npm, args: ['run', '--silent', 'lint'] },
+  { name: 'format (Prettier)', cmd: npm, args: ['run', '--silent', 'format:check'] },
   { name: 'compile tests', cmd: npm, args: ['run', '--silent', 'compile-tests'], essential: true },
   { name: 'unit', cmd: node, args: ['--test', join('out', 'test', 'unit')], counts: 'node' },
-  { name: 'install code-server (both editors) and Chromium', cmd: 'bash', args: ['scripts/install-code-server.sh'], essential: true },
+  {
+    name: 'install code-server (both editors) and Chromium',
+    cmd: 'bash',
+    args: ['scripts/install-code-server.sh'],
+    essential: true,
+  },
   { name: 'webview in Chromium', cmd: node, args: ['--test', join('out', 'test', 'webview')], counts: 'node' },
   ...editors.flatMap(({ id, label }) => [
     { name: `integration in ${label}`, cmd: node, args: [integration], env: { WSI_EDITOR: id }, counts: 'mocha' },
-    { name: `integration in ${label}, Restricted Mode`, cmd: node, args: [integration], env: { WSI_EDITOR: id, WSI_TRUST: '1', WSI_GREP: 'restricted mode' }, counts: 'mocha' },
+    {
+      name: `integration in ${label}, Restricted Mode`,
+      cmd: node,
+      args: [integration],
+      env: { WSI_EDITOR: id, WSI_TRUST: '1', WSI_GREP: 'restricted mode' },
+      counts: 'mocha',
+    },
     { name: `end-to-end in ${label}`, e2e: true, env: { WSI_EDITOR: id }, counts: 'e2e' },
   ]),
 ];
@@ -52,7 +70,9 @@ function run(cmd, args, env = {}) {
     take(child.stdout, process.stdout);
     take(child.stderr, process.stderr);
     const timer = setTimeout(() => {
-      process.stderr.write(`\n[test] ${cmd} ${args.join(' ')} ran over ${STEP_LIMIT_MS / 60000} minutes; stopping it.\n`);
+      process.stderr.write(
+        `\n[test] ${cmd} ${args.join(' ')} ran over ${STEP_LIMIT_MS / 60000} minutes; stopping it.\n`,
+      );
       child.kill('SIGKILL');
     }, STEP_LIMIT_MS);
     child.on('close', (code, signal) => {
@@ -113,16 +133,26 @@ for (const step of steps) {
     code = r.code;
     if (step.counts) ({ pass, fail } = countTests(step.counts, r.output, r.code));
   }
-  results.push({ name: step.name, status: code === 0 ? 'ok' : 'FAILED', seconds: (Date.now() - t0) / 1000, pass, fail, counted: !!step.counts });
+  results.push({
+    name: step.name,
+    status: code === 0 ? 'ok' : 'FAILED',
+    seconds: (Date.now() - t0) / 1000,
+    pass,
+    fail,
+    counted: !!step.counts,
+  });
   if (code !== 0 && step.essential) blocked = true;
 }
 
 const passed = results.reduce((n, r) => n + (r.pass ?? 0), 0);
-const failed = results.reduce((n, r) => n + (r.fail ?? 0), 0) + results.filter((r) => r.status === 'FAILED' && !r.counted).length;
+const failed =
+  results.reduce((n, r) => n + (r.fail ?? 0), 0) + results.filter((r) => r.status === 'FAILED' && !r.counted).length;
 process.stdout.write('\n[test] summary\n');
 for (const r of results) {
   const counts = r.counted && r.status !== 'skipped' ? `  ${r.pass} passed, ${r.fail} failed` : '';
-  process.stdout.write(`  ${r.status.padEnd(7)} ${r.name.padEnd(48)} ${r.seconds !== undefined ? `${r.seconds.toFixed(1)} s` : ''}${counts}\n`);
+  process.stdout.write(
+    `  ${r.status.padEnd(7)} ${r.name.padEnd(48)} ${r.seconds !== undefined ? `${r.seconds.toFixed(1)} s` : ''}${counts}\n`,
+  );
 }
 const ok = results.every((r) => r.status === 'ok');
 process.stdout.write(`[test] ${((Date.now() - started) / 1000).toFixed(0)} s in all\n`);

@@ -19,7 +19,6 @@ import {
   installSignalHandlers,
   launchChromium,
   repoRoot,
-  sleep,
   startCodeServer,
   withTimeout,
   type CodeServerHandle,
@@ -100,13 +99,17 @@ export async function runE2E(opts: { headed?: boolean; keepOpen?: boolean } = {}
 
     log('waiting for the sent and the received row');
     const rowWith = (direction: string) =>
-      frame.locator(`.row[data-direction="${direction}"]`).filter({ has: frame.locator('.preview', { hasText: MESSAGE }) });
+      frame
+        .locator(`.row[data-direction="${direction}"]`)
+        .filter({ has: frame.locator('.preview', { hasText: MESSAGE }) });
     await rowWith('sent').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     await rowWith('received').first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     const sentCount = await rowWith('sent').count();
     const receivedCount = await rowWith('received').count();
     if (sentCount !== 1 || receivedCount !== 1) {
-      throw new Error(`expected one sent and one received "${MESSAGE}" row, got ${sentCount} sent, ${receivedCount} received`);
+      throw new Error(
+        `expected one sent and one received "${MESSAGE}" row, got ${sentCount} sent, ${receivedCount} received`,
+      );
     }
 
     const shot = path.join(RESULTS, 'e2e-inspector.png');
@@ -126,7 +129,7 @@ export async function runE2E(opts: { headed?: boolean; keepOpen?: boolean } = {}
       consoleErrors.length ? `browser console errors:\n  ${consoleErrors.slice(-15).join('\n  ')}` : '',
       server ? `code-server output (tail):\n${server.output().slice(-3000)}` : '',
     ].filter(Boolean);
-    throw new Error(`${msg}\n${details.join('\n')}`);
+    throw new Error(`${msg}\n${details.join('\n')}`, { cause: err });
   } finally {
     await browser?.close().catch(() => undefined);
     await server?.stop();

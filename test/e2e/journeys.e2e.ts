@@ -32,7 +32,7 @@ import {
   type CodeServerHandle,
   startCodeServer,
 } from '../runners/codeServer';
-import { findInspectorFrame, focusQuickInput, runCommand, STEP_TIMEOUT_MS } from './ui';
+import { focusQuickInput, runCommand, STEP_TIMEOUT_MS } from './ui';
 
 const RESULTS = path.join(repoRoot, 'test-results');
 const TOTAL_TIMEOUT_MS = Number(process.env.WSI_E2E_TIMEOUT_MS) || 5 * 60_000;
@@ -107,13 +107,19 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
 
     // 1. The echo server starts with the extension, which a workspace of .ws files activates.
     log('waiting for the echo server in the status bar');
-    await page.locator('.part.statusbar .statusbar-item', { hasText: `ws://127.0.0.1:${echoPort}` }).first().waitFor({ state: 'visible' });
+    await page
+      .locator('.part.statusbar .statusbar-item', { hasText: `ws://127.0.0.1:${echoPort}` })
+      .first()
+      .waitFor({ state: 'visible' });
 
     log('opening echo.ws (Ctrl+P)');
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget .quick-input-box input').waitFor({ state: 'visible' });
     await page.keyboard.type('echo.ws', { delay: 5 });
-    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'echo.ws' }).first().waitFor({ state: 'visible' });
+    await page
+      .locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'echo.ws' })
+      .first()
+      .waitFor({ state: 'visible' });
     await page.keyboard.press('Enter');
     log('clicking the Run CodeLens');
     const run = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Run' }).first();
@@ -121,7 +127,9 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await run.click();
     const wsFrame = await inspectorShowing(page, 'echo.ws › Echo a greeting');
     await wsFrame.locator('#script[data-status="done"]').waitFor({ state: 'attached' });
-    const received = await wsFrame.$$eval('.row[data-direction="received"] .preview', (els) => els.map((e) => e.textContent ?? ''));
+    const received = await wsFrame.$$eval('.row[data-direction="received"] .preview', (els) =>
+      els.map((e) => e.textContent ?? ''),
+    );
     if (!received.includes('Hello from a .ws file!') || !received.some((t) => t.startsWith('{"type": "json"'))) {
       throw new Error(`the scripted exchange is not in the inspector: ${JSON.stringify(received)}`);
     }
@@ -133,7 +141,10 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await runCommand(page, 'WebSocket: Connect');
     await focusQuickInput(page.locator('.quick-input-widget .quick-input-box input[placeholder*="ws://"]'));
     await page.keyboard.type(floodUrl, { delay: 2 });
-    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: floodUrl }).first().waitFor({ state: 'visible' });
+    await page
+      .locator('.quick-input-widget .monaco-list-row.focused', { hasText: floodUrl })
+      .first()
+      .waitFor({ state: 'visible' });
     await page.keyboard.press('Enter');
     const floodFrame = await inspectorShowing(page, floodUrl);
     await floodFrame.locator('#state[data-phase="open"]').waitFor({ state: 'attached' });
@@ -142,10 +153,13 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await page.keyboard.press('Control+Enter');
     const t0 = Date.now();
     // Rows: open + sent "go" + the flood.
-    await floodFrame.locator('#filter-status', { hasText: `${(FLOOD + 2).toLocaleString('en-US')} messages` }).waitFor({ state: 'visible', timeout: 60_000 });
+    await floodFrame
+      .locator('#filter-status', { hasText: `${(FLOOD + 2).toLocaleString('en-US')} messages` })
+      .waitFor({ state: 'visible', timeout: 60_000 });
     log(`flood: ${FLOOD.toLocaleString('en-US')} messages on screen ${Date.now() - t0} ms after sending`);
     const last = await floodFrame.locator('.inner .row:not([hidden]) .preview').last().textContent();
-    if (last !== `{"type":"tick","seq":${FLOOD - 1},"message":"message ${FLOOD - 1}"}`) throw new Error(`the list does not end with the last message: ${last}`);
+    if (last !== `{"type":"tick","seq":${FLOOD - 1},"message":"message ${FLOOD - 1}"}`)
+      throw new Error(`the list does not end with the last message: ${last}`);
     await floodFrame.locator('#filter-text').fill('message 4999');
     await floodFrame.locator('#filter-status', { hasText: /^11 of / }).waitFor({ state: 'visible' });
     await floodFrame.locator('#filter-json').fill('seq >= 49995');
@@ -170,10 +184,18 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await focusQuickInput(input);
     await page.keyboard.press('Enter'); // the recorded URL
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'As fast as possible' }).first().waitFor({ state: 'visible' });
+    await page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: 'As fast as possible' })
+      .first()
+      .waitFor({ state: 'visible' });
     await page.keyboard.type('As fast as possible');
     await page.keyboard.press('Enter');
-    await recFrame.locator('.row[data-direction="event"] .preview', { hasText: /^Compare: \d+ matched, 0 differed, 0 missing, 0 extra/ }).first().waitFor({ state: 'attached' });
+    await recFrame
+      .locator('.row[data-direction="event"] .preview', {
+        hasText: /^Compare: \d+ matched, 0 differed, 0 missing, 0 extra/,
+      })
+      .first()
+      .waitFor({ state: 'attached' });
     await page.screenshot({ path: path.join(RESULTS, 'e2e-session-replay.png') });
     log('replay: every answer matched');
 
@@ -186,9 +208,13 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     log('reload: the recording panel is back as a recording; switching to the flood tab');
     await page.locator('.tabs-container .tab', { hasText: '/flood' }).first().click();
     const restored = await inspectorShowing(page, floodUrl);
-    await restored.locator('#state-message', { hasText: `ended with the window reload. Its ${FLOOD + 1} messages are shown` }).waitFor({ state: 'attached' });
+    await restored
+      .locator('#state-message', { hasText: `ended with the window reload. Its ${FLOOD + 1} messages are shown` })
+      .waitFor({ state: 'attached' });
     // The filter the panel had is kept too (webview state), and applies to the restored rows.
-    await restored.locator('#filter-status', { hasText: `5 of ${(FLOOD + 2).toLocaleString('en-US')}` }).waitFor({ state: 'attached' });
+    await restored
+      .locator('#filter-status', { hasText: `5 of ${(FLOOD + 2).toLocaleString('en-US')}` })
+      .waitFor({ state: 'attached' });
     await restored.locator('#reconnect:not([disabled])').waitFor({ state: 'attached' });
     await page.screenshot({ path: path.join(RESULTS, 'e2e-reload.png') });
     log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -196,7 +222,10 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     const shot = path.join(RESULTS, 'e2e-journeys-failure.png');
     if (page) await withTimeout(page.screenshot({ path: shot }), 10_000, 'screenshot').catch(() => undefined);
     const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`${msg}\nstep: ${step}\nscreenshot: ${path.relative(repoRoot, shot)}${server ? `\ncode-server output (tail):\n${server.output().slice(-2000)}` : ''}`);
+    throw new Error(
+      `${msg}\nstep: ${step}\nscreenshot: ${path.relative(repoRoot, shot)}${server ? `\ncode-server output (tail):\n${server.output().slice(-2000)}` : ''}`,
+      { cause: err },
+    );
   } finally {
     await browser?.close().catch(() => undefined);
     await server?.stop();

@@ -55,10 +55,13 @@ export async function findInspectorFrame(page: Page, timeoutMs: number): Promise
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `no frame with #app within ${timeoutMs / 1000} s; frames: ` + page.frames().map((f) => f.url() || '(empty)').join(', '),
+        `no frame with #app within ${timeoutMs / 1000} s; frames: ` +
+          page
+            .frames()
+            .map((f) => f.url() || '(empty)')
+            .join(', '),
       );
     }
     await sleep(250);
   }
 }
-

@@ -281,7 +281,7 @@ export function installSignalHandlers(extra?: () => Promise<unknown>): void {
     process.stderr.write(`\n[runner] ${signal}: stopping what this process started\n`);
     const hard = setTimeout(() => process.exit(130), 10_000);
     hard.unref();
-    Promise.allSettled([extra?.(), stopAll()]).finally(() => process.exit(130));
+    void Promise.allSettled([extra?.(), stopAll()]).finally(() => process.exit(130));
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
 }
@@ -290,7 +290,7 @@ export function installSignalHandlers(extra?: () => Promise<unknown>): void {
 export function exitAfterCleanup(code: number): void {
   const hard = setTimeout(() => process.exit(code), 10_000);
   hard.unref();
-  stopAll().finally(() => process.exit(code));
+  void stopAll().finally(() => process.exit(code));
 }
 
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServerHandle> {
@@ -308,14 +308,19 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   fs.writeFileSync(configFile, `bind-addr: ${HOST}:${port}\nauth: none\ncert: false\n`);
 
   const args = [
-    '--config', configFile,
-    '--auth', 'none',
-    '--bind-addr', `${HOST}:${port}`,
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `${HOST}:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     ...(trust ? [] : ['--disable-workspace-trust']),
     // The integration runner and the e2e scripts load the extension through the `payload` parameter.
     ...editor.payloadArgs,
@@ -340,8 +345,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     if (out.length > 2_000_000) out = out.slice(-1_000_000);
     if (opts.onOutput) for (const line of text.split(/\r?\n/)) if (line) opts.onOutput(line);
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   let exited: string | undefined;
   child.on('exit', (code, signal) => {
     exited = `code-server exited (code ${code}, signal ${signal})`;
@@ -395,13 +400,14 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
       } catch {
         /* not listening yet */
       }
-      if (Date.now() > deadline) throw new Error(`code-server did not answer on ${baseUrl} within ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`code-server did not answer on ${baseUrl} within ${timeoutMs / 1000} s`);
       await sleep(200);
     }
   } catch (err) {
     await stop();
     const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`${msg}\n--- code-server output ---\n${out.slice(-4000)}`);
+    throw new Error(`${msg}\n--- code-server output ---\n${out.slice(-4000)}`, { cause: err });
   }
   return handle;
 }
@@ -424,7 +430,9 @@ export const chromiumArgs = [
 /** Headless Debian Chromium through playwright-core. The caller closes it (browser.close()). */
 export async function launchChromium(opts: { headless?: boolean } = {}): Promise<Browser> {
   if (!fs.existsSync(chromiumPath)) {
-    throw new Error(`Chromium not found at ${chromiumPath}; install it (sudo apt-get install chromium) or set CHROMIUM_PATH`);
+    throw new Error(
+      `Chromium not found at ${chromiumPath}; install it (sudo apt-get install chromium) or set CHROMIUM_PATH`,
+    );
   }
   // Loaded lazily so that importing this module costs nothing for code that only starts code-server.
   const { chromium } = await import('playwright-core');
