@@ -92,6 +92,8 @@ suite('connection settings', () => {
       socket.on('error', () => undefined);
     });
     await new Promise<void>((r) => deaf.listen(0, '127.0.0.1', r));
+    // The raw server answers no subprotocol; an earlier test leaves one in the settings.
+    await config().update('subprotocols', undefined, vscode.ConfigurationTarget.Global);
     await config().update('sendTimeout', 1, vscode.ConfigurationTarget.Global);
     await config().update('perMessageDeflate', false, vscode.ConfigurationTarget.Global);
     try {
