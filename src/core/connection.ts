@@ -10,6 +10,7 @@ import { describeConnectError, describeUnexpectedResponse, describeViolation, ty
 import { FrameLog, sniffSocket } from './frameSniffer';
 import { describeRedirect, HandshakeRecorder, upgradeAnswerProblem } from './handshake';
 import { PingTracker } from './ping';
+import { hostOf, hostPort, parseUrl } from './url';
 import { proxyAgent, proxyFor, redactProxy, type ProxySettings } from './proxy';
 import {
   describeReconnect,
@@ -561,9 +562,9 @@ function describeFailure(err: Error, url: string, proxy: string | undefined): st
   const e = err as NodeJS.ErrnoException & { port?: number };
   if (proxy && (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')) {
     const shown = redactProxy(proxy);
-    const proxyPort = Number(safeUrl(proxy)?.port || 80);
+    const proxyPort = Number(parseUrl(proxy)?.port || 80);
     if (e.code !== 'ECONNREFUSED' || e.port === proxyPort) {
-      return `Could not reach the proxy ${shown} (${e.code}). Check the proxy setting (http.proxy), or list ${safeUrl(url)?.hostname ?? 'the host'} in NO_PROXY to connect directly.`;
+      return `Could not reach the proxy ${shown} (${e.code}). Check the proxy setting (http.proxy), or list ${parseUrl(url)?.hostname ?? 'the host'} in NO_PROXY to connect directly.`;
     }
   }
   return describeConnectError(err, url);
@@ -593,20 +594,6 @@ function describeRefusal(res: IncomingMessage, body: string, url: string, proxy:
     return `The proxy ${redactProxy(proxy)} asks for credentials (407 Proxy Authentication Required). Put them in the proxy URL (http://user:password@host:port).`;
   }
   return describeUnexpectedResponse(status, statusText, body, url);
-}
-
-function safeUrl(url: string): URL | undefined {
-  try {
-    return new URL(url);
-  } catch {
-    return undefined;
-  }
-}
-
-function hostPort(url: string): string {
-  const u = safeUrl(url);
-  if (!u) return url;
-  return `${u.hostname}:${u.port || (u.protocol === 'wss:' ? '443' : '80')}`;
 }
 
 function formatBytes(n: number): string {
@@ -649,12 +636,4 @@ function receiverView(socket: WebSocket): { opcode?: number; payloadLength?: num
     payloadLength: typeof r?._payloadLength === 'number' ? r._payloadLength : undefined,
     deflate: /permessage-deflate/.test(socket.extensions),
   };
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
 }

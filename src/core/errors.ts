@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { hostPort } from './url';
 
 /** Turns what Node and `ws` throw into a sentence that says what happened and what to do. */
 export function describeConnectError(err: unknown, url: string): string {
@@ -57,16 +58,6 @@ export function describeUnexpectedResponse(
             : '';
   const snippet = body.trim() ? ` The server said: ${body.trim().slice(0, 300)}` : '';
   return `Server ${hostPort(url)} refused the upgrade: ${status} ${text}.${hint}${snippet}`;
-}
-
-function hostPort(url: string): string {
-  try {
-    const u = new URL(url);
-    const port = u.port || (u.protocol === 'wss:' ? '443' : '80');
-    return `${u.hostname}:${port}`;
-  } catch {
-    return url;
-  }
 }
 
 /** What the `ws` receiver was reading when it raised an error (its `_opcode` etc.), when known. */

@@ -1,4 +1,4 @@
-import type { Direction, RowKind, RowSummary } from '../shared/protocol';
+import { DIRECTIONS, ROW_KINDS as KINDS, type Direction, type RowKind, type RowSummary } from '../shared/protocol';
 import { closeCodeName } from './closeCodes';
 
 /** Bytes per payload chunk; a payload larger than this gets a chunk of its own. */
@@ -7,9 +7,6 @@ const CHUNK_SIZE = 4 * 1024 * 1024;
 const PREVIEW_CHARS = 200;
 /** Bytes shown as hex in a binary preview. */
 const PREVIEW_HEX_BYTES = 48;
-
-const DIRECTIONS: readonly Direction[] = ['sent', 'received', 'event'];
-const KINDS: readonly RowKind[] = ['text', 'binary', 'ping', 'pong', 'close', 'open', 'error', 'info'];
 
 /** One stored row with its payload bytes (a view into the store; copy it to keep it). */
 export interface StoredRow {

@@ -34,6 +34,27 @@ export function checkWebSocketUrl(input: string): UrlCheck {
   };
 }
 
+/** The URL, or undefined when it does not parse. */
+export function parseUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
+/** "host:port" with the scheme's default port filled in, for sentences about where a connection went. */
+export function hostPort(url: string): string {
+  const u = parseUrl(url);
+  if (!u) return url;
+  return `${u.hostname}:${u.port || (u.protocol === 'wss:' || u.protocol === 'https:' ? '443' : '80')}`;
+}
+
+/** "host" or "host:port" as the URL wrote it; `fallback` (default the URL itself) when it does not parse. */
+export function hostOf(url: string, fallback: string = url): string {
+  return parseUrl(url)?.host ?? fallback;
+}
+
 /** "host/path" for a panel title. */
 export function shortTitle(url: string): string {
   try {

@@ -1,13 +1,13 @@
 import {
+  DIRECTIONS,
   MAX_VIEWPORT_ROWS,
+  ROW_KINDS as KINDS,
   type Direction,
   type FilterQuery,
   type FromWebview,
   type RowKind,
 } from '../shared/protocol';
 
-const DIRECTIONS: readonly Direction[] = ['sent', 'received', 'event'];
-const KINDS: readonly RowKind[] = ['text', 'binary', 'ping', 'pong', 'close', 'open', 'error', 'info'];
 /** Longest filter text or JSON condition accepted. */
 const MAX_FILTER_TEXT = 4096;
 

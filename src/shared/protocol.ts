@@ -9,8 +9,14 @@ export const PROTOCOL_VERSION = 1;
 /** Where a row came from: the client sent it, the server sent it, or the inspector noted an event. */
 export type Direction = 'sent' | 'received' | 'event';
 
+/** Every direction, in the order the frame store codes them. */
+export const DIRECTIONS: readonly Direction[] = ['sent', 'received', 'event'];
+
 /** What a row is. Messages are `text` and `binary`; the rest are control frames and events. */
 export type RowKind = 'text' | 'binary' | 'ping' | 'pong' | 'close' | 'open' | 'error' | 'info';
+
+/** Every row kind, in the order the frame store codes them. */
+export const ROW_KINDS: readonly RowKind[] = ['text', 'binary', 'ping', 'pong', 'close', 'open', 'error', 'info'];
 
 /** The life of one connection, as the header bar shows it. */
 export type ConnectionState =

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { ConnectionOptions } from '../../core/connection';
-import { shortTitle } from '../../core/url';
+import { hostOf, shortTitle } from '../../core/url';
 import { formatDuration } from '../../core/wsfile/duration';
 import { parseWsFile } from '../../core/wsfile/parse';
 import { connectionOptionsFor, runWsRequest, type StepProgress } from '../../core/wsfile/run';
@@ -107,7 +107,7 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
     const prepared = this.prepare(document, request);
     if (!prepared) return undefined;
     if (!vscode.workspace.isTrusted) {
-      const host = safeHost(prepared.options.url);
+      const host = hostOf(prepared.options.url, shortTitle(prepared.options.url));
       const choice = await vscode.window.showWarningMessage(
         `This workspace is not trusted. Connect to ${host}?`,
         {
@@ -314,14 +314,6 @@ export function stepLabel(step: WsStep): string {
       return `wait ${formatDuration(step.ms)} (${line})`;
     case 'close':
       return `close ${step.code}${step.reason ? ` "${step.reason}"` : ''} (${line})`;
-  }
-}
-
-function safeHost(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return shortTitle(url);
   }
 }
 
