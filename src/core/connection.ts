@@ -38,6 +38,10 @@ export interface ConnectionOptions extends TlsSettings, ProxySettings {
   handshakeTimeout: number;
   /** Largest message accepted, in bytes (`ws` closes with 1009 above it). Default 100 MiB. */
   maxPayload?: number;
+  /** Most fragments one message may arrive in (`ws` closes with 1008 above it). Default 16,384. */
+  maxFragments?: number;
+  /** Most received chunks `ws` buffers for one message (1008 above it). Default 262,144. */
+  maxBufferedChunks?: number;
   /** Offer permessage-deflate. Default true. */
   perMessageDeflate?: boolean;
   /** The Origin header. */
@@ -74,6 +78,9 @@ const MAX_ERROR_BODY = 64 * 1024;
 /** After a close, how long to wait for the server to end the TCP connection before dropping it. */
 export const CLOSE_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+/** `ws`'s own client defaults (8.21.1+), set explicitly so a user's setting and the sentence agree. */
+export const DEFAULT_MAX_FRAGMENTS = 16_384;
+export const DEFAULT_MAX_BUFFERED_CHUNKS = 262_144;
 const DEFAULT_PING_TIMEOUT_MS = 10_000;
 /** Pongs waiting to be written before the server counts as flooding us with pings (`ws`'s maxPendingAutoPongs). */
 const MAX_PENDING_PONGS = 60;
@@ -275,6 +282,8 @@ export class Connection {
           headers: this.options.headers,
           handshakeTimeout: this.options.handshakeTimeout,
           maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+          maxFragments: this.options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
+          maxBufferedChunks: this.options.maxBufferedChunks ?? DEFAULT_MAX_BUFFERED_CHUNKS,
           perMessageDeflate: this.options.perMessageDeflate ?? true,
           followRedirects: this.options.followRedirects ?? false,
           maxRedirects: this.options.maxRedirects ?? 10,
@@ -340,7 +349,11 @@ export class Connection {
           this.fail(message, reject);
         } else {
           violation =
-            describeViolation(err, receiverView(socket), this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD) ?? violation;
+            describeViolation(err, receiverView(socket), {
+              maxPayload: this.options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+              maxFragments: this.options.maxFragments ?? DEFAULT_MAX_FRAGMENTS,
+              maxBufferedChunks: this.options.maxBufferedChunks ?? DEFAULT_MAX_BUFFERED_CHUNKS,
+            }) ?? violation;
           this.event('error', err.message);
         }
       });

@@ -86,6 +86,13 @@ export function sentCloseCode(err: object): number | undefined {
   return undefined;
 }
 
+/** The receive limits the connection gave `ws`, named in the sentence when one is hit. */
+export interface ReceiveLimits {
+  maxPayload: number;
+  maxFragments: number;
+  maxBufferedChunks: number;
+}
+
 /**
  * What an error `ws` raised while open means, with the code the client closed with; undefined for
  * errors that are not about the server's frames (the close code is then the real one).
@@ -95,8 +102,9 @@ export function sentCloseCode(err: object): number | undefined {
 export function describeViolation(
   err: Error & { code?: string },
   at: ReceiverView,
-  maxPayload: number,
+  limits: ReceiveLimits,
 ): Violation | undefined {
+  const { maxPayload } = limits;
   const sent = sentCloseCode(err);
   const code = err.code ?? '';
   if (sent === undefined && !code.startsWith('WS_ERR_') && !code.startsWith('Z_')) return undefined;
@@ -176,7 +184,16 @@ export function describeViolation(
         `a message larger than the limit of ${maxPayload.toLocaleString('en-US')} bytes (maxPayload; raise websocketInspector.connection.maxPayloadMB)`,
       );
     case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
-      return v(1008, 'a message in more than 16,384 fragments');
+      // One code for two limits; ws's message tells them apart.
+      return /chunks/i.test(err.message)
+        ? v(
+            1008,
+            `a message that arrived in more than ${limits.maxBufferedChunks.toLocaleString('en-US')} chunks, the most the client buffers for one message (raise websocketInspector.connection.maxBufferedChunks)`,
+          )
+        : v(
+            1008,
+            `a message in more than ${limits.maxFragments.toLocaleString('en-US')} fragments, the most the client accepts (raise websocketInspector.connection.maxFragments)`,
+          );
   }
   if (code.startsWith('Z_')) {
     return v(

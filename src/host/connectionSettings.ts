@@ -27,6 +27,8 @@ export function connectionDefaults(url: string, passphrase: string | undefined):
     handshakeTimeout: c.get<number>('handshakeTimeout', 10000),
     sendTimeoutMs: Math.max(1, c.get<number>('sendTimeout', 30)) * 1000,
     maxPayload: Math.max(1, c.get<number>('maxPayloadMB', 100)) * 1024 * 1024,
+    maxFragments: Math.max(1, c.get<number>('maxFragments', 16_384)),
+    maxBufferedChunks: Math.max(1, c.get<number>('maxBufferedChunks', 262_144)),
     perMessageDeflate: c.get<boolean>('perMessageDeflate', true),
     headers: Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string')),
     protocols: c.get<string[]>('subprotocols', []),

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Connection, type ConnectionFrame } from '../../src/core/connection';
+import { Connection, type ConnectionFrame, type ConnectionOptions } from '../../src/core/connection';
 import type { ConnectionState } from '../../src/shared/protocol';
 import { startHttpServer, waitFor } from './helpers';
 import { acceptFor, answerUpgradeWith, keyOf, readClientFrames, serverFrame, startRawServer } from './protocol.servers';
@@ -23,7 +23,11 @@ interface Outcome {
 }
 
 /** Opens on a raw server that upgrades (with `extra` header lines) and then writes `bytes`; waits for the close. */
-async function violation(bytes: Buffer, extra: string[] = []): Promise<Outcome> {
+async function violation(
+  bytes: Buffer,
+  extra: string[] = [],
+  options: Partial<ConnectionOptions> = {},
+): Promise<Outcome> {
   let client: ReturnType<typeof readClientFrames> | undefined;
   const raw = await startRawServer((socket: Socket, request) => {
     answerUpgradeWith(socket, request, extra);
@@ -36,6 +40,7 @@ async function violation(bytes: Buffer, extra: string[] = []): Promise<Outcome> 
     url: `ws://127.0.0.1:${raw.port}/`,
     handshakeTimeout: 2000,
     perMessageDeflate: extra.includes(DEFLATE),
+    ...options,
   });
   try {
     const rows: ConnectionFrame[] = [];
@@ -79,6 +84,14 @@ describe('protocol truth: violations are named with the code the client sent', (
       /zlib Z_/,
       /RFC 7692/,
     ]);
+  });
+
+  test('more fragments than maxFragments: 1008, and the sentence names the limit and its setting', async () => {
+    const parts = [serverFrame(0x01, Buffer.from('a'))];
+    for (let i = 0; i < 11; i++) parts.push(serverFrame(0x00, Buffer.from('b')));
+    parts.push(serverFrame(0x80, Buffer.from('c')));
+    const o = await violation(Buffer.concat(parts), [], { maxFragments: 10 });
+    assertViolation(o, 1008, [/more than 10 fragments/, /websocketInspector\.connection\.maxFragments/]);
   });
 
   test('a continuation frame with nothing to continue is fragment order (§5.4), not a reserved opcode', async () => {
