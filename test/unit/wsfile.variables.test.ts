@@ -235,3 +235,25 @@ test('environment files are read from disk and found in a parent folder', () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('environment JSON errors say what is wrong, in words, where jsonc-parser finds it', () => {
+  const first = (text: string) => loadEnvironments({ public: { path: 'e.json', text } }).diagnostics[0];
+  const cases: Array<[string, [number, number], RegExp]> = [
+    ['{\n  "dev": { "a": "1" }\n  "prod": {}\n}', [2, 2], /a comma was expected/],
+    ['{\n  // a note\n  "dev": {}\n}', [1, 2], /comments are not allowed in JSON/],
+    ['{ "dev": { "a": "never ends }\n}', [0, 16], /a string that never ends/],
+    ['{ "dev": {} } x', [0, 14], /an unexpected character/],
+    ['\uFEFF{ "dev": { "a": 01 } }', [0, 17], /a comma was expected/],
+  ];
+  for (const [text, [line, col], words] of cases) {
+    const d = first(text);
+    assert.ok(d, `a diagnostic for ${JSON.stringify(text)}`);
+    assert.deepEqual(
+      [d.range.startLine, d.range.startCol],
+      [line, col],
+      `position for ${JSON.stringify(text)}: ${d.message}`,
+    );
+    assert.match(d.message, words);
+    assert.doesNotMatch(d.message, /position \d+|JSON\.parse/, 'no V8 wording');
+  }
+});

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { Diagnostic } from './types';
 
 /** The JetBrains file names: public values, and private ones that override them. */
@@ -86,13 +87,13 @@ function mergeEnvFile(path: string, text: string, into: Environments): void {
   try {
     data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    const { line, col } = jsonErrorPosition((err as Error).message, text);
+    const { line, col, what } = jsonError(text, (err as Error).message);
     into.diagnostics.push(
       envDiagnostic(
         path,
         line,
         col,
-        `${path} is not valid JSON at line ${line + 1}, column ${col + 1}: ${cleanJsonMessage((err as Error).message)}. Fix it; until then its environments are not used.`,
+        `${path} is not valid JSON at line ${line + 1}, column ${col + 1}: ${what}. Fix it; until then its environments are not used.`,
       ),
     );
     return;
@@ -130,26 +131,47 @@ function mergeEnvFile(path: string, text: string, into: Environments): void {
   }
 }
 
-/** Line and column of a `JSON.parse` error, from "at position N" or "(line L column C)". */
-export function jsonErrorPosition(message: string, text: string): { line: number; col: number } {
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  if (lc) return { line: Number(lc[1]) - 1, col: Number(lc[2]) - 1 };
-  const pos = /position (\d+)/.exec(message);
-  if (pos) return offsetToPosition(text, Number(pos[1]));
-  // "Unexpected end of JSON input" has no position: it is at the end.
-  return offsetToPosition(text, text.length);
+/** What jsonc-parser's error codes mean, in words. */
+// Keyed by printParseErrorCode's names: ParseErrorCode is a const enum, which isolated modules cannot read.
+const JSON_ERRORS: Record<string, string> = {
+  InvalidSymbol: 'an unexpected character',
+  InvalidNumberFormat: 'a number that is not written as JSON writes numbers',
+  PropertyNameExpected: 'a property name (in double quotes) was expected',
+  ValueExpected: 'a value was expected',
+  ColonExpected: 'a colon was expected after the property name',
+  CommaExpected: 'a comma was expected',
+  CloseBraceExpected: 'a closing } was expected',
+  CloseBracketExpected: 'a closing ] was expected',
+  EndOfFileExpected: 'nothing may follow the object',
+  InvalidCommentToken: 'comments are not allowed in JSON',
+  UnexpectedEndOfComment: 'a comment that never ends',
+  UnexpectedEndOfString: 'a string that never ends',
+  UnexpectedEndOfNumber: 'a number that ends too soon',
+  InvalidUnicode: 'an invalid \\u escape',
+  InvalidEscapeCharacter: 'an invalid escape in a string',
+  InvalidCharacter: 'a character that must be escaped inside a string',
+};
+
+/**
+ * Where and what the first error of text that `JSON.parse` refused is, as jsonc-parser (the
+ * parser VS Code itself uses for JSON) finds it with comments and trailing commas disallowed.
+ */
+export function jsonError(text: string, parseMessage = ''): { line: number; col: number; what: string } {
+  const errors: ParseError[] = [];
+  // A byte order mark is no column an editor shows: positions count from after it.
+  const body = text.replace(/^\uFEFF/, '');
+  parseTree(body, errors, { disallowComments: true, allowTrailingComma: false });
+  const first = errors[0];
+  if (!first) return { ...offsetToPosition(body, body.length), what: parseMessage || 'the JSON does not parse' };
+  return {
+    ...offsetToPosition(body, first.offset),
+    what: JSON_ERRORS[printParseErrorCode(first.error)] ?? printParseErrorCode(first.error),
+  };
 }
 
 function offsetToPosition(text: string, offset: number): { line: number; col: number } {
   const before = text.slice(0, offset).split(/\r\n|\r|\n/);
   return { line: before.length - 1, col: before[before.length - 1].length };
-}
-
-function cleanJsonMessage(message: string): string {
-  return message
-    .replace(/\s*in JSON at position \d+.*$/, '')
-    .replace(/\s*\(line \d+ column \d+\)/, '')
-    .replace(/^JSON\.parse: /, '');
 }
 
 function envDiagnostic(file: string, line: number, col: number, message: string): EnvDiagnostic {
