@@ -16,6 +16,7 @@ await esbuild.build({
   outfile,
   bundle: true,
   platform: 'node',
+  mainFields: ['module', 'main'],
   format: 'cjs',
   target: 'node20',
   sourcemap: 'linked',

@@ -26,6 +26,9 @@ const host = {
   target: 'node20',
   // bufferutil and utf-8-validate are optional native speed-ups of ws; it works without them.
   external: ['vscode', 'bufferutil', 'utf-8-validate'],
+  // ESM entry points first: jsonc-parser's UMD "main" requires its own files at run time, which a
+  // bundle cannot follow; its "module" build is plain imports.
+  mainFields: ['module', 'main'],
 };
 
 const cli = {
