@@ -7,9 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import type { Connection, ConnectionFrame, ConnectionOptions } from './core/connection';
+import type { Connection, ConnectionOptions } from './core/connection';
 import { durationOption, parseCommandLine, type OptionSpec } from './core/cliArgs';
 import { formatDuration } from './core/wsfile/duration';
+import { describeFrame } from './core/frameText';
 import { findEnvFiles, loadEnvironments, selectEnvironment } from './core/wsfile/env';
 import { parseWsFile } from './core/wsfile/parse';
 import { runWsRequest, DEFAULT_WAIT_TIMEOUT_MS, type StepProgress } from './core/wsfile/run';
@@ -314,37 +315,6 @@ function describeWait(step: WsStep): string {
   if (step.type === 'wait-for-server') return `waiting for ${step.count} server message${step.count === 1 ? '' : 's'}`;
   if (step.type === 'wait') return `waiting ${formatDuration(step.ms)}`;
   return '';
-}
-
-/** One line per frame: → sent, ← received, · events. */
-export function describeFrame(f: ConnectionFrame): string | undefined {
-  const arrow = f.direction === 'sent' ? '→' : f.direction === 'received' ? '←' : '·';
-  switch (f.kind) {
-    case 'text':
-      return `${arrow} text   ${preview(f.payload.toString('utf8'))}`;
-    case 'binary':
-      return `${arrow} binary ${f.payload.length} byte${f.payload.length === 1 ? '' : 's'}: ${hexPreview(f.payload)}`;
-    case 'close': {
-      const code = f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
-      const reason = f.payload.subarray(2).toString('utf8');
-      return `${arrow} close  ${code}${reason ? ` "${reason}"` : ''}`;
-    }
-    case 'ping':
-    case 'pong':
-      return `${arrow} ${f.kind}`;
-    default:
-      return `${arrow} ${f.payload.toString('utf8')}`;
-  }
-}
-
-function preview(text: string): string {
-  const one = text.replace(/\r?\n/g, '⏎');
-  return one.length > 300 ? `${one.slice(0, 300)}… (${text.length} characters)` : one;
-}
-
-function hexPreview(bytes: Buffer): string {
-  const shown = [...bytes.subarray(0, 32)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  return bytes.length > 32 ? `${shown} …` : shown;
 }
 
 function formatDiagnostic(file: string, d: Diagnostic): string {

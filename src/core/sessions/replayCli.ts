@@ -5,9 +5,10 @@
  * Exit codes: 0 the replay worked (and with --compare every answer matched), 1 otherwise, 2 bad usage.
  */
 import { resolve as resolvePath } from 'node:path';
-import type { ConnectionFrame, ConnectionOptions } from '../connection';
+import type { ConnectionOptions } from '../connection';
 import { durationOption, parseCommandLine, type OptionSpec } from '../cliArgs';
 import { compareAnswers, type ComparedMessage, type CompareResult } from './compare';
+import { describeFrame } from '../frameText';
 import { parseJsonPath } from './jsonPath';
 import { loadSession } from './load';
 import { replaySession, type ReplayTiming } from './replay';
@@ -86,7 +87,7 @@ export async function replayMain(
     connectionOptions: args.connectionOptions,
     onEvent: (e) => {
       if (e.type === 'frame') {
-        const line = describe(e.frame);
+        const line = describeFrame(e.frame);
         if (line) out(`  ${stamp()} ${line}`);
       } else if (e.type === 'notice') out(`  ${stamp()} ! ${e.message}`);
     },
@@ -210,23 +211,4 @@ function json(v: unknown): string {
 function short(s: string): string {
   const one = s.replace(/\r?\n/g, '⏎');
   return one.length > 120 ? `${one.slice(0, 120)}…` : one;
-}
-
-function describe(f: ConnectionFrame): string | undefined {
-  const arrow = f.direction === 'sent' ? '→' : f.direction === 'received' ? '←' : '·';
-  switch (f.kind) {
-    case 'text':
-      return `${arrow} text   ${short(f.payload.toString('utf8'))}`;
-    case 'binary':
-      return `${arrow} binary ${f.payload.length} byte${f.payload.length === 1 ? '' : 's'}`;
-    case 'close': {
-      const code = f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
-      return `${arrow} close  ${code}`;
-    }
-    case 'ping':
-    case 'pong':
-      return `${arrow} ${f.kind}`;
-    default:
-      return `${arrow} ${f.payload.toString('utf8')}`;
-  }
 }
