@@ -1,3 +1,4 @@
+// Over 400 lines until the house split into a model and a view feed: connection, store, ticks, filter scheduling and requests still live here.
 import {
   assertNever,
   type ConnectionState,

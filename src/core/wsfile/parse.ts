@@ -1,3 +1,4 @@
+// Over 400 lines: one line-oriented parser of both dialects (JetBrains and httpYac) whose states share one cursor; Prettier's wrapping added the rest.
 import { decodeBase64, decodeHex } from './binary';
 import { readSettings, type DirectiveSpot } from './directives';
 import { durationHint, parseDuration } from './duration';

@@ -1,3 +1,4 @@
+// Over 400 lines until it is split by job: tree view, custom editor, recording, replay UI, mock servers and HAR still live here.
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
