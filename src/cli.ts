@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
-import type { Connection, ConnectionOptions } from './core/connection';
+import type { Transport, TransportOptions } from './core/transport';
 import { durationOption, parseCommandLine, type OptionSpec } from './core/cliArgs';
 import { formatDuration } from './core/wsfile/duration';
 import { describeFrame } from './core/frameText';
@@ -258,7 +258,7 @@ async function runOne(
   const started = Date.now();
   const stamp = () => `[${String(Date.now() - started).padStart(6)} ms]`;
   let secrets: readonly string[] = [];
-  let connection: Connection | undefined;
+  let connection: Transport | undefined;
   const show = (s: string) => out(cliWording(maskSecrets(s, [...secrets])));
   show(`▶ ${request.name}  ${request.url}  (${file}:${request.urlRange.startLine + 1})`);
   const result = await runWsRequest({
@@ -272,10 +272,8 @@ async function runOne(
     onConnection: (c, s) => {
       connection = c;
       secrets = s;
-      c.onFrame((f) => {
-        const line = describeFrame(f);
-        if (line) show(`  ${stamp()} ${line}`);
-      });
+      c.onMessage((m) => show(`  ${stamp()} ${describeFrame(m)}`));
+      c.onNote((n) => show(`  ${stamp()} ${describeFrame(n)}`));
     },
     onProgress: (p: StepProgress) => {
       const step = request.steps[p.index];
@@ -283,7 +281,7 @@ async function runOne(
     },
   });
   if (result.ok && connection) {
-    const c: Connection = connection;
+    const c: Transport = connection;
     if (args.lingerMs > 0 && c.state.phase === 'open') await sleep(args.lingerMs);
     await closeQuietly(c);
     show(
@@ -303,7 +301,7 @@ export function cliWording(line: string): string {
 }
 
 /** The connection options that flags set. */
-function connectionFlags(args: Args): Partial<ConnectionOptions> {
+function connectionFlags(args: Args): Partial<TransportOptions> {
   return {
     ...(args.followRedirects ? { followRedirects: true } : {}),
     ...(args.maxRedirects === undefined ? {} : { maxRedirects: args.maxRedirects }),
@@ -321,7 +319,7 @@ function formatDiagnostic(file: string, d: Diagnostic): string {
   return `${file}:${d.range.startLine + 1}:${d.range.startCol + 1}: ${d.severity}: ${d.message}`;
 }
 
-async function closeQuietly(c: Connection): Promise<void> {
+async function closeQuietly(c: Transport): Promise<void> {
   if (c.state.phase !== 'open') return;
   await new Promise<void>((resolve) => {
     const sub = c.onState((s) => {

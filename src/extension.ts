@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ConnectionOptions } from './core/connection';
+import type { TransportOptions } from './core/transport';
 import type { InspectorHandle, WebSocketInspectorApi } from './host/api';
 import { askForUrl, RecentUrls } from './host/connectCommand';
 import { askPassphrase, connectionDefaults, PASSPHRASE_KEY } from './host/connectionSettings';
@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   const loadPassphrase = () => context.secrets.get(PASSPHRASE_KEY).then((v) => (passphrase = v));
   void loadPassphrase();
   context.subscriptions.push(context.secrets.onDidChange((e) => e.key === PASSPHRASE_KEY && void loadPassphrase()));
-  const connectionOptions = (url: string): ConnectionOptions => connectionDefaults(url, passphrase);
+  const connectionOptions = (url: string): TransportOptions => connectionDefaults(url, passphrase);
 
   const track = (inspector: InspectorPanel): InspectorPanel => {
     inspectors.add(inspector);

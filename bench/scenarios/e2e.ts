@@ -274,7 +274,7 @@ async function runE2e(
     if (s.phase === 'open') openedAt = performance.now();
     if (s.phase === 'closed' || s.phase === 'error') closedResolve();
   });
-  session.connection.onFrame((f) => {
+  session.connection.onMessage((f) => {
     if (f.direction === 'received' && f.kind === 'text' && ++received === count) lastAt = performance.now();
   });
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });

@@ -1,6 +1,6 @@
 /**
  * Ingest: how many messages a second reach the end of the line. The baseline is a bare `ws`
- * client that only counts; the pipeline is the real host path (`InspectorSession`: Connection,
+ * client that only counts; the pipeline is the real host path (`InspectorSession`: Transport,
  * FrameStore, stats, batched posts that are structured-cloned as postMessage would).
  * Each client runs in its own process; the flood server runs in another.
  */

@@ -1,5 +1,5 @@
 /**
- * Record to disk and load: `SessionRecorder` fed N `ConnectionFrame`s (100-byte text, sent and
+ * Record to disk and load: `SessionRecorder` fed N `Row`s (100-byte text, sent and
  * received alternately, in event-loop turns of 10,000 as a connection would deliver them) until
  * `close()` has put everything in the file; then `loadSession` of that file in a fresh process.
  * Baselines, in the same process each: the plain way to write the same JSON lines
@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConnectionFrame } from '../../src/core/connection';
+import type { TransportMessage } from '../../src/core/transport';
 import { loadSession } from '../../src/core/sessions/load';
 import { SessionRecorder } from '../../src/core/sessions/recorder';
 import { MessageTemplate, readSeq } from '../messages';
@@ -58,13 +58,13 @@ export async function recordFromCommandLine(args: string[]): Promise<void> {
   for (let i = 0; i < count;) {
     const end = Math.min(count, i + TURN);
     for (; i < end; i++) {
-      const frame: ConnectionFrame = {
+      const frame: TransportMessage = {
         time: START + i,
         direction: i % 2 ? 'sent' : 'received',
         kind: 'text',
         payload: template.make(i),
       };
-      recorder.recordFrame(frame);
+      recorder.recordMessage(frame);
     }
     await new Promise<void>((r) => setImmediate(r));
   }

@@ -1,8 +1,9 @@
-import type { ConnectionFrame } from './connection';
+import type { TransportMessage, TransportNote } from './transport';
 
-/** One line per frame: → sent, ← received, · events. */
-export function describeFrame(f: ConnectionFrame): string | undefined {
-  const arrow = f.direction === 'sent' ? '→' : f.direction === 'received' ? '←' : '·';
+/** One line per message or note: → sent, ← received, · notes. */
+export function describeFrame(f: TransportMessage | TransportNote): string {
+  if ('level' in f) return `· ${f.text}`;
+  const arrow = f.direction === 'sent' ? '→' : '←';
   switch (f.kind) {
     case 'text':
       return `${arrow} text   ${preview(f.payload.toString('utf8'))}`;
@@ -16,8 +17,6 @@ export function describeFrame(f: ConnectionFrame): string | undefined {
     case 'ping':
     case 'pong':
       return `${arrow} ${f.kind}`;
-    default:
-      return `${arrow} ${f.payload.toString('utf8')}`;
   }
 }
 

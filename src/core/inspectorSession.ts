@@ -3,6 +3,8 @@ import {
   assertNever,
   type ConnectionState,
   type ConnectionStats,
+  type Direction,
+  type RowKind,
   type FilterQuery,
   type FilterStatus,
   type FrameHeaderRecord,
@@ -19,7 +21,7 @@ import {
   type ToWebview,
 } from '../shared/protocol';
 import { closeFramePayload } from './closeCodes';
-import { Connection, type ConnectionFrame, type ConnectionOptions } from './connection';
+import { createTransport, type Transport, type TransportOptions } from './transport';
 import { Emitter, type Subscription } from './emitter';
 import { createFilter, type Filter } from './filter';
 import { FrameStore } from './frameStore';
@@ -47,7 +49,7 @@ export class InspectorSession {
     receivedBytes: 0,
     cleared: 0,
   };
-  private conn: Connection;
+  private conn: Transport;
   private subscriptions: Subscription[] = [];
   private viewport = { start: 0, count: DEFAULT_VIEWPORT_ROWS, follow: true };
   /** The view has said `ready` and listens; until then nothing is posted. */
@@ -76,7 +78,7 @@ export class InspectorSession {
   private listMode: ListMode = 'messages';
 
   constructor(
-    private options: ConnectionOptions,
+    private options: TransportOptions,
     private readonly post: (message: ToWebview) => void,
     private panelSource?: PanelSource,
   ) {
@@ -92,7 +94,7 @@ export class InspectorSession {
   }
 
   /** Uses new connection settings (and source) from the next connect on; the rows so far stay. */
-  setOptions(options: ConnectionOptions, source?: PanelSource): void {
+  setOptions(options: TransportOptions, source?: PanelSource): void {
     this.options = options;
     this.panelSource = source ?? this.panelSource;
     this.postNow({ type: 'source', url: options.url, source: this.panelSource });
@@ -106,7 +108,7 @@ export class InspectorSession {
   }
 
   /** The current connection (a new one after each reconnect). */
-  get connection(): Connection {
+  get connection(): Transport {
     return this.conn;
   }
 
@@ -252,7 +254,10 @@ export class InspectorSession {
         this.reconnect().catch(() => undefined);
         return;
       case 'ping':
-        this.answer(message.id, this.conn.ping(message.payload));
+        this.answer(
+          message.id,
+          this.conn.ping?.(message.payload) ?? Promise.reject(new Error('This kind of connection has no ping.')),
+        );
         return;
       case 'closeWith':
         if (!isSendableCloseCode(message.code)) {
@@ -474,7 +479,7 @@ export class InspectorSession {
   }
 
   /** Shows another connection's frames and state here (a replay's), in place of this session's own. */
-  adopt(connection: Connection, note: string): void {
+  adopt(connection: Transport, note: string): void {
     this.conn.dispose();
     this.restoredState = undefined;
     this.append({ time: Date.now(), direction: 'event', kind: 'info', payload: Buffer.from(note) });
@@ -487,16 +492,19 @@ export class InspectorSession {
     this.append({ time: Date.now(), direction: 'event', kind, payload: Buffer.from(text) });
   }
 
-  private createConnection(): Connection {
-    const connection = new Connection(this.options);
+  private createConnection(): Transport {
+    const connection = createTransport(this.options);
     this.watch(connection);
     return connection;
   }
 
-  private watch(connection: Connection): void {
+  private watch(connection: Transport): void {
     for (const s of this.subscriptions) s.dispose();
     this.subscriptions = [
-      connection.onFrame((frame) => this.append(frame)),
+      connection.onMessage((message) => this.append(message)),
+      connection.onNote((note) =>
+        this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),
+      ),
       connection.onState((state) => {
         this.flush();
         this.postNow({ type: 'state', state });
@@ -507,7 +515,7 @@ export class InspectorSession {
     ];
   }
 
-  private append(frame: ConnectionFrame): void {
+  private append(frame: Row): void {
     this.store.append(frame.time, frame.direction, frame.kind, frame.payload);
     const s = this.stats;
     s.total++;
@@ -629,4 +637,12 @@ function frameRow(frame: FrameHeaderRecord): RowSummary {
     size: frame.payloadLength,
     preview: `${frame.opcodeName} · ${flags} · header ${frame.headerLength} B + payload ${frame.payloadLength} B`,
   };
+}
+
+/** One row of the list as the store keeps it. */
+interface Row {
+  time: number;
+  direction: Direction;
+  kind: RowKind;
+  payload: Buffer;
 }

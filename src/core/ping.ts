@@ -92,3 +92,25 @@ export class PingTracker {
 function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
+
+/** Calls `beat` every `everyMs` while started (off when `everyMs` is not positive). */
+export class Heartbeat {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly everyMs: number | undefined,
+    private readonly beat: () => void,
+  ) {}
+
+  start(): void {
+    this.stop();
+    if (!this.everyMs || this.everyMs <= 0) return;
+    this.timer = setInterval(this.beat, this.everyMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

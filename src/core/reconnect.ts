@@ -44,3 +44,58 @@ export function describeReconnect(delayMs: number, attempt: number, maxAttempts:
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/**
+ * Opens a transport again after an unexpected close, by `policy`, saying each attempt in a note.
+ * Any transport can use it: `open` is its own attempt, and its failures come back through `schedule`.
+ */
+export class Reconnector {
+  private timer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+
+  constructor(
+    private readonly policy: FullReconnectPolicy | undefined,
+    private readonly open: () => Promise<void>,
+    private readonly note: (text: string) => void,
+  ) {}
+
+  /** True while an attempt is waiting for its delay. */
+  get pending(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** True once a reconnect attempt is under way (the first connect is attempt 0). */
+  get reconnecting(): boolean {
+    return this.attempt > 0;
+  }
+
+  /** The connection opened: the next unexpected close starts counting again. */
+  opened(): void {
+    this.attempt = 0;
+  }
+
+  schedule(): void {
+    const policy = this.policy;
+    if (!policy || this.timer) return;
+    if (this.attempt >= policy.maxAttempts) {
+      this.note(`Gave up reconnecting after ${policy.maxAttempts} attempts. Reconnect by hand to try again.`);
+      this.attempt = 0;
+      return;
+    }
+    const attempt = ++this.attempt;
+    const delay = reconnectDelay(policy, attempt);
+    this.note(describeReconnect(delay, attempt, policy.maxAttempts));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      // Failures are reported through state and notes, and retried through `schedule`.
+      this.open().catch(() => undefined);
+    }, delay);
+  }
+
+  /** Stops a waiting attempt and starts counting again. */
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.attempt = 0;
+  }
+}

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ConnectionOptions } from '../core/connection';
+import type { TransportOptions } from '../core/transport';
 import { noProxyFromSetting } from '../core/proxy';
 
 /** Where the client certificate's passphrase is kept: VS Code's secret storage, never settings. */
@@ -9,7 +9,7 @@ export const PASSPHRASE_KEY = 'websocketInspector.tls.passphrase';
  * The connection options the settings give, for `url`: defaults under every connection, which a
  * `.ws` request's own headers and directives override.
  */
-export function connectionDefaults(url: string, passphrase: string | undefined): ConnectionOptions {
+export function connectionDefaults(url: string, passphrase: string | undefined): TransportOptions {
   const c = vscode.workspace.getConfiguration('websocketInspector.connection');
   const tls = vscode.workspace.getConfiguration('websocketInspector.tls');
   const http = vscode.workspace.getConfiguration('http');
@@ -54,8 +54,8 @@ export function connectionDefaults(url: string, passphrase: string | undefined):
 }
 
 /** A request's own options over the defaults; headers and subprotocols add up, the request's win. */
-export function withDefaults(defaults: ConnectionOptions, own: ConnectionOptions): ConnectionOptions {
-  const defined = Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) as ConnectionOptions;
+export function withDefaults(defaults: TransportOptions, own: TransportOptions): TransportOptions {
+  const defined = Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) as TransportOptions;
   return {
     ...defaults,
     ...defined,

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Connection, ConnectionOptions } from '../core/connection';
+import type { Transport, TransportOptions } from '../core/transport';
 import { InspectorSession } from '../core/inspectorSession';
 import { maskUrl } from '../core/mask';
 import { shortTitle } from '../core/url';
@@ -19,7 +19,7 @@ export interface InspectorEnv {
   log: vscode.LogOutputChannel;
   documents: MessageDocuments;
   /** A connection is about to open in `panel` (first connect, reconnect): the recorder hooks in here. */
-  onConnecting?(panel: InspectorPanel, connection: Connection): void;
+  onConnecting?(panel: InspectorPanel, connection: Transport): void;
   /** The user asked to replay the recording `panel` shows. */
   onReplay?(panel: InspectorPanel): void;
 }
@@ -57,7 +57,7 @@ export class InspectorPanel implements InspectorHandle {
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly env: InspectorEnv,
-    options: ConnectionOptions,
+    options: TransportOptions,
     source?: PanelSource,
   ) {
     const { extensionUri } = env;
@@ -103,7 +103,7 @@ export class InspectorPanel implements InspectorHandle {
   /** Opens a new panel beside the editor and starts connecting. */
   static open(
     env: InspectorEnv,
-    options: ConnectionOptions,
+    options: TransportOptions,
     source?: PanelSource,
     secrets: string[] = [],
   ): InspectorPanel {
@@ -126,7 +126,7 @@ export class InspectorPanel implements InspectorHandle {
     panel?: vscode.WebviewPanel,
     file?: string,
   ): InspectorPanel {
-    const options: ConnectionOptions = {
+    const options: TransportOptions = {
       url: session.header.url,
       handshakeTimeout: 10000,
       headers: session.header.options.headers,
@@ -158,7 +158,7 @@ export class InspectorPanel implements InspectorHandle {
   recorded: Session | undefined;
 
   /** Shows a replay's live connection here, after the recording. */
-  adopt(connection: Connection, note: string): void {
+  adopt(connection: Transport, note: string): void {
     this.session.adopt(connection, note);
   }
 
@@ -177,7 +177,7 @@ export class InspectorPanel implements InspectorHandle {
     panel: vscode.WebviewPanel,
     state: unknown,
     env: InspectorEnv,
-    options: (url: string) => ConnectionOptions,
+    options: (url: string) => TransportOptions,
     recorded?: Session,
     historyEnabled = true,
   ): InspectorPanel | undefined {
@@ -222,7 +222,7 @@ export class InspectorPanel implements InspectorHandle {
   }
 
   /** Connects again with new settings (a `.ws` request edited since), keeping the rows so far. */
-  reconnectWith(options: ConnectionOptions, source?: PanelSource): Promise<void> {
+  reconnectWith(options: TransportOptions, source?: PanelSource): Promise<void> {
     this.session.setOptions(options, source);
     this.panel.title = shortTitle(options.url);
     this.startConnecting(() => this.session.reconnect());
@@ -235,7 +235,7 @@ export class InspectorPanel implements InspectorHandle {
   }
 
   /** The connection the panel shows now. */
-  get connection(): Connection {
+  get connection(): Transport {
     return this.session.connection;
   }
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { createServer } from 'node:http';
 import { EchoServer } from '../../src/core/echoServer';
-import { Connection } from '../../src/core/connection';
+import { WebSocketTransport } from '../../src/core/transport';
 import { SessionRecorder } from '../../src/core/sessions/recorder';
 import { waitFor } from './helpers';
 
@@ -295,10 +295,10 @@ test('wsi replay --answer-timeout 1m (and 1h, plain ms) is accepted, like every 
   const server = await EchoServer.start({ port: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'wsi-cli-replay-'));
   try {
-    const connection = new Connection({ url: server.url, handshakeTimeout: 5000 });
+    const connection = new WebSocketTransport({ url: server.url, handshakeTimeout: 5000 });
     const recorder = await SessionRecorder.forConnection(join(dir, 'rec.wslog'), connection);
     let received = 0;
-    connection.onFrame((f) => {
+    connection.onMessage((f) => {
       if (f.direction === 'received' && f.kind === 'text') received++;
     });
     await connection.connect();

@@ -2,19 +2,19 @@ import assert from 'node:assert/strict';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { Connection, type ConnectionFrame } from '../../src/core/connection';
+import { WebSocketTransport, type Transport } from '../../src/core/transport';
 import type { ConnectionState } from '../../src/shared/protocol';
-import { closedPort, startHttpServer, startWsServer, waitFor } from './helpers';
+import { closedPort, startHttpServer, startWsServer, waitFor, collectRows, type Row } from './helpers';
 
-function track(connection: Connection): { frames: ConnectionFrame[]; states: ConnectionState[] } {
-  const frames: ConnectionFrame[] = [];
+function track(connection: Transport): { frames: Row[]; states: ConnectionState[] } {
+  const frames: Row[] = [];
   const states: ConnectionState[] = [];
-  connection.onFrame((f) => frames.push(f));
+  collectRows(connection, frames);
   connection.onState((s) => states.push(s));
   return { frames, states };
 }
 
-describe('Connection', () => {
+describe('WebSocketTransport', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   after(async () => {
     for (const c of cleanups.reverse()) await c();
@@ -26,7 +26,7 @@ describe('Connection', () => {
     srv.server.on('connection', (ws) =>
       ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })),
     );
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     const { frames, states } = track(c);
     await c.connect();
@@ -56,7 +56,7 @@ describe('Connection', () => {
     const srv = await startWsServer();
     cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', () => ws.close(4001, 'go away now')));
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     const { frames } = track(c);
     await c.connect();
@@ -79,7 +79,7 @@ describe('Connection', () => {
     const got = new Promise<[number, string]>((resolve) =>
       srv.server.on('connection', (ws) => ws.on('close', (code, reason) => resolve([code, reason.toString()]))),
     );
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await c.connect();
     c.close(1000, 'done here');
@@ -90,7 +90,7 @@ describe('Connection', () => {
 
   test('a refused connection is an error state with a sentence naming host and port', async () => {
     const port = await closedPort();
-    const c = new Connection({ url: `ws://127.0.0.1:${port}/x`, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: `ws://127.0.0.1:${port}/x`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), new RegExp(`Connection refused by 127\\.0\\.0\\.1:${port}`));
     assert.equal(c.state.phase, 'error');
@@ -102,7 +102,7 @@ describe('Connection', () => {
       res.end('{"error":"token expired"}');
     });
     cleanups.push(() => http.close());
-    const c = new Connection({ url: `ws://127.0.0.1:${http.port}/`, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: `ws://127.0.0.1:${http.port}/`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /refused the upgrade: 401 Unauthorized\. Check the Authorization.*token expired/);
     assert.equal(c.state.phase, 'error');
@@ -120,7 +120,7 @@ describe('Connection', () => {
         }),
     );
     const { port } = silent.address() as AddressInfo;
-    const c = new Connection({ url: `ws://127.0.0.1:${port}/`, handshakeTimeout: 300 });
+    const c = new WebSocketTransport({ url: `ws://127.0.0.1:${port}/`, handshakeTimeout: 300 });
     cleanups.push(() => c.dispose());
     const t0 = Date.now();
     await assert.rejects(c.connect(), /did not complete the WebSocket handshake in time/);
@@ -128,7 +128,7 @@ describe('Connection', () => {
   });
 
   test('sending while not connected rejects with advice', async () => {
-    const c = new Connection({ url: 'ws://127.0.0.1:1/', handshakeTimeout: 500 });
+    const c = new WebSocketTransport({ url: 'ws://127.0.0.1:1/', handshakeTimeout: 500 });
     await assert.rejects(c.sendText('x'), /Not connected/);
     c.dispose();
   });
@@ -137,7 +137,7 @@ describe('Connection', () => {
     const srv = await startWsServer();
     cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', () => ws.terminate()));
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await c.connect();
     await c.sendText('drop me');

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import type { Transport } from '../../src/core/transport';
 
 /** A `ws` server on 127.0.0.1 and a free port; `close()` drops clients and stops it. */
 export async function startWsServer(options: ConstructorParameters<typeof WebSocketServer>[0] = {}): Promise<{
@@ -54,4 +55,19 @@ export async function waitFor(check: () => boolean, timeoutMs = 3000, what = 'co
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A transport's messages and notes in one list, in the order they fired, as the inspector's rows are. */
+export interface Row {
+  time: number;
+  direction: 'sent' | 'received' | 'event';
+  kind: string;
+  payload: Buffer;
+}
+
+/** Pushes every message and note of `t` to `rows` (notes as `event` rows whose kind is their level). */
+export function collectRows(t: Transport, rows: Row[]): Row[] {
+  t.onMessage((m) => rows.push(m));
+  t.onNote((n) => rows.push({ time: n.time, direction: 'event', kind: n.level, payload: Buffer.from(n.text) }));
+  return rows;
 }

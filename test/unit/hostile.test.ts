@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { constants as zlibConstants, deflateRawSync } from 'node:zlib';
-import { Connection, type ConnectionOptions } from '../../src/core/connection';
+import { WebSocketTransport, type TransportOptions } from '../../src/core/transport';
 import { loadSession, type LoadResult } from '../../src/core/sessions/load';
 import { SessionRecorder } from '../../src/core/sessions/recorder';
 import type { ConnectionState } from '../../src/shared/protocol';
@@ -14,7 +14,7 @@ import { answerUpgrade, answerUpgradeWith, readClientFrames, serverFrame, startR
 import { processGuard } from './processGuard';
 
 // Issue 7: hostile servers and bad input. Each server misbehaves on purpose in one way. For every
-// case the core survives: the Connection ends in a state whose sentence a person understands, no
+// case the core survives: the Transport ends in a state whose sentence a person understands, no
 // exception or rejection escapes, and the recording written meanwhile loads with what came before.
 //
 // Each case has two tests: "<case>: survives, recording loads" (the core holds up) and
@@ -53,12 +53,12 @@ interface Outcome {
 type Behaviour = (socket: Socket, request: string, report: Record<string, unknown>) => void | Promise<void>;
 
 /**
- * Runs one hostile server against a real Connection recording into a temp dir; the server and
+ * Runs one hostile server against a real Transport recording into a temp dir; the server and
  * the temp dir go away at the end whatever happens.
  */
 async function runCase(
   behaviour: Behaviour,
-  options: Partial<ConnectionOptions> = {},
+  options: Partial<TransportOptions> = {},
   limits: { finalWithinMs?: number; allowHalfOpen?: boolean } = {},
 ): Promise<Outcome> {
   const report: Record<string, unknown> = {};
@@ -72,7 +72,11 @@ async function runCase(
   );
   const dir = mkdtempSync(join(tmpdir(), 'wsi-hostile-'));
   const file = join(dir, 'hostile.wslog');
-  const connection = new Connection({ url: `ws://127.0.0.1:${raw.port}/hostile`, handshakeTimeout: 2000, ...options });
+  const connection = new WebSocketTransport({
+    url: `ws://127.0.0.1:${raw.port}/hostile`,
+    handshakeTimeout: 2000,
+    ...options,
+  });
   try {
     const recorder = await SessionRecorder.forConnection(file, connection, { flushIntervalMs: 10 });
     const started = Date.now();
@@ -160,7 +164,7 @@ function maskedFrame(first: number, payload: Buffer): Buffer {
 interface FrameCase {
   name: string;
   behaviour: Behaviour;
-  options?: Partial<ConnectionOptions>;
+  options?: Partial<TransportOptions>;
   code: number;
   /** What a person should read in the state message. */
   words: RegExp[];
@@ -397,8 +401,8 @@ describe('hostile servers', () => {
       assertProcessClean();
     });
 
-    // ws waits `closeTimeout` (30 s, not configurable through ConnectionOptions) for the server
-    // to end TCP after the closing handshake; the Connection stays `open` until then.
+    // ws waits `closeTimeout` (30 s, not configurable through TransportOptions) for the server
+    // to end TCP after the closing handshake; the Transport stays `open` until then.
     test(
       'a close frame and no TCP close: the client still ends closed within a bounded time (the 5 s close timeout, + 1.5 s)',
       { timeout: 60_000 },

@@ -55,3 +55,13 @@ test('webview imports neither vscode nor node built-ins', () => {
 test('the checker sees imports (it can fail)', () => {
   assert.deepEqual(imports(join(root, 'src/host/inspectorPanel.ts')).includes('vscode'), true);
 });
+
+test('transports are built in one place: only src/core/transport opens a `ws` client or names WebSocketTransport', () => {
+  for (const file of [...sources('src'), ...sources('webview')]) {
+    const rel = relative(root, file);
+    if (rel.startsWith(join('src', 'core', 'transport'))) continue;
+    const text = readFileSync(file, 'utf8');
+    assert.ok(!/new WebSocket\(/.test(text), `${rel} opens a ws client; use createTransport`);
+    assert.ok(!/WebSocketTransport/.test(text), `${rel} names WebSocketTransport; use createTransport`);
+  }
+});

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 
-// A 64 MiB text message received by a Connection and kept in a FrameStore (the host's path for a row)
+// A 64 MiB text message received by a Transport and kept in a FrameStore (the host's path for a row)
 // must not be held many times over. Measured in a child process (--expose-gc, nothing else running):
 // the peak of heapUsed + arrayBuffers above the baseline, sampled every millisecond and at the row.
 // The server runs in the child too, but its 64 MiB are allocated before the baseline.
@@ -11,7 +11,7 @@ import { test } from 'node:test';
 const core = resolve(__dirname, '../../src/core');
 const SCRIPT = `
 const { WebSocketServer } = require('ws');
-const { Connection } = require(${JSON.stringify(join(core, 'connection.js'))});
+const { WebSocketTransport } = require(${JSON.stringify(join(core, 'transport', 'websocket.js'))});
 const { FrameStore } = require(${JSON.stringify(join(core, 'frameStore.js'))});
 const { SessionRecorder } = require(${JSON.stringify(join(core, 'sessions', 'recorder.js'))});
 const RECORD = process.argv.includes('--record');
@@ -21,7 +21,7 @@ const SIZE = 64 * 1024 * 1024;
   await new Promise((r) => wss.on('listening', r));
   const big = Buffer.alloc(SIZE, 0x61);
   wss.on('connection', (s) => s.send(big, { binary: false }));
-  const c = new Connection({ url: 'ws://127.0.0.1:' + wss.address().port + '/', handshakeTimeout: 5000, perMessageDeflate: false });
+  const c = new WebSocketTransport({ url: 'ws://127.0.0.1:' + wss.address().port + '/', handshakeTimeout: 5000, perMessageDeflate: false });
   const store = new FrameStore();
   const dir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'wsi-mem-'));
   const recorder = RECORD ? await SessionRecorder.create(require('node:path').join(dir, 'r.wslog'), { url: 'ws://127.0.0.1/' }) : undefined;
@@ -32,7 +32,7 @@ const SIZE = 64 * 1024 * 1024;
   let peak = 0;
   const timer = setInterval(() => (peak = Math.max(peak, used() - base)), 1);
   await new Promise((resolve) => {
-    c.onFrame((f) => {
+    c.onMessage((f) => {
       if (f.kind !== 'text') return;
       store.append(f.time, f.direction, f.kind, f.payload);
       store.summaries(0, 10);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { Connection, type ConnectionFrame } from '../../src/core/connection';
+import { WebSocketTransport } from '../../src/core/transport';
 import { FrameHeaderReader, FrameLog } from '../../src/core/frameSniffer';
 import type { FrameHeaderRecord } from '../../src/shared/protocol';
-import { startWsServer, waitFor } from './helpers';
+import { startWsServer, waitFor, collectRows, type Row } from './helpers';
 import { acceptFor, answerUpgrade, keyOf, serverFrame, startRawServer } from './protocol.servers';
 
 const FIN = 0x80;
@@ -54,10 +54,14 @@ describe('protocol: frame sniffer', () => {
       }
     });
     cleanups.push(() => raw.close());
-    const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000, perMessageDeflate: false });
+    const c = new WebSocketTransport({
+      url: `ws://127.0.0.1:${raw.port}/`,
+      handshakeTimeout: 2000,
+      perMessageDeflate: false,
+    });
     cleanups.push(() => c.dispose());
-    const rows: ConnectionFrame[] = [];
-    c.onFrame((f) => rows.push(f));
+    const rows: Row[] = [];
+    collectRows(c, rows);
     await c.connect();
     await waitFor(() => rows.filter((r) => r.kind === 'binary').length === 2, 3000, 'both binary messages');
     await c.sendText('ok');
@@ -126,10 +130,10 @@ describe('protocol: frame sniffer', () => {
       );
     });
     cleanups.push(() => raw.close());
-    const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
-    const rows: ConnectionFrame[] = [];
-    c.onFrame((f) => rows.push(f));
+    const rows: Row[] = [];
+    collectRows(c, rows);
     await c.connect();
     await waitFor(() => rows.some((r) => r.kind === 'ping'), 2000, 'the ping');
     assert.equal(rows.find((r) => r.kind === 'text')?.payload.toString(), 'first');
@@ -149,10 +153,10 @@ describe('protocol: frame sniffer', () => {
     srv.server.on('connection', (ws) =>
       ws.on('message', (data, isBinary) => ws.send(data as Buffer, { binary: isBinary })),
     );
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     let echoes = 0;
-    c.onFrame((f) => {
+    c.onMessage((f) => {
       if (f.direction === 'received' && f.kind === 'text') echoes++;
     });
     await c.connect();
@@ -180,10 +184,10 @@ describe('protocol: frame sniffer', () => {
     const srv = await startWsServer();
     cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.send('hi'));
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000, sniffFrames: false });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000, sniffFrames: false });
     cleanups.push(() => c.dispose());
     let got = 0;
-    c.onFrame((f) => (got += f.kind === 'text' ? 1 : 0));
+    c.onMessage((f) => (got += f.kind === 'text' ? 1 : 0));
     await c.connect();
     await waitFor(() => got === 1, 2000, 'the message');
     assert.equal(c.frames.enabled, false);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, describe, test } from 'node:test';
-import { Connection } from '../../src/core/connection';
+import { WebSocketTransport } from '../../src/core/transport';
 import { expectedAccept, parseExtensions } from '../../src/core/handshake';
 import type { HandshakeInfo } from '../../src/shared/protocol';
 import { startHttpServer, startWsServer } from './helpers';
@@ -19,7 +19,7 @@ describe('protocol: handshake', () => {
       handleProtocols: (offered) => (offered.has('chat.v2') ? 'chat.v2' : false),
     });
     cleanups.push(() => srv.close());
-    const c = new Connection({
+    const c = new WebSocketTransport({
       url: `${srv.url}/room?id=7`,
       handshakeTimeout: 2000,
       protocols: ['chat.v1', 'chat.v2'],
@@ -70,7 +70,7 @@ describe('protocol: handshake', () => {
       res.end('{"error":"token expired"}');
     });
     cleanups.push(() => http.close());
-    const c = new Connection({ url: `ws://127.0.0.1:${http.port}/`, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: `ws://127.0.0.1:${http.port}/`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /refused the upgrade: 401 Unauthorized\. Check the Authorization.*token expired/);
     const h = c.handshake!;
@@ -89,7 +89,7 @@ describe('protocol: handshake', () => {
       res.end();
     });
     cleanups.push(() => http.close());
-    const c = new Connection({ url: `ws://127.0.0.1:${http.port}/start`, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: `ws://127.0.0.1:${http.port}/start`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(
       c.connect(),
@@ -116,7 +116,11 @@ describe('protocol: handshake', () => {
       res.end();
     });
     cleanups.push(() => hop.close());
-    const c = new Connection({ url: `ws://127.0.0.1:${hop.port}/a`, handshakeTimeout: 2000, followRedirects: true });
+    const c = new WebSocketTransport({
+      url: `ws://127.0.0.1:${hop.port}/a`,
+      handshakeTimeout: 2000,
+      followRedirects: true,
+    });
     cleanups.push(() => c.dispose());
     await c.connect();
     const h = c.handshake!;
@@ -136,7 +140,7 @@ describe('protocol: handshake', () => {
   test('a server that never answers times out; the handshake says so', async () => {
     const silent = await startRawServer(() => undefined);
     cleanups.push(() => silent.close());
-    const c = new Connection({ url: `ws://127.0.0.1:${silent.port}/`, handshakeTimeout: 300 });
+    const c = new WebSocketTransport({ url: `ws://127.0.0.1:${silent.port}/`, handshakeTimeout: 300 });
     cleanups.push(() => c.dispose());
     const t0 = Date.now();
     await assert.rejects(c.connect(), /did not complete the WebSocket handshake in time/);
@@ -153,7 +157,7 @@ describe('protocol: handshake', () => {
       );
     });
     cleanups.push(() => raw.close());
-    const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /wrong Sec-WebSocket-Accept/);
     const h = c.handshake!;
@@ -163,7 +167,7 @@ describe('protocol: handshake', () => {
   });
 
   test('an unknown host is a sentence about DNS', async () => {
-    const c = new Connection({ url: 'ws://no-such-host.invalid/', handshakeTimeout: 5000 });
+    const c = new WebSocketTransport({ url: 'ws://no-such-host.invalid/', handshakeTimeout: 5000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /Could not resolve the host "no-such-host\.invalid"|did not complete/);
   });

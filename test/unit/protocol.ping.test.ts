@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { Connection, type ConnectionFrame } from '../../src/core/connection';
+import { WebSocketTransport } from '../../src/core/transport';
 import type { ConnectionHealth, ConnectionState } from '../../src/shared/protocol';
-import { startWsServer, waitFor } from './helpers';
+import { startWsServer, waitFor, collectRows, type Row } from './helpers';
 
 describe('protocol: ping, pong and close', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -13,11 +13,11 @@ describe('protocol: ping, pong and close', () => {
   test('ping() measures the round trip to the pong with the same payload', async () => {
     const srv = await startWsServer();
     cleanups.push(() => srv.close());
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
-    const rows: ConnectionFrame[] = [];
+    const rows: Row[] = [];
     const health: ConnectionHealth[] = [];
-    c.onFrame((f) => rows.push(f));
+    collectRows(c, rows);
     c.onHealth((h) => health.push(h));
     await c.connect();
     const rtt = await c.ping('are you there');
@@ -43,7 +43,7 @@ describe('protocol: ping, pong and close', () => {
   test('pings go out at the interval, each answered', async () => {
     const srv = await startWsServer();
     cleanups.push(() => srv.close());
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000, pingIntervalMs: 40 });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000, pingIntervalMs: 40 });
     cleanups.push(() => c.dispose());
     const rtts: number[] = [];
     c.onHealth((h) => h.lastRttMs !== undefined && rtts.push(h.lastRttMs));
@@ -61,12 +61,12 @@ describe('protocol: ping, pong and close', () => {
     const srv = await startWsServer({ autoPong: false });
     cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', () => ws.pong('late')));
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000, pingTimeoutMs: 80 });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000, pingTimeoutMs: 80 });
     cleanups.push(() => c.dispose());
     const health: ConnectionHealth[] = [];
-    const rows: ConnectionFrame[] = [];
+    const rows: Row[] = [];
     c.onHealth((h) => health.push(h));
-    c.onFrame((f) => rows.push(f));
+    collectRows(c, rows);
     await c.connect();
     await assert.rejects(c.ping(), /No pong within 80 ms/);
     assert.equal(c.health.healthy, false);
@@ -89,10 +89,10 @@ describe('protocol: ping, pong and close', () => {
       ws.on('pong', (data) => pongs.push(data.toString()));
       ws.ping('one');
     });
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000, autoPong: false });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000, autoPong: false });
     cleanups.push(() => c.dispose());
-    const rows: ConnectionFrame[] = [];
-    c.onFrame((f) => rows.push(f));
+    const rows: Row[] = [];
+    collectRows(c, rows);
     await c.connect();
     await waitFor(() => rows.some((r) => r.kind === 'ping'), 2000, 'the ping');
     await new Promise((r) => setTimeout(r, 50));
@@ -103,10 +103,10 @@ describe('protocol: ping, pong and close', () => {
     assert.deepEqual(pongs, ['by hand']);
 
     // With the default, ws answers and the answer is a row.
-    const d = new Connection({ url: srv.url, handshakeTimeout: 2000 });
+    const d = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => d.dispose());
-    const dRows: ConnectionFrame[] = [];
-    d.onFrame((f) => dRows.push(f));
+    const dRows: Row[] = [];
+    collectRows(d, dRows);
     await d.connect();
     await waitFor(() => pongs.includes('one'), 2000, 'the automatic pong');
     assert.ok(dRows.some((r) => r.direction === 'sent' && r.kind === 'pong' && r.payload.toString() === 'one'));
@@ -131,7 +131,7 @@ describe('protocol: ping, pong and close', () => {
       [4409, /4409 \(application-defined\)/],
     ];
     for (const [code, message] of expected) {
-      const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
+      const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000 });
       cleanups.push(() => c.dispose());
       await c.connect();
       await c.sendText(`${code} bye`);
@@ -148,7 +148,7 @@ describe('protocol: ping, pong and close', () => {
       );
     }
 
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000 });
     cleanups.push(() => c.dispose());
     await c.connect();
     c.close(4000, 'leaving');

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { Connection } from '../../src/core/connection';
+import { WebSocketTransport } from '../../src/core/transport';
 import { bypassesProxy, proxyFor, redactProxy } from '../../src/core/proxy';
 import { closedPort, startWsServer, waitFor } from './helpers';
 import { hasOpenssl, makePki, startWssServer } from './protocol.servers';
@@ -74,10 +74,10 @@ describe('protocol: proxy', () => {
     srv.server.on('connection', (ws) => ws.on('message', (d) => ws.send(`echo ${d.toString()}`)));
     const proxy = await startConnectProxy();
     cleanups.push(() => proxy.close());
-    const c = new Connection({ url: `${srv.url}/via`, handshakeTimeout: 3000, proxy: proxy.url, noProxy: '' });
+    const c = new WebSocketTransport({ url: `${srv.url}/via`, handshakeTimeout: 3000, proxy: proxy.url, noProxy: '' });
     cleanups.push(() => c.dispose());
     let echo = '';
-    c.onFrame((f) => f.direction === 'received' && f.kind === 'text' && (echo = f.payload.toString()));
+    c.onMessage((f) => f.direction === 'received' && f.kind === 'text' && (echo = f.payload.toString()));
     await c.connect();
     await c.sendText('hello');
     await waitFor(() => echo === 'echo hello', 2000, 'the echo');
@@ -92,7 +92,7 @@ describe('protocol: proxy', () => {
     cleanups.push(() => srv.close());
     const proxy = await startConnectProxy();
     cleanups.push(() => proxy.close());
-    const c = new Connection({
+    const c = new WebSocketTransport({
       url: srv.url,
       handshakeTimeout: 3000,
       proxy: proxy.url,
@@ -110,20 +110,20 @@ describe('protocol: proxy', () => {
     const proxy = await startConnectProxy({ requireAuth: 'me:secret' });
     cleanups.push(() => proxy.close());
     const withAuth = proxy.url.replace('http://', 'http://me:secret@');
-    const c = new Connection({ url: srv.url, handshakeTimeout: 3000, proxy: withAuth, noProxy: '' });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 3000, proxy: withAuth, noProxy: '' });
     cleanups.push(() => c.dispose());
     await c.connect();
     assert.equal(proxy.tunnels.length, 1);
     assert.equal(c.handshake!.proxy, proxy.url, 'no credentials in what is shown');
 
-    const d = new Connection({ url: srv.url, handshakeTimeout: 3000, proxy: proxy.url, noProxy: '' });
+    const d = new WebSocketTransport({ url: srv.url, handshakeTimeout: 3000, proxy: proxy.url, noProxy: '' });
     cleanups.push(() => d.dispose());
     await assert.rejects(d.connect(), /proxy http:\/\/127\.0\.0\.1:\d+ asks for credentials \(407/);
   });
 
   test('an unreachable proxy is named in the sentence', async () => {
     const port = await closedPort();
-    const c = new Connection({
+    const c = new WebSocketTransport({
       url: 'ws://127.0.0.1:9/',
       handshakeTimeout: 2000,
       proxy: `http://127.0.0.1:${port}`,
@@ -146,7 +146,13 @@ describe('protocol: proxy', () => {
       cleanups.push(() => srv.close());
       const proxy = await startConnectProxy();
       cleanups.push(() => proxy.close());
-      const c = new Connection({ url: srv.url, handshakeTimeout: 3000, proxy: proxy.url, noProxy: '', ca: pki.caCert });
+      const c = new WebSocketTransport({
+        url: srv.url,
+        handshakeTimeout: 3000,
+        proxy: proxy.url,
+        noProxy: '',
+        ca: pki.caCert,
+      });
       cleanups.push(() => c.dispose());
       await c.connect();
       assert.equal(proxy.tunnels.length, 1);

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { WebSocketServer } from 'ws';
-import { Connection, type ConnectionFrame } from '../../src/core/connection';
+import { WebSocketTransport } from '../../src/core/transport';
 import { describeReconnect, reconnectDelay, reconnectPolicy } from '../../src/core/reconnect';
 import type { ConnectionState } from '../../src/shared/protocol';
-import { startWsServer, waitFor } from './helpers';
+import { startWsServer, waitFor, collectRows, type Row } from './helpers';
 
-const infoRows = (rows: ConnectionFrame[]) => rows.filter((r) => r.kind === 'info').map((r) => r.payload.toString());
+const infoRows = (rows: Row[]) => rows.filter((r) => r.kind === 'info').map((r) => r.payload.toString());
 
 describe('protocol: reconnect', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -15,7 +15,7 @@ describe('protocol: reconnect', () => {
     for (const c of cleanups.reverse()) await c();
   });
 
-  test('after the server drops the connection, the same Connection opens again and messages continue', async () => {
+  test('after the server drops the connection, the same Transport opens again and messages continue', async () => {
     const srv = await startWsServer();
     cleanups.push(() => srv.close());
     let connections = 0;
@@ -26,11 +26,11 @@ describe('protocol: reconnect', () => {
         else ws.send(`echo ${data.toString()}`);
       });
     });
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000, reconnect: { initialDelayMs: 30 } });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000, reconnect: { initialDelayMs: 30 } });
     cleanups.push(() => c.dispose());
-    const rows: ConnectionFrame[] = [];
+    const rows: Row[] = [];
     const phases: string[] = [];
-    c.onFrame((f) => rows.push(f));
+    collectRows(c, rows);
     c.onState((s) => phases.push(s.phase));
     await c.connect();
     await c.sendText('one');
@@ -52,14 +52,14 @@ describe('protocol: reconnect', () => {
     const first = await startWsServer();
     const port = Number(new URL(first.url).port);
     first.server.on('connection', (ws) => ws.on('message', () => ws.close(1012, 'restart')));
-    const c = new Connection({
+    const c = new WebSocketTransport({
       url: first.url,
       handshakeTimeout: 1000,
       reconnect: { initialDelayMs: 20, factor: 2, maxAttempts: 3 },
     });
     cleanups.push(() => c.dispose());
-    const rows: ConnectionFrame[] = [];
-    c.onFrame((f) => rows.push(f));
+    const rows: Row[] = [];
+    collectRows(c, rows);
     await c.connect();
     await c.sendText('restart please');
     await waitFor(() => c.state.phase === 'closed', 2000, 'the 1012 close');
@@ -93,10 +93,10 @@ describe('protocol: reconnect', () => {
     const srv = await startWsServer();
     cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', () => ws.close(1000)));
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000, reconnect: { initialDelayMs: 10 } });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000, reconnect: { initialDelayMs: 10 } });
     cleanups.push(() => c.dispose());
-    const rows: ConnectionFrame[] = [];
-    c.onFrame((f) => rows.push(f));
+    const rows: Row[] = [];
+    collectRows(c, rows);
     await c.connect();
     await c.sendText('end it');
     await waitFor(() => c.state.phase === 'closed', 2000, 'server close');
@@ -112,10 +112,10 @@ describe('protocol: reconnect', () => {
     const srv = await startWsServer();
     cleanups.push(() => srv.close());
     srv.server.on('connection', (ws) => ws.on('message', () => ws.terminate()));
-    const c = new Connection({ url: srv.url, handshakeTimeout: 2000, reconnect: { initialDelayMs: 100 } });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 2000, reconnect: { initialDelayMs: 100 } });
     cleanups.push(() => c.dispose());
-    const rows: ConnectionFrame[] = [];
-    c.onFrame((f) => rows.push(f));
+    const rows: Row[] = [];
+    collectRows(c, rows);
     await c.connect();
     await c.sendText('drop');
     await waitFor(() => infoRows(rows).length === 1, 2000, 'the reconnect notice');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Connection } from '../../src/core/connection';
+import { WebSocketTransport } from '../../src/core/transport';
 import { hasOpenssl, makePki, startWssServer, type Pki } from './protocol.servers';
 
 describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not installed' }, () => {
@@ -19,7 +19,7 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
   test('a self-signed certificate is refused by default, with a sentence saying how to trust it', async () => {
     const srv = await startWssServer(pki.selfSigned);
     cleanups.push(() => srv.close());
-    const c = new Connection({ url: srv.url, handshakeTimeout: 3000 });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 3000 });
     cleanups.push(() => c.dispose());
     await assert.rejects(
       c.connect(),
@@ -32,7 +32,7 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
   test('the insecure option accepts it for this connection, and the handshake shows why it did not verify', async () => {
     const srv = await startWssServer(pki.selfSigned);
     cleanups.push(() => srv.close());
-    const c = new Connection({ url: srv.url, handshakeTimeout: 3000, insecure: true });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 3000, insecure: true });
     cleanups.push(() => c.dispose());
     await c.connect();
     const tls = c.handshake!.tls!;
@@ -45,11 +45,11 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
   test('a server certificate from a private CA verifies once the CA is given; TLS details are recorded', async () => {
     const srv = await startWssServer(pki.server);
     cleanups.push(() => srv.close());
-    const refused = new Connection({ url: srv.url, handshakeTimeout: 3000 });
+    const refused = new WebSocketTransport({ url: srv.url, handshakeTimeout: 3000 });
     cleanups.push(() => refused.dispose());
     await assert.rejects(refused.connect(), /not trusted|CA this machine does not know/);
 
-    const c = new Connection({ url: srv.url, handshakeTimeout: 3000, ca: pki.caCert });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 3000, ca: pki.caCert });
     cleanups.push(() => c.dispose());
     await c.connect();
     const h = c.handshake!;
@@ -68,7 +68,11 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
     assert.ok(h.timings.tlsMs !== undefined && h.timings.tlsMs >= 0, 'TLS time measured');
 
     // The CA as PEM text works as well as a path.
-    const pem = new Connection({ url: srv.url, handshakeTimeout: 3000, ca: [readFileSync(pki.caCert, 'utf8')] });
+    const pem = new WebSocketTransport({
+      url: srv.url,
+      handshakeTimeout: 3000,
+      ca: [readFileSync(pki.caCert, 'utf8')],
+    });
     cleanups.push(() => pem.dispose());
     await pem.connect();
   });
@@ -76,7 +80,7 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
   test('a certificate for another host name is refused with a sentence naming the problem', async () => {
     const srv = await startWssServer(pki.otherHost);
     cleanups.push(() => srv.close());
-    const c = new Connection({ url: srv.url, handshakeTimeout: 3000, ca: pki.caCert });
+    const c = new WebSocketTransport({ url: srv.url, handshakeTimeout: 3000, ca: pki.caCert });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /not valid for this host name.*other\.test/);
   });
@@ -84,11 +88,11 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
   test('a server that requires a client certificate: refused without, open with cert and key', async () => {
     const srv = await startWssServer(pki.server, { requestCert: true, ca: pki.caCert });
     cleanups.push(() => srv.close());
-    const without = new Connection({ url: srv.url, handshakeTimeout: 3000, ca: pki.caCert });
+    const without = new WebSocketTransport({ url: srv.url, handshakeTimeout: 3000, ca: pki.caCert });
     cleanups.push(() => without.dispose());
     await assert.rejects(without.connect(), /requires a client certificate/);
 
-    const c = new Connection({
+    const c = new WebSocketTransport({
       url: srv.url,
       handshakeTimeout: 3000,
       ca: pki.caCert,
@@ -102,7 +106,11 @@ describe('protocol: TLS', { skip: hasOpenssl() ? false : 'openssl is not install
   });
 
   test('a TLS file that cannot be read is a sentence, before any network traffic', async () => {
-    const c = new Connection({ url: 'wss://127.0.0.1:1/', handshakeTimeout: 1000, ca: join(pki.dir, 'missing.crt') });
+    const c = new WebSocketTransport({
+      url: 'wss://127.0.0.1:1/',
+      handshakeTimeout: 1000,
+      ca: join(pki.dir, 'missing.crt'),
+    });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /Could not read the CA certificate ".*missing\.crt": there is no such file\./);
   });

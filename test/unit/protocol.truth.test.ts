@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Connection, type ConnectionFrame, type ConnectionOptions } from '../../src/core/connection';
+import { WebSocketTransport, type TransportOptions } from '../../src/core/transport';
 import type { ConnectionState } from '../../src/shared/protocol';
-import { startHttpServer, waitFor } from './helpers';
+import { startHttpServer, waitFor, collectRows, type Row } from './helpers';
 import { acceptFor, answerUpgradeWith, keyOf, readClientFrames, serverFrame, startRawServer } from './protocol.servers';
 
 // Sentences must say what really happened: the close code the client sent and the RFC section
@@ -18,7 +18,7 @@ const DEFLATE = 'Sec-WebSocket-Extensions: permessage-deflate';
 
 interface Outcome {
   state: ConnectionState & { phase: 'closed' };
-  rows: ConnectionFrame[];
+  rows: Row[];
   clientClose: number | undefined;
 }
 
@@ -26,7 +26,7 @@ interface Outcome {
 async function violation(
   bytes: Buffer,
   extra: string[] = [],
-  options: Partial<ConnectionOptions> = {},
+  options: Partial<TransportOptions> = {},
 ): Promise<Outcome> {
   let client: ReturnType<typeof readClientFrames> | undefined;
   const raw = await startRawServer((socket: Socket, request) => {
@@ -36,15 +36,15 @@ async function violation(
     socket.on('data', () => client?.closeCode() !== undefined && socket.end());
     socket.write(bytes);
   });
-  const c = new Connection({
+  const c = new WebSocketTransport({
     url: `ws://127.0.0.1:${raw.port}/`,
     handshakeTimeout: 2000,
     perMessageDeflate: extra.includes(DEFLATE),
     ...options,
   });
   try {
-    const rows: ConnectionFrame[] = [];
-    c.onFrame((f) => rows.push(f));
+    const rows: Row[] = [];
+    collectRows(c, rows);
     await c.connect();
     await waitFor(() => c.state.phase === 'closed', 4000, 'the close');
     return { state: c.state as Outcome['state'], rows, clientClose: client?.closeCode() };
@@ -133,7 +133,7 @@ describe('protocol truth: a 101 answer names the header at fault (§4.1)', () =>
       (socket, request) =>
         void socket.write(`${['HTTP/1.1 101 Switching Protocols', ...lines(request)].join('\r\n')}\r\n\r\n`),
     );
-    const c = new Connection({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: `ws://127.0.0.1:${raw.port}/`, handshakeTimeout: 2000 });
     try {
       await assert.rejects(c.connect());
       assert.equal(c.state.phase, 'error');
@@ -205,7 +205,7 @@ describe('protocol truth: redirects only lead to WebSocket URLs', () => {
     });
     cleanups.push(() => http.close());
     const url = `ws://127.0.0.1:${http.port}/first`;
-    const c = new Connection({ url, handshakeTimeout: 2000, followRedirects: true });
+    const c = new WebSocketTransport({ url, handshakeTimeout: 2000, followRedirects: true });
     cleanups.push(() => c.dispose());
     await assert.rejects(c.connect(), /Redirect 2 \(302\)/);
     const m = (c.state as { message: string }).message;
@@ -226,7 +226,11 @@ describe('protocol truth: redirects only lead to WebSocket URLs', () => {
       res.writeHead(301, { location: 'ftp://example.invalid/file' });
       res.end();
     });
-    const c = new Connection({ url: `ws://127.0.0.1:${http.port}/`, handshakeTimeout: 2000, followRedirects: true });
+    const c = new WebSocketTransport({
+      url: `ws://127.0.0.1:${http.port}/`,
+      handshakeTimeout: 2000,
+      followRedirects: true,
+    });
     try {
       await assert.rejects(c.connect());
       const m = (c.state as { message: string }).message;
@@ -242,7 +246,7 @@ describe('protocol truth: redirects only lead to WebSocket URLs', () => {
   });
 
   test('a typed ws+unix: URL is refused without connecting', async () => {
-    const c = new Connection({ url: 'ws+unix:/tmp/nothing-here.sock:/x', handshakeTimeout: 2000 });
+    const c = new WebSocketTransport({ url: 'ws+unix:/tmp/nothing-here.sock:/x', handshakeTimeout: 2000 });
     try {
       await assert.rejects(c.connect(), /local socket address/);
     } finally {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { ConnectionFrame } from '../../src/core/connection';
+import type { TransportMessage } from '../../src/core/transport';
 import { SessionRecorder } from '../../src/core/sessions/recorder';
 import { loadSession, type LoadResult } from '../../src/core/sessions/load';
 import { sessionMessages } from '../../src/core/sessions/format';
@@ -17,9 +17,8 @@ function loaded(r: LoadResult) {
 // Large text messages are written window by window; what the loader reads back must be the
 // message exactly, whatever the windows cut through (escapes, multi-byte characters).
 
-function frame(text: string, direction: 'sent' | 'received' = 'received'): ConnectionFrame {
-  const payload = Buffer.from(text, 'utf8');
-  return { time: Date.now(), direction, kind: 'text', payload, size: payload.length } as unknown as ConnectionFrame;
+function frame(text: string, direction: 'sent' | 'received' = 'received'): TransportMessage {
+  return { time: Date.now(), direction, kind: 'text', payload: Buffer.from(text, 'utf8') };
 }
 
 /** A text of about `bytes` bytes with quotes, backslashes, newlines, controls and 2–4-byte characters everywhere. */
@@ -38,7 +37,7 @@ test('large text messages round-trip exactly through a recording, with small lin
   const awkward = awkwardText(3 * LARGE_TEXT_BYTES + 12345);
   const plain = 'x'.repeat(2 * LARGE_TEXT_BYTES + 1);
   const texts = ['small before', awkward, 'small between', plain, 'small after'];
-  for (const text of texts) recorder.recordFrame(frame(text));
+  for (const text of texts) recorder.recordMessage(frame(text));
   await recorder.close();
   const session = loaded(await loadSession(path));
   const got = sessionMessages(session).map((m) => m.text);
@@ -54,7 +53,7 @@ test('a large text message that holds a secret is still redacted', async (t) => 
   const path = join(dir, 'secret.wslog');
   const secret = 'sk-live-abcdef123456';
   const recorder = await SessionRecorder.create(path, { url: 'ws://127.0.0.1:1/', secrets: [secret] });
-  recorder.recordFrame(frame('a'.repeat(LARGE_TEXT_BYTES) + secret + 'b'.repeat(100)));
+  recorder.recordMessage(frame('a'.repeat(LARGE_TEXT_BYTES) + secret + 'b'.repeat(100)));
   await recorder.close();
   const [message] = sessionMessages(loaded(await loadSession(path)));
   assert.ok(message.text !== undefined && !message.text.includes(secret), 'the secret reached the recording');

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WebSocket } from 'ws';
-import { Connection, type ConnectionFrame } from '../../src/core/connection';
+import { WebSocketTransport, type Transport } from '../../src/core/transport';
 import { EchoServer } from '../../src/core/echoServer';
 import { eventPayload, sessionMessages, REDACTED, type Session } from '../../src/core/sessions/format';
 import { loadSession, type LoadResult } from '../../src/core/sessions/load';
@@ -51,7 +51,7 @@ function hashFrames(frames: Array<{ dir: string; kind: string; payload: Buffer }
   return h.digest('hex');
 }
 
-async function closeConnection(c: Connection): Promise<void> {
+async function closeConnection(c: Transport): Promise<void> {
   if (c.state.phase !== 'open') return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, 2000);
@@ -68,7 +68,7 @@ async function closeConnection(c: Connection): Promise<void> {
 if (CHILD) {
   // The child: connect, record everything, never stop on its own (the parent kills it).
   const { url, file } = JSON.parse(CHILD) as { url: string; file: string };
-  const connection = new Connection({ url, handshakeTimeout: 5000 });
+  const connection = new WebSocketTransport({ url, handshakeTimeout: 5000 });
   void SessionRecorder.forConnection(file, connection).then(() => connection.connect());
   setTimeout(() => process.exit(3), 20_000);
 } else {
@@ -77,12 +77,12 @@ if (CHILD) {
     const server = await startWsServer();
     server.server.on('connection', (s) => flood(s, count));
     const dir = tempDir();
-    const connection = new Connection({ url: server.url, handshakeTimeout: 5000 });
+    const connection = new WebSocketTransport({ url: server.url, handshakeTimeout: 5000 });
     try {
       const file = join(dir, 'flood.wslog');
       const recorder = await SessionRecorder.forConnection(file, connection);
       let received = 0;
-      connection.onFrame((f) => {
+      connection.onMessage((f) => {
         if (f.direction === 'received' && f.kind === 'text') received++;
       });
       await connection.connect();
@@ -160,13 +160,13 @@ if (CHILD) {
   test('record → load gives back the same messages, bytes and order (sha256)', async () => {
     const echo = await EchoServer.start({ port: 0 });
     const dir = tempDir();
-    const connection = new Connection({ url: echo.url, handshakeTimeout: 5000 });
+    const connection = new WebSocketTransport({ url: echo.url, handshakeTimeout: 5000 });
     const seen: Array<{ dir: string; kind: string; payload: Buffer }> = [];
     try {
       const file = join(dir, 'echo.wslog');
       const recorder = await SessionRecorder.forConnection(file, connection, { redact: false });
-      connection.onFrame((f: ConnectionFrame) => {
-        if (f.direction !== 'event' && (f.kind === 'text' || f.kind === 'binary'))
+      connection.onMessage((f) => {
+        if (f.kind === 'text' || f.kind === 'binary')
           seen.push({ dir: f.direction, kind: f.kind, payload: Buffer.from(f.payload) });
       });
       await connection.connect();
@@ -207,7 +207,7 @@ if (CHILD) {
       const redacted = await SessionRecorder.create(join(dir, 'a.wslog'), options);
       const plain = await SessionRecorder.create(join(dir, 'b.wslog'), { ...options, redact: false });
       for (const r of [redacted, plain]) {
-        r.recordFrame({
+        r.recordMessage({
           time: Date.now(),
           direction: 'sent',
           kind: 'text',
@@ -246,7 +246,7 @@ if (CHILD) {
       const recorder = await SessionRecorder.create(file, { url: 'ws://127.0.0.1:1', secrets: ['not-there-secret'] });
       const t0 = Date.now();
       for (let i = 0; i < n; i++)
-        recorder.recordFrame({
+        recorder.recordMessage({
           time: t0 + (i >> 6),
           direction: i % 10 ? 'received' : 'sent',
           kind: 'text',
@@ -274,10 +274,10 @@ if (CHILD) {
       const history = new SessionHistory(join(dir, 'history'), { maxCount: 3, maxBytes: 1024 * 1024 });
       const files: string[] = [];
       for (let i = 0; i < 5; i++) {
-        const connection = new Connection({ url: `ws://127.0.0.1:${1000 + i}/`, handshakeTimeout: 1000 });
+        const connection = new WebSocketTransport({ url: `ws://127.0.0.1:${1000 + i}/`, handshakeTimeout: 1000 });
         const recorder = await history.record(connection, { startedAt: Date.UTC(2024, 0, 1, 0, 0, i) });
         for (let k = 0; k <= i; k++)
-          recorder.recordFrame({
+          recorder.recordMessage({
             time: Date.UTC(2024, 0, 1, 0, 0, i),
             direction: 'received',
             kind: 'text',

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { Connection } from '../../src/core/connection';
+import { WebSocketTransport } from '../../src/core/transport';
 import { compareAnswers } from '../../src/core/sessions/compare';
 import { exportAsWsFile, exportMessagesJsonl } from '../../src/core/sessions/exportWs';
 import { messageEvent, serializeSession, sessionMessages, type Session } from '../../src/core/sessions/format';
@@ -45,10 +45,10 @@ async function ackServer(changed = false) {
 /** Records a conversation with `url`: three JSON messages and one binary, each after its answer. */
 async function recordConversation(url: string, dir: string): Promise<Session> {
   const file = join(dir, `rec-${Date.now()}-${Math.random()}.wslog`);
-  const connection = new Connection({ url, handshakeTimeout: 5000 });
+  const connection = new WebSocketTransport({ url, handshakeTimeout: 5000 });
   const recorder = await SessionRecorder.forConnection(file, connection);
   let received = 0;
-  connection.onFrame((f) => {
+  connection.onMessage((f) => {
     if (f.direction === 'received' && (f.kind === 'text' || f.kind === 'binary')) received++;
   });
   await connection.connect();
@@ -151,7 +151,7 @@ test('replay against a server that answers differently: compare reports exactly 
       url: changed.url,
       timing: 'original',
       waitForAnswers: true,
-      onEvent: (e) => e.type === 'frame' && frames.push(e.frame.direction),
+      onEvent: (e) => e.type === 'message' && frames.push(e.message.direction),
     }).result;
     assert.ok(other.ok, other.error);
     const c = compareAnswers(other.recorded, other.live, { ignore: IGNORE });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { Connection } from '../../src/core/connection';
+import { WebSocketTransport } from '../../src/core/transport';
 import { MASK, maskHeaders, maskSecrets, maskUrl } from '../../src/core/mask';
 import { exportAsWsFile } from '../../src/core/sessions/exportWs';
 import { exportHar } from '../../src/core/sessions/har';
@@ -17,7 +17,7 @@ async function recordSecretSession(
 ): Promise<{ file: string; text: string; session: Awaited<ReturnType<typeof loadSession>> }> {
   const srv = await startWsServer();
   const dir = mkdtempSync(join(tmpdir(), 'wsi-secrets-'));
-  const connection = new Connection({
+  const connection = new WebSocketTransport({
     url: srv.url.replace('ws://', 'ws://user:pass@') + '/?token=abc&x=1',
     handshakeTimeout: 2000,
   });

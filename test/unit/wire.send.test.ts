@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { Connection, type ConnectionFrame } from '../../src/core/connection';
+import { WebSocketTransport, type Transport } from '../../src/core/transport';
 import { parseWsFile } from '../../src/core/wsfile/parse';
 import { runWsRequest } from '../../src/core/wsfile/run';
-import { waitFor } from './helpers';
+import { waitFor, collectRows, type Row } from './helpers';
 import { answerUpgrade, serverFrame, startRawServer } from './protocol.servers';
 
 // What the client says it sent must have left: sends are bounded, dropped bytes are not "sent",
@@ -38,7 +38,7 @@ describe('wire: sends', () => {
     { timeout: 20_000 },
     async () => {
       const raw = await deafServer();
-      const c = new Connection({
+      const c = new WebSocketTransport({
         url: `ws://127.0.0.1:${raw.port}/`,
         handshakeTimeout: 2000,
         perMessageDeflate: false,
@@ -74,7 +74,7 @@ describe('wire: sends', () => {
           lines: request.steps[0]?.lines ?? { startLine: 2, endLine: 2 },
         } as (typeof request.steps)[number],
       ];
-      let connection: Connection | undefined;
+      let connection: Transport | undefined;
       try {
         const result = await bounded(
           runWsRequest({
@@ -102,14 +102,14 @@ describe('wire: sends', () => {
     { timeout: 30_000 },
     async () => {
       const raw = await deafServer();
-      const c = new Connection({
+      const c = new WebSocketTransport({
         url: `ws://127.0.0.1:${raw.port}/`,
         handshakeTimeout: 2000,
         perMessageDeflate: false,
         sendTimeoutMs: 20_000,
       });
-      const rows: ConnectionFrame[] = [];
-      c.onFrame((f) => rows.push(f));
+      const rows: Row[] = [];
+      collectRows(c, rows);
       try {
         await c.connect();
         const sending = c.sendBinary(Buffer.alloc(32 * 1024 * 1024));
@@ -144,13 +144,13 @@ describe('wire: pongs and closes', () => {
         };
         write(100_000);
       });
-      const c = new Connection({
+      const c = new WebSocketTransport({
         url: `ws://127.0.0.1:${raw.port}/`,
         handshakeTimeout: 2000,
         perMessageDeflate: false,
       });
-      const rows: ConnectionFrame[] = [];
-      c.onFrame((f) => rows.push(f));
+      const rows: Row[] = [];
+      collectRows(c, rows);
       try {
         await c.connect();
         await waitFor(() => c.state.phase === 'closed', 20_000, 'the close');
@@ -180,8 +180,8 @@ describe('wire: pongs and closes', () => {
         { allowHalfOpen: true },
       );
       const parsed = parseWsFile(`WS ws://127.0.0.1:${raw.port}/\n=== close 1000 bye\n`);
-      let connection: Connection | undefined;
-      const rows: ConnectionFrame[] = [];
+      let connection: Transport | undefined;
+      const rows: Row[] = [];
       try {
         const started = Date.now();
         const result = await bounded(
@@ -191,7 +191,7 @@ describe('wire: pongs and closes', () => {
             baseDir: __dirname,
             onConnection: (conn) => {
               connection = conn;
-              conn.onFrame((f) => rows.push(f));
+              collectRows(conn, rows);
             },
           }),
           15_000,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Connection } from '../../src/core/connection';
+import { WebSocketTransport } from '../../src/core/transport';
 import { parseWsFile } from '../../src/core/wsfile/parse';
 import { runWsRequest, type RunOptions, type StepProgress } from '../../src/core/wsfile/run';
 
@@ -282,10 +282,10 @@ test('handshake: headers, subprotocols from @subprotocol and Sec-WebSocket-Proto
   }
 });
 
-test('runs on an existing Connection passed in, without reconnecting', async () => {
+test('runs on an existing Transport passed in, without reconnecting', async () => {
   const server = await startServer(replyLater(10));
   try {
-    const connection = new Connection({ url: server.url, handshakeTimeout: 2000 });
+    const connection = new WebSocketTransport({ url: server.url, handshakeTimeout: 2000 });
     await connection.connect();
     const { result } = await run(server, '\nhi\n=== wait-for-server\n', { connection });
     assert.equal(result.ok, true, result.error);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { open, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Connection } from '../connection';
+import type { Transport } from '../transport';
 import { WSLOG_EXTENSION } from './format';
-import { recorderOptionsFor, SessionRecorder, type RecorderOptions } from './recorder';
+import { listen, recorderOptionsFor, SessionRecorder, type RecorderOptions, type RecordingSink } from './recorder';
 
 /** Limits of a history folder. */
 export interface HistoryLimits {
@@ -73,17 +73,36 @@ export class SessionHistory {
   }
 
   /**
-   * Starts recording `connection` into a new file of the folder, after making room for it.
-   * Files in `keep` (recordings still being written) are never removed.
+   * Starts recording `transport` into a new file of the folder, after making room for it; files in
+   * `keep` (recordings still being written) are never removed. Listening starts at once: what happens
+   * while the file is being created waits in order and is written first, so nothing is lost. Resolves
+   * with the attached recorder; when the file cannot be created, stops listening and rejects.
    */
-  async record(
-    connection: Connection,
+  record(
+    transport: Transport,
     options: Omit<RecorderOptions, 'url'> = {},
     keep: readonly string[] = [],
   ): Promise<SessionRecorder> {
-    const recorder = await this.create(recorderOptionsFor(connection, options), keep);
-    recorder.attach(connection);
-    return recorder;
+    const early: Array<(r: RecordingSink) => void> = [];
+    const queue = listen(transport, {
+      recordHandshake: (info) => early.push((r) => r.recordHandshake(info)),
+      recordMessage: (m) => early.push((r) => r.recordMessage(m)),
+      recordNote: (n) => early.push((r) => r.recordNote(n)),
+      recordState: (state) => early.push((r) => r.recordState(state)),
+    });
+    return this.create(recorderOptionsFor(transport, options), keep).then(
+      (recorder) => {
+        // Nothing can fire between these lines: the queue empties into the file, then the recorder listens itself.
+        queue.dispose();
+        for (const replay of early.splice(0)) replay(recorder);
+        recorder.attach(transport);
+        return recorder;
+      },
+      (err: Error) => {
+        queue.dispose();
+        throw err;
+      },
+    );
   }
 
   /**

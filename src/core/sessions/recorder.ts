@@ -1,5 +1,5 @@
 import { open, write, close as closeFd } from 'node:fs';
-import type { Connection, ConnectionFrame } from '../connection';
+import type { Transport, TransportMessage, TransportNote } from '../transport';
 import { Emitter, type Subscription } from '../emitter';
 import type { ConnectionState, HandshakeInfo } from '../../shared/protocol';
 import { newHeader, type SessionEvent, type SessionHandshake, type SessionHeader, type SessionOptions } from './format';
@@ -33,7 +33,7 @@ export interface RecorderOptions {
 /**
  * Appends one connection's events to a `.wslog` file in batches (every `flushIntervalMs`, or
  * at once past `flushBytes`), so a crash loses at most the last batch. Feed it frames and state
- * changes with `attach(connection)`, or call `recordFrame`/`recordState` yourself.
+ * changes with `attach(transport)`, or call `recordMessage`/`recordNote`/`recordState` yourself.
  */
 export class SessionRecorder {
   private readonly errorEmitter = new Emitter<Error>();
@@ -110,7 +110,7 @@ export class SessionRecorder {
   /** Creates a recording of `connection` (its URL and options), attached from now on. */
   static async forConnection(
     path: string,
-    connection: Connection,
+    connection: Transport,
     options: Omit<RecorderOptions, 'url'> = {},
   ): Promise<SessionRecorder> {
     const recorder = await SessionRecorder.create(path, recorderOptionsFor(connection, options));
@@ -133,14 +133,9 @@ export class SessionRecorder {
     return this.failure;
   }
 
-  /** Records every frame and state change of `connection` until disposed or closed. */
-  attach(connection: Connection): Subscription {
-    const subs = [
-      connection.onHandshake((info) => this.recordHandshake(info)),
-      connection.onFrame((f) => this.recordFrame(f)),
-      connection.onState((s) => this.recordState(s)),
-    ];
-    return { dispose: () => subs.forEach((s) => s.dispose()) };
+  /** Records every message, note and state change of `transport` until disposed or closed. */
+  attach(transport: Transport): Subscription {
+    return listen(transport, this);
   }
 
   /** Keeps the server's answer of a handshake that opened (it fires just before the `open` state). */
@@ -158,14 +153,16 @@ export class SessionRecorder {
     this.response = this.redactor ? { ...response, headers: this.redactor.headers(response.headers) ?? {} } : response;
   }
 
-  /** Records a message, ping, pong or error frame. Open and close come from `recordState`. */
-  recordFrame(frame: ConnectionFrame): void {
+  /** Records an error or a note of the transport's; `open` notes are left out (the `open` state records the event). */
+  recordNote(note: TransportNote): void {
+    const t = note.time - this.startedAt;
+    if (note.level === 'error') this.add({ type: 'error', t, message: this.clean(note.text) });
+    else if (note.level === 'info') this.add({ type: 'note', t, text: this.clean(note.text) });
+  }
+
+  /** Records a message, ping or pong. Open and close come from `recordState`. */
+  recordMessage(frame: TransportMessage): void {
     const t = frame.time - this.startedAt;
-    if (frame.direction === 'event') {
-      if (frame.kind === 'error') this.add({ type: 'error', t, message: this.clean(frame.payload.toString('utf8')) });
-      else if (frame.kind === 'info') this.add({ type: 'note', t, text: this.clean(frame.payload.toString('utf8')) });
-      return;
-    }
     switch (frame.kind) {
       case 'text':
         if (frame.payload.length >= LARGE_TEXT_BYTES && !this.mustRedact(frame.payload)) {
@@ -329,10 +326,7 @@ export class SessionRecorder {
 }
 
 /** The recorder options that describe `connection` (its URL and connection options). */
-export function recorderOptionsFor(
-  connection: Connection,
-  options: Omit<RecorderOptions, 'url'> = {},
-): RecorderOptions {
+export function recorderOptionsFor(connection: Transport, options: Omit<RecorderOptions, 'url'> = {}): RecorderOptions {
   const { url, headers, protocols, perMessageDeflate, maxPayload, handshakeTimeout } = connection.options;
   return {
     options: { headers, protocols, perMessageDeflate, maxPayload, handshakeTimeout },
@@ -340,4 +334,23 @@ export function recorderOptionsFor(
     ...options,
     url,
   };
+}
+
+/** What a recorder does with a transport's events (the recorder itself, or a queue in front of it). */
+export interface RecordingSink {
+  recordHandshake(info: HandshakeInfo): void;
+  recordMessage(message: TransportMessage): void;
+  recordNote(note: TransportNote): void;
+  recordState(state: ConnectionState): void;
+}
+
+/** Feeds every event of `transport` to `sink`, in the order they happen. */
+export function listen(transport: Transport, sink: RecordingSink): Subscription {
+  const subs = [
+    transport.onHandshake((info) => sink.recordHandshake(info)),
+    transport.onMessage((m) => sink.recordMessage(m)),
+    transport.onNote((n) => sink.recordNote(n)),
+    transport.onState((s) => sink.recordState(s)),
+  ];
+  return { dispose: () => subs.forEach((sub) => sub.dispose()) };
 }

@@ -1,4 +1,10 @@
-import { Connection, type ConnectionFrame, type ConnectionOptions } from '../connection';
+import {
+  createTransport,
+  type Transport,
+  type TransportMessage,
+  type TransportNote,
+  type TransportOptions,
+} from '../transport';
 import type { ProxySettings } from '../proxy';
 import type { TlsSettings } from '../tls';
 import { eventPayload, firstConnection, messageEvent, type Session, type SessionMessage } from './format';
@@ -25,8 +31,8 @@ export interface ReplayOptions {
   answerTimeoutMs?: number;
   /** Default 10000 ms. */
   handshakeTimeoutMs?: number;
-  /** Connection options over the recorded ones (the CLI's --follow-redirects, --max-redirects, --send-timeout). */
-  connectionOptions?: Partial<ConnectionOptions>;
+  /** Transport options over the recorded ones (the CLI's --follow-redirects, --max-redirects, --send-timeout). */
+  connectionOptions?: Partial<TransportOptions>;
   /** After the last message (and its answers), keep listening this long (default 300 ms). */
   lingerMs?: number;
   /** Every live frame, and the replay's progress. */
@@ -35,7 +41,8 @@ export interface ReplayOptions {
 }
 
 export type ReplayEvent =
-  | { type: 'frame'; frame: ConnectionFrame }
+  | { type: 'message'; message: TransportMessage }
+  | { type: 'note'; message: TransportNote }
   /** Message `index` (0-based, of `total` client messages) is about to wait or was sent. */
   | { type: 'step'; index: number; total: number; status: 'waiting-answers' | 'waiting-time' | 'waiting-step' | 'sent' }
   | { type: 'notice'; message: string };
@@ -55,7 +62,7 @@ export interface ReplayResult {
 
 /** A running replay. */
 export interface Replay {
-  readonly connection: Connection;
+  readonly connection: Transport;
   /** Settles when the replay is over; never rejects. */
   readonly result: Promise<ReplayResult>;
   /** In 'step' timing, lets the next message go; false when none is left. */
@@ -84,7 +91,7 @@ export function replaySession(session: Session, options: ReplayOptions = {}): Re
   const events = firstConnection(session);
   const recordedHeaders = session.header.options.headers ?? session.header.handshake?.request?.headers;
   const headers = { ...replayableHeaders(recordedHeaders), ...options.headers };
-  const connection = new Connection({
+  const connection = createTransport({
     url: options.url ?? session.header.url,
     headers,
     protocols: session.header.options.protocols ?? protocolsFromHeaders(recordedHeaders),
@@ -138,7 +145,7 @@ class Player {
   private readonly closeCode: number;
 
   constructor(
-    private readonly connection: Connection,
+    private readonly connection: Transport,
     events: Session['events'],
     private readonly options: ReplayOptions,
   ) {
@@ -195,13 +202,14 @@ class Player {
     const onAbort = () => this.stop();
     options.signal?.addEventListener('abort', onAbort);
     if (options.signal?.aborted) this.stopped = true;
-    connection.onFrame((frame) => {
-      if (frame.direction === 'received' && (frame.kind === 'text' || frame.kind === 'binary')) {
-        this.live.push(messageEvent(frame.time - this.openedAt, 'received', frame.kind, frame.payload));
+    connection.onMessage((message) => {
+      if (message.direction === 'received' && (message.kind === 'text' || message.kind === 'binary')) {
+        this.live.push(messageEvent(message.time - this.openedAt, 'received', message.kind, message.payload));
         this.wake();
       }
-      emit({ type: 'frame', frame });
+      emit({ type: 'message', message });
     });
+    connection.onNote((message) => emit({ type: 'note', message }));
     connection.onState((s) => {
       if (s.phase === 'closed' || s.phase === 'error') {
         this.ended = true;
@@ -323,13 +331,13 @@ class Player {
   }
 }
 
-function describeEnd(connection: Connection): string {
+function describeEnd(connection: Transport): string {
   const s = connection.state;
   return s.phase === 'closed' || s.phase === 'error' ? s.message : 'it is no longer open.';
 }
 
 /** Closes normally and waits (at most 2 s) for the close to finish. */
-export function closeAndWait(connection: Connection, code = 1000): Promise<void> {
+export function closeAndWait(connection: Transport, code = 1000): Promise<void> {
   if (connection.state.phase !== 'open') return Promise.resolve();
   return new Promise<void>((resolve) => {
     const timer = setTimeout(done, 2000);

@@ -5,7 +5,7 @@
  * Exit codes: 0 the replay worked (and with --compare every answer matched), 1 otherwise, 2 bad usage.
  */
 import { resolve as resolvePath } from 'node:path';
-import type { ConnectionOptions } from '../connection';
+import type { TransportOptions } from '../transport';
 import { durationOption, parseCommandLine, type OptionSpec } from '../cliArgs';
 import { compareAnswers, type ComparedMessage, type CompareResult } from './compare';
 import { describeFrame } from '../frameText';
@@ -43,7 +43,7 @@ interface ReplayArgs {
   speed: number;
   wait: boolean;
   answerTimeoutMs: number;
-  connectionOptions: Partial<ConnectionOptions>;
+  connectionOptions: Partial<TransportOptions>;
 }
 
 /** Runs `wsi replay`; returns the exit code. */
@@ -86,10 +86,8 @@ export async function replayMain(
     answerTimeoutMs: args.answerTimeoutMs,
     connectionOptions: args.connectionOptions,
     onEvent: (e) => {
-      if (e.type === 'frame') {
-        const line = describeFrame(e.frame);
-        if (line) out(`  ${stamp()} ${line}`);
-      } else if (e.type === 'notice') out(`  ${stamp()} ! ${e.message}`);
+      if (e.type === 'message' || e.type === 'note') out(`  ${stamp()} ${describeFrame(e.message)}`);
+      else if (e.type === 'notice') out(`  ${stamp()} ! ${e.message}`);
     },
   });
   const result = await replay.result;

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { CLOSE_TIMEOUT_MS, Connection, type ConnectionOptions } from '../connection';
+import { createTransport, type Transport, type TransportOptions } from '../transport';
+import { CLOSE_TIMEOUT_MS } from '../transport/wsOptions';
 import { checkWebSocketUrl } from '../url';
 import { decodeBase64, decodeHex } from './binary';
 import { formatDuration } from './duration';
@@ -29,21 +30,21 @@ export interface RunOptions {
   /** Directory that `< ./file` paths are relative to (the `.ws` file's folder). */
   baseDir: string;
   /** Play the steps on this connection instead of opening a new one (connects it if it is not open). */
-  connection?: Connection;
+  connection?: Transport;
   /** Used when the request has no `@timeout`. Default 10 s. */
   handshakeTimeoutMs?: number;
   /** Limit for each `=== wait-for-server`. Default 10 s. */
   waitTimeoutMs?: number;
   /** Limit for each send to reach the socket (a server that stopped reading), for a connection this run opens. Default 30 s. */
   sendTimeoutMs?: number;
-  /** Connection options from outside the file (the CLI's --follow-redirects, --max-redirects), over the request's own. */
-  connectionOptions?: Partial<ConnectionOptions>;
+  /** Transport options from outside the file (the CLI's --follow-redirects, --max-redirects), over the request's own. */
+  connectionOptions?: Partial<TransportOptions>;
   onProgress?: (progress: StepProgress) => void;
   /**
    * Called with the connection before it connects, so the caller can watch its frames, and with the
    * list of resolved secret values (it grows as steps resolve variables) for masking what it shows.
    */
-  onConnection?: (connection: Connection, secrets: readonly string[]) => void;
+  onConnection?: (connection: Transport, secrets: readonly string[]) => void;
   /** Aborting stops the script at the current step (the connection stays open). */
   signal?: AbortSignal;
 }
@@ -51,7 +52,7 @@ export interface RunOptions {
 export interface RunResult {
   ok: boolean;
   /** The connection the script ran on; left open when a step failed, so the user can go on by hand. */
-  connection?: Connection;
+  connection?: Transport;
   /** Index of the failed step (-1: the handshake). */
   failedStep?: number;
   error?: string;
@@ -64,7 +65,7 @@ export function connectionOptionsFor(
   request: WsRequest,
   handshake: { url: string; headers: Array<{ name: string; value: string }> },
   defaultTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS,
-): ConnectionOptions | { error: string } {
+): TransportOptions | { error: string } {
   const url = withScheme(handshake.url, request.keyword);
   const check = checkWebSocketUrl(url);
   if (!check.ok) return { error: `${request.name} (line ${request.urlRange.startLine + 1}): ${check.message}` };
@@ -111,7 +112,7 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
       // A listener's failure must not stop the script.
     }
   };
-  const fail = (index: number, reason: string, connection: Connection | undefined, secrets: string[]): RunResult => {
+  const fail = (index: number, reason: string, connection: Transport | undefined, secrets: string[]): RunResult => {
     progress({ index, status: 'failed', reason });
     return { ok: false, connection, failedStep: index, error: reason, secrets };
   };
@@ -127,7 +128,7 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
     const connOptions = connectionOptionsFor(request, handshake, options.handshakeTimeoutMs);
     if ('error' in connOptions) return fail(-1, connOptions.error, undefined, secrets);
     if (options.sendTimeoutMs !== undefined) connOptions.sendTimeoutMs = options.sendTimeoutMs;
-    connection = new Connection({ ...connOptions, ...options.connectionOptions });
+    connection = createTransport({ ...connOptions, ...options.connectionOptions });
   }
   try {
     options.onConnection?.(connection, secrets);
@@ -135,7 +136,7 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
     // A listener's failure must not stop the script.
   }
   const subscriptions = [
-    connection.onFrame((f) => {
+    connection.onMessage((f) => {
       if (f.direction === 'received' && (f.kind === 'text' || f.kind === 'binary')) counter.add();
     }),
     connection.onState((s) => {
@@ -175,7 +176,7 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
 }
 
 interface StepContext {
-  connection: Connection;
+  connection: Transport;
   counter: MessageCounter;
   /** Server messages counted when the previous step started. */
   baseline: number;
@@ -239,7 +240,7 @@ async function runStep(step: WsStep, ctx: StepContext): Promise<string | undefin
   }
 }
 
-function notOpen(connection: Connection): string {
+function notOpen(connection: Transport): string {
   const s = connection.state;
   const why = s.phase === 'closed' || s.phase === 'error' ? ` ${s.message}` : '';
   return `the connection is not open, so nothing was sent.${why}`;

@@ -2,7 +2,7 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { Connection, ConnectionOptions } from '../../core/connection';
+import type { Transport, TransportOptions } from '../../core/transport';
 import { compareAnswers, readIgnorePaths, type ComparedMessage } from '../../core/sessions/compare';
 import { exportAsWsFile, exportMessagesJsonl } from '../../core/sessions/exportWs';
 import { serializeSession, type Session, type SessionMessage } from '../../core/sessions/format';
@@ -10,7 +10,7 @@ import { exportHar, importHar } from '../../core/sessions/har';
 import { SessionHistory, type HistoryEntry, type HistoryLimits } from '../../core/sessions/history';
 import { loadSession } from '../../core/sessions/load';
 import { serveSession } from '../../core/sessions/mockServer';
-import { recorderOptionsFor, type SessionRecorder } from '../../core/sessions/recorder';
+import type { SessionRecorder } from '../../core/sessions/recorder';
 import { replaySession, type ReplayTiming } from '../../core/sessions/replay';
 import { maskUrl } from '../../core/mask';
 import { checkWebSocketUrl, shortTitle } from '../../core/url';
@@ -42,7 +42,7 @@ export class SessionsController
     private readonly track: (panel: InspectorPanel) => InspectorPanel,
     private readonly log: vscode.LogOutputChannel,
     /** The connection options the settings give for a URL (TLS, proxy…), for replays and the mock's Connect. */
-    private readonly connectionOptions: (url: string) => ConnectionOptions,
+    private readonly connectionOptions: (url: string) => TransportOptions,
   ) {
     this.history = new SessionHistory(vscode.Uri.joinPath(storage, 'sessions').fsPath, historyLimits());
     const command = (id: string, run: (target?: Target) => unknown) =>
@@ -101,32 +101,21 @@ export class SessionsController
   // ───────────── recording ─────────────
 
   /** Records a connection that is about to open in `panel`; the previous recording of the panel ends. */
-  record(panel: InspectorPanel, connection: Connection): void {
+  record(panel: InspectorPanel, connection: Transport): void {
     const config = vscode.workspace.getConfiguration('websocketInspector.history');
     if (!config.get<boolean>('enabled', true)) return;
     void this.stopRecording(panel);
-    // Creating the file takes a moment; what happens meanwhile waits here, in order, not lost.
-    const early: Array<() => void> = [];
-    let recorder: SessionRecorder | undefined;
-    const buffer = [
-      connection.onHandshake((info) => (recorder ? undefined : early.push(() => recorder!.recordHandshake(info)))),
-      connection.onFrame((frame) => (recorder ? undefined : early.push(() => recorder!.recordFrame(frame)))),
-      connection.onState((state) => (recorder ? undefined : early.push(() => recorder!.recordState(state)))),
-    ];
     const keep = [...this.recorders.values()].map((r) => r.path);
-    const options = recorderOptionsFor(connection, {
+    const options = {
       redact: config.get<boolean>('redactSecrets', true),
       source: 'websocket-inspector',
       startedAt: Date.now(),
       secrets: panel.secrets,
-    });
+    };
+    // Listening starts now; what happens while the file is created is written first (core's SessionHistory.record).
     this.history
-      .create(options, keep)
+      .record(connection, options, keep)
       .then((created) => {
-        recorder = created;
-        for (const replay of early.splice(0)) replay();
-        for (const b of buffer) b.dispose();
-        created.attach(connection);
         created.onError((err: Error) =>
           this.log.warn(`Recording ${maskUrl(connection.options.url, panel.secrets)} stopped: ${err.message}`),
         );
@@ -137,7 +126,6 @@ export class SessionsController
         this.changed.fire();
       })
       .catch((err: Error) => {
-        for (const b of buffer) b.dispose();
         this.log.warn(`Could not record ${maskUrl(connection.options.url, panel.secrets)}: ${err.message}`);
       });
   }

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { ConnectionOptions } from '../../core/connection';
+import type { TransportOptions } from '../../core/transport';
 import { hostOf, shortTitle } from '../../core/url';
 import { formatDuration } from '../../core/wsfile/duration';
 import { parseWsFile } from '../../core/wsfile/parse';
@@ -22,7 +22,7 @@ export interface EnvironmentSource {
 }
 
 /** Opens an inspector panel for a request (the composition root owns the panel list). */
-export type OpenInspector = (options: ConnectionOptions, source: PanelSource, secrets: string[]) => InspectorPanel;
+export type OpenInspector = (options: TransportOptions, source: PanelSource, secrets: string[]) => InspectorPanel;
 
 /**
  * Connect, Run and Send for requests in `.ws` files, and the CodeLens above them. Each request
@@ -38,7 +38,7 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
   constructor(
     private readonly environments: EnvironmentSource,
     /** The settings' connection options for a URL, under the request's own. */
-    private readonly defaults: (url: string) => ConnectionOptions,
+    private readonly defaults: (url: string) => TransportOptions,
     private readonly openInspector: OpenInspector,
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -229,7 +229,7 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
   private prepare(
     document: vscode.TextDocument,
     request: WsRequest,
-  ): { options: ConnectionOptions; variables: VariableContext; secrets: string[] } | undefined {
+  ): { options: TransportOptions; variables: VariableContext; secrets: string[] } | undefined {
     const env = this.environments.contextFor(document);
     const fail = (message: string) => {
       void vscode.window.showErrorMessage(`${vscode.workspace.asRelativePath(document.uri)}: ${message}`);
@@ -256,7 +256,7 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
   private openFor(
     document: vscode.TextDocument,
     request: WsRequest,
-    options: ConnectionOptions,
+    options: TransportOptions,
     secrets: string[],
   ): InspectorPanel {
     const source: PanelSource = {

@@ -1,0 +1,20 @@
+import type { Transport, TransportKind, TransportOptions } from './transport';
+import { WebSocketTransport } from './websocket';
+
+export type * from './transport';
+export { WebSocketTransport, type WebSocketOptions } from './websocket';
+
+/** Every kind of transport, first match by scheme wins; a new transport (raw TCP, a relay leg) adds its line here. */
+const KINDS: readonly TransportKind[] = [
+  { schemes: ['ws', 'wss', 'http', 'https'], create: (options) => new WebSocketTransport(options) },
+];
+
+/**
+ * The transport for `options.url`. A URL whose scheme no transport claims goes to the WebSocket
+ * one, which fails it with the sentence users know (a `ws+unix:` socket refused, an unknown scheme named).
+ */
+export function createTransport(options: TransportOptions): Transport {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(options.url)?.[1]?.toLowerCase() ?? '';
+  const kind = KINDS.find((k) => k.schemes.includes(scheme)) ?? KINDS[0];
+  return kind.create(options);
+}
