@@ -1,0 +1,118 @@
+/**
+ * The message-decoder seam: a decoder (a protocol over WebSocket, or a payload codec) turns one
+ * stored message into a structured view. Views are made lazily, when something asks (a visible row,
+ * the detail pane, the filter, a comparison), and cached; the ingest path never decodes.
+ */
+
+/** A message as the store keeps it. */
+export interface StoredMessage {
+  /** Position in the store: the cache key. */
+  index: number;
+  direction: 'sent' | 'received';
+  kind: 'text' | 'binary';
+  payload: Buffer;
+}
+
+/** What a decoder made of a message. */
+export interface DecodedMessage {
+  /** The decoder's id ("json", "utf8", later "socket.io", "msgpack", …). */
+  decoder: string;
+  /** What the message is, for a person: "JSON", "UTF-8 text in a binary frame", "Socket.IO event". */
+  label: string;
+  /** A JSON-compatible structure (integers past 2^53 as strings): the detail tree, filter fields and comparisons read it. */
+  value: unknown;
+  /** One line for the message list. */
+  summary: string;
+}
+
+export interface MessageDecoder {
+  readonly id: string;
+  readonly label: string;
+  /** A cheap look at the first bytes (a magic number, a prefix): true when decoding is worth trying. */
+  sniff(message: StoredMessage): boolean;
+  /** The view, or undefined when the payload is not this decoder's. May throw; the pipeline catches it. */
+  decode(message: StoredMessage): DecodedMessage | undefined;
+}
+
+/** `auto`: the first decoder that sniffs and decodes; `raw`: none; otherwise a decoder's id, which always wins. */
+export type DecoderChoice = 'auto' | 'raw' | (string & {});
+
+const DEFAULT_CACHE_ENTRIES = 1024;
+/** Larger payloads are not decoded (their raw view stays, bounded as the detail pane bounds it). */
+export const MAX_DECODE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The decoders of one connection, in order of preference, with the user's choice and a bounded
+ * cache of views by store index (least recently used dropped first).
+ */
+export class DecoderPipeline {
+  private readonly cache = new Map<number, DecodedMessage | null>();
+  private current: DecoderChoice = 'auto';
+  /** Decodes done (cache misses), for tests and the bench: ingest must leave it at 0. */
+  decodes = 0;
+
+  constructor(
+    readonly decoders: readonly MessageDecoder[],
+    private readonly cacheEntries = DEFAULT_CACHE_ENTRIES,
+  ) {}
+
+  get choice(): DecoderChoice {
+    return this.current;
+  }
+
+  /** Changes the choice; views made with the old one are forgotten. */
+  set choice(choice: DecoderChoice) {
+    if (choice === this.current) return;
+    this.current = choice;
+    this.cache.clear();
+  }
+
+  /** The view of `message` by the current choice, or undefined (raw, or no decoder applies). */
+  decode(message: StoredMessage): DecodedMessage | undefined {
+    const hit = this.cache.get(message.index);
+    if (hit !== undefined) {
+      // Refresh its place in the least-recently-used order.
+      this.cache.delete(message.index);
+      this.cache.set(message.index, hit);
+      return hit ?? undefined;
+    }
+    const view = this.make(message);
+    this.cache.set(message.index, view ?? null);
+    if (this.cache.size > this.cacheEntries) this.cache.delete(this.cache.keys().next().value as number);
+    return view;
+  }
+
+  /** The ids of every decoder that can decode `message` (offered beside the one in use). Not cached. */
+  candidates(message: StoredMessage): string[] {
+    return this.decoders.filter((d) => d.sniff(message) && tryDecode(d, message) !== undefined).map((d) => d.id);
+  }
+
+  /** Forgets every view (the store was cleared or replaced). */
+  clear(): void {
+    this.cache.clear();
+  }
+
+  private make(message: StoredMessage): DecodedMessage | undefined {
+    if (this.current === 'raw' || message.payload.length > MAX_DECODE_BYTES) return undefined;
+    this.decodes++;
+    if (this.current !== 'auto') {
+      const chosen = this.decoders.find((d) => d.id === this.current);
+      return chosen ? tryDecode(chosen, message) : undefined;
+    }
+    for (const d of this.decoders) {
+      if (!d.sniff(message)) continue;
+      const view = tryDecode(d, message);
+      if (view) return view;
+    }
+    return undefined;
+  }
+}
+
+/** A decoder that throws on a payload it cannot read has simply not decoded it. */
+function tryDecode(d: MessageDecoder, message: StoredMessage): DecodedMessage | undefined {
+  try {
+    return d.decode(message);
+  } catch {
+    return undefined;
+  }
+}
