@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionHealth, ConnectionState, HandshakeInfo } from '../../shared/protocol';
-import { closeCodeName, closeFramePayload } from '../closeCodes';
+import { closeFramePayload } from '../closeCodes';
 import { Emitter } from '../emitter';
 import { describeViolation, type Violation } from '../errors';
 import { FrameLog, sniffSocket } from '../frameSniffer';
@@ -14,7 +14,7 @@ import { loadTlsOptions } from '../tls';
 import { hostPort } from '../url';
 import type { MessageKind, Side, Transport, TransportMessage, TransportNote } from './transport';
 import {
-  describeClose,
+  describeEnd,
   describeFailure,
   describeRefusal,
   describeSubprotocolRefusal,
@@ -24,7 +24,6 @@ import {
 } from './wsDescribe';
 import {
   clientOptions,
-  CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_BUFFERED_CHUNKS,
   DEFAULT_MAX_FRAGMENTS,
   DEFAULT_MAX_PAYLOAD,
@@ -33,7 +32,7 @@ import {
   MAX_PENDING_PONGS,
   type WebSocketOptions,
 } from './wsOptions';
-import { boundedSend } from './wsSend';
+import { answerPings, boundedSend } from './wsSend';
 
 export * from './wsOptions';
 export { describeClose } from './wsDescribe';
@@ -302,12 +301,10 @@ export class WebSocketTransport implements Transport {
         if (this.stopSniffing) this.frames.addMessageBytes('received', payload.length);
         this.frame('received', isBinary ? 'binary' : 'text', payload);
       });
-      let pendingPongs = 0;
-      const raw = () => (socket as unknown as { _socket?: Socket })._socket;
-      socket.on('ping', (data) => {
-        this.frame('received', 'ping', data);
-        if (this.options.autoPong === false || socket.readyState !== WebSocket.OPEN) return;
-        if (pendingPongs >= MAX_PENDING_PONGS) {
+      answerPings(socket, this.options.autoPong !== false, {
+        received: (data) => this.frame('received', 'ping', data),
+        answered: (data) => this.frame('sent', 'pong', data),
+        flooded: () => {
           // As `ws` would, stop answering; unlike it, say why with a close frame if the socket still takes one.
           violation = {
             code: 1008,
@@ -317,15 +314,7 @@ export class WebSocketTransport implements Transport {
             'error',
             'The server sent more pings than it let us answer; the inspector stops answering and closes with 1008.',
           );
-          socket.close(1008, 'the server sent more pings than it let us answer');
-          return;
-        }
-        pendingPongs++;
-        socket.pong(data, true, (err?: Error) => {
-          pendingPongs--;
-          const s = raw();
-          if (!err && s && !s.destroyed) this.frame('sent', 'pong', data);
-        });
+        },
       });
       socket.on('pong', (data) => {
         this.frame('received', 'pong', data);
@@ -342,24 +331,11 @@ export class WebSocketTransport implements Transport {
         const sent = violation ? undefined : this.closeSent;
         // `ws` keeps whether the server's close frame arrived; without it the code is 1006.
         const answered = (socket as unknown as { _closeFrameReceived?: boolean })._closeFrameReceived === true;
-        let message: string;
-        if (violation) {
-          message = `The server sent ${violation.what}, so the inspector closed the connection with ${closeCodeName(code)}.`;
-          this.frame('sent', 'close', closeFramePayload(code, ''));
-        } else if (sent) {
-          this.answered = answered;
-          const yours = `You closed the connection with ${closeCodeName(sent.code)}${sent.reason ? ` "${sent.reason}"` : ''}`;
-          if (answered) {
-            message = describeClose(code, text, true);
-            this.frame('received', 'close', closeFramePayload(code, text));
-          } else {
-            message = `${yours}, and the server did not answer the close within ${CLOSE_TIMEOUT_MS / 1000} s; the connection was dropped (1006, RFC 6455 §7.1.5).`;
-            this.note('info', message);
-          }
-        } else {
-          message = describeClose(code, text, byClient);
-          this.frame(byClient ? 'sent' : 'received', 'close', closeFramePayload(code, text));
-        }
+        if (sent) this.answered = answered;
+        const end = describeEnd(code, text, byClient, { violation, sent, answered });
+        const message = end.message;
+        if (end.row) this.frame(end.row, 'close', closeFramePayload(code, violation ? '' : text));
+        else this.note('info', message);
         this.setState({ phase: 'closed', url, code, reason: text, byClient, message });
         reject(new Error(message));
         if (isUnexpectedClose(code, byClient) && !this.disposed) this.reconnector.schedule();

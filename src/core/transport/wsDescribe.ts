@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type WebSocket from 'ws';
 import type { HandshakeInfo } from '../../shared/protocol';
+import type { Violation } from '../errors';
+import type { Side } from './transport';
+import { CLOSE_TIMEOUT_MS } from './wsOptions';
 import { closeCodeName } from '../closeCodes';
 import { describeConnectError, describeUnexpectedResponse } from '../errors';
 import { describeRedirect, upgradeAnswerProblem } from '../handshake';
@@ -110,4 +113,31 @@ export function receiverView(socket: WebSocket): { opcode?: number; payloadLengt
 export function describeSubprotocolRefusal(info: HandshakeInfo, offered: readonly string[]): string {
   const chosen = info.response?.headers.find((h) => /^sec-websocket-protocol$/i.test(h.name))?.value;
   return `The server at ${hostOf(info.finalUrl)} chose the subprotocol ${chosen ? `"${chosen}"` : '(none)'}, which was not offered (offered: ${offered.length ? offered.map((p) => `"${p}"`).join(', ') : 'none'}), so the connection was refused.`;
+}
+
+/**
+ * How a connection ended, as a sentence, and which close frame to show: the one the inspector sent
+ * for a violation, the server's answer to the user's close (none when it never came: a note instead),
+ * or the close that ended it.
+ */
+export function describeEnd(
+  code: number,
+  reason: string,
+  byClient: boolean,
+  how: { violation?: Violation; sent?: { code: number; reason: string }; answered: boolean },
+): { message: string; row?: Side } {
+  const { violation, sent, answered } = how;
+  if (violation)
+    return {
+      message: `The server sent ${violation.what}, so the inspector closed the connection with ${closeCodeName(code)}.`,
+      row: 'sent',
+    };
+  if (sent && answered) return { message: describeClose(code, reason, true), row: 'received' };
+  if (sent) {
+    const yours = `You closed the connection with ${closeCodeName(sent.code)}${sent.reason ? ` "${sent.reason}"` : ''}`;
+    return {
+      message: `${yours}, and the server did not answer the close within ${CLOSE_TIMEOUT_MS / 1000} s; the connection was dropped (1006, RFC 6455 §7.1.5).`,
+    };
+  }
+  return { message: describeClose(code, reason, byClient), row: byClient ? 'sent' : 'received' };
 }

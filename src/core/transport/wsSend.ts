@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { formatBytes, formatMs } from './wsDescribe';
+import { MAX_PENDING_PONGS } from './wsOptions';
 
 /**
  * Sends one message and settles when its bytes reached the socket: rejects after `limitMs` when
@@ -47,6 +48,34 @@ export function boundedSend(
             : `Not delivered: the connection was dropped before the ${formatBytes(bytes.length)} message was sent.`,
         ),
       );
+    });
+  });
+}
+
+/**
+ * Answers the server's pings with pongs, reporting each ping, and each pong once it was really
+ * written. A server that pings faster than it reads (MAX_PENDING_PONGS unwritten) is not answered
+ * any more: `flooded` is told, and the connection closes with 1008.
+ */
+export function answerPings(
+  socket: WebSocket,
+  answer: boolean,
+  on: { received(data: Buffer): void; answered(data: Buffer): void; flooded(): void },
+): void {
+  let pending = 0;
+  socket.on('ping', (data: Buffer) => {
+    on.received(data);
+    if (!answer || socket.readyState !== WebSocket.OPEN) return;
+    if (pending >= MAX_PENDING_PONGS) {
+      on.flooded();
+      socket.close(1008, 'the server sent more pings than it let us answer');
+      return;
+    }
+    pending++;
+    socket.pong(data, true, (err?: Error) => {
+      pending--;
+      const raw = (socket as unknown as { _socket?: Socket })._socket;
+      if (!err && raw && !raw.destroyed) on.answered(data);
     });
   });
 }
