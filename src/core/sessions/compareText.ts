@@ -18,7 +18,8 @@ const SHOWN = 80;
 /** One differing position in words. */
 export function describeDifference(m: ComparedMessage): DescribedDifference {
   const at = `#${m.index + 1}`;
-  if (m.status === 'missing') return { line: `${at} missing: the server did not send ${show(m.expected)}`, details: [] };
+  if (m.status === 'missing')
+    return { line: `${at} missing: the server did not send ${show(m.expected)}`, details: [] };
   if (m.status === 'extra') return { line: `${at} extra: the server also sent ${show(m.actual)}`, details: [] };
   const d = m.diff;
   if (!d) return { line: `${at} differs`, details: [] };

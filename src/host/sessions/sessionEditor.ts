@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { InspectorPanel, type InspectorEnv } from '../inspectorPanel';
 import { loadShown } from './pick';
 
