@@ -6,11 +6,18 @@
  */
 
 import { FilterError } from './filterError';
+import { readJsonPath, readQuoted, type PathSegment } from './jsonPath';
 
 export type JsonOperator = '==' | '!=' | '>' | '>=' | '<' | '<=' | 'contains';
 export type JsonLiteral = string | number | boolean | null;
-/** An object key or an array index. */
-export type PathStep = string | number;
+/**
+ * A path step ([*] or .* means any element of an array, or any property of an object).
+ * A condition holds when any value the path reaches satisfies it: `items[*].id == 3` matches
+ * when some item's id is 3, as `tags contains "x"` does when some tag is "x".
+ */
+export const ANY: unique symbol = Symbol('any');
+/** An object key, an array index, or ANY. */
+export type PathStep = string | number | typeof ANY;
 
 /** A parsed condition; without `op` it means "the field exists". */
 export interface JsonCondition {
@@ -35,37 +42,17 @@ export function parseJsonCondition(text: string): JsonCondition {
 
   skipSpace();
   if (i === n) fail('is empty');
-  if (text[i] === '$' && (text[i + 1] === '.' || text[i + 1] === '[')) i += text[i + 1] === '.' ? 2 : 1;
-  const path: PathStep[] = [];
-  for (;;) {
-    if (text[i] === '[') {
-      i++;
-      const index = /^\s*(\d+)\s*\]/.exec(text.slice(i));
-      if (index) {
-        path.push(Number(index[1]));
-        i += index[0].length;
-      } else if (text[i] === '"' || text[i] === "'") {
-        const [key, next] = readQuoted(text, i, fail);
-        i = next;
-        if (text[i] !== ']') fail(`is missing a ] after [${JSON.stringify(key)}`);
-        i++;
-        path.push(key);
-      } else {
-        fail('has a [ that holds neither an array index nor a quoted key');
-      }
-    } else {
-      const name = /^[^\s.[\]=!<>"']+/.exec(text.slice(i));
-      if (!name) fail(`expects a field name at "${text.slice(i, i + 10)}"`);
-      path.push(name![0]);
-      i += name![0].length;
-    }
-    if (text[i] === '.') {
-      i++;
-      continue;
-    }
-    if (text[i] === '[') continue;
-    break;
-  }
+  const read = readJsonPath(text, i, true);
+  if ('reason' in read) fail(read.reason);
+  const { segments, starts, end } = read as { segments: PathSegment[]; starts: number[]; end: number };
+  const path: PathStep[] = segments.map((segment, k) => {
+    if (segment.type === 'descend')
+      return fail(`uses "..", which it does not support; name each step, with [*] for any element (at ${starts[k]})`);
+    return segment.type === 'key' ? segment.key : segment.type === 'index' ? segment.index : ANY;
+  });
+  i = end;
+  if (i < n && !/\s/.test(text[i]) && !'=!<>'.includes(text[i]))
+    fail(`has "${text[i]}" where . or [ was expected (at ${i})`);
 
   skipSpace();
   if (i === n) return { path };
@@ -84,7 +71,9 @@ export function parseJsonCondition(text: string): JsonCondition {
   const number = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(rest);
   const word = /^(true|false|null)\b/.exec(rest);
   if (text[i] === '"' || text[i] === "'") {
-    [value, i] = readQuoted(text, i, fail);
+    const quoted = readQuoted(text, i);
+    if ('reason' in quoted) fail(quoted.reason);
+    ({ value, end: i } = quoted as { value: string; end: number });
   } else if (number) {
     value = Number(number[0]);
     i += number[0].length;
@@ -98,20 +87,6 @@ export function parseJsonCondition(text: string): JsonCondition {
   skipSpace();
   if (i < n) fail(`has extra text at "${text.slice(i, i + 10)}"`);
   return { path, op, value: value! };
-}
-
-function readQuoted(text: string, start: number, fail: (what: string) => never): [string, number] {
-  const quote = text[start];
-  let i = start + 1;
-  while (i < text.length && text[i] !== quote) i += text[i] === '\\' ? 2 : 1;
-  if (i >= text.length) fail('has a string without its closing quote');
-  const body = text.slice(start + 1, i);
-  try {
-    const json = quote === '"' ? body : body.replace(/\\'/g, "'").replace(/"/g, '\\"');
-    return [JSON.parse(`"${json}"`) as string, i + 1];
-  } catch {
-    return fail(`has a string with a bad escape: ${text.slice(start, i + 1)}`);
-  }
 }
 
 // ───────────────────────── the byte scanner ─────────────────────────
@@ -261,6 +236,9 @@ function scan(
   decide: () => boolean,
 ): boolean {
   const target = path.length;
+  /** With ANY in the path several values are on it: one that passes is enough. */
+  const any = path.includes(ANY);
+  let passed = false;
   let depth = 0;
   /** The value about to be read lies on the path. */
   let onPath = true;
@@ -300,7 +278,8 @@ function scan(
           foundType = isObject ? T_OBJECT : T_ARRAY;
           foundEnd = p;
           targetContainer = -1;
-          if (!decide()) return false;
+          if (decide()) passed = true;
+          else if (!any) return false;
         }
       } else if (isObject) {
         // The first key.
@@ -315,7 +294,7 @@ function scan(
         continue;
       } else {
         indexes[depth] = 0;
-        onPath = containerOnPath && path[depth - 1] === 0;
+        onPath = containerOnPath && (path[depth - 1] === 0 || path[depth - 1] === ANY);
         continue;
       }
     } else {
@@ -352,14 +331,15 @@ function scan(
           foundStart = start;
           foundEnd = p;
         }
-        if (!decide()) return false;
+        if (decide()) passed = true;
+        else if (!any) return false;
       }
     }
 
     // ── after a value: a separator, or closing brackets ──
     for (;;) {
       while (p < end && (c = b[p]) <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
-      if (depth === 0) return p === end && foundType !== 0;
+      if (depth === 0) return p === end && passed;
       if (p >= end) return false;
       p++;
       const kind = stack[depth];
@@ -377,7 +357,7 @@ function scan(
           p++;
         } else {
           const index = ++indexes[depth];
-          onPath = containerOnPath && path[depth - 1] === index;
+          onPath = containerOnPath && (path[depth - 1] === index || path[depth - 1] === ANY);
         }
         break;
       }
@@ -386,7 +366,8 @@ function scan(
         foundType = (kind & 1) !== 0 ? T_OBJECT : T_ARRAY;
         foundEnd = p;
         targetContainer = -1;
-        if (!decide()) return false;
+        if (decide()) passed = true;
+        else if (!any) return false;
       }
       depth--;
     }
@@ -480,7 +461,7 @@ function keyMatches(
   step: PathStep,
   keyBytes: Buffer | undefined,
 ): boolean {
-  if (keyBytes === undefined) return false;
+  if (keyBytes === undefined) return step === ANY;
   if (escaped) return JSON.parse(b.toString('utf8', start - 1, stop + 1)) === step;
   if (stop - start !== keyBytes.length) return false;
   for (let i = 0; i < keyBytes.length; i++) if (b[start + i] !== keyBytes[i]) return false;

@@ -10,7 +10,7 @@ import { durationOption, parseCommandLine, type OptionSpec } from '../cliArgs';
 import { compareAnswers } from './compare';
 import { formatComparison } from './compareText';
 import { describeFrame } from '../frameText';
-import { parseJsonPath } from './jsonPath';
+import { parseJsonPath } from '../jsonPath';
 import { loadSession } from './load';
 import { replaySession, type ReplayTiming } from './replay';
 
