@@ -1,8 +1,9 @@
 // Over 400 lines: one validating UTF-8 scanner for the JSON field filter; its states share one cursor and splitting them would cost the hot loop.
 /**
  * The JSON field filter: `type == "trade"`, `price > 100`, `a.b[0].c != null`, `tags contains "x"`.
- * Payloads are checked as UTF-8 bytes by a validating scanner that only looks closely at the one
- * value on the path, so a million small messages filter without a `JSON.parse` each.
+ * Payloads are checked as UTF-8 bytes by a validating scanner that only looks closely at the
+ * values on the path, so a million small messages filter without a `JSON.parse` each. The path
+ * is read by the grammar the ignore paths use (`./jsonPath.ts`).
  */
 
 import { FilterError } from './filterError';
@@ -120,8 +121,10 @@ export class JsonFieldMatcher {
   private readonly decide = () => this.test();
   private readonly op: JsonOperator | undefined;
   private readonly literal: JsonLiteral | undefined;
+  private readonly any: boolean;
 
   constructor(readonly condition: JsonCondition) {
+    this.any = condition.path.includes(ANY);
     this.keys = condition.path.map((s) => (typeof s === 'string' ? Buffer.from(s, 'utf8') : undefined));
     this.literalBytes = typeof condition.value === 'string' ? Buffer.from(condition.value, 'utf8') : undefined;
     this.op = condition.op;
@@ -130,7 +133,7 @@ export class JsonFieldMatcher {
 
   /** True when bytes `[start, stop)` of `bytes` are one JSON document whose field satisfies the condition. */
   matches(bytes: Buffer, start: number, stop: number): boolean {
-    return scan(bytes, start, stop, this.condition.path, this.keys, this.decide);
+    return scan(bytes, start, stop, this.condition.path, this.keys, this.decide, this.any);
   }
 
   private test(): boolean {
@@ -224,7 +227,8 @@ const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
  * True when `b[p, end)` is one JSON document (as strict as `JSON.parse`) whose value at `path`
  * passes `decide`. `decide` runs as soon as that value has been read, so most rows that fail it
  * are rejected without reading the rest; a row that passes is validated to its end. (With a
- * duplicated key every occurrence must pass, where `JSON.parse` would keep only the last.)
+ * duplicated key every occurrence must pass, where `JSON.parse` would keep only the last.
+ * With ANY in the path, one value on it that passes is enough, and the rest are still read.)
  * One loop with an explicit stack and everything in locals: this is the filter's inner loop.
  */
 function scan(
@@ -234,10 +238,10 @@ function scan(
   path: readonly PathStep[],
   keys: readonly (Buffer | undefined)[],
   decide: () => boolean,
+  /** ANY is in the path, so several values may be on it: one that passes is enough. */
+  any: boolean,
 ): boolean {
   const target = path.length;
-  /** With ANY in the path several values are on it: one that passes is enough. */
-  const any = path.includes(ANY);
   let passed = false;
   let depth = 0;
   /** The value about to be read lies on the path. */
