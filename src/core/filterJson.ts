@@ -1,16 +1,24 @@
 // Over 400 lines: one validating UTF-8 scanner for the JSON field filter; its states share one cursor and splitting them would cost the hot loop.
 /**
  * The JSON field filter: `type == "trade"`, `price > 100`, `a.b[0].c != null`, `tags contains "x"`.
- * Payloads are checked as UTF-8 bytes by a validating scanner that only looks closely at the one
- * value on the path, so a million small messages filter without a `JSON.parse` each.
+ * Payloads are checked as UTF-8 bytes by a validating scanner that only looks closely at the
+ * values on the path, so a million small messages filter without a `JSON.parse` each. The path
+ * is read by the grammar the ignore paths use (`./jsonPath.ts`).
  */
 
 import { FilterError } from './filterError';
+import { readJsonPath, readQuoted, type PathSegment } from './jsonPath';
 
 export type JsonOperator = '==' | '!=' | '>' | '>=' | '<' | '<=' | 'contains';
 export type JsonLiteral = string | number | boolean | null;
-/** An object key or an array index. */
-export type PathStep = string | number;
+/**
+ * A path step ([*] or .* means any element of an array, or any property of an object).
+ * A condition holds when any value the path reaches satisfies it: `items[*].id == 3` matches
+ * when some item's id is 3, as `tags contains "x"` does when some tag is "x".
+ */
+export const ANY: unique symbol = Symbol('any');
+/** An object key, an array index, or ANY. */
+export type PathStep = string | number | typeof ANY;
 
 /** A parsed condition; without `op` it means "the field exists". */
 export interface JsonCondition {
@@ -35,37 +43,17 @@ export function parseJsonCondition(text: string): JsonCondition {
 
   skipSpace();
   if (i === n) fail('is empty');
-  if (text[i] === '$' && (text[i + 1] === '.' || text[i + 1] === '[')) i += text[i + 1] === '.' ? 2 : 1;
-  const path: PathStep[] = [];
-  for (;;) {
-    if (text[i] === '[') {
-      i++;
-      const index = /^\s*(\d+)\s*\]/.exec(text.slice(i));
-      if (index) {
-        path.push(Number(index[1]));
-        i += index[0].length;
-      } else if (text[i] === '"' || text[i] === "'") {
-        const [key, next] = readQuoted(text, i, fail);
-        i = next;
-        if (text[i] !== ']') fail(`is missing a ] after [${JSON.stringify(key)}`);
-        i++;
-        path.push(key);
-      } else {
-        fail('has a [ that holds neither an array index nor a quoted key');
-      }
-    } else {
-      const name = /^[^\s.[\]=!<>"']+/.exec(text.slice(i));
-      if (!name) fail(`expects a field name at "${text.slice(i, i + 10)}"`);
-      path.push(name![0]);
-      i += name![0].length;
-    }
-    if (text[i] === '.') {
-      i++;
-      continue;
-    }
-    if (text[i] === '[') continue;
-    break;
-  }
+  const read = readJsonPath(text, i, true);
+  if ('reason' in read) fail(read.reason);
+  const { segments, starts, end } = read as { segments: PathSegment[]; starts: number[]; end: number };
+  const path: PathStep[] = segments.map((segment, k) => {
+    if (segment.type === 'descend')
+      return fail(`uses "..", which it does not support; name each step, with [*] for any element (at ${starts[k]})`);
+    return segment.type === 'key' ? segment.key : segment.type === 'index' ? segment.index : ANY;
+  });
+  i = end;
+  if (i < n && !/\s/.test(text[i]) && !'=!<>'.includes(text[i]))
+    fail(`has "${text[i]}" where . or [ was expected (at ${i})`);
 
   skipSpace();
   if (i === n) return { path };
@@ -84,7 +72,9 @@ export function parseJsonCondition(text: string): JsonCondition {
   const number = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(rest);
   const word = /^(true|false|null)\b/.exec(rest);
   if (text[i] === '"' || text[i] === "'") {
-    [value, i] = readQuoted(text, i, fail);
+    const quoted = readQuoted(text, i);
+    if ('reason' in quoted) fail(quoted.reason);
+    ({ value, end: i } = quoted as { value: string; end: number });
   } else if (number) {
     value = Number(number[0]);
     i += number[0].length;
@@ -98,20 +88,6 @@ export function parseJsonCondition(text: string): JsonCondition {
   skipSpace();
   if (i < n) fail(`has extra text at "${text.slice(i, i + 10)}"`);
   return { path, op, value: value! };
-}
-
-function readQuoted(text: string, start: number, fail: (what: string) => never): [string, number] {
-  const quote = text[start];
-  let i = start + 1;
-  while (i < text.length && text[i] !== quote) i += text[i] === '\\' ? 2 : 1;
-  if (i >= text.length) fail('has a string without its closing quote');
-  const body = text.slice(start + 1, i);
-  try {
-    const json = quote === '"' ? body : body.replace(/\\'/g, "'").replace(/"/g, '\\"');
-    return [JSON.parse(`"${json}"`) as string, i + 1];
-  } catch {
-    return fail(`has a string with a bad escape: ${text.slice(start, i + 1)}`);
-  }
 }
 
 // ───────────────────────── the byte scanner ─────────────────────────
@@ -145,8 +121,10 @@ export class JsonFieldMatcher {
   private readonly decide = () => this.test();
   private readonly op: JsonOperator | undefined;
   private readonly literal: JsonLiteral | undefined;
+  private readonly any: boolean;
 
   constructor(readonly condition: JsonCondition) {
+    this.any = condition.path.includes(ANY);
     this.keys = condition.path.map((s) => (typeof s === 'string' ? Buffer.from(s, 'utf8') : undefined));
     this.literalBytes = typeof condition.value === 'string' ? Buffer.from(condition.value, 'utf8') : undefined;
     this.op = condition.op;
@@ -155,7 +133,7 @@ export class JsonFieldMatcher {
 
   /** True when bytes `[start, stop)` of `bytes` are one JSON document whose field satisfies the condition. */
   matches(bytes: Buffer, start: number, stop: number): boolean {
-    return scan(bytes, start, stop, this.condition.path, this.keys, this.decide);
+    return scan(bytes, start, stop, this.condition.path, this.keys, this.decide, this.any);
   }
 
   private test(): boolean {
@@ -249,7 +227,8 @@ const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
  * True when `b[p, end)` is one JSON document (as strict as `JSON.parse`) whose value at `path`
  * passes `decide`. `decide` runs as soon as that value has been read, so most rows that fail it
  * are rejected without reading the rest; a row that passes is validated to its end. (With a
- * duplicated key every occurrence must pass, where `JSON.parse` would keep only the last.)
+ * duplicated key every occurrence must pass, where `JSON.parse` would keep only the last.
+ * With ANY in the path, one value on it that passes is enough, and the rest are still read.)
  * One loop with an explicit stack and everything in locals: this is the filter's inner loop.
  */
 function scan(
@@ -259,8 +238,11 @@ function scan(
   path: readonly PathStep[],
   keys: readonly (Buffer | undefined)[],
   decide: () => boolean,
+  /** ANY is in the path, so several values may be on it: one that passes is enough. */
+  any: boolean,
 ): boolean {
   const target = path.length;
+  let passed = false;
   let depth = 0;
   /** The value about to be read lies on the path. */
   let onPath = true;
@@ -300,7 +282,8 @@ function scan(
           foundType = isObject ? T_OBJECT : T_ARRAY;
           foundEnd = p;
           targetContainer = -1;
-          if (!decide()) return false;
+          if (decide()) passed = true;
+          else if (!any) return false;
         }
       } else if (isObject) {
         // The first key.
@@ -315,7 +298,7 @@ function scan(
         continue;
       } else {
         indexes[depth] = 0;
-        onPath = containerOnPath && path[depth - 1] === 0;
+        onPath = containerOnPath && (path[depth - 1] === 0 || path[depth - 1] === ANY);
         continue;
       }
     } else {
@@ -352,14 +335,15 @@ function scan(
           foundStart = start;
           foundEnd = p;
         }
-        if (!decide()) return false;
+        if (decide()) passed = true;
+        else if (!any) return false;
       }
     }
 
     // ── after a value: a separator, or closing brackets ──
     for (;;) {
       while (p < end && (c = b[p]) <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) p++;
-      if (depth === 0) return p === end && foundType !== 0;
+      if (depth === 0) return p === end && passed;
       if (p >= end) return false;
       p++;
       const kind = stack[depth];
@@ -377,7 +361,7 @@ function scan(
           p++;
         } else {
           const index = ++indexes[depth];
-          onPath = containerOnPath && path[depth - 1] === index;
+          onPath = containerOnPath && (path[depth - 1] === index || path[depth - 1] === ANY);
         }
         break;
       }
@@ -386,7 +370,8 @@ function scan(
         foundType = (kind & 1) !== 0 ? T_OBJECT : T_ARRAY;
         foundEnd = p;
         targetContainer = -1;
-        if (!decide()) return false;
+        if (decide()) passed = true;
+        else if (!any) return false;
       }
       depth--;
     }
@@ -480,7 +465,7 @@ function keyMatches(
   step: PathStep,
   keyBytes: Buffer | undefined,
 ): boolean {
-  if (keyBytes === undefined) return false;
+  if (keyBytes === undefined) return step === ANY;
   if (escaped) return JSON.parse(b.toString('utf8', start - 1, stop + 1)) === step;
   if (stop - start !== keyBytes.length) return false;
   for (let i = 0; i < keyBytes.length; i++) if (b[start + i] !== keyBytes[i]) return false;

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  ANY,
   JsonFieldMatcher,
   parseJsonCondition,
   type JsonLiteral,
@@ -14,7 +15,7 @@ import {
   type PathStep,
 } from '../../src/core/filterJson';
 import { FilterError } from '../../src/core/filterError';
-import { formatPath, parseJsonPath, removePath } from '../../src/core/sessions/jsonPath';
+import { formatPath, parseJsonPath, removePath } from '../../src/core/jsonPath';
 import { loadEnvironments } from '../../src/core/wsfile/env';
 import { decodeBase64, decodeHex } from '../../src/core/wsfile/binary';
 import { hexDump } from '../../src/shared/hexDump';
@@ -82,13 +83,18 @@ function randomJson(r: Rng, depth = 0): unknown {
 }
 
 /** A path that exists in `doc` most of the time, and one that may not otherwise. */
-function randomPath(r: Rng, doc: unknown): PathStep[] {
+function randomPath(r: Rng, doc: unknown, wildcards = true): PathStep[] {
   const path: PathStep[] = [];
   let v = doc;
   for (let d = 0; d < 4; d++) {
     const container = v !== null && typeof v === 'object';
     if (path.length && (!container || r.chance(0.25)) && r.chance(0.9)) break;
-    if (Array.isArray(v) && v.length && r.chance(0.85)) {
+    const children = container ? Object.values(v as object) : [];
+    if (wildcards && children.length && r.chance(0.15)) {
+      // [*] or .*: any element or property; go on below one of them.
+      path.push(ANY);
+      v = r.pick(children);
+    } else if (Array.isArray(v) && v.length && r.chance(0.85)) {
       const i = r.int(v.length);
       path.push(i);
       v = v[i];
@@ -109,7 +115,8 @@ function randomPath(r: Rng, doc: unknown): PathStep[] {
 function pathText(r: Rng, path: PathStep[]): string {
   let out = r.chance(0.3) ? '$' : '';
   path.forEach((s, i) => {
-    if (typeof s === 'number') out += `[${s}]`;
+    if (s === ANY) out += r.chance(0.5) ? '[*]' : i === 0 && !out ? '*' : '.*';
+    else if (typeof s === 'number') out += `[${s}]`;
     else if (/^[^\s.[\]=!<>"']+$/.test(s) && !/^\d+$/.test(s) && r.chance(0.7))
       out += `${i === 0 && !out ? '' : '.'}${s}`;
     else out += `[${JSON.stringify(s)}]`;
@@ -122,20 +129,18 @@ function literalText(v: JsonLiteral): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-const MISSING = Symbol('missing');
-
-function walk(doc: unknown, path: PathStep[]): unknown {
-  let v = doc;
+/** Every value `path` reaches in `doc` (ANY: each element or property); none when it reaches nothing. */
+function walk(doc: unknown, path: PathStep[]): unknown[] {
+  let values = [doc];
   for (const s of path) {
-    if (typeof s === 'number') {
-      if (!Array.isArray(v) || s >= v.length) return MISSING;
-      v = v[s];
-    } else {
-      if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, s)) return MISSING;
-      v = (v as Record<string, unknown>)[s];
-    }
+    values = values.flatMap((v) => {
+      if (s === ANY) return v !== null && typeof v === 'object' ? Object.values(v) : [];
+      if (typeof s === 'number') return Array.isArray(v) && s < v.length ? [v[s]] : [];
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, s)) return [];
+      return [(v as Record<string, unknown>)[s]];
+    });
   }
-  return v;
+  return values;
 }
 
 /** The grammar's meaning, written plainly over the parsed document. */
@@ -145,8 +150,11 @@ function reference(
   op: JsonOperator | undefined,
   lit: JsonLiteral | undefined,
 ): boolean {
-  const v = walk(doc, path);
-  if (v === MISSING) return false;
+  // The condition holds when any value on the path satisfies it.
+  return walk(doc, path).some((v) => holds(v, op, lit));
+}
+
+function holds(v: unknown, op: JsonOperator | undefined, lit: JsonLiteral | undefined): boolean {
   if (op === undefined) return true;
   const equals = () => (lit === null ? v === null : typeof v === typeof lit && v === lit);
   switch (op) {
@@ -176,7 +184,7 @@ test('property (a): the JSON field filter agrees with a plain evaluator over JSO
     for (let k = 1 + r.int(4); k > 0; k--) doc[r.pick(KEYS)] = randomJson(r, 1);
     const path = randomPath(r, doc);
     const op = r.pick(ops);
-    const found = walk(doc, path);
+    const found = walk(doc, path)[0];
     const lit: JsonLiteral =
       r.chance(0.6) &&
       (typeof found === 'string' || typeof found === 'number' || typeof found === 'boolean' || found === null)
@@ -252,15 +260,15 @@ test('property (b): JSON paths: formatPath → parseJsonPath round trip; removeP
 
     // Evaluation: removing a concrete path equals deleting it by hand where a plain walk finds it.
     const doc = randomJson(r);
-    const path = randomPath(r, doc);
+    const path = randomPath(r, doc, false) as Array<string | number>;
     const segs = parseJsonPath(formatPath(path));
     if ('error' in segs) assert.fail(segs.error);
     const viaLib = structuredClone(doc);
     removePath(viaLib, segs);
     const byHand: unknown = structuredClone(doc);
-    const parent = walk(byHand, path.slice(0, -1));
+    const [parent] = walk(byHand, path.slice(0, -1));
     const last = path[path.length - 1];
-    if (walk(byHand, path) !== MISSING && parent !== MISSING) {
+    if (walk(byHand, path).length) {
       if (Array.isArray(parent)) parent[last as number] = '\u0000ignored';
       else delete (parent as Record<string, unknown>)[last as string];
     }

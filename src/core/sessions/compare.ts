@@ -1,5 +1,5 @@
 import { eventPayload, type SessionMessage } from './format';
-import { IGNORED, formatPath, parseJsonPath, removePath, type PathSegment } from './jsonPath';
+import { IGNORED, formatPath, parseJsonPath, removePath, type PathSegment } from '../jsonPath';
 
 /** How to compare. */
 export interface CompareOptions {

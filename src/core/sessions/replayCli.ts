@@ -7,9 +7,10 @@
 import { resolve as resolvePath } from 'node:path';
 import type { TransportOptions } from '../transport';
 import { durationOption, parseCommandLine, type OptionSpec } from '../cliArgs';
-import { compareAnswers, type ComparedMessage, type CompareResult } from './compare';
+import { compareAnswers } from './compare';
+import { formatComparison } from './compareText';
 import { describeFrame } from '../frameText';
-import { parseJsonPath } from './jsonPath';
+import { parseJsonPath } from '../jsonPath';
 import { loadSession } from './load';
 import { replaySession, type ReplayTiming } from './replay';
 
@@ -162,51 +163,4 @@ function parseReplayArgs(rest: string[]): ReplayArgs | { help: true } | { error:
   }
   if (values['follow-redirects'] === true) args.connectionOptions.followRedirects = true;
   return args;
-}
-
-/** The comparison as lines: the summary, then each difference. */
-export function formatComparison(c: CompareResult): string {
-  const { matched, mismatched, missing, extra } = c.summary;
-  const lines = [
-    `${c.equal ? '✔' : '✘'} compare: ${matched} matched, ${mismatched} mismatched, ${missing} missing, ${extra} extra.`,
-  ];
-  for (const d of c.differences) lines.push(...describeDifference(d));
-  return lines.join('\n');
-}
-
-function describeDifference(d: ComparedMessage): string[] {
-  const n = `#${d.index + 1}`;
-  if (d.status === 'missing')
-    return [`  ${n} missing: the server did not send ${short(d.expected?.text ?? `${d.expected?.kind} message`)}`];
-  if (d.status === 'extra') return [`  ${n} extra: ${short(d.actual?.text ?? `${d.actual?.kind} message`)}`];
-  const diff = d.diff;
-  if (!diff) return [];
-  switch (diff.type) {
-    case 'kind':
-      return [`  ${n} differs: expected a ${diff.expected} message, got ${diff.actual}`];
-    case 'json':
-      return [
-        `  ${n} differs (JSON):`,
-        ...diff.differences.map(
-          (x) =>
-            `      ${x.path}: ${x.change === 'added' ? `added ${json(x.actual)}` : x.change === 'removed' ? `removed (was ${json(x.expected)})` : `${json(x.expected)} → ${json(x.actual)}`}`,
-        ),
-        ...(diff.more ? [`      … and ${diff.more} more`] : []),
-      ];
-    default:
-      return [
-        `  ${n} differs (${diff.type}) at ${diff.type === 'text' ? 'character' : 'byte'} ${diff.offset} (lengths ${diff.expectedLength} and ${diff.actualLength}):`,
-        `      expected ${diff.expected}`,
-        `      actual   ${diff.actual}`,
-      ];
-  }
-}
-
-function json(v: unknown): string {
-  return short(JSON.stringify(v) ?? 'undefined');
-}
-
-function short(s: string): string {
-  const one = s.replace(/\r?\n/g, '⏎');
-  return one.length > 120 ? `${one.slice(0, 120)}…` : one;
 }
