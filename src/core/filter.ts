@@ -1,6 +1,7 @@
 import type { FilterQuery } from '../shared/protocol';
 import { FilterError } from './filterError';
 import { JsonFieldMatcher, parseJsonCondition } from './filterJson';
+import { matchesValue } from './filterValue';
 import { DIRECTION_CODES, KIND_CODES, type FrameColumns, type FrameStore } from './frameStore';
 import { RegexRunner, type RegexBatch } from './regexWorker';
 
@@ -16,6 +17,12 @@ export interface FilterOptions {
   regexRunner?: RegexRunner;
   /** Longest stretch of synchronous work before yielding to the event loop. Default 12 ms. */
   sliceMs?: number;
+  /**
+   * The decoder seam: a structured view of row `index` for rows whose bytes are not JSON (a
+   * protocol's or a codec's view, made lazily and cached by the caller), or undefined. JSON
+   * conditions that the bytes do not satisfy are tried on it.
+   */
+  decoded?: (index: number) => unknown;
 }
 
 /** Rows examined per step: small enough to yield often, large enough to amortize the bookkeeping. */
@@ -95,6 +102,7 @@ export class Filter {
   private readonly json: JsonFieldMatcher | undefined;
   private readonly regexBudgetMs: number;
   private readonly sliceMs: number;
+  private readonly decoded: ((index: number) => unknown) | undefined;
   private runner: RegexRunner | undefined;
   private readonly ownsRunner: boolean;
   private scratch = new Uint32Array(SLICE_ROWS);
@@ -121,6 +129,7 @@ export class Filter {
       this.json = new JsonFieldMatcher(parseJsonCondition(query.json));
     this.regexBudgetMs = options.regexBudgetMs ?? 1000;
     this.sliceMs = options.sliceMs ?? 12;
+    this.decoded = options.decoded;
     this.runner = options.regexRunner;
     this.ownsRunner = !options.regexRunner;
   }
@@ -244,6 +253,13 @@ export class Filter {
     return this.runner;
   }
 
+  /** True when a decoder's view of row `r` satisfies the JSON condition (the bytes did not). */
+  private decodedMatches(r: number): boolean {
+    if (!this.decoded || !this.json) return false;
+    const value = this.decoded(r);
+    return value !== undefined && matchesValue(this.json.condition, value);
+  }
+
   /** Puts the rows of `[from, to)` that pass every condition except the regex into `scratch`. */
   private scan(c: FrameColumns, from: number, to: number): number {
     if (this.scratch.length < to - from) this.scratch = new Uint32Array(to - from);
@@ -257,7 +273,7 @@ export class Filter {
         for (let i = 0; i < found; i++) {
           const r = out[i];
           const start = chunkOffsets[r];
-          if (json.matches(chunks[chunkIndexes[r]], start, start + sizes[r])) out[kept++] = r;
+          if (json.matches(chunks[chunkIndexes[r]], start, start + sizes[r]) || this.decodedMatches(r)) out[kept++] = r;
         }
         found = kept;
       }
@@ -275,7 +291,7 @@ export class Filter {
         const start = chunkOffsets[r];
         const stop = start + sizes[r];
         if (folded !== undefined && !chunk.toString('utf8', start, stop).toLowerCase().includes(folded)) continue;
-        if (json !== undefined && !json.matches(chunk, start, stop)) continue;
+        if (json !== undefined && !json.matches(chunk, start, stop) && !this.decodedMatches(r)) continue;
       }
       out[found++] = r;
     }

@@ -312,3 +312,33 @@ describe('a cleared store', () => {
     assert.deepEqual(Array.from(filter.matches.indexes), [1]);
   });
 });
+
+describe('decoded views (the decoder seam)', () => {
+  it("tries a JSON condition on a decoder's view when the bytes are not JSON, asking only for rows the bytes failed", async () => {
+    // Binary rows in a toy codec: "E|event|arg"; the decoder makes { event, args }.
+    const store = storeOf([
+      ['received', 'binary', Buffer.from('E|chat|hi')],
+      ['received', 'text', '{"event":"chat"}'],
+      ['received', 'binary', Buffer.from('E|join|bob')],
+      ['received', 'binary', Buffer.from([0xff, 0x00])],
+    ]);
+    const asked: number[] = [];
+    const decoded = (index: number) => {
+      asked.push(index);
+      const row = store.get(index);
+      const text = row?.payload.toString('latin1') ?? '';
+      if (!text.startsWith('E|')) return undefined;
+      const [, event, arg] = text.split('|');
+      return { event, args: [arg] };
+    };
+    const filter = createFilter({ json: 'event == "chat"' }, { regexRunner: runner, decoded });
+    await filter.update(store);
+    assert.deepEqual(Array.from(filter.matches.indexes), [0, 1]);
+    assert.deepEqual(asked, [0, 2, 3], 'the JSON text row matched by its bytes, without the decoder');
+    const any = createFilter({ json: 'args[*] == "bob"', text: 'join' }, { regexRunner: runner, decoded });
+    await any.update(store);
+    assert.deepEqual(Array.from(any.matches.indexes), [2], 'with a substring too, and [*] inside the view');
+    filter.dispose();
+    any.dispose();
+  });
+});

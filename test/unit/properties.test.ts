@@ -4,6 +4,7 @@
  * (a) the JSON field filter against a plain evaluator over JSON.parse; (b) JSON paths; (c) env
  * files; (d) the hex and base64 decoders of `.ws` binary blocks (and the shared hex dump).
  */
+import { matchesValue } from '../../src/core/filterValue';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -196,6 +197,8 @@ test('property (a): the JSON field filter agrees with a plain evaluator over JSO
     const payload = Buffer.from(JSON.stringify(doc, null, r.chance(0.5) ? 2 : undefined), 'utf8');
     const got = new JsonFieldMatcher(condition).matches(payload, 0, payload.length);
     assert.equal(got, reference(doc, path, op, op ? lit : undefined), `${text} on ${payload.toString('utf8')}`);
+    // The decoder seam's evaluator over parsed values means the same as the byte scanner.
+    assert.equal(matchesValue(condition, doc), got, `matchesValue: ${text} on ${payload.toString('utf8')}`);
     const key = `${op ?? 'exists'} ${got}`;
     outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
   });
