@@ -55,3 +55,25 @@ test('compareText: wsi replay prints the same sentence as the inspector, with de
     '✔ compare: 1 matched, 0 mismatched, 0 missing, 0 extra.',
   );
 });
+
+test("compare with a decoder: binary messages compare by their views, ignore paths apply inside, the decoder's values stay as they were", () => {
+  // A toy codec: byte 0 is a sequence number, the rest an event name.
+  const view = { seq: 0, event: '' };
+  const cached = new Map<string, { seq: number; event: string }>();
+  const decode = (m: ReturnType<typeof b>) => {
+    if (m.kind !== 'binary') return undefined;
+    const bytes = Buffer.from(m.base64 ?? '', 'base64');
+    const key = bytes.toString('hex');
+    if (!cached.has(key)) cached.set(key, { ...view, seq: bytes[0], event: bytes.subarray(1).toString('latin1') });
+    return cached.get(key);
+  };
+  const bin = (seq: number, event: string) => b([seq, ...Buffer.from(event, 'latin1')]);
+  const c = compareAnswers([bin(1, 'chat'), bin(2, 'join')], [bin(7, 'chat'), bin(8, 'left')], {
+    ignore: ['$.seq'],
+    decode,
+  });
+  assert.deepEqual(c.differences.map(differenceLine), ['#2 $.event: "join" → "left"']);
+  assert.equal(cached.get('0163686174')?.seq, 1, 'ignoring $.seq did not change the cached view');
+  const raw = compareAnswers([bin(1, 'chat')], [bin(7, 'chat')]);
+  assert.match(differenceLine(raw.differences[0]), /binary differs at offset 0/, 'without a decoder: bytes');
+});

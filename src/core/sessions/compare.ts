@@ -7,6 +7,11 @@ export interface CompareOptions {
   ignore?: readonly string[];
   /** At most this many path differences per message are listed (default 20). */
   maxDifferences?: number;
+  /**
+   * The decoder seam: a structured view of a message that is not JSON text (a protocol's or a
+   * codec's), or undefined. Two messages with views are compared structurally, ignore paths inside.
+   */
+  decode?: (message: SessionMessage) => unknown;
 }
 
 /** One difference inside two JSON messages. */
@@ -94,7 +99,7 @@ export function compareAnswers(
       differences.push({ index, status: 'extra', actual });
       continue;
     }
-    const diff = diffMessages(expected, actual, ignore, max);
+    const diff = diffMessages(expected, actual, ignore, max, options.decode);
     if (!diff) summary.matched++;
     else {
       summary.mismatched++;
@@ -110,22 +115,30 @@ export function diffMessages(
   actual: SessionMessage,
   ignore: readonly PathSegment[][] = [],
   max = 20,
+  decode?: (message: SessionMessage) => unknown,
 ): MessageDiff | undefined {
   if (expected.kind !== actual.kind) return { type: 'kind', expected: expected.kind, actual: actual.kind };
+  const structural = (va: unknown, vb: unknown): MessageDiff | undefined => {
+    for (const p of ignore) {
+      removePath(va, p);
+      removePath(vb, p);
+    }
+    const found: JsonDifference[] = [];
+    const total = diffJson(va, vb, [], found, max);
+    return total ? { type: 'json', differences: found, more: total - found.length } : undefined;
+  };
+  const ja = expected.kind === 'text' ? parseJsonText(expected.text ?? '') : { ok: false as const };
+  const jb = actual.kind === 'text' ? parseJsonText(actual.text ?? '') : { ok: false as const };
+  if (ja.ok && jb.ok) return structural(ja.value, jb.value);
+  if (decode) {
+    // Views are copied first: removing ignored paths must not change a decoder's cached value.
+    const va = viewOf(decode, expected);
+    const vb = va === undefined ? undefined : viewOf(decode, actual);
+    if (va !== undefined && vb !== undefined) return structural(va, vb);
+  }
   if (expected.kind === 'text') {
     const a = expected.text ?? '';
     const b = actual.text ?? '';
-    const ja = parseJsonText(a);
-    const jb = parseJsonText(b);
-    if (ja.ok && jb.ok) {
-      for (const p of ignore) {
-        removePath(ja.value, p);
-        removePath(jb.value, p);
-      }
-      const found: JsonDifference[] = [];
-      const total = diffJson(ja.value, jb.value, [], found, max);
-      return total ? { type: 'json', differences: found, more: total - found.length } : undefined;
-    }
     if (a === b) return undefined;
     const offset = firstDifference(a, b);
     return {
@@ -150,6 +163,11 @@ export function diffMessages(
 /** True when two messages are the same: equal bytes, or equal JSON. */
 export function messagesMatch(expected: SessionMessage, actual: SessionMessage): boolean {
   return diffMessages(expected, actual, [], 1) === undefined;
+}
+
+function viewOf(decode: (message: SessionMessage) => unknown, message: SessionMessage): unknown {
+  const view = decode(message);
+  return view === undefined ? undefined : structuredClone(view);
 }
 
 function parseJsonText(text: string): { ok: true; value: unknown } | { ok: false } {
