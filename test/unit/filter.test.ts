@@ -298,15 +298,26 @@ describe('a cleared store', () => {
   it('drops regex results of rows that were cleared while the worker ran', async () => {
     const store = new FrameStore();
     if (typeof (store as { clear?: () => void }).clear !== 'function') return;
-    const filter = createFilter({ mode: 'regex', text: '^hit' }, { regexRunner: runner });
+    // The worker's answers wait at a gate, so the clear lands while they are in flight, however loaded the machine.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let sent: () => void = () => undefined;
+    const batchSent = new Promise<void>((resolve) => (sent = resolve));
+    const gated = {
+      test: (...args: Parameters<RegexRunner['test']>) => {
+        sent();
+        return runner.test(...args).then(async (rows) => (await gate, rows));
+      },
+    } as unknown as RegexRunner;
+    const filter = createFilter({ mode: 'regex', text: '^hit' }, { regexRunner: gated });
     for (let i = 0; i < 100_000; i++) store.append(i, 'received', 'text', 'hit');
     const pending = filter.update(store);
-    // Let the first batches reach the worker, then clear under them.
-    await new Promise((resolve) => setImmediate(resolve));
+    await batchSent;
     assert.ok(filter.examined < 100_000);
     (store as unknown as { clear(): void }).clear();
     store.append(1, 'received', 'text', 'miss');
     store.append(2, 'received', 'text', 'hit');
+    release();
     await pending;
     assert.equal(await filter.update(store), 1);
     assert.deepEqual(Array.from(filter.matches.indexes), [1]);
