@@ -13,7 +13,9 @@ import { createFilter, type Filter } from '../filter';
 import { decodeBase64, decodeHex } from '../wsfile/binary';
 import { isSendableCloseCode } from '../wsfile/parse';
 import type { InspectorActions } from './actions';
-import { frameRow, type InspectorModel } from './model';
+import type { InspectorModel } from './model';
+import { Replies } from './replies';
+import { frameRow } from './rows';
 
 /** Smallest gap between two batched updates to the webview: 57 a second, leaving room for state changes within ~60. */
 export const TICK_INTERVAL_MS = 1000 / 57;
@@ -40,6 +42,8 @@ export class InspectorFeed {
   private filtering = false;
   private filterError: string | undefined;
   private readonly subscriptions: Subscription[];
+  /** Answers to the view's requests. */
+  readonly replies = new Replies((message) => this.postNow(message));
   private readonly staleViewEmitter = new Emitter<string>();
   /** Fires with a sentence when the view speaks another protocol version (a page of another extension version). */
   readonly onStaleView = this.staleViewEmitter.event;
@@ -83,19 +87,19 @@ export class InspectorFeed {
         this.scheduleTick();
         return;
       case 'sendText':
-        this.answer(message.id, model.connection.sendText(message.text));
+        this.replies.answer(message.id, model.connection.sendText(message.text));
         return;
       case 'sendBinary': {
         const decoded = message.encoding === 'hex' ? decodeHex(message.data) : decodeBase64(message.data);
         if (!decoded.ok) {
-          this.postNow({ type: 'response', id: message.id, ok: false, error: decoded.error.message });
+          this.replies.fail(message.id, decoded.error.message);
           return;
         }
-        this.answer(message.id, model.connection.sendBinary(decoded.bytes));
+        this.replies.answer(message.id, model.connection.sendBinary(decoded.bytes));
         return;
       }
       case 'sendFile':
-        this.answerAfterDialog(
+        this.replies.answerAfterDialog(
           message.id,
           () => this.actions.pickFile(),
           async (picked) => {
@@ -132,19 +136,17 @@ export class InspectorFeed {
         this.actions.replay();
         return;
       case 'ping':
-        this.answer(
+        this.replies.answer(
           message.id,
           model.connection.ping?.(message.payload) ?? Promise.reject(new Error('This kind of connection has no ping.')),
         );
         return;
       case 'closeWith':
         if (!isSendableCloseCode(message.code)) {
-          this.postNow({
-            type: 'response',
-            id: message.id,
-            ok: false,
-            error: `${message.code} cannot be sent in a close frame. Use 1000 (normal), 1001-1003, 1007-1014, or an application code from 3000 to 4999.`,
-          });
+          this.replies.fail(
+            message.id,
+            `${message.code} cannot be sent in a close frame. Use 1000 (normal), 1001-1003, 1007-1014, or an application code from 3000 to 4999.`,
+          );
           return;
         }
         model.connection.close(message.code, message.reason);
@@ -221,27 +223,6 @@ export class InspectorFeed {
   postAfterRows(message: ToWebview): void {
     this.flush();
     this.postNow(message);
-  }
-
-  /**
-   * Replies to request `id` whose work starts with a dialog: the view is told the user has the
-   * turn while `dialog` is open (its request then has no time bound), then the work's bound runs.
-   */
-  answerAfterDialog<T>(id: number, dialog: () => PromiseLike<T>, work: (picked: T) => Promise<unknown>): void {
-    this.postNow({ type: 'requestProgress', id, waitingForUser: true });
-    const done = Promise.resolve()
-      .then(dialog)
-      .finally(() => this.postNow({ type: 'requestProgress', id, waitingForUser: false }))
-      .then(work);
-    this.answer(id, done);
-  }
-
-  /** Replies to request `id` when `work` settles: exactly one response, its result or a sentence. */
-  answer(id: number, work: Promise<unknown>): void {
-    work.then(
-      (result) => this.postNow({ type: 'response', id, ok: true, result }),
-      (err: Error) => this.postNow({ type: 'response', id, ok: false, error: err.message }),
-    );
   }
 
   /** Everything the view needs to draw itself from nothing. */

@@ -2,31 +2,19 @@ import type {
   ConnectionHealth,
   ConnectionState,
   ConnectionStats,
-  Direction,
-  FrameHeaderRecord,
   HandshakeInfo,
   ListMode,
   PanelSource,
   RecordingInfo,
   RowDetail,
-  RowKind,
-  RowSummary,
   ScriptStatus,
 } from '../../shared/protocol';
 import { DETAIL_LIMIT } from '../../shared/protocol';
-import { closeFramePayload } from '../closeCodes';
 import { Emitter, type Subscription } from '../emitter';
 import { FrameStore } from '../frameStore';
-import { eventPayload, type Session } from '../sessions/format';
+import type { Session } from '../sessions/format';
 import { createTransport, type Transport, type TransportOptions } from '../transport';
-
-/** One row of the list as the store keeps it. */
-interface Row {
-  time: number;
-  direction: Direction;
-  kind: RowKind;
-  payload: Buffer;
-}
+import { frameRow, recordingRows, type Row } from './rows';
 
 /**
  * What one inspector knows, without a view: the connection (a new one after each reconnect or a
@@ -137,7 +125,7 @@ export class InspectorModel {
    * nothing was kept, and the state says so.
    */
   markEndedByReload(recorded?: Session, historyEnabled = true): void {
-    if (recorded) this.loadEvents(recorded);
+    if (recorded) for (const row of recordingRows(recorded)) this.append(row);
     const kept = recorded
       ? ` Its ${recorded.events.filter((e) => e.type === 'message').length} messages are shown from the recording.`
       : historyEnabled
@@ -155,7 +143,7 @@ export class InspectorModel {
 
   /** Shows a recorded session: every event becomes a row; nothing connects until a replay. */
   loadRecording(session: Session, label: string, file?: string): void {
-    this.loadEvents(session);
+    for (const row of recordingRows(session)) this.append(row);
     const start = Date.parse(session.header.startedAt) || 0;
     const messages = session.events.filter((e) => e.type === 'message').length;
     this.recordingInfo = { label, file, startedAt: session.header.startedAt, messages };
@@ -223,52 +211,6 @@ export class InspectorModel {
     this.healthEmitter.dispose();
   }
 
-  /** Every event of a recording becomes a row. */
-  private loadEvents(session: Session): void {
-    const start = Date.parse(session.header.startedAt) || 0;
-    for (const event of session.events) {
-      const time = start + event.t;
-      switch (event.type) {
-        case 'message':
-        case 'ping':
-        case 'pong':
-          this.append({
-            time,
-            direction: event.dir,
-            kind: event.type === 'message' ? event.kind : event.type,
-            payload: eventPayload(event),
-          });
-          break;
-        case 'open':
-          this.append({
-            time,
-            direction: 'event',
-            kind: 'open',
-            payload: Buffer.from(`Connected${event.protocol ? ` (subprotocol ${event.protocol})` : ''}`),
-          });
-          break;
-        case 'close':
-          this.append({
-            time,
-            direction: event.byClient ? 'sent' : 'received',
-            kind: 'close',
-            payload: closeFramePayload(event.code, event.reason ?? ''),
-          });
-          break;
-        case 'error':
-          this.append({ time, direction: 'event', kind: 'error', payload: Buffer.from(event.message) });
-          break;
-        default:
-          this.append({
-            time,
-            direction: 'event',
-            kind: 'info',
-            payload: Buffer.from(event.type === 'note' ? event.text : 'Reconnected'),
-          });
-      }
-    }
-  }
-
   private createConnection(): Transport {
     const connection = createTransport(this.options);
     this.watch(connection);
@@ -310,34 +252,4 @@ export interface EditorContent {
   label: string;
   kind: string;
   payload: Buffer;
-}
-
-const FRAME_KINDS: Record<number, RowSummary['kind']> = {
-  0: 'text',
-  1: 'text',
-  2: 'binary',
-  8: 'close',
-  9: 'ping',
-  10: 'pong',
-};
-
-/** A frame header as a list row: the opcode, its flags and its sizes. */
-export function frameRow(frame: FrameHeaderRecord): RowSummary {
-  const flags = [
-    frame.fin ? 'FIN' : 'no FIN',
-    frame.rsv1 && 'RSV1',
-    frame.rsv2 && 'RSV2',
-    frame.rsv3 && 'RSV3',
-    frame.masked && 'masked',
-  ]
-    .filter(Boolean)
-    .join(' ');
-  return {
-    index: frame.index,
-    time: frame.time,
-    direction: frame.direction,
-    kind: FRAME_KINDS[frame.opcode] ?? 'info',
-    size: frame.payloadLength,
-    preview: `${frame.opcodeName} · ${flags} · header ${frame.headerLength} B + payload ${frame.payloadLength} B`,
-  };
 }

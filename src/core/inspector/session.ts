@@ -160,9 +160,9 @@ export class InspectorSession {
     return this.model.editorContent(index);
   }
 
-  /** Replies to request `id` whose work starts with a dialog (see InspectorFeed.answerAfterDialog). */
+  /** Replies to request `id` whose work starts with a dialog (see Replies.answerAfterDialog). */
   answerAfterDialog<T>(id: number, dialog: () => PromiseLike<T>, work: (picked: T) => Promise<unknown>): void {
-    this.feed.answerAfterDialog(id, dialog, work);
+    this.feed.replies.answerAfterDialog(id, dialog, work);
   }
 
   /** The view went away (hidden or reloading): stop posting until it says `ready` again. */
