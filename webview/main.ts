@@ -161,16 +161,9 @@ function main(): void {
         handshakeView.setWire(snapshot.wire);
         handshakeView.setHealth(snapshot.health);
         header.setHealth(snapshot.health);
-        const frames =
-          snapshot.listMode === 'frames' && snapshot.wire
-            ? snapshot.wire.recorded - snapshot.wire.firstKept
-            : undefined;
-        filterBar.setStatus(
-          frames === undefined ? snapshot.filter : undefined,
-          frames ?? snapshot.stats.total,
-          frames === undefined ? 'messages' : 'frames',
-        );
-        const length = frames ?? (snapshot.filter ? snapshot.filter.matched : snapshot.stats.total);
+        const { length } = snapshot;
+        if (snapshot.listMode === 'frames') filterBar.setStatus(undefined, length, 'frames');
+        else filterBar.setStatus(snapshot.filter, snapshot.stats.total);
         list.update(length, snapshot.rows, snapshot.rowsStart);
         if (restoreView) {
           restoreView = false;
@@ -186,13 +179,9 @@ function main(): void {
       case 'tick':
         header.setStats(message.stats);
         handshakeView.setWire(message.wire);
-        if (message.frames !== undefined) {
-          filterBar.setStatus(undefined, message.frames, 'frames');
-          updateList(message.frames, message.rows, message.rowsStart);
-        } else {
-          filterBar.setStatus(message.filter, message.stats.total);
-          updateList(message.filter ? message.filter.matched : message.stats.total, message.rows, message.rowsStart);
-        }
+        if (message.listMode === 'frames') filterBar.setStatus(undefined, message.length, 'frames');
+        else filterBar.setStatus(message.filter, message.stats.total);
+        updateList(message.length, message.rows, message.rowsStart);
         return;
       case 'script':
         header.setScript(message.script);

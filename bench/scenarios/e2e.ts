@@ -26,7 +26,7 @@ import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Browser, CDPSession, Page } from 'playwright-core';
-import { InspectorSession } from '../../src/core/inspectorSession';
+import { InspectorSession } from '../../src/core/inspector/session';
 import { chromiumArgs } from '../../test/runners/codeServer';
 import { serveInspectorPage } from '../../test/webview/pageServer';
 import type { FromWebview, ToWebview } from '../../src/shared/protocol';

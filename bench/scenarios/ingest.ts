@@ -5,9 +5,9 @@
  * Each client runs in its own process; the flood server runs in another.
  */
 import WebSocket from 'ws';
-import { InspectorSession } from '../../src/core/inspectorSession';
+import { InspectorSession } from '../../src/core/inspector/session';
 import { KIND_CODES, DIRECTION_CODES } from '../../src/core/frameStore';
-import type { ToWebview } from '../../src/shared/protocol';
+import { PROTOCOL_VERSION, type ToWebview } from '../../src/shared/protocol';
 import { readSeq } from '../messages';
 
 export interface IngestResult {
@@ -61,7 +61,7 @@ async function session(url: string, count: number, binary: boolean): Promise<Ing
     if (message.type === 'state' && message.state.phase === 'closed') finished();
   };
   const s = new InspectorSession({ url, handshakeTimeout: 10_000 }, post);
-  s.handle({ type: 'ready', protocolVersion: 1 });
+  s.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
   await s.connect();
   const started = performance.now();
   await closed;

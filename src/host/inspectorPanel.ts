@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import type { Transport, TransportOptions } from '../core/transport';
-import { InspectorSession } from '../core/inspectorSession';
+import type { InspectorActions, PickedFile } from '../core/inspector/actions';
+import type { EditorContent } from '../core/inspector/model';
+import { InspectorSession } from '../core/inspector/session';
 import { maskUrl } from '../core/mask';
 import { shortTitle } from '../core/url';
-import { parseFromWebview } from '../core/webviewMessages';
 import type { ConnectionState, ConnectionStats, PanelSource, RowSummary, ScriptStatus } from '../shared/protocol';
 import type { InspectorHandle } from './api';
 import type { MessageDocuments } from './messageDocuments';
@@ -42,9 +43,10 @@ export function restoredState(state: unknown): RestoredState {
 
 /**
  * One inspector: a webview panel and the session (connection + store) behind it.
- * Each panel is independent; closing it closes its connection.
+ * Each panel is independent; closing it closes its connection. It does what only VS Code can
+ * (dialogs, editors, the clipboard) for the session's view feed.
  */
-export class InspectorPanel implements InspectorHandle {
+export class InspectorPanel implements InspectorHandle, InspectorActions {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly session: InspectorSession;
   private opening: Promise<void> = Promise.resolve();
@@ -62,29 +64,15 @@ export class InspectorPanel implements InspectorHandle {
   ) {
     const { extensionUri } = env;
     this.log = env.log;
-    this.session = new InspectorSession(options, (m) => void this.panel.webview.postMessage(m), source);
+    this.session = new InspectorSession(options, (m) => void this.panel.webview.postMessage(m), source, this);
     panel.webview.options = { enableScripts: true, localResourceRoots: [webviewRoot(extensionUri)] };
     panel.webview.html = inspectorHtml(panel.webview, extensionUri);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw) => {
-        const message = parseFromWebview(raw);
-        if (!message) {
+        if (!this.session.receive(raw))
           this.log.warn(
             `Ignored a malformed message from the inspector webview of ${maskUrl(options.url, this.secrets)}.`,
           );
-          return;
-        }
-        if (message.type === 'reconnect') this.startConnecting(() => this.session.reconnect());
-        else if (message.type === 'copy') void vscode.env.clipboard.writeText(message.text);
-        else if (message.type === 'openInEditor') void this.openInEditor(message.index);
-        else if (message.type === 'sendFile')
-          this.session.answerAfterDialog(
-            message.id,
-            () => this.pickFile(),
-            (file) => this.sendFile(file),
-          );
-        else if (message.type === 'replay') this.env.onReplay?.(this);
-        else this.session.handle(message);
       }),
       toDisposable(
         this.session.onStaleView((sentence) => {
@@ -114,7 +102,7 @@ export class InspectorPanel implements InspectorHandle {
       source,
     );
     inspector.secrets = secrets;
-    inspector.startConnecting(() => inspector.session.connect());
+    void inspector.session.connect().catch(() => undefined);
     return inspector;
   }
 
@@ -225,7 +213,7 @@ export class InspectorPanel implements InspectorHandle {
   reconnectWith(options: TransportOptions, source?: PanelSource): Promise<void> {
     this.session.setOptions(options, source);
     this.panel.title = shortTitle(options.url);
-    this.startConnecting(() => this.session.reconnect());
+    this.session.reconnect().catch(() => undefined);
     return this.opening;
   }
 
@@ -263,33 +251,34 @@ export class InspectorPanel implements InspectorHandle {
   }
 
   /** Asks for the file to send; the view's request has no time bound while this dialog is open. */
-  private pickFile(): Thenable<vscode.Uri[] | undefined> {
-    return vscode.window.showOpenDialog({
+  async pickFile(): Promise<PickedFile | undefined> {
+    const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,
       openLabel: 'Send',
       title: 'Send a file as a binary message',
     });
+    const uri = picked?.[0];
+    return uri && { read: () => vscode.workspace.fs.readFile(uri) };
   }
 
-  /** Sends the picked file's bytes as one binary message; cancelling sends nothing. */
-  private async sendFile(picked: vscode.Uri[] | undefined): Promise<void> {
-    if (!picked?.[0]) throw new Error('No file was chosen; nothing was sent.');
-    const bytes = await vscode.workspace.fs.readFile(picked[0]);
-    await this.session.connection.sendBinary(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  openInEditor(content: EditorContent): void {
+    void this.env.documents.open(`${shortTitle(this.url)} ${content.label}`, content.kind, content.payload);
   }
 
-  private async openInEditor(index: number): Promise<void> {
-    const content = this.session.editorContent(index);
-    if (!content) return;
-    await this.env.documents.open(`${shortTitle(this.url)} ${content.label}`, content.kind, content.payload);
+  copy(text: string): void {
+    void vscode.env.clipboard.writeText(text);
   }
 
-  private startConnecting(connect: () => Promise<void>): void {
+  replay(): void {
+    this.env.onReplay?.(this);
+  }
+
+  /** Every connect and reconnect of the session comes here: logged, and handed to the recorder. */
+  connecting(connection: Transport, opening: Promise<void>): void {
     // Logs never show credentials: secret query values and resolved secret variables are masked.
     const url = maskUrl(this.session.url, this.secrets);
     this.log.info(`Connecting to ${url}`);
-    const opening = connect();
-    this.env.onConnecting?.(this, this.session.connection);
+    this.env.onConnecting?.(this, connection);
     this.opening = opening.then(
       () => this.log.info(`Connected to ${url}`),
       (err: Error) => {

@@ -5,7 +5,7 @@
  */
 
 /** Bumped when a message changes shape; the webview sends it in `ready`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Where a row came from: the client sent it, the server sent it, or the inspector noted an event. */
 export type Direction = 'sent' | 'received' | 'event';
@@ -117,6 +117,8 @@ export interface Snapshot {
   rows: RowSummary[];
   /** List position of `rows[0]`: the row index, or the match position while a filter is on. */
   rowsStart: number;
+  /** Rows the list has, as in TickMessage.length. */
+  length: number;
   /** Present while a filter is on. */
   filter?: FilterStatus;
   /** The last `.ws` script run in this panel, if any. */
@@ -169,10 +171,12 @@ export interface TickMessage {
   rows?: RowSummary[];
   /** List position of `rows[0]`, present with `rows`. */
   rowsStart?: number;
-  /** Present while a filter is on: the list then has `filter.matched` rows. */
+  /** Rows the list has: frame headers kept in frames mode, else the matches while a filter is on, else every row. */
+  length: number;
+  /** What the list showed when this tick was made. */
+  listMode: ListMode;
+  /** Present while a filter is on (in messages mode). */
   filter?: FilterStatus;
-  /** In frames mode, the number of frame headers kept (the list's length). */
-  frames?: number;
   wire?: FrameLogStats;
 }
 

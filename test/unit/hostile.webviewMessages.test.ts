@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { REGEX_TIMEOUT_MESSAGE } from '../../src/core/filter';
-import { InspectorSession } from '../../src/core/inspectorSession';
+import { InspectorSession } from '../../src/core/inspector/session';
 import { parseFromWebview } from '../../src/core/webviewMessages';
-import { MAX_VIEWPORT_ROWS, type FromWebview, type ToWebview } from '../../src/shared/protocol';
+import { MAX_VIEWPORT_ROWS, PROTOCOL_VERSION, type FromWebview, type ToWebview } from '../../src/shared/protocol';
 import { closedPort, waitFor } from './helpers';
 import { processGuard } from './processGuard';
 
@@ -420,7 +420,7 @@ async function readySession(): Promise<{
       if (m.type === 'response') responses.set(m.id, (responses.get(m.id) ?? 0) + 1);
     },
   );
-  session.handle({ type: 'ready', protocolVersion: 1 });
+  session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
   return { session, posted, responses };
 }
 
@@ -445,8 +445,8 @@ async function assertAnsweredOnce(responses: Map<number, number>, ids: number[],
   assert.deepEqual(unasked, [], 'no answer to a request that was never made');
 }
 
-/** Requests the session answers itself (sendFile is answered by the host around it: it needs a file dialog). */
-const REQUEST_TYPES = new Set(['sendText', 'sendBinary', 'getDetail', 'ping', 'closeWith']);
+/** Requests the session answers (sendFile too: with no host around it, no file is ever chosen). */
+const REQUEST_TYPES = new Set(['sendText', 'sendBinary', 'getDetail', 'ping', 'closeWith', 'sendFile']);
 
 describe('hostile webview messages: InspectorSession.handle', () => {
   const cleanups: Array<() => void> = [];
@@ -499,7 +499,8 @@ describe('hostile webview messages: InspectorSession.handle', () => {
       for (let p = 0; p < 100; p += 7) ask({ type: 'getDetail', position: p });
       handleQuickly(session, { type: 'clear' });
       handleQuickly(session, { type: 'disconnect' });
-      handleQuickly(session, { type: 'sendFile', id: 9999 }); // the host around the session answers this one
+      handleQuickly(session, { type: 'sendFile', id: 9999 }); // no host around the session: no file is chosen
+      ids.push(9999);
       handleQuickly(session, { type: 'openInEditor', index: Number.MAX_SAFE_INTEGER });
       handleQuickly(session, { type: 'copy', text: 'x' });
       handleQuickly(session, { type: 'replay' });
@@ -541,10 +542,7 @@ describe('hostile webview messages: InspectorSession.handle', () => {
       assert.match(byId.get(closeIds[0])?.error ?? '', /1006 cannot be sent/);
       assert.match(byId.get(closeIds[1])?.error ?? '', /cannot be sent/);
       assert.equal(byId.get(closeIds[2])?.ok, true, 'closing a connection that is not open is fine');
-      assert.ok(
-        posted.every((m) => m.type !== 'response' || m.id !== 9999),
-        'sendFile is not answered by the session itself',
-      );
+      assert.equal(byId.get(9999)?.error, 'No file was chosen; nothing was sent.');
       assertProcessClean();
     },
   );
@@ -608,7 +606,6 @@ describe('hostile webview messages: InspectorSession.handle', () => {
     'random sequences of valid messages: no throw, every request answered exactly once',
     { timeout: 120_000 },
     async () => {
-      // Requests the session answers itself; sendFile is the host's (it needs a file dialog).
       const parsedMessage = validRaw
         .map((raw) => parseFromWebview(raw))
         .filter((m): m is FromWebview => m !== undefined);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { InspectorSession } from '../../src/core/inspectorSession';
+import { InspectorSession } from '../../src/core/inspector/session';
 import { parseFromWebview } from '../../src/core/webviewMessages';
 import { checkWebSocketUrl, shortTitle } from '../../src/core/url';
 import { PROTOCOL_VERSION, type ToWebview } from '../../src/shared/protocol';
@@ -28,7 +28,7 @@ describe('InspectorSession', () => {
     cleanups.push(() => session.dispose());
     await session.connect();
     assert.equal(posted.length, 0, 'nothing posted before ready');
-    session.handle({ type: 'ready', protocolVersion: 1 });
+    session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
     assert.equal(posted[0].message.type, 'snapshot');
     session.handle({ type: 'viewport', start: 0, count: 30, follow: true });
     await session.sendText('go');
@@ -54,7 +54,7 @@ describe('InspectorSession', () => {
     const session = new InspectorSession({ url: srv.url, handshakeTimeout: 2000 }, (m) => posted.push(m));
     cleanups.push(() => session.dispose());
     await session.connect();
-    session.handle({ type: 'ready', protocolVersion: 1 });
+    session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
     for (let i = 0; i < 10; i++) await session.sendText(`m${i}`);
     await waitFor(() => session.stats.receivedMessages === 10, 2000, 'echoes');
     posted.length = 0;
@@ -75,7 +75,7 @@ describe('InspectorSession', () => {
   test('sendText requests get exactly one response, also on failure', async () => {
     const posted: ToWebview[] = [];
     const session = new InspectorSession({ url: 'ws://127.0.0.1:1/', handshakeTimeout: 500 }, (m) => posted.push(m));
-    session.handle({ type: 'ready', protocolVersion: 1 });
+    session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
     session.handle({ type: 'sendText', id: 7, text: 'x' });
     await waitFor(() => posted.some((m) => m.type === 'response'), 1000, 'response');
     const responses = posted.filter((m) => m.type === 'response');
@@ -153,7 +153,7 @@ describe('checkWebSocketUrl', () => {
         });
       });
       await session.connect();
-      session.handle({ type: 'ready', protocolVersion: 1 });
+      session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
       await session.sendText('go');
       await waitFor(() => session.stats.receivedMessages === 2, 2000, 'both messages');
       const frames = session.connection.frames;

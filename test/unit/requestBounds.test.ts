@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { InspectorSession } from '../../src/core/inspectorSession';
-import type { ToWebview } from '../../src/shared/protocol';
+import { InspectorSession } from '../../src/core/inspector/session';
+import { PROTOCOL_VERSION, type ToWebview } from '../../src/shared/protocol';
 import { RequestBounds, type Timers } from '../../webview/requestBounds';
 
 /** A clock the test moves by hand: no real time passes. */
@@ -53,7 +53,7 @@ describe('Send file: no time bound while the dialog is open', () => {
     const posted: ToWebview[] = [];
     const session = new InspectorSession({ url: 'ws://127.0.0.1:9/', handshakeTimeout: 2000 }, (m) => posted.push(m));
     try {
-      session.handle({ type: 'ready', protocolVersion: 1 });
+      session.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
       posted.length = 0;
       let close!: (file: string | undefined) => void;
       const dialog = new Promise<string | undefined>((resolve) => (close = resolve));

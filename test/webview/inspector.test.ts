@@ -3,7 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EchoServer } from '../../src/core/echoServer';
-import { InspectorSession } from '../../src/core/inspectorSession';
+import type { InspectorActions } from '../../src/core/inspector/actions';
+import { InspectorSession } from '../../src/core/inspector/session';
+import type { Transport } from '../../src/core/transport';
 import { parseFromWebview } from '../../src/core/webviewMessages';
 import type { RowSummary, ToWebview } from '../../src/shared/protocol';
 import { openWebview, ROOT, type WebviewHarness } from './harness';
@@ -39,23 +41,37 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
   let echo: EchoServer;
   let session: InspectorSession;
   let view: WebviewHarness;
+  /** What the host around the session was asked to do, as the panel would be. */
+  const copied: string[] = [];
+  const connecting: Transport[] = [];
+  const malformed: unknown[] = [];
+  const actions: InspectorActions = {
+    pickFile: () => Promise.resolve(undefined),
+    openInEditor: () => undefined,
+    copy: (text) => copied.push(text),
+    replay: () => undefined,
+    connecting: (connection) => connecting.push(connection),
+  };
 
   before(async () => {
     echo = await EchoServer.start();
     // Messages posted before the page is wired up wait for it, in order, as VS Code's do.
+    // The page's messages take the panel's path: checked and routed by `receive`.
     const opened = openWebview((raw) => {
-      const message = parseFromWebview(raw);
-      if (message) session.handle(message);
+      if (!session.receive(raw)) malformed.push(raw);
     });
     session = new InspectorSession(
       { url: echo.url + '/chat', handshakeTimeout: 2000 },
       (m) => void opened.then((h) => h.toWebview(m)),
+      undefined,
+      actions,
     );
     view = await opened;
     await session.connect();
   });
   after(async () => {
     assert.deepEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the webview');
+    assert.deepEqual(malformed, [], 'the page posts only well-formed messages');
     session?.dispose();
     await view?.close();
     await echo?.close();
@@ -216,6 +232,7 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
       view.fromWebview.slice(before).find((m) => (m as { type: string }).type === 'copy'),
       { type: 'copy', text: '$["odd key"]' },
     );
+    assert.equal(copied.at(-1), '$["odd key"]', 'the dispatcher handed the copy to the host');
 
     await page.locator('#list').focus();
     await page.keyboard.press('ArrowDown');
@@ -561,9 +578,15 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     await page.waitForSelector('#state[data-phase="closed"]', { timeout: 5000 });
     assert.match((await page.textContent('#state-message')) ?? '', /You closed the connection: 1000 Normal Closure/);
     assert.equal(await page.getAttribute('#send', 'disabled'), '');
+    const hooked = connecting.length;
+    const reconnecting = () =>
+      session.store.summaries(0, session.store.length).filter((r) => r.preview.startsWith('Reconnecting to')).length;
+    const before = reconnecting();
     await page.click('#reconnect');
     await page.waitForSelector('#state[data-phase="open"]', { timeout: 5000 });
     assert.equal(await page.getAttribute('#send', 'disabled'), null);
+    assert.equal(reconnecting(), before + 1, 'one reconnect, not two');
+    assert.deepEqual(connecting.slice(hooked), [session.connection], 'the host heard of the new connection once');
   });
 });
 
@@ -604,13 +627,21 @@ describe('virtualized list with a fake host of 1,000,000 rows', () => {
             stats,
             rows: rowsFor(TOTAL - 30, 30),
             rowsStart: TOTAL - 30,
+            length: TOTAL,
             listMode: 'messages',
           },
         });
       }
       if (message?.type === 'viewport') {
         const start = message.follow ? TOTAL - message.count : message.start;
-        reply({ type: 'tick', stats, rows: rowsFor(start, message.count), rowsStart: start });
+        reply({
+          type: 'tick',
+          stats,
+          length: TOTAL,
+          listMode: 'messages',
+          rows: rowsFor(start, message.count),
+          rowsStart: start,
+        });
       }
     });
     view = await opened;

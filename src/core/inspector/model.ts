@@ -1,0 +1,255 @@
+import type {
+  ConnectionHealth,
+  ConnectionState,
+  ConnectionStats,
+  HandshakeInfo,
+  ListMode,
+  PanelSource,
+  RecordingInfo,
+  RowDetail,
+  ScriptStatus,
+} from '../../shared/protocol';
+import { DETAIL_LIMIT } from '../../shared/protocol';
+import { Emitter, type Subscription } from '../emitter';
+import { FrameStore } from '../frameStore';
+import type { Session } from '../sessions/format';
+import { createTransport, type Transport, type TransportOptions } from '../transport';
+import { frameRow, recordingRows, type Row } from './rows';
+
+/**
+ * What one inspector knows, without a view: the connection (a new one after each reconnect or a
+ * replay's), the store of every row, the counters, and what the rows came from. It posts nothing;
+ * the feed listens to its events and tells the view.
+ */
+export class InspectorModel {
+  readonly store = new FrameStore();
+  readonly stats: ConnectionStats = {
+    total: 0,
+    sentMessages: 0,
+    receivedMessages: 0,
+    sentBytes: 0,
+    receivedBytes: 0,
+    cleared: 0,
+  };
+  /** The last `.ws` script run here, if any. */
+  script: ScriptStatus | undefined;
+  /** Where the live connection is recorded, if it is. */
+  recordedTo: string | undefined;
+  /** What the list shows: messages and events, or frame headers. */
+  listMode: ListMode = 'messages';
+  private conn: Transport;
+  private subscriptions: Subscription[] = [];
+  private restoredState: ConnectionState | undefined;
+  /** The recording this panel shows, when it shows one (read-only until replayed). */
+  private recordingInfo: RecordingInfo | undefined;
+  private readonly rowsEmitter = new Emitter<void>();
+  /** Fires after each new row. */
+  readonly onRows = this.rowsEmitter.event;
+  private readonly stateEmitter = new Emitter<ConnectionState>();
+  /** Fires when the connection changes phase. */
+  readonly onState = this.stateEmitter.event;
+  private readonly handshakeEmitter = new Emitter<HandshakeInfo>();
+  readonly onHandshake = this.handshakeEmitter.event;
+  private readonly healthEmitter = new Emitter<ConnectionHealth>();
+  readonly onHealth = this.healthEmitter.event;
+
+  constructor(
+    private options: TransportOptions,
+    private panelSource?: PanelSource,
+  ) {
+    this.conn = this.createConnection();
+  }
+
+  get url(): string {
+    return this.options.url;
+  }
+
+  get source(): PanelSource | undefined {
+    return this.panelSource;
+  }
+
+  /** Uses new connection settings (and source) from the next connect on; the rows so far stay. */
+  setOptions(options: TransportOptions, source?: PanelSource): void {
+    this.options = options;
+    this.panelSource = source ?? this.panelSource;
+  }
+
+  /** The current connection (a new one after each reconnect). */
+  get connection(): Transport {
+    return this.conn;
+  }
+
+  get state(): ConnectionState {
+    return this.restoredState ?? this.conn.state;
+  }
+
+  get recording(): RecordingInfo | undefined {
+    return this.recordingInfo;
+  }
+
+  /** Opens the connection; rejects with the sentence the view shows when it fails. */
+  connect(): Promise<void> {
+    this.restoredState = undefined;
+    return this.conn.connect();
+  }
+
+  /** Opens a fresh connection to the same URL; the rows so far stay. */
+  reconnect(): Promise<void> {
+    this.conn.dispose();
+    this.conn = this.createConnection();
+    this.note('info', `Reconnecting to ${this.url}`);
+    return this.connect();
+  }
+
+  disconnect(): void {
+    this.conn.close(1000, '');
+  }
+
+  /** Shows another connection's frames and state here (a replay's), in place of this one's own. */
+  adopt(connection: Transport, note: string): void {
+    this.conn.dispose();
+    this.restoredState = undefined;
+    this.note('info', note);
+    this.conn = connection;
+    this.watch(connection);
+  }
+
+  /** Adds an event row (a replay's summary, a mismatch). */
+  note(kind: 'info' | 'error', text: string): void {
+    this.append({ time: Date.now(), direction: 'event', kind, payload: Buffer.from(text) });
+  }
+
+  /**
+   * A panel restored after a reload: the old connection is gone; say so and wait for Reconnect.
+   * `recorded` is what the history kept of it, shown again so nothing is lost; with history off
+   * nothing was kept, and the state says so.
+   */
+  markEndedByReload(recorded?: Session, historyEnabled = true): void {
+    if (recorded) for (const row of recordingRows(recorded)) this.append(row);
+    const kept = recorded
+      ? ` Its ${recorded.events.filter((e) => e.type === 'message').length} messages are shown from the recording.`
+      : historyEnabled
+        ? ''
+        : ' Messages were not kept across the reload because history is off (setting websocketInspector.history.enabled); turn it on to keep them next time.';
+    this.restoredState = {
+      phase: 'closed',
+      url: this.url,
+      code: 1001,
+      reason: '',
+      byClient: true,
+      message: `The connection ended with the window reload.${kept} Reconnect to open it again.`,
+    };
+  }
+
+  /** Shows a recorded session: every event becomes a row; nothing connects until a replay. */
+  loadRecording(session: Session, label: string, file?: string): void {
+    for (const row of recordingRows(session)) this.append(row);
+    const start = Date.parse(session.header.startedAt) || 0;
+    const messages = session.events.filter((e) => e.type === 'message').length;
+    this.recordingInfo = { label, file, startedAt: session.header.startedAt, messages };
+    this.restoredState = {
+      phase: 'closed',
+      url: this.url,
+      code: 1000,
+      reason: '',
+      byClient: true,
+      message: `Recorded ${new Date(start).toLocaleString()}: ${messages} messages, read-only. Replay sends the client's messages again.`,
+    };
+  }
+
+  /** Drops every row from memory, leaving a marker; the message counters keep their totals. */
+  clear(): void {
+    const dropped = this.store.length;
+    this.store.clear();
+    this.stats.cleared += dropped;
+    this.stats.total = 0;
+    this.note('info', `Cleared ${dropped.toLocaleString('en-US')} rows`);
+  }
+
+  /** One row's body for the detail pane: text, or the bytes of binary rows, up to DETAIL_LIMIT. */
+  detail(index: number): RowDetail | undefined {
+    const row = this.store.get(index);
+    if (!row) return undefined;
+    const truncated = row.payload.length > DETAIL_LIMIT;
+    const body = truncated ? row.payload.subarray(0, DETAIL_LIMIT) : row.payload;
+    const summary = this.store.summary(index);
+    if (row.kind === 'binary') {
+      // A standalone copy: postMessage must not carry the whole 4 MiB chunk behind the view.
+      const bytes = body.buffer.slice(body.byteOffset, body.byteOffset + body.length) as ArrayBuffer;
+      return { ...summary, bytes, truncated };
+    }
+    return { ...summary, text: body.toString('utf8'), truncated };
+  }
+
+  /** The detail pane's body of the frame header at list position `position` of the frames list. */
+  frameDetail(position: number): RowDetail | undefined {
+    const frame = this.conn.frames.get(this.conn.frames.firstKept + position);
+    return frame ? { ...frameRow(frame), text: JSON.stringify(frame, null, 2), truncated: false } : undefined;
+  }
+
+  /**
+   * What "Open in editor" opens for the detail pane's row `index`: the row index is a frame's in
+   * the frames list and a message's otherwise, so each is looked up where it lives.
+   */
+  editorContent(index: number): EditorContent | undefined {
+    if (this.listMode === 'frames') {
+      const frame = this.conn.frames.get(index);
+      return frame
+        ? { label: `frame ${index + 1}`, kind: 'text', payload: Buffer.from(JSON.stringify(frame, null, 2)) }
+        : undefined;
+    }
+    const row = this.store.get(index);
+    return row ? { label: `#${index + 1}`, kind: row.kind, payload: row.payload } : undefined;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.conn.dispose();
+    this.rowsEmitter.dispose();
+    this.stateEmitter.dispose();
+    this.handshakeEmitter.dispose();
+    this.healthEmitter.dispose();
+  }
+
+  private createConnection(): Transport {
+    const connection = createTransport(this.options);
+    this.watch(connection);
+    return connection;
+  }
+
+  private watch(connection: Transport): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions = [
+      connection.onMessage((message) => this.append(message)),
+      connection.onNote((note) =>
+        this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),
+      ),
+      connection.onState((state) => this.stateEmitter.fire(state)),
+      connection.onHandshake((handshake) => this.handshakeEmitter.fire(handshake)),
+      connection.onHealth((health) => this.healthEmitter.fire(health)),
+    ];
+  }
+
+  private append(row: Row): void {
+    this.store.append(row.time, row.direction, row.kind, row.payload);
+    const s = this.stats;
+    s.total++;
+    if (row.kind === 'text' || row.kind === 'binary') {
+      if (row.direction === 'sent') {
+        s.sentMessages++;
+        s.sentBytes += row.payload.length;
+      } else {
+        s.receivedMessages++;
+        s.receivedBytes += row.payload.length;
+      }
+    }
+    this.rowsEmitter.fire();
+  }
+}
+
+/** What "Open in editor" shows: a title's tail, the row's kind and its bytes. */
+export interface EditorContent {
+  label: string;
+  kind: string;
+  payload: Buffer;
+}
