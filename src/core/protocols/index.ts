@@ -2,7 +2,7 @@ import type { Protocol } from './protocol';
 import { socketIo } from './socketio';
 
 export * from './protocol';
-export { socketIo } from './socketio';
+export * from './socketio';
 
 /** Every protocol the inspector speaks, in the order detection tries them. */
 export const PROTOCOLS: readonly Protocol[] = [socketIo];

@@ -96,6 +96,8 @@ export class SocketIoSession implements ProtocolSession {
   private eventListeners = 0;
 
   private current: ProtocolPhase = 'waiting';
+  /** The transport is open and the server has not closed the Engine.IO session on it. */
+  private live = false;
   private engine: EngineOpen | undefined;
   private readonly heartbeat: EngineHeartbeat;
   private readonly namespaces: Namespaces;
@@ -237,12 +239,13 @@ export class SocketIoSession implements ProtocolSession {
   private state(s: ConnectionState): void {
     if (s.phase === 'open') {
       this.reset(undefined);
+      this.live = true;
       this.setPhase('handshaking');
       const wait = this.settings.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
       this.handshakeTimer = setTimeout(() => this.handshakeTimedOut(wait), wait).unref();
     } else if (s.phase === 'closed' || s.phase === 'error') {
-      const why = s.message;
-      this.reset(why);
+      this.live = false;
+      this.reset(s.message);
       this.setPhase('closed');
     }
   }
@@ -270,6 +273,7 @@ export class SocketIoSession implements ProtocolSession {
       this.open(m.payload.toString('utf8', 1));
     } else if (type === 0x31 /* 1 close */) {
       this.note('info', 'The Socket.IO server closed the Engine.IO session.');
+      this.live = false;
       this.reset('The Socket.IO server closed the Engine.IO session.');
       this.setPhase('closed');
     }
@@ -391,7 +395,7 @@ export class SocketIoSession implements ProtocolSession {
   }
 
   private updatePhase(): void {
-    if (this.current === 'waiting' || this.current === 'closed') return;
+    if (!this.live) return;
     if (this.namespaces.anyConnected()) {
       clearTimeout(this.handshakeTimer);
       this.setPhase('ready');
