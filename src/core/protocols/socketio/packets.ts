@@ -110,9 +110,13 @@ export function parseSocketHeader(data: string, base = 1): SocketHeader | Proble
     const start = i;
     while (isDigit(data, i)) i++;
     if (i === start || data[i] !== '-') {
-      const found = data.slice(start, start + 8);
+      const found = data.slice(i, i + 8);
+      const what = found ? quote(found) : 'the end';
       return {
-        problem: `A ${type} needs its attachment count and "-" at ${at(start)} (as in 51-[…]); found ${found ? quote(found) : 'the end'}.`,
+        problem:
+          i === start
+            ? `A ${type} needs its attachment count at ${at(i)} (as in 451-[…]); found ${what}.`
+            : `A ${type}'s attachment count ${data.slice(start, i)} must be followed by "-" at ${at(i)}; found ${what}.`,
       };
     }
     attachments = Number(data.slice(start, i));
