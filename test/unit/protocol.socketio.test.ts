@@ -95,6 +95,7 @@ test('Socket.IO v4: a middleware refusing the auth is a CONNECT_ERROR sentence, 
       c.notes.includes('error: The Socket.IO server refused namespace /admin: Not authorized (data: {"code":42})'),
     );
     assert.equal(c.s.phase, 'closed');
+    await assert.rejects(c.s.ready(), /refused namespace \/admin: Not authorized/, 'asked again, the same answer');
   } finally {
     c.dispose();
     await srv.close();

@@ -13,6 +13,8 @@ interface Entry {
   auth?: Record<string, unknown>;
   state: 'idle' | 'connecting' | 'connected' | 'refused';
   sid?: string;
+  /** The refusal's sentence, while refused on this connection. */
+  refusal?: string;
   waiters: Array<{ resolve(v: { sid?: string }): void; reject(err: Error): void }>;
 }
 
@@ -68,6 +70,7 @@ export class Namespaces {
   connected(namespace: string): Promise<{ sid?: string }> {
     const e = this.entry(namespace);
     if (e.state === 'connected') return Promise.resolve({ sid: e.sid });
+    if (e.state === 'refused' && e.refusal) return Promise.reject(new Error(e.refusal));
     return new Promise((resolve, reject) => e.waiters.push({ resolve, reject }));
   }
 
@@ -104,6 +107,7 @@ export class Namespaces {
           : JSON.stringify(data ?? null);
     const extra = isRecord(data) && data.data !== undefined ? ` (data: ${JSON.stringify(data.data)})` : '';
     const text = `The Socket.IO server refused namespace ${namespace}: ${message}${extra}`;
+    e.refusal = text;
     this.hooks.note('error', text);
     this.hooks.status({
       namespace,
@@ -152,6 +156,7 @@ export class Namespaces {
       const was = e.state;
       e.state = 'idle';
       e.sid = undefined;
+      e.refusal = undefined;
       if (was === 'connected' && why) this.hooks.status({ namespace, state: 'disconnected', by: 'connection' });
       if (why) for (const w of e.waiters.splice(0)) w.reject(new Error(why));
     }
