@@ -1,13 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type ServerOptions } from 'socket.io';
-import { socketIo, type SocketIoSession, type SocketIoSetup } from '../../src/core/protocols';
-import {
-  createTransport,
-  type Transport,
-  type TransportMessage,
-  type TransportOptions,
-} from '../../src/core/transport';
+import { openWith, socketIo, type SocketIoSession, type SocketIoSetup } from '../../src/core/protocols';
+import type { Transport, TransportMessage, TransportOptions } from '../../src/core/transport';
 
 /** A real Socket.IO server (v4) on 127.0.0.1 and a free port; `close()` drops every client and stops it. */
 export async function startSocketIo(options: Partial<ServerOptions> = {}): Promise<{
@@ -36,10 +31,9 @@ export function socketIoClient(
   setup: Partial<SocketIoSetup> = {},
   transport: Partial<TransportOptions> = {},
 ): { t: Transport; s: SocketIoSession; messages: TransportMessage[]; notes: string[]; dispose(): void } {
-  const e = socketIo.endpoint(input, setup);
-  if ('error' in e) throw new Error(e.error);
-  const t = createTransport({ handshakeTimeout: 3000, ...transport, url: e.url });
-  const s = socketIo.attach(t, e.settings);
+  const opened = openWith(socketIo, input, { handshakeTimeout: 3000, ...transport }, setup);
+  if ('error' in opened) throw new Error(opened.error);
+  const { transport: t, session: s } = opened;
   const messages: TransportMessage[] = [];
   const notes: string[] = [];
   t.onMessage((m) => messages.push(m));

@@ -1,7 +1,13 @@
 import type { ConnectionHealth } from '../../shared/protocol';
 import type { MessageDecoder } from '../decode';
 import type { Subscription } from '../emitter';
-import type { Transport, TransportMessage, TransportNote } from '../transport';
+import {
+  createTransport,
+  type Transport,
+  type TransportMessage,
+  type TransportNote,
+  type TransportOptions,
+} from '../transport';
 
 /**
  * The protocol seam: a protocol people run over WebSocket (Socket.IO, later GraphQL, STOMP, MQTT,
@@ -140,4 +146,21 @@ function parseUrl(url: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Everything a connection needs to speak `protocol` from what the user typed: the transport
+ * (not yet connected; `options.protocols` is replaced by the protocol's when it has some), the
+ * session attached to it, and the decoder for its frames. A sentence when the URL cannot be the protocol's.
+ */
+export function openWith<Settings, Session extends ProtocolSession>(
+  protocol: Protocol<Settings, Session>,
+  input: string,
+  options: Omit<TransportOptions, 'url'>,
+  settings: Partial<Settings> = {},
+): { transport: Transport; session: Session; decoder: MessageDecoder } | { error: string } {
+  const e = protocol.endpoint(input, settings);
+  if ('error' in e) return e;
+  const transport = createTransport({ ...options, url: e.url, ...(e.protocols ? { protocols: e.protocols } : {}) });
+  return { transport, session: protocol.attach(transport, e.settings), decoder: protocol.decoder({ url: e.url }) };
 }
