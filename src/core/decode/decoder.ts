@@ -23,6 +23,10 @@ export interface DecodedMessage {
   value: unknown;
   /** One line for the message list. */
   summary: string;
+  /** A protocol keepalive (Engine.IO ping/pong, a heart-beat): the list may fold these away. */
+  keepalive?: boolean;
+  /** The message is not valid for the decoder's protocol: what is wrong, and where. `value` has what could be read. */
+  problem?: string;
 }
 
 export interface MessageDecoder {

@@ -1,0 +1,58 @@
+import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
+import { graphqlDecoder } from './decoder';
+import type { Dialect } from './messages';
+import { GraphqlSession, type GraphqlSettings } from './session';
+
+export { graphqlDecoder } from './decoder';
+export * from './messages';
+export * from './session';
+
+/** The types only one dialect has, as they appear on the wire (`"type":"next"`). */
+const OWN_TYPES: Record<Dialect, readonly string[]> = {
+  'graphql-transport-ws': ['subscribe', 'next', 'ping', 'pong'],
+  'graphql-ws': ['start', 'data', 'ka', 'stop', 'connection_terminate', 'connection_error'],
+};
+
+function speaks(dialect: Dialect, first: readonly EarlyMessage[]): boolean {
+  return first.some(
+    (m) =>
+      m.kind === 'text' && m.payload[0] === 0x7b && OWN_TYPES[dialect].some((t) => m.payload.includes(`"type":"${t}"`)),
+  );
+}
+
+/** The WebSocket URL for an http(s) or ws(s) GraphQL endpoint, offering the dialect's subprotocol. */
+function endpoint(
+  dialect: Dialect,
+  input: string,
+  settings: Partial<GraphqlSettings>,
+): Endpoint<GraphqlSettings> | { error: string } {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    return { error: `"${input}" is not a URL. A GraphQL endpoint looks like http://localhost:4000/graphql.` };
+  }
+  const ws = { 'http:': 'ws:', 'https:': 'wss:', 'ws:': 'ws:', 'wss:': 'wss:' }[url.protocol.toLowerCase()];
+  if (!ws)
+    return {
+      error: `A GraphQL endpoint starts with http://, https://, ws:// or wss://; this one starts with ${url.protocol}.`,
+    };
+  url.protocol = ws;
+  return { url: url.href, protocols: [dialect], settings: { ...settings, dialect } };
+}
+
+function graphqlProtocol(dialect: Dialect, label: string): Protocol<GraphqlSettings, GraphqlSession> {
+  return {
+    id: dialect,
+    label,
+    detect: { subprotocols: [dialect], url: () => false, messages: (first) => speaks(dialect, first) },
+    endpoint: (input, settings = {}) => endpoint(dialect, input, settings),
+    decoder: () => graphqlDecoder(dialect),
+    attach: (transport, settings) => new GraphqlSession(transport, { ...settings, dialect }),
+  };
+}
+
+/** GraphQL over WebSocket as the `graphql-ws` library speaks it. */
+export const graphqlTransportWs = graphqlProtocol('graphql-transport-ws', 'GraphQL (graphql-transport-ws)');
+/** The legacy subprotocol of subscriptions-transport-ws (its name is also `graphql-ws`). */
+export const graphqlWsLegacy = graphqlProtocol('graphql-ws', 'GraphQL (legacy graphql-ws)');

@@ -1,0 +1,293 @@
+import type { ConnectionHealth, ConnectionState } from '../../../shared/protocol';
+import { Emitter, type Subscription } from '../../emitter';
+import type { Transport, TransportMessage, TransportNote } from '../../transport';
+import type { ProtocolPhase, ProtocolSession } from '../protocol';
+import { graphqlCloseName, isGraphqlProblem, parseGraphqlMessage, type Dialect, type GraphqlMessage } from './messages';
+
+export interface GraphqlSettings {
+  dialect: Dialect;
+  /** The connection_init payload (auth tokens and the like). */
+  connectionParams?: Record<string, unknown>;
+  /** How long the server may take to answer connection_init. Default 10 s. */
+  ackTimeoutMs?: number;
+  /** graphql-transport-ws: send a ping this often and expect the pong within the interval. Default: off. */
+  keepAliveMs?: number;
+}
+
+export interface GraphqlRequest {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+  extensions?: Record<string, unknown>;
+}
+
+/** One running operation (a subscription, or a query or mutation over the socket). */
+export interface GraphqlOperation {
+  readonly id: string;
+  /** Every `next` (`data` in the legacy dialect) payload so far. */
+  readonly results: unknown[];
+  /** Fires on each result. */
+  readonly onNext: (listener: (payload: unknown) => void) => Subscription;
+  /** Resolves with the results when the server completes it (or you do); rejects with the server's errors as a sentence. */
+  readonly done: Promise<unknown[]>;
+  /** Stops it: `complete` (`stop` in the legacy dialect). */
+  complete(): Promise<void>;
+}
+
+interface Running {
+  op: GraphqlOperation;
+  next: Emitter<unknown>;
+  resolve(results: unknown[]): void;
+  reject(err: Error): void;
+}
+
+const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+
+/**
+ * The GraphQL over WebSocket client on a transport, either dialect: connection_init with its
+ * payload on each open, the ack awaited, pings answered with pongs (graphql-transport-ws),
+ * subscribe / start with next / data, error and complete per operation id, the 44xx close codes named.
+ */
+export class GraphqlSession implements ProtocolSession {
+  readonly protocol: Dialect;
+  private readonly phaseEmitter = new Emitter<ProtocolPhase>();
+  private readonly noteEmitter = new Emitter<TransportNote>();
+  private readonly healthEmitter = new Emitter<ConnectionHealth>();
+  readonly onPhase = this.phaseEmitter.event;
+  readonly onNote = this.noteEmitter.event;
+  readonly onHealth = this.healthEmitter.event;
+  private current: ProtocolPhase = 'waiting';
+  private currentHealth: ConnectionHealth = { healthy: true, missedPongs: 0 };
+  private readonly ops = new Map<string, Running>();
+  private waiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
+  private nextId = 0;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private pingOut: number | undefined;
+  private refusal: string | undefined;
+  private readonly subscriptions: Subscription[];
+
+  constructor(
+    readonly transport: Transport,
+    readonly settings: GraphqlSettings,
+  ) {
+    this.protocol = settings.dialect;
+    this.subscriptions = [transport.onState((s) => this.state(s)), transport.onMessage((m) => this.message(m))];
+    if (transport.state.phase === 'open') this.state(transport.state);
+  }
+
+  get phase(): ProtocolPhase {
+    return this.current;
+  }
+
+  get health(): ConnectionHealth {
+    return this.currentHealth;
+  }
+
+  /** Resolves once the server acknowledged connection_init (now, or on the next open). */
+  ready(): Promise<void> {
+    if (this.current === 'ready') return Promise.resolve();
+    if (this.refusal && this.current === 'closed') return Promise.reject(new Error(this.refusal));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Starts an operation; its results arrive on `onNext` and in `results`. */
+  subscribe(request: GraphqlRequest): GraphqlOperation {
+    const id = String(++this.nextId);
+    const next = new Emitter<unknown>();
+    const results: unknown[] = [];
+    let resolve!: (r: unknown[]) => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<unknown[]>((res, rej) => ((resolve = res), (reject = rej)));
+    // Whoever ignores `done` is not told about a rejection as an unhandled one.
+    done.catch(() => undefined);
+    const op: GraphqlOperation = {
+      id,
+      results,
+      onNext: next.event,
+      done,
+      complete: () => {
+        if (!this.ops.delete(id)) return Promise.resolve();
+        resolve(results);
+        return this.send({ id, type: this.settings.dialect === 'graphql-ws' ? 'stop' : 'complete' });
+      },
+    };
+    if (this.current !== 'ready') {
+      reject(new Error('The GraphQL connection is not acknowledged yet: wait for ready(), then subscribe.'));
+      return op;
+    }
+    this.ops.set(id, { op, next, resolve, reject });
+    const type = this.settings.dialect === 'graphql-ws' ? 'start' : 'subscribe';
+    this.send({ id, type, payload: request }).catch((err: Error) => {
+      this.ops.delete(id);
+      reject(err);
+    });
+    return op;
+  }
+
+  /** graphql-transport-ws: a ping from the client (its pong is awaited for health). */
+  ping(payload?: Record<string, unknown>): Promise<void> {
+    this.pingOut = performance.now();
+    return this.send(payload ? { type: 'ping', payload } : { type: 'ping' });
+  }
+
+  /** Completes every operation (legacy: connection_terminate), then closes the transport normally. */
+  close(): void {
+    const sends = [...this.ops.values()].map((r) => r.op.complete());
+    if (this.settings.dialect === 'graphql-ws' && this.transport.state.phase === 'open')
+      sends.push(this.send({ type: 'connection_terminate' }));
+    void Promise.allSettled(sends).then(() => this.transport.close(1000));
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.end('The GraphQL session was disposed.');
+    this.phaseEmitter.dispose();
+    this.noteEmitter.dispose();
+    this.healthEmitter.dispose();
+  }
+
+  private send(message: GraphqlMessage): Promise<void> {
+    return this.transport.sendText(JSON.stringify(message));
+  }
+
+  private state(s: ConnectionState): void {
+    if (s.phase === 'open') {
+      this.refusal = undefined;
+      this.setPhase('handshaking');
+      const payload = this.settings.connectionParams;
+      void this.send(payload ? { type: 'connection_init', payload } : { type: 'connection_init' }).catch(
+        () => undefined,
+      );
+      const wait = this.settings.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+      this.ackTimer = setTimeout(() => {
+        this.note('error', `The GraphQL server did not acknowledge connection_init within ${wait / 1000} s.`);
+        this.rejectWaiters(`The GraphQL server did not acknowledge connection_init within ${wait / 1000} s.`);
+      }, wait).unref();
+    } else if (s.phase === 'closed' || s.phase === 'error') {
+      let why = s.message;
+      if (s.phase === 'closed') {
+        const name = graphqlCloseName(s.code);
+        if (name) {
+          why = `The GraphQL server closed the connection with ${name}${s.reason ? `: ${s.reason}` : ''}.`;
+          this.note('error', why);
+        }
+      }
+      this.end(why);
+    }
+  }
+
+  private message(m: TransportMessage): void {
+    if (m.direction !== 'received' || m.kind !== 'text') return;
+    const msg = parseGraphqlMessage(m.payload.toString('utf8'), this.settings.dialect);
+    if (isGraphqlProblem(msg)) {
+      this.note('error', `The GraphQL server sent a malformed message: ${msg.problem}`);
+      return;
+    }
+    const running = msg.id === undefined ? undefined : this.ops.get(msg.id);
+    switch (msg.type) {
+      case 'connection_ack':
+        clearTimeout(this.ackTimer);
+        this.setPhase('ready');
+        this.note('open', `The GraphQL server acknowledged the connection (${this.settings.dialect}).`);
+        for (const w of this.waiters.splice(0)) w.resolve();
+        this.startKeepAlive();
+        return;
+      case 'connection_error': {
+        const text = `The GraphQL server refused the connection: ${describeErrors(msg.payload)}`;
+        this.refusal = text;
+        this.note('error', text);
+        this.rejectWaiters(text);
+        return this.setPhase('closed');
+      }
+      case 'ping':
+        void this.send(msg.payload === undefined ? { type: 'pong' } : { type: 'pong', payload: msg.payload }).catch(
+          () => undefined,
+        );
+        return this.healthy(undefined);
+      case 'pong':
+      case 'ka':
+        return this.healthy(msg.type === 'pong' ? this.pingOut : undefined);
+      case 'next':
+      case 'data':
+        if (!running) return;
+        running.op.results.push(msg.payload);
+        return running.next.fire(msg.payload);
+      case 'error':
+        if (!running) return;
+        this.ops.delete(running.op.id);
+        return running.reject(new Error(`Operation ${running.op.id} failed: ${describeErrors(msg.payload)}`));
+      case 'complete':
+        if (!running) return;
+        this.ops.delete(running.op.id);
+        return running.resolve(running.op.results);
+    }
+  }
+
+  private startKeepAlive(): void {
+    const every = this.settings.keepAliveMs;
+    if (!every || this.settings.dialect !== 'graphql-transport-ws') return;
+    this.keepAlive = setInterval(() => {
+      if (this.pingOut !== undefined) {
+        this.currentHealth = {
+          ...this.currentHealth,
+          healthy: false,
+          missedPongs: this.currentHealth.missedPongs + 1,
+          message: `The GraphQL server did not answer the ping within ${every} ms.`,
+        };
+        this.healthEmitter.fire(this.currentHealth);
+      }
+      void this.ping().catch(() => undefined);
+    }, every).unref();
+  }
+
+  private healthy(pingSentAt: number | undefined): void {
+    const rtt = pingSentAt === undefined ? undefined : Math.round((performance.now() - pingSentAt) * 10) / 10;
+    if (pingSentAt !== undefined) this.pingOut = undefined;
+    const was = this.currentHealth.healthy;
+    this.currentHealth = {
+      healthy: true,
+      missedPongs: 0,
+      lastPongAt: Date.now(),
+      ...(rtt !== undefined ? { lastRttMs: rtt } : {}),
+    };
+    if (!was || rtt !== undefined) this.healthEmitter.fire(this.currentHealth);
+  }
+
+  private end(why: string): void {
+    clearTimeout(this.ackTimer);
+    clearInterval(this.keepAlive);
+    this.pingOut = undefined;
+    for (const r of this.ops.values()) r.reject(new Error(`Operation ${r.op.id} ended: ${why}`));
+    this.ops.clear();
+    this.rejectWaiters(why);
+    this.setPhase('closed');
+  }
+
+  private rejectWaiters(why: string): void {
+    for (const w of this.waiters.splice(0)) w.reject(new Error(why));
+  }
+
+  private setPhase(phase: ProtocolPhase): void {
+    if (phase === this.current) return;
+    this.current = phase;
+    this.phaseEmitter.fire(phase);
+  }
+
+  private note(level: TransportNote['level'], text: string): void {
+    this.noteEmitter.fire({ time: Date.now(), level, text });
+  }
+}
+
+/** GraphQL errors (`[{message}]`, `{message}` or a string) as one sentence. */
+function describeErrors(payload: unknown): string {
+  const list = Array.isArray(payload) ? payload : [payload];
+  const texts = list.map((e) =>
+    typeof e === 'string'
+      ? e
+      : typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string'
+        ? (e as { message: string }).message
+        : JSON.stringify(e ?? null),
+  );
+  return texts.join('; ');
+}

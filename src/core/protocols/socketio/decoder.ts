@@ -1,0 +1,163 @@
+import type { DecodedMessage, MessageDecoder, StoredMessage } from '../../decode';
+import {
+  isProblem,
+  parseEngineBinary,
+  parseEngineText,
+  parseSocketPacket,
+  type EioVersion,
+  type SocketPacket,
+} from './packets';
+
+const SUMMARY_CHARS = 200;
+const ID = 'socket.io';
+
+/**
+ * The view of one Socket.IO frame, alone: its Engine.IO type, and for a message its Socket.IO
+ * packet (type, namespace, ack id, event name, arguments). A binary frame is an attachment of the
+ * binary packet before it; which one is for the list to link (this decoder sees one frame). A frame
+ * that is not valid Socket.IO still gets a view, with `problem` saying what is wrong and where.
+ * Engine.IO pings and pongs are marked `keepalive`.
+ *
+ * Value shape: `{ engineio, keepalive?, socketio?, namespace?, ackId?, event?, args?, data?,
+ * message?, attachments?, binary?, bytes? }`, plus `sid`, `pingInterval`, `pingTimeout`,
+ * `upgrades`, `maxPayload` for an open packet.
+ */
+export function socketIoDecoder(eio: EioVersion = 4): MessageDecoder {
+  return {
+    id: ID,
+    label: eio === 3 ? 'Socket.IO v2 (Engine.IO 3)' : 'Socket.IO (Engine.IO 4)',
+    sniff: (m) => m.kind === 'binary' || (m.payload.length > 0 && isEngineStart(m.payload[0])),
+    decode: (m) => (m.kind === 'binary' ? binaryView(m, eio) : textView(m.payload.toString('utf8'))),
+  };
+}
+
+function isEngineStart(byte: number): boolean {
+  return (byte >= 0x30 && byte <= 0x36) || byte === 0x62; // 0–6, or "b" (base64 binary)
+}
+
+function textView(frame: string): DecodedMessage {
+  const engine = parseEngineText(frame);
+  if (isProblem(engine)) return malformed({}, engine.problem);
+  if (engine.binary) return attachment(engine.binary.length, 'base64 in a text frame');
+  const text = engine.text ?? '';
+  switch (engine.type) {
+    case 'open':
+      return openView(text);
+    case 'ping':
+    case 'pong': {
+      const value = { engineio: engine.type, keepalive: true, ...(text ? { data: text } : {}) };
+      return {
+        ...view(`Engine.IO ${engine.type}`, value, text ? `${engine.type} ${text}` : engine.type),
+        keepalive: true,
+      };
+    }
+    case 'message':
+      return messageView(text);
+    default:
+      return view(`Engine.IO ${engine.type}`, { engineio: engine.type, ...(text ? { data: text } : {}) }, engine.type);
+  }
+}
+
+function openView(json: string): DecodedMessage {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch (err) {
+    return malformed(
+      { engineio: 'open' },
+      `The open packet's JSON from character 2 is not valid (${(err as Error).message}).`,
+    );
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return malformed(
+      { engineio: 'open' },
+      'The open packet must carry a JSON object (sid, pingInterval, pingTimeout).',
+    );
+  const o = v as Record<string, unknown>;
+  const missing = ['sid', 'pingInterval', 'pingTimeout'].filter((k) => o[k] === undefined);
+  const value = { engineio: 'open', ...o };
+  if (missing.length > 0) return malformed(value, `The open packet has no ${missing.join(', ')}.`);
+  const summary = `open sid=${String(o.sid)} pingInterval=${String(o.pingInterval)} pingTimeout=${String(o.pingTimeout)}`;
+  return view('Engine.IO open', value, summary);
+}
+
+function messageView(data: string): DecodedMessage {
+  const p = parseSocketPacket(data);
+  if (isProblem(p)) return malformed({ engineio: 'message' }, p.problem);
+  const value: Record<string, unknown> = { engineio: 'message', socketio: p.type, namespace: p.namespace };
+  if (p.query !== undefined) value.query = p.query;
+  if (p.ackId !== undefined) value.ackId = p.ackId;
+  if (p.attachments > 0) value.attachments = p.attachments;
+  let detail = '';
+  switch (p.type) {
+    case 'EVENT':
+    case 'BINARY_EVENT': {
+      const [event, ...args] = p.data as unknown[];
+      value.event = event;
+      value.args = args;
+      detail = ` ${JSON.stringify(event)} ${json(args)}`;
+      break;
+    }
+    case 'ACK':
+    case 'BINARY_ACK':
+      value.args = p.data;
+      detail = ` ${json(p.data)}`;
+      break;
+    case 'CONNECT_ERROR':
+      value.message = errorMessage(p);
+      if (isRecord(p.data) && p.data.data !== undefined) value.data = p.data.data;
+      detail = ` ${String(value.message)}`;
+      break;
+    default:
+      if (p.data !== undefined) {
+        value.data = p.data;
+        detail = ` ${json(p.data)}`;
+      }
+  }
+  const ns = p.namespace === '/' ? '' : `${p.namespace} `;
+  const ack = p.ackId === undefined ? '' : ` #${p.ackId}`;
+  const att = p.attachments > 0 ? ` +${p.attachments} binary` : '';
+  return view(`Socket.IO ${p.type}`, value, `${ns}${p.type}${ack}${detail}${att}`);
+}
+
+function binaryView(m: StoredMessage, eio: EioVersion): DecodedMessage {
+  const engine = parseEngineBinary(m.payload, eio);
+  if (isProblem(engine)) return malformed({ engineio: 'message', binary: true }, engine.problem);
+  if (engine.type === 'message') return attachment(engine.binary?.length ?? 0, 'binary frame');
+  const value = { engineio: engine.type, binary: true, bytes: engine.binary?.length ?? 0 };
+  return view(`Engine.IO ${engine.type} (binary)`, value, `${engine.type} (binary)`);
+}
+
+function attachment(bytes: number, how: string): DecodedMessage {
+  return view(
+    'Socket.IO binary attachment',
+    { engineio: 'message', socketio: 'attachment', binary: true, bytes },
+    `attachment ${bytes} bytes (${how})`,
+  );
+}
+
+function errorMessage(p: SocketPacket): string {
+  if (typeof p.data === 'string') return p.data;
+  if (isRecord(p.data) && typeof p.data.message === 'string') return p.data.message;
+  return '';
+}
+
+function view(label: string, value: unknown, summary: string): DecodedMessage {
+  return { decoder: ID, label, value, summary: line(summary) };
+}
+
+function malformed(value: Record<string, unknown>, problem: string): DecodedMessage {
+  return { decoder: ID, label: 'Socket.IO (malformed)', value: { ...value, problem }, summary: line(problem), problem };
+}
+
+function json(v: unknown): string {
+  return JSON.stringify(v) ?? '';
+}
+
+function line(s: string): string {
+  return s.length > SUMMARY_CHARS ? `${s.slice(0, SUMMARY_CHARS)}…` : s;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
