@@ -8,7 +8,7 @@ const HEX_LIMIT = 64 * 1024;
 /** Characters of text the pane shows. */
 const TEXT_LIMIT = 256 * 1024;
 
-type View = 'tree' | 'text' | 'hex' | 'base64' | 'utf8';
+type View = 'decoded' | 'tree' | 'text' | 'hex' | 'base64' | 'utf8';
 
 export interface DetailActions {
   copy(text: string): void;
@@ -28,7 +28,7 @@ export class DetailPane {
   private isJson = false;
   private view: View = 'text';
   /** The tab the user last chose for each sort of body; a new selection opens on it. */
-  private readonly preferred: Partial<Record<'json' | 'text' | 'binary', View>> = {};
+  private readonly preferred: Partial<Record<'json' | 'text' | 'binary' | 'decoded', View>> = {};
 
   constructor(private readonly actions: DetailActions) {
     this.element = el('section', 'detail');
@@ -94,12 +94,14 @@ export class DetailPane {
         }
       }
     }
-    const views: View[] = detail.bytes
+    const plain: View[] = detail.bytes
       ? ['hex', 'base64', 'utf8']
       : this.isJson
         ? ['tree', 'text', 'hex']
         : ['text', 'hex'];
-    const sort = detail.bytes ? 'binary' : this.isJson ? 'json' : 'text';
+    // A decoder's view comes first, the raw ones stay a click away.
+    const views: View[] = detail.decoded ? ['decoded', ...plain] : plain;
+    const sort = detail.decoded ? 'decoded' : detail.bytes ? 'binary' : this.isJson ? 'json' : 'text';
     this.view = this.preferred[sort] ?? views[0];
     this.tabs.replaceChildren(
       ...views.map((v) => {
@@ -117,9 +119,16 @@ export class DetailPane {
         return b;
       }),
     );
-    this.note.textContent = detail.truncated
-      ? `Showing the first ${formatBytes(detail.bytes?.byteLength ?? detail.text?.length ?? 0)} of ${formatBytes(detail.size)}. Open it in an editor tab for the whole body.`
-      : '';
+    this.note.textContent = [
+      detail.decoded
+        ? `Decoded as ${detail.decoded.label}.${detail.decoded.problem ? ` ${detail.decoded.problem}` : ''}`
+        : '',
+      detail.truncated
+        ? `Showing the first ${formatBytes(detail.bytes?.byteLength ?? detail.text?.length ?? 0)} of ${formatBytes(detail.size)}. Open it in an editor tab for the whole body.`
+        : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     this.render();
   }
 
@@ -135,6 +144,14 @@ export class DetailPane {
     const bytes = d.bytes ? new Uint8Array(d.bytes) : new TextEncoder().encode(d.text ?? '');
     let content: HTMLElement;
     switch (this.view) {
+      case 'decoded': {
+        const value = d.decoded?.value;
+        content =
+          value !== null && typeof value === 'object'
+            ? jsonTree(value, { copy: (t) => this.actions.copy(t) })
+            : pre('detail-text', clip(typeof value === 'string' ? value : JSON.stringify(value)));
+        break;
+      }
       case 'tree':
         content = jsonTree(this.json, { copy: (t) => this.actions.copy(t) });
         break;
@@ -160,7 +177,14 @@ export class DetailPane {
   }
 }
 
-const LABELS: Record<View, string> = { tree: 'Tree', text: 'Text', hex: 'Hex', base64: 'Base64', utf8: 'UTF-8' };
+const LABELS: Record<View, string> = {
+  decoded: 'Decoded',
+  tree: 'Tree',
+  text: 'Text',
+  hex: 'Hex',
+  base64: 'Base64',
+  utf8: 'UTF-8',
+};
 
 function pre(className: string, text: string): HTMLElement {
   const p = el('pre', className);

@@ -304,7 +304,7 @@ export class MessageList {
     node.dataset.kind = row.kind;
     node.setAttribute(
       'aria-label',
-      `${DIRECTION_LABEL[row.direction]} ${row.kind}, ${row.size} bytes: ${row.preview.slice(0, 80)}`,
+      `${DIRECTION_LABEL[row.direction]} ${row.kind}, ${row.size} bytes: ${(row.decodedLine ?? row.preview).slice(0, 80)}`,
     );
     timeCell.textContent = this.formatTimeCell(row.time);
     if (dirCell.dataset.icon !== row.direction) {
@@ -314,8 +314,9 @@ export class MessageList {
     }
     kindCell.textContent = row.kind;
     sizeCell.textContent = formatBytes(row.size);
-    // Payload text goes in as text, never as markup.
-    previewCell.textContent = row.preview;
+    // Payload text goes in as text, never as markup; a decoder's line (JSON in a binary frame) wins over hex.
+    previewCell.textContent = row.decodedLine ?? row.preview;
+    previewCell.classList.toggle('decoded', row.decodedLine !== undefined);
   }
 
   private onKey(e: KeyboardEvent): void {

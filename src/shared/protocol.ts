@@ -39,6 +39,20 @@ export interface RowSummary {
   size: number;
   /** The start of the payload as one line of text (binary as hex), at most ~200 characters. */
   preview: string;
+  /** A decoder's one line for this message (JSON or text in a binary frame, a protocol's message), shown instead of `preview`. */
+  decodedLine?: string;
+}
+
+/** A decoder's view of one message, made when the detail pane asks (the decoder seam). */
+export interface DecodedView {
+  /** The decoder's id: "json", "utf8", or a protocol's or codec's. */
+  decoder: string;
+  /** What the message is, for a person: "JSON in a binary frame". */
+  label: string;
+  /** A JSON-compatible structure, shown as a tree. */
+  value: unknown;
+  /** What is wrong with the payload for this decoder, when something is. */
+  problem?: string;
 }
 
 /** Counters for the header bar. */
@@ -147,6 +161,8 @@ export interface RowDetail extends RowSummary {
   bytes?: ArrayBuffer;
   /** True when the body is larger than `DETAIL_LIMIT` and only its start is here. */
   truncated: boolean;
+  /** A decoder's view, when one applies and it is not the plain JSON text the pane reads itself. */
+  decoded?: DecodedView;
 }
 
 /** Bytes of a body the detail pane receives; larger bodies open in an editor tab. */

@@ -251,6 +251,30 @@ describe('inspector webview in Chromium, with the real InspectorSession as its h
     await page.waitForSelector('#detail', { state: 'hidden', timeout: 5000 });
   });
 
+  test('a decoder view: JSON in a binary frame reads as text in the list and as a tree in the detail, raw a tab away', async () => {
+    const { page } = view;
+    await session.connection.sendBinary(Buffer.from(JSON.stringify({ event: 'chat', args: ['hi'] })));
+    const row = page.locator('.inner .row[data-direction="received"][data-kind="binary"]').last();
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('.inner .row[data-direction="received"][data-kind="binary"] .preview')].some(
+          (e) => e.textContent === '{"event":"chat","args":["hi"]}',
+        ),
+      null,
+      { timeout: 5000 },
+    );
+    assert.ok(await row.locator('.preview.decoded').count(), 'the decoded line is marked as such');
+    await row.click();
+    await page.waitForSelector('#detail .detail-tab[data-view="decoded"][aria-selected="true"]', { timeout: 5000 });
+    assert.match((await page.textContent('#detail .detail-note')) ?? '', /Decoded as JSON in a binary frame\./);
+    const keys = await page.$$eval('#detail .json-key', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(keys.slice(0, 2), ['event', 'args']);
+    await page.screenshot({ path: join(OUTPUT, 'webview-decoded.png') });
+    await page.click('#detail .detail-tab[data-view="hex"]');
+    assert.match((await page.textContent('#detail .detail-hex')) ?? '', /^00000000 {2}7b 22 65 76/);
+    await page.keyboard.press('Escape');
+  });
+
   test('composer: invalid JSON and hex get an inline error and send nothing; valid hex goes as binary; history recalls', async () => {
     const { page } = view;
     const sentBefore = session.stats.sentMessages;

@@ -189,7 +189,7 @@ export class InspectorFeed {
     const empty = !query || (!query.text && !query.json?.trim() && !query.directions?.length && !query.kinds?.length);
     if (!empty) {
       try {
-        this.filter = createFilter(query);
+        this.filter = createFilter(query, { decoded: (r) => this.model.filterValue(r) });
       } catch (err) {
         this.filterError = (err as Error).message;
       }
@@ -345,9 +345,9 @@ export class InspectorFeed {
       const log = connection.frames;
       return { rows: log.slice(log.firstKept + from, count).map(frameRow), rowsStart: from };
     }
-    if (!this.filter) return { rows: store.summaries(from, count), rowsStart: from };
+    if (!this.filter) return { rows: this.model.withDecoded(store.summaries(from, count)), rowsStart: from };
     const indexes = this.filter.matches.indexes.subarray(from, from + count);
-    return { rows: Array.from(indexes, (i) => store.summary(i)), rowsStart: from };
+    return { rows: this.model.withDecoded(Array.from(indexes, (i) => store.summary(i))), rowsStart: from };
   }
 
   private postNow(message: ToWebview): void {

@@ -7,9 +7,11 @@ import type {
   PanelSource,
   RecordingInfo,
   RowDetail,
+  RowSummary,
   ScriptStatus,
 } from '../../shared/protocol';
 import { DETAIL_LIMIT } from '../../shared/protocol';
+import { BUILTIN_DECODERS, DecoderPipeline, type DecodedMessage } from '../decode';
 import { Emitter, type Subscription } from '../emitter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
@@ -37,6 +39,8 @@ export class InspectorModel {
   recordedTo: string | undefined;
   /** What the list shows: messages and events, or frame headers. */
   listMode: ListMode = 'messages';
+  /** Views of stored messages, made when asked (visible rows, details, filters), cached by row. */
+  readonly decoders = new DecoderPipeline(BUILTIN_DECODERS);
   private conn: Transport;
   private subscriptions: Subscription[] = [];
   private restoredState: ConnectionState | undefined;
@@ -161,6 +165,8 @@ export class InspectorModel {
   clear(): void {
     const dropped = this.store.length;
     this.store.clear();
+    // Row numbers start again: the views of the old rows must not answer for the new ones.
+    this.decoders.clear();
     this.stats.cleared += dropped;
     this.stats.total = 0;
     this.note('info', `Cleared ${dropped.toLocaleString('en-US')} rows`);
@@ -173,12 +179,45 @@ export class InspectorModel {
     const truncated = row.payload.length > DETAIL_LIMIT;
     const body = truncated ? row.payload.subarray(0, DETAIL_LIMIT) : row.payload;
     const summary = this.store.summary(index);
+    const view = this.decoded(index);
+    const decoded = view && { decoder: view.decoder, label: view.label, value: view.value, problem: view.problem };
     if (row.kind === 'binary') {
       // A standalone copy: postMessage must not carry the whole 4 MiB chunk behind the view.
       const bytes = body.buffer.slice(body.byteOffset, body.byteOffset + body.length) as ArrayBuffer;
-      return { ...summary, bytes, truncated };
+      return { ...summary, bytes, truncated, ...(decoded ? { decoded } : {}) };
     }
-    return { ...summary, text: body.toString('utf8'), truncated };
+    return { ...summary, text: body.toString('utf8'), truncated, ...(decoded ? { decoded } : {}) };
+  }
+
+  /**
+   * A decoder's view of the message at row `index`; undefined for events and control frames, when
+   * no decoder applies, and for JSON text (the webview reads that itself).
+   */
+  decoded(index: number): DecodedMessage | undefined {
+    const row = this.store.get(index);
+    if (!row || row.direction === 'event' || (row.kind !== 'text' && row.kind !== 'binary')) return undefined;
+    const view = this.decoders.decode({ index, direction: row.direction, kind: row.kind, payload: row.payload });
+    return view && !(view.decoder === 'json' && row.kind === 'text') ? view : undefined;
+  }
+
+  /**
+   * The value the filter tries a JSON condition on when the bytes are not JSON: only the views of
+   * decoders beyond the built-in JSON and UTF-8 ones (the byte scan already reads those).
+   */
+  filterValue(index: number): unknown {
+    const view = this.decoded(index);
+    return view && view.decoder !== 'json' && view.decoder !== 'utf8' ? view.value : undefined;
+  }
+
+  /** Rows with a decoder's one line: binary rows, and every message once a protocol decoder is in use. */
+  withDecoded(rows: RowSummary[]): RowSummary[] {
+    const every = this.decoders.decoders.length > BUILTIN_DECODERS.length;
+    for (const row of rows) {
+      if (row.kind !== 'binary' && !(every && row.kind === 'text')) continue;
+      const view = this.decoded(row.index);
+      if (view) row.decodedLine = view.problem ? `${view.summary} (${view.problem})` : view.summary;
+    }
+    return rows;
   }
 
   /** The detail pane's body of the frame header at list position `position` of the frames list. */
