@@ -46,9 +46,13 @@ export class InspectorModel {
   private restoredState: ConnectionState | undefined;
   /** The recording this panel shows, when it shows one (read-only until replayed). */
   private recordingInfo: RecordingInfo | undefined;
-  private readonly rowsEmitter = new Emitter<void>();
+  /** The one listener to new rows (the feed): called directly, as this is the per-message path. */
+  private rowsListener: (() => void) | undefined;
   /** Fires after each new row. */
-  readonly onRows = this.rowsEmitter.event;
+  onRows(listener: () => void): Subscription {
+    this.rowsListener = listener;
+    return { dispose: () => (this.rowsListener === listener ? (this.rowsListener = undefined) : undefined) };
+  }
   private readonly stateEmitter = new Emitter<ConnectionState>();
   /** Fires when the connection changes phase. */
   readonly onState = this.stateEmitter.event;
@@ -244,7 +248,7 @@ export class InspectorModel {
   dispose(): void {
     for (const s of this.subscriptions) s.dispose();
     this.conn.dispose();
-    this.rowsEmitter.dispose();
+    this.rowsListener = undefined;
     this.stateEmitter.dispose();
     this.handshakeEmitter.dispose();
     this.healthEmitter.dispose();
@@ -282,7 +286,7 @@ export class InspectorModel {
         s.receivedBytes += row.payload.length;
       }
     }
-    this.rowsEmitter.fire();
+    this.rowsListener?.();
   }
 }
 
