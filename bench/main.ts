@@ -1,3 +1,4 @@
+// Over 400 lines: one driver runs every scenario in order and prints one table; each scenario lives in bench/scenarios.
 /**
  * The benchmark driver. `node out/bench/bench.js run [--quick]` runs every scenario, each measured
  * part in a child process of its own, prints a table and writes bench/results/latest.json.

@@ -1,3 +1,4 @@
+// Over 400 lines: one end-to-end flood (server, host, Chromium page, lag probe, CPU profile) whose steps share the page.
 /**
  * End to end into an open inspector: a rate-limited flood (`floodServer`, its own process) into a
  * real `InspectorSession` whose posts go to the real webview bundle and page (with its CSP) in

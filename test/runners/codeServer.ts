@@ -1,3 +1,4 @@
+// Over 400 lines: one way to start a real VS Code (install check, two editors, settings, extension, browser) for both runners.
 /**
  * Starts a real VS Code on 127.0.0.1 for the integration and end-to-end runners, and a headless
  * Chromium (Debian's, never a download) to drive it. Two editors, chosen by WSI_EDITOR:

@@ -1,3 +1,4 @@
+// Over 400 lines: one test per wsi command and flag, all driving the built CLI the same way.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

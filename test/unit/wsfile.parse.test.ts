@@ -1,3 +1,4 @@
+// Over 400 lines: one test per rule of the .ws format, each a small file and its expected parse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// Over 400 lines: the tests share one Chromium page and one session, each building on what the page shows.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
