@@ -186,4 +186,29 @@ suite('WebSocket Inspector (extension host)', () => {
     const h = open(running);
     await assert.rejects(within(h.whenOpen(), 10_000, 'whenOpen'), /refused/i);
   });
+
+  test('a Socket.IO URL: the panel answers Engine.IO pings past pingTimeout and shows decoded events', async () => {
+    const http = await import('node:http');
+    const { Server } = await import('socket.io');
+    const server = http.createServer();
+    const io = new Server(server, { pingInterval: 100, pingTimeout: 200 });
+    io.on('connection', (socket) => socket.emit('chat', { text: 'hi' }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const h = open(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
+      await within(h.whenOpen(), 10_000, 'whenOpen');
+      const rows = () => h.rows(0, 1000);
+      await waitFor(
+        'four pongs sent',
+        () => rows().filter((r) => r.direction === 'sent' && r.preview === '3').length >= 4,
+      );
+      assert.equal(h.state.phase, 'open', 'still open four ping intervals later');
+      assert.match(rows()[0].preview, /^Speaking Socket\.IO \(recognised by the URL\)/);
+      h.disconnect();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => void io.close(() => resolve()));
+    }
+  });
 });

@@ -15,6 +15,7 @@ import { BUILTIN_DECODERS, DecoderPipeline, type DecodedMessage } from '../decod
 import { Emitter, type Subscription } from '../emitter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
+import { detectProtocol, openWith, PROTOCOLS, type Protocol, type ProtocolSession } from '../protocols';
 import { createTransport, type Transport, type TransportOptions } from '../transport';
 import { frameRow, recordingRows, type Row } from './rows';
 
@@ -40,7 +41,9 @@ export class InspectorModel {
   /** What the list shows: messages and events, or frame headers. */
   listMode: ListMode = 'messages';
   /** Views of stored messages, made when asked (visible rows, details, filters), cached by row. */
-  readonly decoders = new DecoderPipeline(BUILTIN_DECODERS);
+  decoders = new DecoderPipeline(BUILTIN_DECODERS);
+  /** The protocol the connection speaks (Socket.IO, GraphQL), when one was chosen or recognised. */
+  private protocolSession: ProtocolSession | undefined;
   private conn: Transport;
   private subscriptions: Subscription[] = [];
   private restoredState: ConnectionState | undefined;
@@ -62,7 +65,7 @@ export class InspectorModel {
   readonly onHealth = this.healthEmitter.event;
 
   constructor(
-    private options: TransportOptions,
+    private options: InspectorOptions,
     private panelSource?: PanelSource,
   ) {
     this.conn = this.createConnection();
@@ -77,7 +80,7 @@ export class InspectorModel {
   }
 
   /** Uses new connection settings (and source) from the next connect on; the rows so far stay. */
-  setOptions(options: TransportOptions, source?: PanelSource): void {
+  setOptions(options: InspectorOptions, source?: PanelSource): void {
     this.options = options;
     this.panelSource = source ?? this.panelSource;
   }
@@ -109,12 +112,16 @@ export class InspectorModel {
     return this.connect();
   }
 
+  /** Closes normally; a protocol says goodbye first where it has a way to (Socket.IO's DISCONNECT). */
   disconnect(): void {
-    this.conn.close(1000, '');
+    if (this.protocolSession && this.conn.state.phase === 'open') this.protocolSession.close();
+    else this.conn.close(1000, '');
   }
 
   /** Shows another connection's frames and state here (a replay's), in place of this one's own. */
   adopt(connection: Transport, note: string): void {
+    this.protocolSession?.dispose();
+    this.protocolSession = undefined;
     this.conn.dispose();
     this.restoredState = undefined;
     this.note('info', note);
@@ -245,7 +252,13 @@ export class InspectorModel {
     return row ? { label: `#${index + 1}`, kind: row.kind, payload: row.payload } : undefined;
   }
 
+  /** The protocol session on the current connection, when it speaks one. */
+  get protocol(): ProtocolSession | undefined {
+    return this.protocolSession;
+  }
+
   dispose(): void {
+    this.protocolSession?.dispose();
     for (const s of this.subscriptions) s.dispose();
     this.conn.dispose();
     this.rowsListener = undefined;
@@ -255,14 +268,52 @@ export class InspectorModel {
   }
 
   private createConnection(): Transport {
+    this.protocolSession?.dispose();
+    this.protocolSession = undefined;
+    const chosen = this.chooseProtocol();
+    if (chosen) {
+      const { protocol, by } = chosen;
+      const opened = openWith(protocol, this.options.url, this.options);
+      if ('error' in opened) {
+        this.note('error', `${opened.error} The connection opens without ${protocol.label}.`);
+      } else {
+        this.decoders = new DecoderPipeline([opened.decoder, ...BUILTIN_DECODERS]);
+        this.protocolSession = opened.session;
+        this.watch(opened.transport, opened.session);
+        this.note('info', `Speaking ${protocol.label} (${by}): its keepalives are answered and its messages decoded.`);
+        return opened.transport;
+      }
+    }
     const connection = createTransport(this.options);
     this.watch(connection);
     return connection;
   }
 
-  private watch(connection: Transport): void {
+  /** The protocol to speak: the one chosen (`options.protocol`), or the one the URL names; none with 'none'. */
+  private chooseProtocol(): { protocol: Protocol; by: string } | undefined {
+    const wanted = this.options.protocol ?? 'auto';
+    if (wanted === 'none') return undefined;
+    if (wanted !== 'auto') {
+      const protocol = PROTOCOLS.find((p) => p.id === wanted);
+      if (protocol) return { protocol, by: 'chosen' };
+      this.note('error', `There is no protocol "${wanted}"; known: ${PROTOCOLS.map((p) => p.id).join(', ')}.`);
+      return undefined;
+    }
+    const found = detectProtocol(PROTOCOLS, { url: this.options.url });
+    const how = { url: 'the URL', subprotocol: 'the subprotocol', messages: 'the first messages' }[found?.by ?? 'url'];
+    return found && { protocol: found.protocol, by: `recognised by ${how}` };
+  }
+
+  private watch(connection: Transport, protocol?: ProtocolSession): void {
     for (const s of this.subscriptions) s.dispose();
     this.subscriptions = [
+      ...(protocol
+        ? [
+            protocol.onNote((note) =>
+              this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),
+            ),
+          ]
+        : []),
       connection.onMessage((message) => this.append(message)),
       connection.onNote((note) =>
         this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),
@@ -296,3 +347,9 @@ export interface EditorContent {
   kind: string;
   payload: Buffer;
 }
+
+/** How to open an inspector's connection: the transport's options, and the protocol to speak over it. */
+export type InspectorOptions = TransportOptions & {
+  /** A protocol's id ("socket.io", "graphql-transport-ws"), 'none', or 'auto' (default: recognised by the URL). */
+  protocol?: string;
+};
