@@ -2,10 +2,18 @@ import type { ConnectionHealth, ConnectionState } from '../../../shared/protocol
 import { Emitter, type Subscription } from '../../emitter';
 import type { Transport, TransportMessage, TransportNote } from '../../transport';
 import type { ProtocolPhase, ProtocolSession } from '../protocol';
-import { graphqlCloseName, isGraphqlProblem, parseGraphqlMessage, type Dialect, type GraphqlMessage } from './messages';
+import {
+  DIALECTS,
+  graphqlCloseName,
+  isGraphqlProblem,
+  parseGraphqlMessage,
+  type Dialect,
+  type GraphqlMessage,
+} from './messages';
 
 export interface GraphqlSettings {
-  dialect: Dialect;
+  /** The dialect to speak; absent: the one the server chose of the two offered (Sec-WebSocket-Protocol). */
+  dialect?: Dialect;
   /** The connection_init payload (auth tokens and the like). */
   connectionParams?: Record<string, unknown>;
   /** How long the server may take to answer connection_init. Default 10 s. */
@@ -49,7 +57,6 @@ const DEFAULT_ACK_TIMEOUT_MS = 10_000;
  * subscribe / start with next / data, error and complete per operation id, the 44xx close codes named.
  */
 export class GraphqlSession implements ProtocolSession {
-  readonly protocol: Dialect;
   private readonly phaseEmitter = new Emitter<ProtocolPhase>();
   private readonly noteEmitter = new Emitter<TransportNote>();
   private readonly healthEmitter = new Emitter<ConnectionHealth>();
@@ -57,6 +64,7 @@ export class GraphqlSession implements ProtocolSession {
   readonly onNote = this.noteEmitter.event;
   readonly onHealth = this.healthEmitter.event;
   private current: ProtocolPhase = 'waiting';
+  private dialect: Dialect;
   private currentHealth: ConnectionHealth = { healthy: true, missedPongs: 0 };
   private readonly ops = new Map<string, Running>();
   private waiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
@@ -71,9 +79,14 @@ export class GraphqlSession implements ProtocolSession {
     readonly transport: Transport,
     readonly settings: GraphqlSettings,
   ) {
-    this.protocol = settings.dialect;
+    this.dialect = settings.dialect ?? 'graphql-transport-ws';
     this.subscriptions = [transport.onState((s) => this.state(s)), transport.onMessage((m) => this.message(m))];
     if (transport.state.phase === 'open') this.state(transport.state);
+  }
+
+  /** The dialect spoken: the settings', or the server's choice on the last open when none was set. */
+  get protocol(): Dialect {
+    return this.dialect;
   }
 
   get phase(): ProtocolPhase {
@@ -109,7 +122,7 @@ export class GraphqlSession implements ProtocolSession {
       complete: () => {
         if (!this.ops.delete(id)) return Promise.resolve();
         resolve(results);
-        return this.send({ id, type: this.settings.dialect === 'graphql-ws' ? 'stop' : 'complete' });
+        return this.send({ id, type: this.dialect === 'graphql-ws' ? 'stop' : 'complete' });
       },
     };
     if (this.current !== 'ready') {
@@ -117,7 +130,7 @@ export class GraphqlSession implements ProtocolSession {
       return op;
     }
     this.ops.set(id, { op, next, resolve, reject });
-    const type = this.settings.dialect === 'graphql-ws' ? 'start' : 'subscribe';
+    const type = this.dialect === 'graphql-ws' ? 'start' : 'subscribe';
     this.send({ id, type, payload: request }).catch((err: Error) => {
       this.ops.delete(id);
       reject(err);
@@ -134,7 +147,7 @@ export class GraphqlSession implements ProtocolSession {
   /** Completes every operation (legacy: connection_terminate), then closes the transport normally. */
   close(): void {
     const sends = [...this.ops.values()].map((r) => r.op.complete());
-    if (this.settings.dialect === 'graphql-ws' && this.transport.state.phase === 'open')
+    if (this.dialect === 'graphql-ws' && this.transport.state.phase === 'open')
       sends.push(this.send({ type: 'connection_terminate' }));
     void Promise.allSettled(sends).then(() => this.transport.close(1000));
   }
@@ -154,6 +167,8 @@ export class GraphqlSession implements ProtocolSession {
   private state(s: ConnectionState): void {
     if (s.phase === 'open') {
       this.refusal = undefined;
+      const chosen = DIALECTS.find((d) => d === s.protocol);
+      this.dialect = this.settings.dialect ?? chosen ?? 'graphql-transport-ws';
       this.setPhase('handshaking');
       const payload = this.settings.connectionParams;
       void this.send(payload ? { type: 'connection_init', payload } : { type: 'connection_init' }).catch(
@@ -179,7 +194,7 @@ export class GraphqlSession implements ProtocolSession {
 
   private message(m: TransportMessage): void {
     if (m.direction !== 'received' || m.kind !== 'text') return;
-    const msg = parseGraphqlMessage(m.payload.toString('utf8'), this.settings.dialect);
+    const msg = parseGraphqlMessage(m.payload.toString('utf8'), this.dialect);
     if (isGraphqlProblem(msg)) {
       this.note('error', `The GraphQL server sent a malformed message: ${msg.problem}`);
       return;
@@ -189,7 +204,7 @@ export class GraphqlSession implements ProtocolSession {
       case 'connection_ack':
         clearTimeout(this.ackTimer);
         this.setPhase('ready');
-        this.note('open', `The GraphQL server acknowledged the connection (${this.settings.dialect}).`);
+        this.note('open', `The GraphQL server acknowledged the connection (${this.dialect}).`);
         for (const w of this.waiters.splice(0)) w.resolve();
         this.startKeepAlive();
         return;
@@ -226,7 +241,7 @@ export class GraphqlSession implements ProtocolSession {
 
   private startKeepAlive(): void {
     const every = this.settings.keepAliveMs;
-    if (!every || this.settings.dialect !== 'graphql-transport-ws') return;
+    if (!every || this.dialect !== 'graphql-transport-ws') return;
     this.keepAlive = setInterval(() => {
       if (this.pingOut !== undefined) {
         this.currentHealth = {
