@@ -35,7 +35,8 @@ const TYPES: Record<Dialect, Record<string, { id: boolean; payload: 'none' | 'op
     ka: { id: false, payload: 'none' },
     start: { id: true, payload: 'object' },
     data: { id: true, payload: 'object' },
-    error: { id: true, payload: 'optional' },
+    // subscriptions-transport-ws answers a message it cannot place (an unknown type) with an error without an id.
+    error: { id: false, payload: 'optional' },
     complete: { id: true, payload: 'none' },
     stop: { id: true, payload: 'none' },
   },

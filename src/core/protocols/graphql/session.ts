@@ -209,6 +209,9 @@ export class GraphqlSession implements ProtocolSession {
         this.startKeepAlive();
         return;
       case 'connection_error': {
+        // After the ack it is a complaint about a frame (subscriptions-transport-ws: one not JSON), not a refusal.
+        if (this.current === 'ready')
+          return this.note('error', `The GraphQL server reported a connection error: ${describeErrors(msg.payload)}`);
         const text = `The GraphQL server refused the connection: ${describeErrors(msg.payload)}`;
         this.refusal = text;
         this.note('error', text);
@@ -229,6 +232,8 @@ export class GraphqlSession implements ProtocolSession {
         running.op.results.push(msg.payload);
         return running.next.fire(msg.payload);
       case 'error':
+        if (!running && msg.id === undefined)
+          return this.note('error', `The GraphQL server reported an error: ${describeErrors(msg.payload)}`);
         if (!running) return;
         this.ops.delete(running.op.id);
         return running.reject(new Error(`Operation ${running.op.id} failed: ${describeErrors(msg.payload)}`));
