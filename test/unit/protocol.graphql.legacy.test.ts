@@ -160,3 +160,21 @@ test('subscriptions-transport-ws: after the ack, its complaints about a bad fram
     await srv.close();
   }
 });
+
+test('both subprotocols offered when no dialect is chosen: subscriptions-transport-ws picks graphql-ws and the session speaks it', async () => {
+  const srv = await startLegacyServer();
+  const c = graphqlClient('auto', srv.url);
+  try {
+    await c.t.connect();
+    await c.s.ready();
+    assert.equal(c.t.state.phase === 'open' && c.t.state.protocol, 'graphql-ws');
+    assert.equal(c.s.protocol, 'graphql-ws');
+    const op = c.s.subscribe({ query: COUNT, variables: { to: 2 } });
+    assert.deepEqual(await op.done, [{ data: { count: 1 } }, { data: { count: 2 } }]);
+    assert.equal(c.sent()[1]?.type, 'start');
+    assert.ok(c.notes.includes('open: The GraphQL server acknowledged the connection (graphql-ws).'));
+  } finally {
+    c.dispose();
+    await srv.close();
+  }
+});

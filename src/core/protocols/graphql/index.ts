@@ -20,8 +20,13 @@ function speaks(dialect: Dialect, first: readonly EarlyMessage[]): boolean {
   );
 }
 
-/** Both subprotocols, for a server of either kind to choose from. */
-export const BOTH_SUBPROTOCOLS: readonly Dialect[] = ['graphql-transport-ws', 'graphql-ws'];
+/**
+ * Both subprotocols, for a server of either kind to choose from. The legacy one first:
+ * subscriptions-transport-ws sets no handleProtocols, so `ws` takes the first offered and the server
+ * then closes with 1002 unless it is `graphql-ws`; graphql-ws' server picks `graphql-transport-ws`
+ * wherever it stands in the list.
+ */
+export const BOTH_SUBPROTOCOLS: readonly Dialect[] = ['graphql-ws', 'graphql-transport-ws'];
 
 /** The WebSocket URL for an http(s) or ws(s) GraphQL endpoint, offering the dialect's subprotocol (both when none). */
 function endpoint(
