@@ -13,7 +13,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { SubscriptionServer } from 'subscriptions-transport-ws';
 import { WebSocketServer } from 'ws';
 import type { Dialect } from '../../src/core/protocols';
-import { createTransport, type TransportMessage } from '../../src/core/transport';
+import { createTransport, type TransportMessage, type TransportOptions } from '../../src/core/transport';
 import { graphqlTransportWs, graphqlWsLegacy, graphqlAuto } from '../../src/core/protocols';
 
 // The real GraphQL over WebSocket servers (graphql-ws' useServer, subscriptions-transport-ws'
@@ -23,17 +23,28 @@ import { graphqlTransportWs, graphqlWsLegacy, graphqlAuto } from '../../src/core
 export interface SchemaLog {
   /** Names of subscriptions whose source iterator stopped (returned or ran out), in order. */
   stopped: string[];
-  /** Subscriptions whose source iterator is running now. */
-  running: Set<string>;
+  /** Subscriptions whose source iterator is running now, one entry each. */
+  running: string[];
+}
+
+function started(log: SchemaLog, name: string): () => void {
+  log.running.push(name);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    log.running.splice(log.running.indexOf(name), 1);
+    log.stopped.push(name);
+  };
 }
 
 /** An async iterator that yields `first`, then waits until it is returned (as a PubSub iterator does). */
 function forever(log: SchemaLog, first: number): AsyncIterableIterator<number> {
   let sent = false;
   let release: ((r: IteratorResult<number>) => void) | undefined;
-  log.running.add('forever');
+  const stopped = started(log, 'forever');
   const stop = (): IteratorResult<number> => {
-    if (log.running.delete('forever')) log.stopped.push('forever');
+    stopped();
     release?.({ value: undefined, done: true });
     return { value: undefined, done: true };
   };
@@ -49,24 +60,22 @@ function forever(log: SchemaLog, first: number): AsyncIterableIterator<number> {
 }
 
 async function* count(log: SchemaLog, to: number): AsyncGenerator<number> {
-  log.running.add('count');
+  const stopped = started(log, 'count');
   try {
     for (let n = 1; n <= to; n++) yield await Promise.resolve(n);
   } finally {
-    log.running.delete('count');
-    log.stopped.push('count');
+    stopped();
   }
 }
 
 /** Yields 1, then throws. */
 async function* boom(log: SchemaLog): AsyncGenerator<number> {
-  log.running.add('boom');
+  const stopped = started(log, 'boom');
   try {
     yield await Promise.resolve(1);
     throw new Error('The counter broke');
   } finally {
-    log.running.delete('boom');
-    log.stopped.push('boom');
+    stopped();
   }
 }
 
@@ -112,6 +121,8 @@ export interface GraphqlServer {
   log: SchemaLog;
   /** Each connection_init payload the server's onConnect saw. */
   inits: unknown[];
+  /** Drops every client's TCP connection (no close frame), the server staying up. */
+  dropClients(): void;
   close(): Promise<void>;
 }
 
@@ -133,7 +144,7 @@ function stop(wss: WebSocketServer): Promise<void> {
 
 /** graphql-ws' `useServer` over a `ws` WebSocketServer (the `graphql-transport-ws` subprotocol). */
 export async function startGraphqlWsServer(gate: Gate = allowAll): Promise<GraphqlServer> {
-  const log: SchemaLog = { stopped: [], running: new Set() };
+  const log: SchemaLog = { stopped: [], running: [] };
   const inits: unknown[] = [];
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/graphql' });
   const url = await listen(wss);
@@ -144,12 +155,13 @@ export async function startGraphqlWsServer(gate: Gate = allowAll): Promise<Graph
     },
     wss,
   );
-  return { url, log, inits, close: async () => (await server.dispose(), await stop(wss)) };
+  const dropClients = () => wss.clients.forEach((c) => c.terminate());
+  return { url, log, inits, dropClients, close: async () => (await server.dispose(), await stop(wss)) };
 }
 
 /** subscriptions-transport-ws' `SubscriptionServer` on its own port (the legacy `graphql-ws` subprotocol). */
 export async function startLegacyServer(gate: Gate = allowAll, keepAlive?: number): Promise<GraphqlServer> {
-  const log: SchemaLog = { stopped: [], running: new Set() };
+  const log: SchemaLog = { stopped: [], running: [] };
   const inits: unknown[] = [];
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/graphql' });
   const url = await listen(wss);
@@ -163,15 +175,21 @@ export async function startLegacyServer(gate: Gate = allowAll, keepAlive?: numbe
     },
     wss,
   );
-  return { url, log, inits, close: () => (server.close(), stop(wss)) };
+  const dropClients = () => wss.clients.forEach((c) => c.terminate());
+  return { url, log, inits, dropClients, close: () => (server.close(), stop(wss)) };
 }
 
 /** A client for `url` speaking `dialect` (or both, offered, when 'auto'), with its sent frames and notes. */
-export function graphqlClient(dialect: Dialect | 'auto', url: string, settings = {}) {
+export function graphqlClient(
+  dialect: Dialect | 'auto',
+  url: string,
+  settings = {},
+  transport: Partial<TransportOptions> = {},
+) {
   const protocol = dialect === 'auto' ? graphqlAuto : dialect === 'graphql-ws' ? graphqlWsLegacy : graphqlTransportWs;
   const e = protocol.endpoint(url.replace('ws:', 'http:'), settings);
   if ('error' in e) throw new Error(e.error);
-  const t = createTransport({ url: e.url, protocols: e.protocols, handshakeTimeout: 2000 });
+  const t = createTransport({ url: e.url, protocols: e.protocols, handshakeTimeout: 2000, ...transport });
   const s = protocol.attach(t, e.settings);
   const messages: TransportMessage[] = [];
   const notes: string[] = [];
