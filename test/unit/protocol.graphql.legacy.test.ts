@@ -45,15 +45,19 @@ test('subscriptions-transport-ws: init payload seen by onConnect, ack, ka keepal
   }
 });
 
-test('subscriptions-transport-ws: validation errors are a data result with errors; a throwing subscription is an error', async () => {
+test('subscriptions-transport-ws: validation errors (a data result with errors, no data) fail the operation; a throwing subscription is an error', async () => {
   const srv = await startLegacyServer();
   const c = graphqlClient('graphql-ws', srv.url);
   try {
     await c.t.connect();
     await c.s.ready();
+    // Errors and no data: the request failed before execution, as graphql-ws' error message says it.
     const bad = c.s.subscribe({ query: '{ nope }' });
-    const [result] = (await bad.done) as Array<{ errors: Array<{ message: string }> }>;
-    assert.equal(result.errors[0].message, 'Cannot query field "nope" on type "Query".');
+    await assert.rejects(
+      bad.done,
+      (e: Error) => e.message === 'Operation 1 failed: Cannot query field "nope" on type "Query".',
+    );
+    assert.equal((bad.results[0] as { errors: unknown[] }).errors.length, 1);
     const boom = c.s.subscribe({ query: 'subscription { boom }' });
     await assert.rejects(boom.done, (e: Error) => e.message === 'Operation 2 failed: The counter broke');
     assert.deepEqual(boom.results, [{ data: { boom: 1 } }]);

@@ -67,6 +67,27 @@ for (const [name, start, dialect, code] of [
     }
   });
 
+  test(`${name} server: a subscription refused by its resolver (errors, no data) fails the operation with its sentence`, async () => {
+    const srv: GraphqlServer = await start();
+    const c = graphqlClient(dialect, srv.url);
+    try {
+      await c.t.connect();
+      await c.s.ready();
+      const op = c.s.subscribe({ query: 'subscription { denied }' });
+      await assert.rejects(op.done, (e: Error) => e.message === 'Operation 1 failed: Not allowed to count');
+      assert.deepEqual(
+        op.results.map((r) => Object.keys(r as object)),
+        [['errors']],
+      );
+      // The session goes on.
+      const next = c.s.subscribe({ query: 'subscription { count(to: 1) }' });
+      assert.deepEqual(await next.done, [{ data: { count: 1 } }]);
+    } finally {
+      c.dispose();
+      await srv.close();
+    }
+  });
+
   test(`${name} server: after a dropped connection the session reconnects, sends connection_init again and is ready`, async () => {
     const srv: GraphqlServer = await start();
     const c = graphqlClient('auto', srv.url, { connectionParams: { n: 1 } }, { reconnect: { initialDelayMs: 20 } });

@@ -79,7 +79,7 @@ async function* boom(log: SchemaLog): AsyncGenerator<number> {
   }
 }
 
-/** Query { hello(name), fail }, Mutation { add(a, b) }, Subscription { count(to), boom, forever(from) }. */
+/** Query { hello(name), fail }, Mutation { add(a, b) }, Subscription { count(to), boom, denied, forever(from) }. */
 export function makeSchema(log: SchemaLog): GraphQLSchema {
   const int = { type: new GraphQLNonNull(GraphQLInt) };
   const passOn = (v: unknown) => v;
@@ -105,6 +105,12 @@ export function makeSchema(log: SchemaLog): GraphQLSchema {
       fields: {
         count: { type: GraphQLInt, args: { to: int }, subscribe: (_, a) => count(log, Number(a.to)), resolve: passOn },
         boom: { type: GraphQLInt, subscribe: () => boom(log), resolve: passOn },
+        denied: {
+          type: GraphQLInt,
+          subscribe: () => {
+            throw new GraphQLError('Not allowed to count');
+          },
+        },
         forever: {
           type: GraphQLInt,
           args: { from: int },

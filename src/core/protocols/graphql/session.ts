@@ -36,7 +36,10 @@ export interface GraphqlOperation {
   readonly results: unknown[];
   /** Fires on each result. */
   readonly onNext: (listener: (payload: unknown) => void) => Subscription;
-  /** Resolves with the results when the server completes it (or you do); rejects with the server's errors as a sentence. */
+  /**
+   * Resolves with the results when the server completes it (or you do); rejects with the server's
+   * errors as a sentence: an `error` message, or a result with errors and no data.
+   */
   readonly done: Promise<unknown[]>;
   /** Stops it: `complete` (`stop` in the legacy dialect). */
   complete(): Promise<void>;
@@ -230,7 +233,14 @@ export class GraphqlSession implements ProtocolSession {
       case 'data':
         if (!running) return;
         running.op.results.push(msg.payload);
-        return running.next.fire(msg.payload);
+        running.next.fire(msg.payload);
+        // Errors without data: the request failed before execution (the legacy dialect's validation
+        // errors, a subscribe resolver that threw), which graphql-transport-ws sends as `error`.
+        if (isRecord(msg.payload) && !('data' in msg.payload) && Array.isArray(msg.payload.errors)) {
+          this.ops.delete(running.op.id);
+          running.reject(new Error(`Operation ${running.op.id} failed: ${describeErrors(msg.payload.errors)}`));
+        }
+        return;
       case 'error':
         if (!running && msg.id === undefined)
           return this.note('error', `The GraphQL server reported an error: ${describeErrors(msg.payload)}`);
@@ -297,6 +307,10 @@ export class GraphqlSession implements ProtocolSession {
   private note(level: TransportNote['level'], text: string): void {
     this.noteEmitter.fire({ time: Date.now(), level, text });
   }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** GraphQL errors (`[{message}]`, `{message}` or a string) as one sentence. */
