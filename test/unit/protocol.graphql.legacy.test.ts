@@ -71,6 +71,8 @@ test('subscriptions-transport-ws: validation errors (a data result with errors, 
       ['GraphQL connection_ack', 'GraphQL data (with errors)', 'GraphQL complete', 'GraphQL data', 'GraphQL error'],
     );
     assert.equal(views[1]?.summary.startsWith('data #1 errors: Cannot query field "nope" on type "Query".'), true);
+    // The server's complete carries "payload":null: the view shows none (the raw frame keeps it).
+    assert.deepEqual([views[2]?.summary, views[2]?.value], ['complete #1', { type: 'complete', id: '1' }]);
   } finally {
     c.dispose();
     await srv.close();

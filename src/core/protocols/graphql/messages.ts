@@ -95,7 +95,8 @@ export function parseGraphqlMessage(text: string, dialect: Dialect): GraphqlMess
     return { problem: `A "${o.type}" payload needs a "query" string.`, partial: { ...partial, payload: p } };
   const out: GraphqlMessage = { type: o.type };
   if (typeof o.id === 'string') out.id = o.id;
-  if (p !== undefined) out.payload = p;
+  // A type without a payload may still carry `"payload":null` (subscriptions-transport-ws' complete): none.
+  if (p !== undefined && !(spec.payload === 'none' && p === null)) out.payload = p;
   return out;
 }
 
