@@ -184,3 +184,22 @@ test('both subprotocols offered when no dialect is chosen: subscriptions-transpo
     await srv.close();
   }
 });
+
+test('subscriptions-transport-ws: offered only graphql-transport-ws, it closes with 1002; the session says why', async () => {
+  const srv = await startLegacyServer();
+  const c = graphqlClient('graphql-transport-ws', srv.url);
+  try {
+    await c.t.connect();
+    await assert.rejects(
+      c.s.ready(),
+      (e: Error) => e.message === 'The server closed the connection: 1002 Protocol Error.',
+    );
+    assert.deepEqual(srv.inits, []);
+    assert.deepEqual(c.notes, [
+      'error: The GraphQL server closed the connection with 1002 before acknowledging connection_init: subscriptions-transport-ws does so for any subprotocol but its legacy graphql-ws. Connect without choosing a dialect to offer both.',
+    ]);
+  } finally {
+    c.dispose();
+    await srv.close();
+  }
+});

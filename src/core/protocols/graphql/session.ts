@@ -189,6 +189,12 @@ export class GraphqlSession implements ProtocolSession {
         if (name) {
           why = `The GraphQL server closed the connection with ${name}${s.reason ? `: ${s.reason}` : ''}.`;
           this.note('error', why);
+        } else if (s.code === 1002 && this.current === 'handshaking' && this.dialect === 'graphql-transport-ws') {
+          // subscriptions-transport-ws sets no handleProtocols: `ws` accepts the subprotocol, the server then refuses it.
+          this.note(
+            'error',
+            'The GraphQL server closed the connection with 1002 before acknowledging connection_init: subscriptions-transport-ws does so for any subprotocol but its legacy graphql-ws. Connect without choosing a dialect to offer both.',
+          );
         }
       }
       this.end(why);
