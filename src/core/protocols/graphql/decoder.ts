@@ -3,20 +3,33 @@ import { isGraphqlProblem, KEEPALIVE_TYPES, parseGraphqlMessage, type Dialect } 
 
 const SUMMARY_CHARS = 200;
 
+const LABELS: Record<string, string> = {
+  'graphql-ws': 'GraphQL (legacy graphql-ws)',
+  'graphql-transport-ws': 'GraphQL (graphql-transport-ws)',
+  graphql: 'GraphQL over WebSocket',
+};
+
 /**
  * The view of one GraphQL over WebSocket message: `{ type, id?, payload?, keepalive? }`, and for
  * a subscribe / start its `operationName`, `query` and `variables` at the top for the list and the
  * filter (`type == "next" && id == "1"`). A message that is not valid for the dialect gets a view
  * with `problem`; pings, pongs and `ka` are marked `keepalive`.
  */
-export function graphqlDecoder(dialect: Dialect): MessageDecoder {
-  const id = dialect;
+export function graphqlDecoder(known?: Dialect): MessageDecoder {
+  const id = known ?? 'graphql';
   return {
     id,
-    label: dialect === 'graphql-ws' ? 'GraphQL (legacy graphql-ws)' : 'GraphQL (graphql-transport-ws)',
+    label: LABELS[id],
     sniff: (m) => m.kind === 'text' && m.payload[0] === 0x7b,
     decode: (m): DecodedMessage => {
-      const parsed = parseGraphqlMessage(m.payload.toString('utf8'), dialect);
+      const text = m.payload.toString('utf8');
+      // Dialect not known yet: graphql-transport-ws, or the legacy one where only it reads the message.
+      let dialect: Dialect = known ?? 'graphql-transport-ws';
+      let parsed = parseGraphqlMessage(text, dialect);
+      if (!known && isGraphqlProblem(parsed)) {
+        const legacy = parseGraphqlMessage(text, 'graphql-ws');
+        if (!isGraphqlProblem(legacy)) [parsed, dialect] = [legacy, 'graphql-ws'];
+      }
       if (isGraphqlProblem(parsed)) {
         const value = { ...parsed.partial, problem: parsed.problem };
         return {
@@ -39,16 +52,26 @@ export function graphqlDecoder(dialect: Dialect): MessageDecoder {
         const name = typeof p.operationName === 'string' ? p.operationName : firstLine(String(p.query));
         detail = ` ${name}${p.variables != null ? ` ${JSON.stringify(p.variables)}` : ''}`;
       }
+      // A result with GraphQL errors (a field that failed, legacy validation errors) says so first.
+      const errors = (parsed.type === 'next' || parsed.type === 'data') && resultErrors(parsed.payload);
+      if (errors) detail = ` errors: ${errors}${detail}`;
       const summary = `${parsed.type}${parsed.id !== undefined ? ` #${parsed.id}` : ''}${detail}`;
       return {
         decoder: id,
-        label: `GraphQL ${parsed.type}`,
+        label: `GraphQL ${parsed.type}${errors ? ' (with errors)' : ''}`,
         value,
         summary: line(summary),
         ...(keepalive ? { keepalive } : {}),
       };
     },
   };
+}
+
+/** The messages of an execution result's non-empty `errors` array, or undefined. */
+function resultErrors(payload: unknown): string | undefined {
+  const errors = isRecord(payload) ? payload.errors : undefined;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  return errors.map((e) => (isRecord(e) && typeof e.message === 'string' ? e.message : JSON.stringify(e))).join('; ');
 }
 
 function firstLine(query: string): string {

@@ -1,6 +1,6 @@
 import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
 import { graphqlDecoder } from './decoder';
-import type { Dialect } from './messages';
+import { DIALECTS, type Dialect } from './messages';
 import { GraphqlSession, type GraphqlSettings } from './session';
 
 export { graphqlDecoder } from './decoder';
@@ -20,9 +20,17 @@ function speaks(dialect: Dialect, first: readonly EarlyMessage[]): boolean {
   );
 }
 
-/** The WebSocket URL for an http(s) or ws(s) GraphQL endpoint, offering the dialect's subprotocol. */
+/**
+ * Both subprotocols, for a server of either kind to choose from. The legacy one first:
+ * subscriptions-transport-ws sets no handleProtocols, so `ws` takes the first offered and the server
+ * then closes with 1002 unless it is `graphql-ws`; graphql-ws' server picks `graphql-transport-ws`
+ * wherever it stands in the list.
+ */
+export const BOTH_SUBPROTOCOLS: readonly Dialect[] = ['graphql-ws', 'graphql-transport-ws'];
+
+/** The WebSocket URL for an http(s) or ws(s) GraphQL endpoint, offering the dialect's subprotocol (both when none). */
 function endpoint(
-  dialect: Dialect,
+  dialect: Dialect | undefined,
   input: string,
   settings: Partial<GraphqlSettings>,
 ): Endpoint<GraphqlSettings> | { error: string } {
@@ -38,6 +46,7 @@ function endpoint(
       error: `A GraphQL endpoint starts with http://, https://, ws:// or wss://; this one starts with ${url.protocol}.`,
     };
   url.protocol = ws;
+  if (!dialect) return { url: url.href, protocols: [...BOTH_SUBPROTOCOLS], settings: { ...settings } };
   return { url: url.href, protocols: [dialect], settings: { ...settings, dialect } };
 }
 
@@ -51,6 +60,19 @@ function graphqlProtocol(dialect: Dialect, label: string): Protocol<GraphqlSetti
     attach: (transport, settings) => new GraphqlSession(transport, { ...settings, dialect }),
   };
 }
+
+/**
+ * GraphQL over WebSocket when the user did not choose a dialect: both subprotocols offered, the
+ * session speaks the one the server answered with; the decoder follows the negotiated subprotocol.
+ */
+export const graphqlAuto: Protocol<GraphqlSettings, GraphqlSession> = {
+  id: 'graphql',
+  label: 'GraphQL over WebSocket',
+  detect: { subprotocols: [], url: () => false, messages: () => false },
+  endpoint: (input, settings = {}) => endpoint(settings.dialect, input, settings),
+  decoder: (facts) => graphqlDecoder(DIALECTS.find((d) => d === facts?.subprotocol)),
+  attach: (transport, settings) => new GraphqlSession(transport, settings),
+};
 
 /** GraphQL over WebSocket as the `graphql-ws` library speaks it. */
 export const graphqlTransportWs = graphqlProtocol('graphql-transport-ws', 'GraphQL (graphql-transport-ws)');

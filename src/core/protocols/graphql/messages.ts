@@ -35,7 +35,8 @@ const TYPES: Record<Dialect, Record<string, { id: boolean; payload: 'none' | 'op
     ka: { id: false, payload: 'none' },
     start: { id: true, payload: 'object' },
     data: { id: true, payload: 'object' },
-    error: { id: true, payload: 'optional' },
+    // subscriptions-transport-ws answers a message it cannot place (an unknown type) with an error without an id.
+    error: { id: false, payload: 'optional' },
     complete: { id: true, payload: 'none' },
     stop: { id: true, payload: 'none' },
   },
@@ -94,7 +95,8 @@ export function parseGraphqlMessage(text: string, dialect: Dialect): GraphqlMess
     return { problem: `A "${o.type}" payload needs a "query" string.`, partial: { ...partial, payload: p } };
   const out: GraphqlMessage = { type: o.type };
   if (typeof o.id === 'string') out.id = o.id;
-  if (p !== undefined) out.payload = p;
+  // A type without a payload may still carry `"payload":null` (subscriptions-transport-ws' complete): none.
+  if (p !== undefined && !(spec.payload === 'none' && p === null)) out.payload = p;
   return out;
 }
 

@@ -2,10 +2,18 @@ import type { ConnectionHealth, ConnectionState } from '../../../shared/protocol
 import { Emitter, type Subscription } from '../../emitter';
 import type { Transport, TransportMessage, TransportNote } from '../../transport';
 import type { ProtocolPhase, ProtocolSession } from '../protocol';
-import { graphqlCloseName, isGraphqlProblem, parseGraphqlMessage, type Dialect, type GraphqlMessage } from './messages';
+import {
+  DIALECTS,
+  graphqlCloseName,
+  isGraphqlProblem,
+  parseGraphqlMessage,
+  type Dialect,
+  type GraphqlMessage,
+} from './messages';
 
 export interface GraphqlSettings {
-  dialect: Dialect;
+  /** The dialect to speak; absent: the one the server chose of the two offered (Sec-WebSocket-Protocol). */
+  dialect?: Dialect;
   /** The connection_init payload (auth tokens and the like). */
   connectionParams?: Record<string, unknown>;
   /** How long the server may take to answer connection_init. Default 10 s. */
@@ -28,7 +36,10 @@ export interface GraphqlOperation {
   readonly results: unknown[];
   /** Fires on each result. */
   readonly onNext: (listener: (payload: unknown) => void) => Subscription;
-  /** Resolves with the results when the server completes it (or you do); rejects with the server's errors as a sentence. */
+  /**
+   * Resolves with the results when the server completes it (or you do); rejects with the server's
+   * errors as a sentence: an `error` message, or a result with errors and no data.
+   */
   readonly done: Promise<unknown[]>;
   /** Stops it: `complete` (`stop` in the legacy dialect). */
   complete(): Promise<void>;
@@ -49,7 +60,6 @@ const DEFAULT_ACK_TIMEOUT_MS = 10_000;
  * subscribe / start with next / data, error and complete per operation id, the 44xx close codes named.
  */
 export class GraphqlSession implements ProtocolSession {
-  readonly protocol: Dialect;
   private readonly phaseEmitter = new Emitter<ProtocolPhase>();
   private readonly noteEmitter = new Emitter<TransportNote>();
   private readonly healthEmitter = new Emitter<ConnectionHealth>();
@@ -57,6 +67,7 @@ export class GraphqlSession implements ProtocolSession {
   readonly onNote = this.noteEmitter.event;
   readonly onHealth = this.healthEmitter.event;
   private current: ProtocolPhase = 'waiting';
+  private dialect: Dialect;
   private currentHealth: ConnectionHealth = { healthy: true, missedPongs: 0 };
   private readonly ops = new Map<string, Running>();
   private waiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
@@ -71,9 +82,14 @@ export class GraphqlSession implements ProtocolSession {
     readonly transport: Transport,
     readonly settings: GraphqlSettings,
   ) {
-    this.protocol = settings.dialect;
+    this.dialect = settings.dialect ?? 'graphql-transport-ws';
     this.subscriptions = [transport.onState((s) => this.state(s)), transport.onMessage((m) => this.message(m))];
     if (transport.state.phase === 'open') this.state(transport.state);
+  }
+
+  /** The dialect spoken: the settings', or the server's choice on the last open when none was set. */
+  get protocol(): Dialect {
+    return this.dialect;
   }
 
   get phase(): ProtocolPhase {
@@ -109,7 +125,7 @@ export class GraphqlSession implements ProtocolSession {
       complete: () => {
         if (!this.ops.delete(id)) return Promise.resolve();
         resolve(results);
-        return this.send({ id, type: this.settings.dialect === 'graphql-ws' ? 'stop' : 'complete' });
+        return this.send({ id, type: this.dialect === 'graphql-ws' ? 'stop' : 'complete' });
       },
     };
     if (this.current !== 'ready') {
@@ -117,7 +133,7 @@ export class GraphqlSession implements ProtocolSession {
       return op;
     }
     this.ops.set(id, { op, next, resolve, reject });
-    const type = this.settings.dialect === 'graphql-ws' ? 'start' : 'subscribe';
+    const type = this.dialect === 'graphql-ws' ? 'start' : 'subscribe';
     this.send({ id, type, payload: request }).catch((err: Error) => {
       this.ops.delete(id);
       reject(err);
@@ -134,7 +150,7 @@ export class GraphqlSession implements ProtocolSession {
   /** Completes every operation (legacy: connection_terminate), then closes the transport normally. */
   close(): void {
     const sends = [...this.ops.values()].map((r) => r.op.complete());
-    if (this.settings.dialect === 'graphql-ws' && this.transport.state.phase === 'open')
+    if (this.dialect === 'graphql-ws' && this.transport.state.phase === 'open')
       sends.push(this.send({ type: 'connection_terminate' }));
     void Promise.allSettled(sends).then(() => this.transport.close(1000));
   }
@@ -154,6 +170,8 @@ export class GraphqlSession implements ProtocolSession {
   private state(s: ConnectionState): void {
     if (s.phase === 'open') {
       this.refusal = undefined;
+      const chosen = DIALECTS.find((d) => d === s.protocol);
+      this.dialect = this.settings.dialect ?? chosen ?? 'graphql-transport-ws';
       this.setPhase('handshaking');
       const payload = this.settings.connectionParams;
       void this.send(payload ? { type: 'connection_init', payload } : { type: 'connection_init' }).catch(
@@ -171,6 +189,12 @@ export class GraphqlSession implements ProtocolSession {
         if (name) {
           why = `The GraphQL server closed the connection with ${name}${s.reason ? `: ${s.reason}` : ''}.`;
           this.note('error', why);
+        } else if (s.code === 1002 && this.current === 'handshaking' && this.dialect === 'graphql-transport-ws') {
+          // subscriptions-transport-ws sets no handleProtocols: `ws` accepts the subprotocol, the server then refuses it.
+          this.note(
+            'error',
+            'The GraphQL server closed the connection with 1002 before acknowledging connection_init: subscriptions-transport-ws does so for any subprotocol but its legacy graphql-ws. Connect without choosing a dialect to offer both.',
+          );
         }
       }
       this.end(why);
@@ -179,7 +203,7 @@ export class GraphqlSession implements ProtocolSession {
 
   private message(m: TransportMessage): void {
     if (m.direction !== 'received' || m.kind !== 'text') return;
-    const msg = parseGraphqlMessage(m.payload.toString('utf8'), this.settings.dialect);
+    const msg = parseGraphqlMessage(m.payload.toString('utf8'), this.dialect);
     if (isGraphqlProblem(msg)) {
       this.note('error', `The GraphQL server sent a malformed message: ${msg.problem}`);
       return;
@@ -189,11 +213,14 @@ export class GraphqlSession implements ProtocolSession {
       case 'connection_ack':
         clearTimeout(this.ackTimer);
         this.setPhase('ready');
-        this.note('open', `The GraphQL server acknowledged the connection (${this.settings.dialect}).`);
+        this.note('open', `The GraphQL server acknowledged the connection (${this.dialect}).`);
         for (const w of this.waiters.splice(0)) w.resolve();
         this.startKeepAlive();
         return;
       case 'connection_error': {
+        // After the ack it is a complaint about a frame (subscriptions-transport-ws: one not JSON), not a refusal.
+        if (this.current === 'ready')
+          return this.note('error', `The GraphQL server reported a connection error: ${describeErrors(msg.payload)}`);
         const text = `The GraphQL server refused the connection: ${describeErrors(msg.payload)}`;
         this.refusal = text;
         this.note('error', text);
@@ -212,8 +239,17 @@ export class GraphqlSession implements ProtocolSession {
       case 'data':
         if (!running) return;
         running.op.results.push(msg.payload);
-        return running.next.fire(msg.payload);
+        running.next.fire(msg.payload);
+        // Errors without data: the request failed before execution (the legacy dialect's validation
+        // errors, a subscribe resolver that threw), which graphql-transport-ws sends as `error`.
+        if (isRecord(msg.payload) && !('data' in msg.payload) && Array.isArray(msg.payload.errors)) {
+          this.ops.delete(running.op.id);
+          running.reject(new Error(`Operation ${running.op.id} failed: ${describeErrors(msg.payload.errors)}`));
+        }
+        return;
       case 'error':
+        if (!running && msg.id === undefined)
+          return this.note('error', `The GraphQL server reported an error: ${describeErrors(msg.payload)}`);
         if (!running) return;
         this.ops.delete(running.op.id);
         return running.reject(new Error(`Operation ${running.op.id} failed: ${describeErrors(msg.payload)}`));
@@ -226,7 +262,7 @@ export class GraphqlSession implements ProtocolSession {
 
   private startKeepAlive(): void {
     const every = this.settings.keepAliveMs;
-    if (!every || this.settings.dialect !== 'graphql-transport-ws') return;
+    if (!every || this.dialect !== 'graphql-transport-ws') return;
     this.keepAlive = setInterval(() => {
       if (this.pingOut !== undefined) {
         this.currentHealth = {
@@ -277,6 +313,10 @@ export class GraphqlSession implements ProtocolSession {
   private note(level: TransportNote['level'], text: string): void {
     this.noteEmitter.fire({ time: Date.now(), level, text });
   }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** GraphQL errors (`[{message}]`, `{message}` or a string) as one sentence. */
