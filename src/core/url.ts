@@ -34,6 +34,17 @@ export function checkWebSocketUrl(input: string): UrlCheck {
   };
 }
 
+/**
+ * What Connect… accepts: a WebSocket URL, or an `http(s)://` URL, which it opens as Socket.IO
+ * (`http://host:3000/admin`: namespace /admin), as Socket.IO clients are given it.
+ */
+export function checkConnectUrl(input: string): UrlCheck & { socketIo?: boolean } {
+  const text = input.trim();
+  const url = /^https?:\/\//i.test(text) ? parseUrl(text) : undefined;
+  if (url?.hostname) return { ok: true, url: url.toString(), socketIo: true };
+  return checkWebSocketUrl(input);
+}
+
 /** The URL, or undefined when it does not parse. */
 export function parseUrl(url: string): URL | undefined {
   try {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { checkWebSocketUrl } from '../core/url';
+import { checkConnectUrl } from '../core/url';
 
 const RECENT_KEY = 'websocketInspector.recentUrls';
 
@@ -21,23 +21,27 @@ export class RecentUrls {
 
 /**
  * Asks for a WebSocket URL: recent URLs (and the echo server's) are offered first, anything
- * typed is checked as it is typed, and only ws:// or wss:// is accepted.
+ * typed is checked as it is typed; ws:// and wss:// open WebSocket, http(s):// opens Socket.IO.
  */
 export function askForUrl(recent: string[], echoUrl: string | undefined): Promise<string | undefined> {
   const pick = vscode.window.createQuickPick<vscode.QuickPickItem>();
   pick.title = 'WebSocket: Connect';
-  pick.placeholder = 'ws://host:port/path or wss://host/path';
+  pick.placeholder = 'ws://host:port/path, wss://host/path, or http://host:port for Socket.IO';
   pick.matchOnDescription = true;
   const offered: vscode.QuickPickItem[] = [];
   if (echoUrl) offered.push({ label: echoUrl, description: 'local echo server' });
   for (const url of recent) if (url !== echoUrl) offered.push({ label: url, description: 'recent' });
   const typedItem = (value: string): vscode.QuickPickItem[] => {
     if (!value.trim() || offered.some((o) => o.label === value.trim())) return [];
-    const check = checkWebSocketUrl(value);
+    const check = checkConnectUrl(value);
     return [
       {
         label: value.trim(),
-        description: check.ok ? 'connect' : undefined,
+        description: check.ok
+          ? check.socketIo
+            ? 'connect with Socket.IO (type ws:// for plain WebSocket)'
+            : 'connect'
+          : undefined,
         detail: check.ok ? undefined : `$(error) ${check.message}`,
       },
     ];
@@ -56,7 +60,7 @@ export function askForUrl(recent: string[], echoUrl: string | undefined): Promis
     });
     pick.onDidAccept(() => {
       const chosen = pick.selectedItems[0]?.label ?? pick.value;
-      const check = checkWebSocketUrl(chosen);
+      const check = checkConnectUrl(chosen);
       if (!check.ok) {
         void vscode.window.showErrorMessage(check.message);
         return;

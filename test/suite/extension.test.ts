@@ -211,4 +211,30 @@ suite('WebSocket Inspector (extension host)', () => {
       await new Promise<void>((resolve) => void io.close(() => resolve()));
     }
   });
+
+  test('Connect to an http:// URL opens Socket.IO (a namespace from the path), as Socket.IO clients are given it', async () => {
+    const http = await import('node:http');
+    const { Server } = await import('socket.io');
+    const server = http.createServer();
+    const io = new Server(server, { pingInterval: 100, pingTimeout: 200 });
+    io.of('/admin').on('connection', (socket) => socket.emit('hello', 'admin'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const h = open(`http://127.0.0.1:${port}/admin`);
+      await within(h.whenOpen(), 10_000, 'whenOpen');
+      const rows = () => h.rows(0, 1000);
+      await waitFor('the admin namespace event', () => rows().some((r) => r.preview.includes('["hello","admin"]')));
+      await waitFor(
+        'four pongs sent',
+        () => rows().filter((r) => r.direction === 'sent' && r.preview === '3').length >= 4,
+      );
+      assert.equal(h.state.phase, 'open');
+      assert.match(rows()[0].preview, /^Speaking Socket\.IO/);
+      h.disconnect();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => void io.close(() => resolve()));
+    }
+  });
 });

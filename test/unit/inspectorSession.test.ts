@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { InspectorSession } from '../../src/core/inspector/session';
 import { parseFromWebview } from '../../src/core/webviewMessages';
-import { checkWebSocketUrl, shortTitle } from '../../src/core/url';
+import { checkConnectUrl, checkWebSocketUrl, shortTitle } from '../../src/core/url';
 import { PROTOCOL_VERSION, type ToWebview } from '../../src/shared/protocol';
 import { startWsServer, waitFor } from './helpers';
 
@@ -134,6 +134,17 @@ describe('checkWebSocketUrl', () => {
     assert.match((checkWebSocketUrl('ftp://x') as { message: string }).message, /uses ftp/);
     assert.match((checkWebSocketUrl('not a url') as { message: string }).message, /is not a URL/);
     assert.match((checkWebSocketUrl('') as { message: string }).message, /Type a WebSocket URL/);
+  });
+  test('Connect… also takes http(s):// URLs, as Socket.IO; anything else as checkWebSocketUrl says', () => {
+    assert.deepEqual(checkConnectUrl(' http://127.0.0.1:3000/admin '), {
+      ok: true,
+      url: 'http://127.0.0.1:3000/admin',
+      socketIo: true,
+    });
+    assert.equal(checkConnectUrl('https://example.com').ok, true);
+    assert.deepEqual(checkConnectUrl('ws://x/'), { ok: true, url: 'ws://x/' });
+    assert.match((checkConnectUrl('ftp://x') as { message: string }).message, /uses ftp/);
+    assert.equal(checkConnectUrl('http://').ok, false);
   });
   test('"Open in editor" on a frame row opens that frame, not the message with the same index', async () => {
     // Pings and a fragmented message between messages: frame and message indexes part ways.

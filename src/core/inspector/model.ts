@@ -15,7 +15,7 @@ import { BUILTIN_DECODERS, DecoderPipeline, type DecodedMessage } from '../decod
 import { Emitter, type Subscription } from '../emitter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
-import { detectProtocol, openWith, PROTOCOLS, type Protocol, type ProtocolSession } from '../protocols';
+import { detectProtocol, openWith, PROTOCOLS, socketIo, type Protocol, type ProtocolSession } from '../protocols';
 import { createTransport, type Transport, type TransportOptions } from '../transport';
 import { frameRow, recordingRows, type Row } from './rows';
 
@@ -299,6 +299,8 @@ export class InspectorModel {
       this.note('error', `There is no protocol "${wanted}"; known: ${PROTOCOLS.map((p) => p.id).join(', ')}.`);
       return undefined;
     }
+    // An http(s):// URL is what Socket.IO clients are given; Connect… opens it so (ws:// stays plain).
+    if (/^https?:/i.test(this.options.url)) return { protocol: socketIo, by: 'an http:// URL opens Socket.IO' };
     const found = detectProtocol(PROTOCOLS, { url: this.options.url });
     const how = { url: 'the URL', subprotocol: 'the subprotocol', messages: 'the first messages' }[found?.by ?? 'url'];
     return found && { protocol: found.protocol, by: `recognised by ${how}` };
