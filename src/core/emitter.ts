@@ -37,3 +37,27 @@ export class Emitter<T> {
     this.listeners = [];
   }
 }
+
+/**
+ * An event whose listeners all see values in the order they were fired: a value fired by a
+ * listener while another is being delivered waits until that one reached every listener (a
+ * protocol that answers a ping at once must not have its pong reach the next listener first).
+ */
+export class OrderedEmitter<T> extends Emitter<T> {
+  private delivering = false;
+  private readonly waiting: T[] = [];
+
+  override fire(value: T): void {
+    if (this.delivering) {
+      this.waiting.push(value);
+      return;
+    }
+    this.delivering = true;
+    try {
+      super.fire(value);
+      while (this.waiting.length > 0) super.fire(this.waiting.shift() as T);
+    } finally {
+      this.delivering = false;
+    }
+  }
+}

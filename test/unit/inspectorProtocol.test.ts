@@ -16,6 +16,11 @@ test('the inspector speaks Socket.IO for a /socket.io/ URL: pings answered past 
   const url = `${srv.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`;
   const posted: ToWebview[] = [];
   const session = new InspectorSession({ url, handshakeTimeout: 3000 }, (m) => posted.push(m), undefined, NO_ACTIONS);
+  // A listener that came after the protocol session (as the recorder does) sees the same order.
+  const late: string[] = [];
+  session.connection.onMessage((m) =>
+    late.push(`${m.direction === 'sent' ? '→' : '←'}${m.payload.toString().slice(0, 2)}`),
+  );
   try {
     await session.connect();
     const previews = () => session.store.summaries(0, session.store.length).map((r) => r.preview);
@@ -25,6 +30,17 @@ test('the inspector speaks Socket.IO for a /socket.io/ URL: pings answered past 
     const opened = Date.now();
     await waitFor(() => Date.now() - opened > 700 && previews().filter((p) => p === '3').length >= 3, 5000, 'pongs');
     assert.equal(session.state.phase, 'open');
+    // Each answer comes after what it answers: the open packet before CONNECT, every ping before its pong.
+    const wire = session.store
+      .summaries(0, session.store.length)
+      .filter((r) => r.direction !== 'event')
+      .map((r) => `${r.direction === 'sent' ? '→' : '←'}${r.preview.slice(0, 2)}`);
+    assert.ok(wire.indexOf('←0{') < wire.indexOf('→40'), wire.join(' '));
+    wire.forEach((w, i) => w === '→3' && assert.equal(wire[i - 1], '←2', `pong at ${i}: ${wire.join(' ')}`));
+    assert.ok(late.indexOf('←0{') < late.indexOf('→40'), late.join(' '));
+    late.forEach(
+      (w, i) => w === '→3' && assert.equal(late[i - 1], '←2', `late listener, pong at ${i}: ${late.join(' ')}`),
+    );
 
     // The list shows the decoder's line for text frames; the filter reads the decoded event.
     const rows = session.model.withDecoded(session.store.summaries(0, session.store.length));

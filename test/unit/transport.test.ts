@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OrderedEmitter } from '../../src/core/emitter';
 import { createTransport, WebSocketTransport } from '../../src/core/transport';
 import { SessionHistory } from '../../src/core/sessions/history';
 import { loadSession } from '../../src/core/sessions/load';
@@ -75,4 +76,16 @@ test('SessionHistory.record: what happens while the file is being created is rec
     await srv.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('OrderedEmitter: a value fired by a listener reaches every listener after the one being delivered', () => {
+  const e = new OrderedEmitter<string>();
+  const seen: string[] = [];
+  e.event((v) => {
+    seen.push(`a:${v}`);
+    if (v === 'ping') e.fire('pong'); // answers at once, as a protocol session does
+  });
+  e.event((v) => seen.push(`b:${v}`));
+  e.fire('ping');
+  assert.deepEqual(seen, ['a:ping', 'b:ping', 'a:pong', 'b:pong']);
 });

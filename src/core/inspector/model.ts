@@ -15,7 +15,7 @@ import { BUILTIN_DECODERS, DecoderPipeline, type DecodedMessage } from '../decod
 import { Emitter, type Subscription } from '../emitter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
-import { detectProtocol, openWith, PROTOCOLS, socketIo, type Protocol, type ProtocolSession } from '../protocols';
+import { detectProtocol, PROTOCOLS, socketIo, type Protocol, type ProtocolSession } from '../protocols';
 import { createTransport, type Transport, type TransportOptions } from '../transport';
 import { frameRow, recordingRows, type Row } from './rows';
 
@@ -273,15 +273,24 @@ export class InspectorModel {
     const chosen = this.chooseProtocol();
     if (chosen) {
       const { protocol, by } = chosen;
-      const opened = openWith(protocol, this.options.url, this.options);
-      if ('error' in opened) {
-        this.note('error', `${opened.error} The connection opens without ${protocol.label}.`);
+      const endpoint = protocol.endpoint(this.options.url);
+      if ('error' in endpoint) {
+        this.note('error', `${endpoint.error} The connection opens without ${protocol.label}.`);
       } else {
-        this.decoders = new DecoderPipeline([opened.decoder, ...BUILTIN_DECODERS]);
-        this.protocolSession = opened.session;
-        this.watch(opened.transport, opened.session);
+        const { url, protocols } = endpoint;
+        const transport = createTransport({ ...this.options, url, ...(protocols ? { protocols } : {}) });
+        // The rows hear the transport first, so a message comes before the session's answer and notes.
+        this.watch(transport);
+        const session = protocol.attach(transport, endpoint.settings);
+        this.subscriptions.push(
+          session.onNote((note) =>
+            this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),
+          ),
+        );
+        this.decoders = new DecoderPipeline([protocol.decoder({ url }), ...BUILTIN_DECODERS]);
+        this.protocolSession = session;
         this.note('info', `Speaking ${protocol.label} (${by}): its keepalives are answered and its messages decoded.`);
-        return opened.transport;
+        return transport;
       }
     }
     const connection = createTransport(this.options);
@@ -306,16 +315,9 @@ export class InspectorModel {
     return found && { protocol: found.protocol, by: `recognised by ${how}` };
   }
 
-  private watch(connection: Transport, protocol?: ProtocolSession): void {
+  private watch(connection: Transport): void {
     for (const s of this.subscriptions) s.dispose();
     this.subscriptions = [
-      ...(protocol
-        ? [
-            protocol.onNote((note) =>
-              this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),
-            ),
-          ]
-        : []),
       connection.onMessage((message) => this.append(message)),
       connection.onNote((note) =>
         this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),

@@ -3,7 +3,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionHealth, ConnectionState, HandshakeInfo } from '../../shared/protocol';
 import { closeFramePayload } from '../closeCodes';
-import { Emitter } from '../emitter';
+import { Emitter, OrderedEmitter } from '../emitter';
 import { describeViolation, type Violation } from '../errors';
 import { FrameLog, sniffSocket } from '../frameSniffer';
 import { HandshakeRecorder, upgradeAnswerProblem } from '../handshake';
@@ -45,7 +45,8 @@ export { describeClose } from './wsDescribe';
  */
 export class WebSocketTransport implements Transport {
   private readonly stateEmitter = new Emitter<ConnectionState>();
-  private readonly messageEmitter = new Emitter<TransportMessage>();
+  /** In order: a listener's answer (a protocol's pong) reaches every listener after the message it answers. */
+  private readonly messageEmitter = new OrderedEmitter<TransportMessage>();
   private readonly noteEmitter = new Emitter<TransportNote>();
   private readonly handshakeEmitter = new Emitter<HandshakeInfo>();
   private readonly healthEmitter = new Emitter<ConnectionHealth>();
