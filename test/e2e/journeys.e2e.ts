@@ -21,6 +21,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { Server as SocketIoServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
 import {
   exitAfterCleanup,
@@ -79,6 +81,8 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
   let browser: Browser | undefined;
   let page: Page | undefined;
   let flood: WebSocketServer | undefined;
+  let sioHttp: HttpServer | undefined;
+  let sio: SocketIoServer | undefined;
   let workspace: string | undefined;
   const started = Date.now();
   try {
@@ -92,6 +96,16 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
       }),
     );
     const floodUrl = `ws://127.0.0.1:${(flood.address() as AddressInfo).port}/flood`;
+    // A Socket.IO chat that pings every 200 ms and drops a client that does not answer within 300 ms.
+    sioHttp = createHttpServer();
+    sio = new SocketIoServer(sioHttp, { pingInterval: 200, pingTimeout: 300 });
+    sio.on('connection', (socket) => {
+      socket.emit('chat', { user: 'ada', text: 'hello' });
+      socket.emit('join', 'bob');
+      socket.emit('chat', { user: 'bob', text: 'hi ada' });
+    });
+    await new Promise<void>((r) => sioHttp!.listen(0, '127.0.0.1', () => r()));
+    const sioUrl = `http://127.0.0.1:${(sioHttp.address() as AddressInfo).port}/`;
 
     log('starting code-server');
     server = await startCodeServer({
@@ -172,6 +186,35 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await page.screenshot({ path: path.join(RESULTS, 'e2e-flood-filter.png') });
     log('flood: filter 11 → 5 matches, detail pane shows #49998');
 
+    // 2b. Socket.IO by the URL its clients are given: pings answered, events decoded and filtered.
+    log(`Connect… to a Socket.IO server at ${sioUrl}`);
+    await runCommand(page, 'WebSocket: Connect');
+    await focusQuickInput(page.locator('.quick-input-widget .quick-input-box input[placeholder*="ws://"]'));
+    await page.keyboard.type(sioUrl, { delay: 2 });
+    await page
+      .locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'connect with Socket.IO' })
+      .first()
+      .waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    const sioFrame = await inspectorShowing(page, sioUrl);
+    await sioFrame.locator('#state[data-phase="open"]').waitFor({ state: 'attached' });
+    await sioFrame.locator('.row .preview', { hasText: 'EVENT "chat"' }).first().waitFor({ state: 'attached' });
+    // Five ping intervals: the server would have dropped a client that did not answer.
+    await sioFrame
+      .locator('.row[data-direction="sent"] .preview', { hasText: /^pong$/ })
+      .nth(4)
+      .waitFor({ state: 'attached', timeout: 10_000 });
+    await sioFrame.locator('#state[data-phase="open"]').waitFor({ state: 'attached' });
+    await sioFrame.locator('#filter-json').fill('event == "chat"');
+    await sioFrame.locator('#filter-status', { hasText: /^2 of / }).waitFor({ state: 'visible' });
+    await sioFrame.locator('.inner .row:not([hidden])').last().click();
+    await sioFrame
+      .locator('#detail .detail-tab[data-view="decoded"][aria-selected="true"]')
+      .waitFor({ state: 'attached' });
+    await sioFrame.locator('#detail .json-tree').waitFor({ state: 'visible' });
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-socketio.png') });
+    log('Socket.IO: pings answered, 2 chat events of the filter, the decoded packet in the detail pane');
+
     // 3. Sessions view: open the recording of the echo.ws run and replay it, compared.
     log('WebSocket Sessions view: open a recording');
     await runCommand(page, 'Explorer: Focus on WebSocket Sessions View');
@@ -231,6 +274,8 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await server?.stop();
     for (const c of flood?.clients ?? []) c.terminate();
     await new Promise<void>((r) => (flood ? flood.close(() => r()) : r()));
+    sioHttp?.closeAllConnections();
+    await new Promise<void>((r) => (sio ? void sio.close(() => r()) : r()));
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   }
 }
