@@ -269,11 +269,13 @@ async function runOne(
     waitTimeoutMs: args.waitTimeoutMs,
     connectionOptions: connectionFlags(args),
     sendTimeoutMs: args.sendTimeoutMs,
-    onConnection: (c, s) => {
+    onConnection: (c, s, protocol) => {
       connection = c;
       secrets = s;
       c.onMessage((m) => show(`  ${stamp()} ${describeFrame(m)}`));
       c.onNote((n) => show(`  ${stamp()} ${describeFrame(n)}`));
+      protocol.session?.onNote((n) => show(`  ${stamp()} ${describeFrame(n)}`));
+      if (protocol.problem) show(`  ${stamp()} ! ${protocol.problem}`);
     },
     onProgress: (p: StepProgress) => {
       const step = request.steps[p.index];

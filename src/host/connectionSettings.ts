@@ -54,8 +54,8 @@ export function connectionDefaults(url: string, passphrase: string | undefined):
 }
 
 /** A request's own options over the defaults; headers and subprotocols add up, the request's win. */
-export function withDefaults(defaults: TransportOptions, own: TransportOptions): TransportOptions {
-  const defined = Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) as TransportOptions;
+export function withDefaults<T extends TransportOptions>(defaults: TransportOptions, own: T): T {
+  const defined = Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) as T;
   return {
     ...defaults,
     ...defined,

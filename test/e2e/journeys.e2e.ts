@@ -198,15 +198,20 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await page.keyboard.press('Enter');
     const sioFrame = await inspectorShowing(page, sioUrl);
     await sioFrame.locator('#state[data-phase="open"]').waitFor({ state: 'attached' });
-    await sioFrame.locator('.row .preview', { hasText: 'EVENT "chat"' }).first().waitFor({ state: 'attached' });
-    // Five ping intervals: the server would have dropped a client that did not answer.
-    await sioFrame
-      .locator('.row[data-direction="sent"] .preview', { hasText: /^pong$/ })
-      .nth(4)
-      .waitFor({ state: 'attached', timeout: 10_000 });
+    // Pings keep coming, so the list (following the tail) is read through the filter on decoded fields.
+    await sioFrame.locator('#filter-json').fill('engineio == "pong"');
+    await sioFrame.locator('#filter-status', { hasText: /^([5-9]|\d{2,}) of / }).waitFor({ state: 'visible' });
+    await sioFrame.waitForFunction(() =>
+      [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].every((e) => e.textContent === 'pong'),
+    );
+    // Five pongs answered and still open: the server would have dropped a client that did not answer.
     await sioFrame.locator('#state[data-phase="open"]').waitFor({ state: 'attached' });
     await sioFrame.locator('#filter-json').fill('event == "chat"');
     await sioFrame.locator('#filter-status', { hasText: /^2 of / }).waitFor({ state: 'visible' });
+    await sioFrame.waitForFunction(() => {
+      const shown = [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].map((e) => e.textContent);
+      return shown.length === 2 && shown.every((t) => t?.startsWith('EVENT "chat"'));
+    });
     await sioFrame.locator('.inner .row:not([hidden])').last().click();
     await sioFrame
       .locator('#detail .detail-tab[data-view="decoded"][aria-selected="true"]')

@@ -15,8 +15,8 @@ import { BUILTIN_DECODERS, DecoderPipeline, type DecodedMessage } from '../decod
 import { Emitter, type Subscription } from '../emitter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
-import { detectProtocol, PROTOCOLS, socketIo, type Protocol, type ProtocolSession } from '../protocols';
-import { createTransport, type Transport, type TransportOptions } from '../transport';
+import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
+import type { Transport } from '../transport';
 import { frameRow, recordingRows, type Row } from './rows';
 
 /**
@@ -270,49 +270,24 @@ export class InspectorModel {
   private createConnection(): Transport {
     this.protocolSession?.dispose();
     this.protocolSession = undefined;
-    const chosen = this.chooseProtocol();
-    if (chosen) {
-      const { protocol, by } = chosen;
-      const endpoint = protocol.endpoint(this.options.url);
-      if ('error' in endpoint) {
-        this.note('error', `${endpoint.error} The connection opens without ${protocol.label}.`);
-      } else {
-        const { url, protocols } = endpoint;
-        const transport = createTransport({ ...this.options, url, ...(protocols ? { protocols } : {}) });
-        // The rows hear the transport first, so a message comes before the session's answer and notes.
-        this.watch(transport);
-        const session = protocol.attach(transport, endpoint.settings);
-        this.subscriptions.push(
-          session.onNote((note) =>
-            this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),
-          ),
-        );
-        this.decoders = new DecoderPipeline([protocol.decoder({ url }), ...BUILTIN_DECODERS]);
-        this.protocolSession = session;
-        this.note('info', `Speaking ${protocol.label} (${by}): its keepalives are answered and its messages decoded.`);
-        return transport;
-      }
-    }
-    const connection = createTransport(this.options);
-    this.watch(connection);
-    return connection;
-  }
-
-  /** The protocol to speak: the one chosen (`options.protocol`), or the one the URL names; none with 'none'. */
-  private chooseProtocol(): { protocol: Protocol; by: string } | undefined {
-    const wanted = this.options.protocol ?? 'auto';
-    if (wanted === 'none') return undefined;
-    if (wanted !== 'auto') {
-      const protocol = PROTOCOLS.find((p) => p.id === wanted);
-      if (protocol) return { protocol, by: 'chosen' };
-      this.note('error', `There is no protocol "${wanted}"; known: ${PROTOCOLS.map((p) => p.id).join(', ')}.`);
-      return undefined;
-    }
-    // An http(s):// URL is what Socket.IO clients are given; Connect… opens it so (ws:// stays plain).
-    if (/^https?:/i.test(this.options.url)) return { protocol: socketIo, by: 'an http:// URL opens Socket.IO' };
-    const found = detectProtocol(PROTOCOLS, { url: this.options.url });
-    const how = { url: 'the URL', subprotocol: 'the subprotocol', messages: 'the first messages' }[found?.by ?? 'url'];
-    return found && { protocol: found.protocol, by: `recognised by ${how}` };
+    // The rows hear the transport first, so a message comes before the session's answer and notes.
+    const opened = openConnection(this.options, (t) => this.watch(t));
+    if (opened.problem) this.note('error', opened.problem);
+    const { protocol, session, decoder } = opened;
+    if (protocol && session && decoder) {
+      this.subscriptions.push(
+        session.onNote((note) =>
+          this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),
+        ),
+      );
+      this.decoders = new DecoderPipeline([decoder, ...BUILTIN_DECODERS]);
+      this.protocolSession = session;
+      this.note(
+        'info',
+        `Speaking ${protocol.label} (${opened.how}): its keepalives are answered and its messages decoded.`,
+      );
+    } else this.decoders = new DecoderPipeline(BUILTIN_DECODERS);
+    return opened.transport;
   }
 
   private watch(connection: Transport): void {
@@ -353,7 +328,4 @@ export interface EditorContent {
 }
 
 /** How to open an inspector's connection: the transport's options, and the protocol to speak over it. */
-export type InspectorOptions = TransportOptions & {
-  /** A protocol's id ("socket.io", "graphql-transport-ws"), 'none', or 'auto' (default: recognised by the URL). */
-  protocol?: string;
-};
+export type InspectorOptions = ConnectionRecipe;

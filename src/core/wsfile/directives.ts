@@ -1,4 +1,5 @@
 import type { Diagnostic, RequestSettings, WsDirective } from './types';
+import { protocolIds } from '../protocols';
 import { durationHint, parseDuration } from './duration';
 
 /** Our directives and what each takes. */
@@ -10,6 +11,7 @@ export const KNOWN_DIRECTIVES: Record<string, string> = {
   reconnect: 'reconnect with backoff after an unexpected close',
   insecure: 'do not verify the TLS certificate',
   deflate: '"off" to not offer permessage-deflate',
+  protocol: 'the protocol to speak over WebSocket: socket.io, graphql, graphql-transport-ws, graphql-ws, or none',
 };
 
 /** Other spellings with the same effect, so pasted JetBrains and httpYac files keep working. */
@@ -114,6 +116,20 @@ export function readSettings(spots: DirectiveSpot[], diagnostics: Diagnostic[]):
       case 'reconnect':
         settings.reconnect = true;
         break;
+      case 'protocol': {
+        const known = protocolIds();
+        if (known.includes(value.toLowerCase())) settings.protocol = value.toLowerCase();
+        else
+          diagnostics.push({
+            severity: 'error',
+            code: 'bad-directive-value',
+            range: value ? valueRange : nameRange,
+            message: value
+              ? `@protocol "${value}" is not a protocol the inspector speaks. Use one of: ${known.join(', ')}.`
+              : `@protocol has no value. Name one of: ${known.join(', ')}.`,
+          });
+        break;
+      }
       case 'insecure':
         settings.insecure = true;
         break;

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { createTransport, type Transport, type TransportOptions } from '../transport';
+import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
+import type { Transport, TransportOptions } from '../transport';
 import { CLOSE_TIMEOUT_MS } from '../transport/wsOptions';
 import { checkWebSocketUrl } from '../url';
 import { decodeBase64, decodeHex } from './binary';
@@ -44,7 +45,15 @@ export interface RunOptions {
    * Called with the connection before it connects, so the caller can watch its frames, and with the
    * list of resolved secret values (it grows as steps resolve variables) for masking what it shows.
    */
-  onConnection?: (connection: Transport, secrets: readonly string[]) => void;
+  /**
+   * The connection the steps run on, as soon as it exists; with the protocol session when the
+   * request speaks one (`# @protocol`, or a URL that names it), or why it could not.
+   */
+  onConnection?: (
+    connection: Transport,
+    secrets: readonly string[],
+    protocol: { session?: ProtocolSession; problem?: string },
+  ) => void;
   /** Aborting stops the script at the current step (the connection stays open). */
   signal?: AbortSignal;
 }
@@ -65,7 +74,7 @@ export function connectionOptionsFor(
   request: WsRequest,
   handshake: { url: string; headers: Array<{ name: string; value: string }> },
   defaultTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS,
-): TransportOptions | { error: string } {
+): ConnectionRecipe | { error: string } {
   const url = withScheme(handshake.url, request.keyword);
   const check = checkWebSocketUrl(url);
   if (!check.ok) return { error: `${request.name} (line ${request.urlRange.startLine + 1}): ${check.message}` };
@@ -90,6 +99,7 @@ export function connectionOptionsFor(
     pingIntervalMs: request.settings.pingMs,
     reconnect: request.settings.reconnect || undefined,
     insecure: request.settings.insecure || undefined,
+    ...(request.settings.protocol ? { protocol: request.settings.protocol } : {}),
   };
 }
 
@@ -123,15 +133,20 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
   const secrets = handshake.secrets;
 
   let connection = options.connection;
+  let session: ProtocolSession | undefined;
+  let problem: string | undefined;
   const counter = new MessageCounter();
   if (!connection) {
     const connOptions = connectionOptionsFor(request, handshake, options.handshakeTimeoutMs);
     if ('error' in connOptions) return fail(-1, connOptions.error, undefined, secrets);
     if (options.sendTimeoutMs !== undefined) connOptions.sendTimeoutMs = options.sendTimeoutMs;
-    connection = createTransport({ ...connOptions, ...options.connectionOptions });
+    const opened = openConnection({ ...connOptions, ...options.connectionOptions });
+    connection = opened.transport;
+    session = opened.session;
+    problem = opened.problem;
   }
   try {
-    options.onConnection?.(connection, secrets);
+    options.onConnection?.(connection, secrets, { session, problem });
   } catch {
     // A listener's failure must not stop the script.
   }

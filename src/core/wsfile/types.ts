@@ -114,6 +114,8 @@ export interface RequestSettings {
   insecure: boolean;
   /** False after `@deflate off`. */
   deflate: boolean;
+  /** From `@protocol`: a protocol's id ("socket.io", "graphql", …) or "none". */
+  protocol?: string;
 }
 
 export interface WsRequest {

@@ -1,0 +1,6 @@
+import { graphqlTransportWs, graphqlWsLegacy } from './graphql';
+import type { Protocol } from './protocol';
+import { socketIo } from './socketio';
+
+/** Every protocol the inspector recognises, in the order detection tries them. */
+export const PROTOCOLS: readonly Protocol[] = [socketIo, graphqlTransportWs, graphqlWsLegacy];
