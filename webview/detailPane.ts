@@ -23,6 +23,8 @@ export class DetailPane {
   private readonly tabs: HTMLElement;
   private readonly body: HTMLElement;
   private readonly note: HTMLElement;
+  /** What decoded the body, in plain words (the note below it warns of what was left out). */
+  private readonly decodedNote: HTMLElement;
   private detail: RowDetail | undefined;
   private json: unknown;
   private isJson = false;
@@ -51,10 +53,11 @@ export class DetailPane {
       toolButton('detail-close', 'close', 'Close the detail pane', () => this.actions.close()),
     );
     bar.append(this.title, this.tabs, tools);
+    this.decodedNote = el('div', 'detail-decoded');
     this.note = el('div', 'detail-note');
     this.body = el('div', 'detail-body');
     this.body.tabIndex = 0;
-    this.element.append(bar, this.note, this.body);
+    this.element.append(bar, this.decodedNote, this.note, this.body);
     this.element.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') {
         e.preventDefault();
@@ -119,10 +122,9 @@ export class DetailPane {
         return b;
       }),
     );
+    this.decodedNote.textContent = detail.decoded ? `Decoded as ${detail.decoded.label}.` : '';
     this.note.textContent = [
-      detail.decoded
-        ? `Decoded as ${detail.decoded.label}.${detail.decoded.problem ? ` ${detail.decoded.problem}` : ''}`
-        : '',
+      detail.decoded?.problem ?? '',
       detail.truncated
         ? `Showing the first ${formatBytes(detail.bytes?.byteLength ?? detail.text?.length ?? 0)} of ${formatBytes(detail.size)}. Open it in an editor tab for the whole body.`
         : '',
