@@ -56,6 +56,14 @@ test('decoding is lazy: ingest decodes nothing; the visible rows, the detail pan
       problem: undefined,
     });
 
+    // A JSON filter that most rows fail decodes nothing: the byte scan already read JSON text and JSON in binary frames.
+    const before = session.model.decoders.decodes;
+    session.receive({ type: 'setFilter', query: { json: 'i == 5' } });
+    const status = () => posted.flatMap((m) => (m.type === 'tick' && m.filter ? [m.filter] : [])).at(-1);
+    await waitFor(() => status()?.matched === 1 && status()?.running === false, 5000, 'the filter');
+    assert.equal(session.model.decoders.decodes, before, 'no decoding for rows the filter rejected');
+    session.receive({ type: 'setFilter', query: null });
+
     // After Clear, row 0 is a new message: its view must not be the old row 0's.
     session.receive({ type: 'clear' });
     assert.equal(session.model.decoded(0), undefined, 'row 0 is now the Clear marker, not the old binary row');

@@ -16,7 +16,7 @@ import { Emitter, type Subscription } from '../emitter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
-import type { Transport } from '../transport';
+import type { Transport, TransportNote } from '../transport';
 import { frameRow, recordingRows, type Row } from './rows';
 
 /**
@@ -216,13 +216,20 @@ export class InspectorModel {
    * decoders beyond the built-in JSON and UTF-8 ones (the byte scan already reads those).
    */
   filterValue(index: number): unknown {
+    // Without a protocol or codec decoder there is nothing the byte scan has not read already: no decoding at all.
+    if (!this.hasCodecs) return undefined;
     const view = this.decoded(index);
     return view && view.decoder !== 'json' && view.decoder !== 'utf8' ? view.value : undefined;
   }
 
+  /** True when a protocol's or a codec's decoder is in use, beside the built-in JSON and UTF-8 ones. */
+  private get hasCodecs(): boolean {
+    return this.decoders.decoders.length > BUILTIN_DECODERS.length;
+  }
+
   /** Rows with a decoder's one line: binary rows, and every message once a protocol decoder is in use. */
   withDecoded(rows: RowSummary[]): RowSummary[] {
-    const every = this.decoders.decoders.length > BUILTIN_DECODERS.length;
+    const every = this.hasCodecs;
     for (const row of rows) {
       if (row.kind !== 'binary' && !(every && row.kind === 'text')) continue;
       const view = this.decoded(row.index);
@@ -275,11 +282,7 @@ export class InspectorModel {
     if (opened.problem) this.note('error', opened.problem);
     const { protocol, session, decoder } = opened;
     if (protocol && session && decoder) {
-      this.subscriptions.push(
-        session.onNote((note) =>
-          this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),
-        ),
-      );
+      this.subscriptions.push(session.onNote((note) => this.noteRow(note)));
       this.decoders = new DecoderPipeline([decoder, ...BUILTIN_DECODERS]);
       this.protocolSession = session;
       this.note(
@@ -294,13 +297,16 @@ export class InspectorModel {
     for (const s of this.subscriptions) s.dispose();
     this.subscriptions = [
       connection.onMessage((message) => this.append(message)),
-      connection.onNote((note) =>
-        this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) }),
-      ),
+      connection.onNote((note) => this.noteRow(note)),
       connection.onState((state) => this.stateEmitter.fire(state)),
       connection.onHandshake((handshake) => this.handshakeEmitter.fire(handshake)),
       connection.onHealth((health) => this.healthEmitter.fire(health)),
     ];
+  }
+
+  /** A transport's or a protocol's sentence as an event row. */
+  private noteRow(note: TransportNote): void {
+    this.append({ time: note.time, direction: 'event', kind: note.level, payload: Buffer.from(note.text) });
   }
 
   private append(row: Row): void {

@@ -35,7 +35,6 @@ import {
 import { answerPings, boundedSend } from './wsSend';
 
 export * from './wsOptions';
-export { describeClose } from './wsDescribe';
 
 /**
  * One WebSocket client connection around `ws`, with typed events for state changes, frames,
