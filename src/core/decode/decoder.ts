@@ -27,6 +27,31 @@ export interface DecodedMessage {
   keepalive?: boolean;
   /** The message is not valid for the decoder's protocol: what is wrong, and where. `value` has what could be read. */
   problem?: string;
+  /**
+   * Part of the protocol's own handshake (Engine.IO open, `connection_init`/`connection_ack`, STOMP
+   * CONNECT/CONNECTED, MQTT CONNECT/CONNACK, the SignalR handshake): replay and the mock server do
+   * these themselves instead of repeating the recorded ones.
+   */
+  handshake?: boolean;
+  /**
+   * The list's protocol columns: the message's type as the protocol spells it ("event", "next",
+   * "MESSAGE", "PUBLISH"), its subject (event name, topic, destination, hub target, operation
+   * name) and its id (ack id, operation id, packet id, invocation id).
+   */
+  columns?: DecodedColumns;
+  /**
+   * Ties a reply to its request (an ack to its emit, `next`/`complete` to their `subscribe`, a
+   * PUBACK to its PUBLISH, a RECEIPT to the frame that asked for it): a `reply` belongs to the latest
+   * earlier `request` with the same key. The key holds whatever makes it unique (namespace, who
+   * asked): `ack:/chat:sent:3`.
+   */
+  link?: { key: string; role: 'request' | 'reply' };
+}
+
+export interface DecodedColumns {
+  type: string;
+  subject?: string;
+  id?: string;
 }
 
 export interface MessageDecoder {

@@ -1,3 +1,4 @@
+import type { ComposeAction, ComposeValues } from '../../shared/compose';
 import type { ConnectionHealth } from '../../shared/protocol';
 import type { MessageDecoder } from '../decode';
 import type { Subscription } from '../emitter';
@@ -75,6 +76,35 @@ export interface Protocol<Settings = unknown, Session extends ProtocolSession = 
   decoder(facts?: ConnectionFacts): MessageDecoder;
   /** Starts the client's part on `transport` (before or after `connect()`: it acts on each open). */
   attach(transport: Transport, settings: Settings): Session;
+  /** What the composer offers (each run by the session's `compose`); none when the protocol is view-only. */
+  readonly actions?: readonly ComposeAction[];
+  /**
+   * The server's part of the protocol for one client of the mock server: the greeting on connect
+   * (an Engine.IO open with a new sid) and answers to the handshake and keepalives
+   * (`connection_ack`, CONNECTED, CONNACK, pongs), so a recording plays against a real client.
+   */
+  serve?(facts: ConnectionFacts): ProtocolServerPeer;
+}
+
+/** A frame a protocol's server part sends. */
+export interface OutgoingFrame {
+  kind: 'text' | 'binary';
+  payload: Buffer;
+}
+
+/** The protocol's server side for one mock-server client. */
+export interface ProtocolServerPeer {
+  /** The subprotocol to accept from those the client offered, when the protocol has one. */
+  subprotocol?(offered: readonly string[]): string | undefined;
+  /** Sent as soon as the client connects, before anything recorded (an Engine.IO open packet). */
+  greet(): OutgoingFrame[];
+  /**
+   * The protocol's own answer to a client message (CONNECT → CONNECTED, a ping → its pong), or
+   * undefined when the message is not the protocol's to answer (the recording's script answers it).
+   */
+  answer(message: EarlyMessage): OutgoingFrame[] | undefined;
+  /** Stops its timers (a server-side heartbeat). */
+  dispose?(): void;
 }
 
 /** Where a protocol session is in its life, per connection. */
@@ -101,6 +131,12 @@ export interface ProtocolSession {
   readonly onHealth: (listener: (health: ConnectionHealth) => void) => Subscription;
   /** Resolves when the handshake of the current (or next) connection is done; rejects with a sentence. */
   ready(): Promise<void>;
+  /**
+   * Runs one of the protocol's `actions` with the user's values; resolves with a sentence for the
+   * list ("Acknowledged after 12 ms: [\"ok\"]"), or undefined; rejects with a sentence that says
+   * which field is wrong or why the protocol cannot do it now.
+   */
+  compose?(action: string, values: ComposeValues): Promise<string | undefined>;
   /** Ends the protocol session politely (its goodbye message where it has one), then closes the transport. */
   close(): void;
   /** Stops listening and every timer; the transport is left as it is (its owner disposes it). */
