@@ -233,6 +233,11 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
   }
 
   /** True until the panel is closed. */
+  /** The id of the protocol its connection speaks (for the recording's header), if any. */
+  get protocolId(): string | undefined {
+    return this.session.model.protocolId;
+  }
+
   get alive(): boolean {
     return this.disposables.length > 0;
   }

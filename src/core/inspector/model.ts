@@ -15,6 +15,7 @@ import { BUILTIN_DECODERS, DecoderPipeline, type DecodedMessage } from '../decod
 import { Emitter, type Subscription } from '../emitter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
+import { recordingDecoders } from '../sessions/protocolPlay';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
 import type { Transport, TransportNote } from '../transport';
 import { frameRow, recordingRows, type Row } from './rows';
@@ -44,6 +45,8 @@ export class InspectorModel {
   decoders = new DecoderPipeline(BUILTIN_DECODERS);
   /** The protocol the connection speaks (Socket.IO, GraphQL), when one was chosen or recognised. */
   private protocolSession: ProtocolSession | undefined;
+  /** That protocol's id as chosen ("graphql" when the server picks the dialect), for the recording's header. */
+  protocolId: string | undefined;
   private conn: Transport;
   private subscriptions: Subscription[] = [];
   private restoredState: ConnectionState | undefined;
@@ -158,6 +161,7 @@ export class InspectorModel {
 
   /** Shows a recorded session: every event becomes a row; nothing connects until a replay. */
   loadRecording(session: Session, label: string, file?: string): void {
+    this.decoders = new DecoderPipeline([...recordingDecoders(session), ...BUILTIN_DECODERS]);
     for (const row of recordingRows(session)) this.append(row);
     const start = Date.parse(session.header.startedAt) || 0;
     const messages = session.events.filter((e) => e.type === 'message').length;
@@ -281,6 +285,7 @@ export class InspectorModel {
     const opened = openConnection(this.options, (t) => this.watch(t));
     if (opened.problem) this.note('error', opened.problem);
     const { protocol, session, decoder } = opened;
+    this.protocolId = protocol?.id;
     if (protocol && session && decoder) {
       this.subscriptions.push(session.onNote((note) => this.noteRow(note)));
       this.decoders = new DecoderPipeline([decoder, ...BUILTIN_DECODERS]);

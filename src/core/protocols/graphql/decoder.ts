@@ -2,6 +2,8 @@ import type { DecodedMessage, MessageDecoder } from '../../decode';
 import { isGraphqlProblem, KEEPALIVE_TYPES, parseGraphqlMessage, type Dialect } from './messages';
 
 const SUMMARY_CHARS = 200;
+/** connection_init and its ack, in both dialects. */
+const HANDSHAKE_TYPES = ['connection_init', 'connection_ack'];
 
 const LABELS: Record<string, string> = {
   'graphql-ws': 'GraphQL (legacy graphql-ws)',
@@ -62,6 +64,7 @@ export function graphqlDecoder(known?: Dialect): MessageDecoder {
         value,
         summary: line(summary),
         ...(keepalive ? { keepalive } : {}),
+        ...(HANDSHAKE_TYPES.includes(parsed.type) ? { handshake: true } : {}),
       };
     },
   };

@@ -1,11 +1,13 @@
 import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
 import { graphqlDecoder } from './decoder';
 import { DIALECTS, type Dialect } from './messages';
+import { graphqlReplay, graphqlServer } from './serve';
 import { GraphqlSession, type GraphqlSettings } from './session';
 
 export { graphqlDecoder } from './decoder';
 export * from './messages';
 export * from './session';
+export { graphqlServer, KA_INTERVAL_MS } from './serve';
 
 /** The types only one dialect has, as they appear on the wire (`"type":"next"`). */
 const OWN_TYPES: Record<Dialect, readonly string[]> = {
@@ -58,6 +60,8 @@ function graphqlProtocol(dialect: Dialect, label: string): Protocol<GraphqlSetti
     endpoint: (input, settings = {}) => endpoint(dialect, input, settings),
     decoder: () => graphqlDecoder(dialect),
     attach: (transport, settings) => new GraphqlSession(transport, { ...settings, dialect }),
+    serve: (facts) => graphqlServer(facts, dialect),
+    replay: graphqlReplay,
   };
 }
 
@@ -72,6 +76,8 @@ export const graphqlAuto: Protocol<GraphqlSettings, GraphqlSession> = {
   endpoint: (input, settings = {}) => endpoint(settings.dialect, input, settings),
   decoder: (facts) => graphqlDecoder(DIALECTS.find((d) => d === facts?.subprotocol)),
   attach: (transport, settings) => new GraphqlSession(transport, settings),
+  serve: (facts) => graphqlServer(facts),
+  replay: graphqlReplay,
 };
 
 /** GraphQL over WebSocket as the `graphql-ws` library speaks it. */

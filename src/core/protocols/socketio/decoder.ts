@@ -53,8 +53,11 @@ function textView(frame: string): DecodedMessage {
     }
     case 'message':
       return messageView(text);
-    default:
-      return view(`Engine.IO ${engine.type}`, { engineio: engine.type, ...(text ? { data: text } : {}) }, engine.type);
+    default: {
+      const v = view(`Engine.IO ${engine.type}`, { engineio: engine.type, ...(text ? { data: text } : {}) }, engine.type);
+      // upgrade and noop belong to the polling → WebSocket upgrade, which a replay does not redo.
+      return engine.type === 'upgrade' || engine.type === 'noop' ? { ...v, handshake: true } : v;
+    }
   }
 }
 
@@ -78,7 +81,7 @@ function openView(json: string): DecodedMessage {
   const value = { engineio: 'open', ...o };
   if (missing.length > 0) return malformed(value, `The open packet has no ${missing.join(', ')}.`);
   const summary = `open sid=${String(o.sid)} pingInterval=${String(o.pingInterval)} pingTimeout=${String(o.pingTimeout)}`;
-  return view('Engine.IO open', value, summary);
+  return { ...view('Engine.IO open', value, summary), handshake: true };
 }
 
 function messageView(data: string): DecodedMessage {
@@ -117,7 +120,8 @@ function messageView(data: string): DecodedMessage {
   const ns = p.namespace === '/' ? '' : `${p.namespace} `;
   const ack = p.ackId === undefined ? '' : ` #${p.ackId}`;
   const att = p.attachments > 0 ? ` +${p.attachments} binary` : '';
-  return view(`Socket.IO ${p.type}`, value, `${ns}${p.type}${ack}${detail}${att}`);
+  const decoded = view(`Socket.IO ${p.type}`, value, `${ns}${p.type}${ack}${detail}${att}`);
+  return p.type === 'CONNECT' ? { ...decoded, handshake: true } : decoded;
 }
 
 function binaryView(m: StoredMessage, eio: EioVersion): DecodedMessage {
