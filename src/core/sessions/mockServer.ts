@@ -11,7 +11,15 @@ import {
   type SessionClose,
   type SessionMessage,
 } from './format';
-import { decodeWith, early, IdMap, isProtocolOwn, recordingProtocol, viewOf, type RecordedProtocol } from './protocolPlay';
+import {
+  decodeWith,
+  early,
+  IdMap,
+  isProtocolOwn,
+  recordingProtocol,
+  viewOf,
+  type RecordedProtocol,
+} from './protocolPlay';
 
 export interface MockServerOptions {
   /** 0 (the default) picks a free port. */
@@ -135,7 +143,8 @@ export function serveSession(session: Session, options: MockServerOptions = {}):
 function newPeer(played: RecordedProtocol, request: IncomingMessage): ProtocolServerPeer | undefined {
   if (!played.protocol.serve) return undefined;
   const facts: ConnectionFacts = { ...played.facts };
-  if (request.url && /[?&]EIO=/.test(request.url)) facts.url = `ws://${request.headers.host ?? 'localhost'}${request.url}`;
+  if (request.url && /[?&]EIO=/.test(request.url))
+    facts.url = `ws://${request.headers.host ?? 'localhost'}${request.url}`;
   return played.protocol.serve(facts);
 }
 

@@ -73,9 +73,19 @@ export function isProtocolOwn(view: DecodedMessage | undefined): boolean {
   return view !== undefined && (view.handshake === true || view.keepalive === true);
 }
 
-/** For `compareAnswers`' `decode`: the protocol's view value of a message. */
-export function decodeWith(decoder: MessageDecoder): (m: SessionMessage) => unknown {
-  return (m) => viewOf(decoder, early(m))?.value;
+/**
+ * For `compareAnswers`' `decode`: the protocol's view value of a message. With `ids`, an id the
+ * server chose for its own request (a Socket.IO emit's ack id) is not compared: replay maps those.
+ */
+export function decodeWith(
+  decoder: MessageDecoder,
+  ids?: (m: EarlyMessage) => ReplyId | undefined,
+): (m: SessionMessage) => unknown {
+  return (m) => {
+    const message = early(m);
+    const id = m.dir === 'received' ? ids?.(message) : undefined;
+    return viewOf(decoder, id?.role === 'asks' ? { ...message, payload: id.withId('0') } : message)?.value;
+  };
 }
 
 /** The recorded client handshake messages of the first connection (for `ProtocolReplay.settings`). */

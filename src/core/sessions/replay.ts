@@ -262,7 +262,7 @@ class Player {
         live: this.live,
         notices: this.notices,
         ...(this.played
-          ? { decode: decodeWith(this.played.decoder), protocol: this.played.recorded.protocol.id }
+          ? { decode: decodeWith(this.played.decoder, this.played.ids.ids), protocol: this.played.recorded.protocol.id }
           : {}),
       };
     };

@@ -61,8 +61,35 @@ export function graphqlServer(
   };
 }
 
-/** Replaying GraphQL: the recorded connection_init payload goes again; operation ids are the client's own. */
+/** Messages that start an operation (the client picks its id) and those that carry it afterwards. */
+const STARTS = ['subscribe', 'start'];
+const CARRIES = ['next', 'data', 'error', 'complete', 'stop'];
+
+/**
+ * Replaying GraphQL: the recorded connection_init payload goes again; operation ids are the
+ * client's own, so a replay sends them as recorded, and the mock server answers a client that
+ * picks other ids (graphql-ws' client uses UUIDs) with its own.
+ */
 export const graphqlReplay: ProtocolReplay<GraphqlSettings> = {
+  ids(m) {
+    if (m.kind !== 'text' || m.payload[0] !== 0x7b) return undefined;
+    let v: unknown;
+    try {
+      v = JSON.parse(m.payload.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (!isRecord(v) || typeof v.id !== 'string' || typeof v.type !== 'string') return undefined;
+    const role = STARTS.includes(v.type) ? 'asks' : CARRIES.includes(v.type) ? 'answers' : undefined;
+    if (!role) return undefined;
+    const message = v;
+    return {
+      role,
+      key: 'operation',
+      id: message.id as string,
+      withId: (id) => Buffer.from(JSON.stringify({ ...message, id }), 'utf8'),
+    };
+  },
   settings(handshake) {
     for (const m of handshake) {
       if (m.direction !== 'sent' || m.kind !== 'text') continue;

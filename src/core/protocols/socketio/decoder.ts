@@ -54,7 +54,11 @@ function textView(frame: string): DecodedMessage {
     case 'message':
       return messageView(text);
     default: {
-      const v = view(`Engine.IO ${engine.type}`, { engineio: engine.type, ...(text ? { data: text } : {}) }, engine.type);
+      const v = view(
+        `Engine.IO ${engine.type}`,
+        { engineio: engine.type, ...(text ? { data: text } : {}) },
+        engine.type,
+      );
       // upgrade and noop belong to the polling → WebSocket upgrade, which a replay does not redo.
       return engine.type === 'upgrade' || engine.type === 'noop' ? { ...v, handshake: true } : v;
     }

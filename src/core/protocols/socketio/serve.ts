@@ -35,7 +35,13 @@ export function socketIoServer(facts: ConnectionFacts, timing?: Partial<ServerTi
   let pinger: NodeJS.Timeout | undefined;
   return {
     greet() {
-      const open = { sid: newSid(), upgrades: [], pingInterval, pingTimeout, ...(eio === 4 ? { maxPayload: 1e6 } : {}) };
+      const open = {
+        sid: newSid(),
+        upgrades: [],
+        pingInterval,
+        pingTimeout,
+        ...(eio === 4 ? { maxPayload: 1e6 } : {}),
+      };
       // A v2 server connects the client to / by itself.
       return eio === 4 ? [text(`0${JSON.stringify(open)}`)] : [text(`0${JSON.stringify(open)}`), text('40')];
     },
