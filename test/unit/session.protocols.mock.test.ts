@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { SubscriptionClient } from 'subscriptions-transport-ws';
-import { socketIoServer, type OutgoingFrame } from '../../src/core/protocols';
+import { graphqlTransportWs, socketIo, socketIoServer, type OutgoingFrame } from '../../src/core/protocols';
 import { serveSession, type MockServerEvent } from '../../src/core/sessions/mockServer';
 import { startGraphqlWsServer, startLegacyServer } from './protocol.graphql.servers';
 import { chatServer, recordChat, recordCount, tempDir, texts } from './session.protocols.servers';
@@ -168,4 +168,45 @@ test('the mock plays graphql-transport-ws to graphql-ws’ own client (its UUID 
     await legacy.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the replay hooks: Socket.IO ack ids in any packet shape, CONNECT settings; GraphQL operation ids and the init payload', () => {
+  const m = (text: string, direction: 'sent' | 'received' = 'received') => ({
+    direction,
+    kind: 'text' as const,
+    payload: Buffer.from(text),
+  });
+  const ids = socketIo.replay?.ids;
+  const swap = (text: string, id: string) => ids?.(m(text))?.withId(id).toString();
+  assert.deepEqual(
+    { role: ids?.(m('4212["q"]'))?.role, key: ids?.(m('4212["q"]'))?.key, id: ids?.(m('4212["q"]'))?.id },
+    { role: 'asks', key: '/', id: '12' },
+  );
+  assert.equal(swap('4212["q"]', '7'), '427["q"]');
+  assert.equal(swap('42/my-ns,3["q",1]', '40'), '42/my-ns,40["q",1]');
+  assert.equal(
+    swap('451-/up,9["f",{"_placeholder":true,"num":0}]', '10'),
+    '451-/up,10["f",{"_placeholder":true,"num":0}]',
+  );
+  assert.equal(ids?.(m('43/up,5[]'))?.role, 'answers');
+  assert.equal(swap('461-3[{"_placeholder":true,"num":0}]', '4'), '461-4[{"_placeholder":true,"num":0}]');
+  assert.equal(ids?.(m('42["no ack"]')), undefined);
+  assert.equal(ids?.(m('2')), undefined);
+  assert.deepEqual(socketIo.replay?.settings?.([m('40/admin,{"token":"x"}', 'sent')]), {
+    namespace: '/admin',
+    auth: { token: 'x' },
+  });
+  assert.deepEqual(socketIo.replay?.settings?.([m('40/admin?token=y,', 'sent')]), {
+    namespace: '/admin',
+    auth: { token: 'y' },
+  });
+  const g = graphqlTransportWs.replay;
+  const sub = g?.ids?.(m('{"id":"1","type":"subscribe","payload":{"query":"{a}"}}', 'sent'));
+  assert.equal(sub?.role, 'asks');
+  assert.equal(sub?.withId('u-u').toString(), '{"id":"u-u","type":"subscribe","payload":{"query":"{a}"}}');
+  assert.equal(g?.ids?.(m('{"id":"1","type":"next","payload":{}}'))?.role, 'answers');
+  assert.equal(g?.ids?.(m('{"type":"connection_ack"}')), undefined);
+  assert.deepEqual(g?.settings?.([m('{"type":"connection_init","payload":{"token":"z"}}', 'sent')]), {
+    connectionParams: { token: 'z' },
+  });
 });

@@ -6,6 +6,7 @@ import type { Session } from '../../src/core/sessions/format';
 import { loadSession } from '../../src/core/sessions/load';
 import { SessionRecorder } from '../../src/core/sessions/recorder';
 import type { TransportMessage } from '../../src/core/transport';
+import type { Socket } from 'socket.io';
 import { waitFor } from './helpers';
 import { startSocketIo } from './socketio.servers';
 
@@ -24,7 +25,9 @@ export async function chatServer(pingInterval = 40) {
   const s = await startSocketIo({ pingInterval, pingTimeout: 3000, allowEIO3: true });
   const answers: unknown[] = [];
   const chats: unknown[] = [];
-  s.io.on('connection', (socket) => {
+  const auths: Array<{ namespace: string; auth: unknown }> = [];
+  const onConnection = (socket: Socket) => {
+    auths.push({ namespace: socket.nsp.name, auth: socket.handshake.auth });
     socket.on('chat', (msg: unknown, ack?: (v: unknown) => void) => {
       chats.push(msg);
       ack?.({ ok: true, echo: msg, time: Date.now() });
@@ -39,8 +42,10 @@ export async function chatServer(pingInterval = 40) {
         },
         () => undefined,
       );
-  });
-  return { ...s, answers, chats };
+  };
+  s.io.on('connection', onConnection);
+  s.io.of('/admin').on('connection', onConnection);
+  return { ...s, answers, chats, auths };
 }
 
 /** Records one Socket.IO conversation with `url` (http://…): answers the question, chats, sees some pings. */

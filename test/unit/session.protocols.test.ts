@@ -127,6 +127,47 @@ test('replaying a Socket.IO recording: the live session does the handshake and p
   }
 });
 
+test('a recording on namespace /admin replays there with its auth; an Engine.IO 3 one with the client’s own pings', async () => {
+  const dir = tempDir();
+  const first = await chatServer();
+  const live = await chatServer(30);
+  try {
+    const admin = await recordChat(`${first.url}/admin`, dir);
+    // The recorded CONNECT carried an auth payload, as an app's would.
+    for (const e of admin.events)
+      if (e.type === 'message' && e.text === '40/admin,') e.text = '40/admin,{"token":"t-1"}';
+    const wsUrl = `${live.url.replace('http:', 'ws:')}/socket.io/?EIO=4&transport=websocket`;
+    const result = await replaySession(admin, { url: wsUrl, timing: { speed: 1e6 }, waitForAnswers: true }).result;
+    assert.equal(result.ok, true, result.error);
+    assert.deepEqual(live.auths, [{ namespace: '/admin', auth: { token: 't-1' } }]);
+    assert.deepEqual(live.answers, ['alice']);
+
+    const v2 = await recordChat(first.url, dir, 3);
+    const sent: string[] = [];
+    const again = await replaySession(v2, {
+      url: wsUrl.replace('EIO=4', 'EIO=3'),
+      timing: { speed: 1e6 },
+      waitForAnswers: true,
+      onEvent: (e) =>
+        e.type === 'message' &&
+        e.message.direction === 'sent' &&
+        e.message.kind === 'text' &&
+        sent.push(e.message.payload.toString()),
+    }).result;
+    assert.equal(again.ok, true, again.error);
+    assert.deepEqual(live.answers, ['alice', 'alice']);
+    // v2 connects / by itself: no CONNECT sent; the recorded pings were not replayed (the session pings on its timer).
+    assert.deepEqual(
+      sent.filter((f) => f !== '2'),
+      ['430["alice"]', '420["chat",{"text":"hi"}]', '41'],
+    );
+  } finally {
+    await first.close();
+    await live.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('two Socket.IO recordings compare by decoded payloads, ignore paths inside the view', async () => {
   const dir = tempDir();
   const a = await chatServer();
