@@ -3,3 +3,4 @@ export * from './socketio';
 export * from './graphql';
 export { PROTOCOLS } from './list';
 export { openConnection, PROTOCOL_CHOICES, protocolIds, type ConnectionRecipe, type OpenedConnection } from './open';
+export { protocolForUrl, unknownProtocolPatterns } from './byUrl';

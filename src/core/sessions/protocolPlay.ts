@@ -5,6 +5,7 @@ import {
   PROTOCOLS,
   type ConnectionFacts,
   type EarlyMessage,
+  type OpenedConnection,
   type Protocol,
   type ProtocolSession,
   type ReplyId,
@@ -47,10 +48,12 @@ export function recordingProtocol(session: Session, choice = 'auto'): RecordedPr
   return found && { ...found, facts, decoder: found.protocol.decoder(facts) };
 }
 
-/** The decoders a recording's viewer uses before the built-in ones: its protocol's, if it has one. */
-export function recordingDecoders(session: Session): MessageDecoder[] {
+/** How the viewer decodes a recording: its protocol and decoder (for `ProtocolView.use`), none for plain ones. */
+export function recordingDecoding(session: Session): Pick<OpenedConnection, 'protocol' | 'decoder' | 'how'> {
   const p = recordingProtocol(session);
-  return p ? [p.decoder] : [];
+  if (!p) return {};
+  const how = { recorded: 'as recorded', subprotocol: 'recognised by the subprotocol', url: 'recognised by the URL' };
+  return { protocol: p.protocol, decoder: p.decoder, how: how[p.how] };
 }
 
 /** A recorded message as the protocol seam sees one. */

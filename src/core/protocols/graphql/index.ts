@@ -1,4 +1,5 @@
 import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
+import { GRAPHQL_ACTIONS } from './compose';
 import { graphqlDecoder } from './decoder';
 import { DIALECTS, type Dialect } from './messages';
 import { graphqlReplay, graphqlServer } from './serve';
@@ -60,6 +61,7 @@ function graphqlProtocol(dialect: Dialect, label: string): Protocol<GraphqlSetti
     endpoint: (input, settings = {}) => endpoint(dialect, input, settings),
     decoder: () => graphqlDecoder(dialect),
     attach: (transport, settings) => new GraphqlSession(transport, { ...settings, dialect }),
+    actions: GRAPHQL_ACTIONS,
     serve: (facts) => graphqlServer(facts, dialect),
     replay: graphqlReplay,
   };
@@ -76,6 +78,7 @@ export const graphqlAuto: Protocol<GraphqlSettings, GraphqlSession> = {
   endpoint: (input, settings = {}) => endpoint(settings.dialect, input, settings),
   decoder: (facts) => graphqlDecoder(DIALECTS.find((d) => d === facts?.subprotocol)),
   attach: (transport, settings) => new GraphqlSession(transport, settings),
+  actions: GRAPHQL_ACTIONS,
   serve: (facts) => graphqlServer(facts),
   replay: graphqlReplay,
 };

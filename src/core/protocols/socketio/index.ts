@@ -1,5 +1,6 @@
 import type { Transport } from '../../transport';
 import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
+import { SOCKET_IO_ACTIONS } from './compose';
 import { socketIoDecoder } from './decoder';
 import { socketIoReplay } from './play';
 import { socketIoServer } from './serve';
@@ -45,6 +46,7 @@ export const socketIo: Protocol<SocketIoSetup, SocketIoSession> = {
   },
   decoder: (facts) => socketIoDecoder(eioOfUrl(facts?.url)),
   attach: (transport: Transport, settings: SocketIoSetup) => new SocketIoSession(transport, settings),
+  actions: SOCKET_IO_ACTIONS,
   serve: (facts) => socketIoServer(facts),
   replay: socketIoReplay,
 };
