@@ -10,6 +10,7 @@ import { serializeSession, sessionMessages, type Session } from '../../src/core/
 import { importHar } from '../../src/core/sessions/har';
 import { decodeWith, early, isProtocolOwn, recordingProtocol, viewOf } from '../../src/core/sessions/protocolPlay';
 import { replaySession } from '../../src/core/sessions/replay';
+import { createTransport } from '../../src/core/transport';
 import { startGraphqlWsServer, startLegacyServer } from './protocol.graphql.servers';
 import { chatServer, recordChat, recordCount, tempDir } from './session.protocols.servers';
 import { socketIoClient } from './socketio.servers';
@@ -45,6 +46,9 @@ test('a recording notes its protocol; the viewer decodes with it; older recordin
     model.loadRecording(chat, 'chat');
     assert.equal(model.decoded(rowOf(model, '42'))?.decoder, 'socket.io');
     assert.equal(model.decoded(rowOf(model, '0{'))?.handshake, true);
+    // A replay shown in the recording's panel keeps decoding with it.
+    model.adopt(createTransport({ url: chat.header.url, handshakeTimeout: 3000 }), 'Replay');
+    assert.equal(model.decoded(rowOf(model, '42'))?.decoder, 'socket.io');
     delete chat.header.protocol;
     assert.equal(recordingProtocol(chat)?.how, 'url');
 
