@@ -38,7 +38,7 @@ import {
   type CodeServerHandle,
   startCodeServer,
 } from '../runners/codeServer';
-import { graphqlJourney, socketIoJourney } from './protocols.steps';
+import { connectTo, graphqlJourney, socketIoJourney, socketIoReplay } from './protocols.steps';
 import { focusQuickInput, inspectorShowing, runCommand, STEP_TIMEOUT_MS } from './ui';
 import { startGraphqlWsServer, type GraphqlServer } from '../unit/protocol.graphql.servers';
 
@@ -149,16 +149,7 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
 
     // 2. A flood into an open inspector.
     log(`Connect… to the flood server, ${FLOOD} messages`);
-    await runCommand(page, 'WebSocket: Connect');
-    await focusQuickInput(page.locator('.quick-input-widget .quick-input-box input[placeholder*="ws://"]'));
-    await page.keyboard.type(floodUrl, { delay: 2 });
-    await page
-      .locator('.quick-input-widget .monaco-list-row.focused', { hasText: floodUrl })
-      .first()
-      .waitFor({ state: 'visible' });
-    await page.keyboard.press('Enter');
-    const floodFrame = await inspectorShowing(page, floodUrl);
-    await floodFrame.locator('#state[data-phase="open"]').waitFor({ state: 'attached' });
+    const floodFrame = await connectTo(page, floodUrl, 'connect');
     await floodFrame.locator('#composer textarea').click();
     await page.keyboard.type('go');
     await page.keyboard.press('Control+Enter');
@@ -214,6 +205,9 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
       .waitFor({ state: 'attached' });
     await page.screenshot({ path: path.join(RESULTS, 'e2e-session-replay.png') });
     log('replay: every answer matched');
+
+    // 3b. The Socket.IO chat's recording, replayed speaking Socket.IO and compared on decoded events.
+    await socketIoReplay(page, `127.0.0.1:${(sioHttp.address() as AddressInfo).port}`, log);
 
     // 4. Reload: the panels come back; the recording as a recording, the flood with its messages
     // (from the history recording) and a word on what happened to its connection.

@@ -11,13 +11,24 @@ import { focusQuickInput, inspectorShowing, runCommand } from './ui';
 const RESULTS = path.join(repoRoot, 'test-results');
 
 /** Connect… `url`, taking the quick pick's row whose description has `choice`; the frame once open. */
-async function connectTo(page: Page, url: string, choice: string): Promise<Frame> {
-  await runCommand(page, 'WebSocket: Connect');
-  await focusQuickInput(page.locator('.quick-input-widget .quick-input-box input[placeholder*="ws://"]'));
-  await page.keyboard.type(url, { delay: 2 });
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: choice }).first();
-  await row.waitFor({ state: 'visible' });
-  await row.click();
+export async function connectTo(page: Page, url: string, choice: string): Promise<Frame> {
+  // A webview that keeps focus can close the prompt as it opens (VS Code 1.139): ask again, once.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runCommand(page, 'WebSocket: Connect');
+      const input = page.locator('.quick-input-widget .quick-input-box input[placeholder*="ws://"]');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      if (!(await input.evaluate((el) => el === document.activeElement))) await input.click({ timeout: 10_000 });
+      await page.keyboard.type(url, { delay: 2 });
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: choice }).first();
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      await row.click({ timeout: 10_000 });
+      break;
+    } catch (err) {
+      if (attempt >= 2) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
   const frame = await inspectorShowing(page, url);
   await frame.locator('#state[data-phase="open"]').waitFor({ state: 'attached' });
   return frame;
@@ -103,4 +114,34 @@ export async function graphqlJourney(page: Page, url: string, log: (s: string) =
   await frame.locator('#detail .json-tree').waitFor({ state: 'visible' });
   await page.screenshot({ path: path.join(RESULTS, 'e2e-graphql.png') });
   log('GraphQL: subscribed from the composer, 3 results and complete, the filter on type and count');
+}
+
+/**
+ * Sessions view: opens the recording whose row shows `host` (the Socket.IO chat's, recorded with
+ * its protocol), replays it as fast as possible and waits for the comparison: the replay speaks
+ * Socket.IO itself (a new handshake, its own pongs) and compares the decoded events.
+ */
+export async function socketIoReplay(page: Page, host: string, log: (s: string) => void): Promise<void> {
+  log(`WebSocket Sessions view: replay the Socket.IO recording of ${host}`);
+  await runCommand(page, 'Explorer: Focus on WebSocket Sessions View');
+  const item = page.locator('.monaco-list-row', { hasText: host }).first();
+  await item.waitFor({ state: 'visible' });
+  await item.click();
+  const frame = await inspectorShowing(page, `ws://${host}/socket.io/`);
+  await frame.locator('#protocol-label', { hasText: 'Socket.IO' }).waitFor({ state: 'attached' });
+  await frame.locator('#replay').click();
+  await focusQuickInput(page.locator('.quick-input-widget .quick-input-box input'));
+  await page.keyboard.press('Enter'); // the recorded URL
+  await page
+    .locator('.quick-input-widget .monaco-list-row', { hasText: 'As fast as possible' })
+    .first()
+    .waitFor({ state: 'visible' });
+  await page.keyboard.type('As fast as possible');
+  await page.keyboard.press('Enter');
+  const compare = frame
+    .locator('.row[data-direction="event"] .preview', { hasText: /^Compare: \d+ matched, 0 differed/ })
+    .first();
+  await compare.waitFor({ state: 'attached' });
+  await page.screenshot({ path: path.join(RESULTS, 'e2e-socketio-replay.png') });
+  log(`Socket.IO replay: ${await compare.textContent()}`);
 }
