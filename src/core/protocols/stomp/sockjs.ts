@@ -72,9 +72,11 @@ export function parseSockJs(text: string, direction: 'sent' | 'received'): SockJ
     const v = json(text.slice(1), 'The SockJS "c" frame', 1);
     if ('problem' in v) return v;
     const a = v.value;
-    if (!Array.isArray(a) || typeof a[0] !== 'number' || typeof a[1] !== 'string')
+    // sockjs-node passes on the code as given, so a numeric string is read as the number.
+    const code = Array.isArray(a) && (typeof a[0] === 'number' || /^\d+$/.test(String(a[0]))) ? Number(a[0]) : NaN;
+    if (!Array.isArray(a) || Number.isNaN(code) || typeof a[1] !== 'string')
       return { problem: 'A SockJS "c" frame carries [code, "reason"].' };
-    return { frame: 'c', code: a[0], reason: a[1] };
+    return { frame: 'c', code, reason: a[1] };
   }
   const shown = JSON.stringify(text.slice(0, 1));
   return { problem: `${shown} at char 0 is not a SockJS frame type (o, h, a, c).` };
