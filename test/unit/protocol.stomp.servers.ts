@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to give it a quiet log
 import sockjs = require('sockjs');
@@ -105,7 +105,7 @@ export async function startSockJsEcho(heartbeatMs = 25_000): Promise<{ url: stri
 
 /** A plain `ws` server on port 0 whose connections `onConnection` drives (a STOMP server of our own making). */
 export async function startWs(
-  onConnection: (ws: WebSocket) => void,
+  onConnection: (ws: WebSocket, req: IncomingMessage) => void,
   handleProtocols?: (offered: Set<string>) => string | false,
 ): Promise<{ url: string; wss: WebSocketServer; close(): Promise<void> }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...(handleProtocols ? { handleProtocols } : {}) });
