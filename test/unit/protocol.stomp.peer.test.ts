@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client, type IFrame } from '@stomp/stompjs';
 import { WebSocket } from 'ws';
-import { stomp, stompServerPeer, type ProtocolServerPeer } from '../../src/core/protocols';
+import { encodeFrame, parseStomp, stomp, stompServerPeer, type ProtocolServerPeer } from '../../src/core/protocols';
 import { waitFor } from './helpers';
 import { startWs, stompClient } from './protocol.stomp.servers';
 
@@ -121,4 +121,92 @@ test('mock STOMP peer: the version both speak, capped by the subprotocol; 1.0 wi
   assert.deepEqual(answer(sockjs, '["\\n"]'), []);
   assert.equal(answer(sockjs, 'CONNECT\n\n\0'), undefined);
   assert.deepEqual(stomp.serve?.({}).greet(), []);
+});
+
+/**
+ * A small STOMP server of our own (stomp-broker-js answers no RECEIPT but DISCONNECT's and speaks
+ * only 1.1): CONNECTED in `version`, a RECEIPT for every frame that asks, and on SUBSCRIBE one
+ * MESSAGE with an `ack` header, as STOMP 1.2 servers send for client ack modes.
+ */
+async function receiptServer(version: '1.0' | '1.2') {
+  const received: string[] = [];
+  const srv = await startWs((ws) => {
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString('utf8');
+      received.push(text);
+      for (const f of parseStomp(data).frames) {
+        if (f.command === 'CONNECT') ws.send(encodeFrame('CONNECTED', [['version', version]]));
+        if (f.command === 'SUBSCRIBE')
+          ws.send(
+            encodeFrame(
+              'MESSAGE',
+              [
+                ['subscription', f.headers.id],
+                ['message-id', 'm1'],
+                ['ack', 'ack-9'],
+                ['destination', f.headers.destination],
+              ],
+              'x',
+              version,
+            ),
+          );
+        if (f.headers.receipt !== undefined)
+          ws.send(encodeFrame('RECEIPT', [['receipt-id', f.headers.receipt]], '', version));
+      }
+    });
+  });
+  return { ...srv, received };
+}
+
+test("STOMP compose with a RECEIPT asked: confirmed with the time it took; STOMP 1.2 ACK uses the MESSAGE's ack header; STOMP 1.0 has no NACK", async () => {
+  const v12 = await receiptServer('1.2');
+  const c = stompClient(v12.url);
+  try {
+    await c.t.connect();
+    await c.s.ready();
+    assert.match(
+      String(await c.s.compose('subscribe', { destination: '/q', ack: 'client', receipt: true })),
+      /^Subscribed to \/q as sub-1 \(ack client\); RECEIPT subscribe-1 after \d+ ms\.$/,
+    );
+    await waitFor(() => c.received().some((r) => r.startsWith('MESSAGE')), 2000, 'the MESSAGE');
+    assert.match(
+      String(await c.s.compose('send', { destination: '/q', headers: '{"a:b":"c\\nd"}', body: 'hi', receipt: true })),
+      /^Sent 2 bytes to \/q; RECEIPT send-2 after \d+ ms\.$/,
+    );
+    assert.equal(c.sent()[2], 'SEND\ndestination:/q\na\\cb:c\\nd\nreceipt:send-2\ncontent-length:2\n\nhi\0');
+    await c.s.compose('ack', { id: 'm1' });
+    await c.s.compose('nack', { id: 'other' });
+    assert.deepEqual(c.sent().slice(3), ['ACK\nid:ack-9\n\n\0', 'NACK\nid:other\n\n\0']);
+    assert.match(
+      String(await c.s.compose('unsubscribe', { receipt: true })),
+      /^Unsubscribed sub-1; RECEIPT unsubscribe-3 after \d+ ms\.$/,
+    );
+    await assert.rejects(
+      c.s.compose('publish', {}),
+      (e: Error) => e.message === 'STOMP has no "publish" action; it has subscribe, unsubscribe, send, ack, nack.',
+    );
+  } finally {
+    c.dispose();
+    await v12.close();
+  }
+  const v10 = await receiptServer('1.0');
+  const old = stompClient(v10.url);
+  try {
+    await old.t.connect();
+    await old.s.ready();
+    await assert.rejects(
+      old.s.compose('nack', { id: 'm1' }),
+      (e: Error) => e.message === 'STOMP 1.0 has no NACK (the server speaks 1.0).',
+    );
+    await old.s.compose('ack', { id: 'm1' });
+    await assert.rejects(
+      old.s.compose('send', { destination: '/q', headers: '{"x":"a\\nb"}' }),
+      (e: Error) =>
+        e.message === 'The header "x"\'s value "a\\nb" has a line break, which a SEND frame cannot carry in STOMP 1.0.',
+    );
+    assert.equal(old.sent()[1], 'ACK\nmessage-id:m1\n\n\0');
+  } finally {
+    old.dispose();
+    await v10.close();
+  }
 });

@@ -249,7 +249,7 @@ export function encodeFrame(
     const name = escape(k, version, command, 'header name');
     if (!name || (name.includes(':') && (version === '1.0' || UNESCAPED.has(command))))
       throw new Error(`${quote(k)} cannot be a header name in a ${command} frame.`);
-    return `${name}:${escape(v, version, command, `value of header "${k}"`)}`;
+    return `${name}:${escape(v, version, command, `header "${k}"'s value`)}`;
   });
   return `${command}\n${lines.map((l) => `${l}\n`).join('')}\n${body}\0`;
 }
