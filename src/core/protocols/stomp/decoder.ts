@@ -247,7 +247,10 @@ function summaryOf(f: StompFrame, id: string | undefined, body: Record<string, u
     const s = typeof b === 'string' ? b : JSON.stringify(b);
     parts.push(s.length > BODY_CHARS ? `${s.slice(0, BODY_CHARS)}…` : s);
   }
-  return parts.join(' ').replace(/[\r\n]+/g, ' ').trim();
+  return parts
+    .join(' ')
+    .replace(/[\r\n]+/g, ' ')
+    .trim();
 }
 
 function line(s: string): string {
