@@ -1,7 +1,8 @@
 import type { FilterQuery } from '../shared/protocol';
+import type { KeepaliveTest } from './decode';
 import { FilterError } from './filterError';
-import { JsonFieldMatcher, parseJsonCondition } from './filterJson';
-import { matchesValue } from './filterValue';
+import { dropKeepalives } from './filterKeepalive';
+import { JsonConditions } from './filterAll';
 import { DIRECTION_CODES, KIND_CODES, type FrameColumns, type FrameStore } from './frameStore';
 import { RegexRunner, type RegexBatch } from './regexWorker';
 
@@ -23,6 +24,8 @@ export interface FilterOptions {
    * conditions that the bytes do not satisfy are tried on it.
    */
   decoded?: (index: number) => unknown;
+  /** The protocol's keepalive test, for `query.hideKeepalives`. */
+  keepalive?: KeepaliveTest;
 }
 
 /** Rows examined per step: small enough to yield often, large enough to amortize the bookkeeping. */
@@ -99,10 +102,13 @@ export class Filter {
   private readonly foldedNeedle: string | undefined;
   private readonly needleAscii: boolean;
   private readonly regex: { source: string; flags: string } | undefined;
-  private readonly json: JsonFieldMatcher | undefined;
+  private readonly json: JsonConditions | undefined;
   private readonly regexBudgetMs: number;
   private readonly sliceMs: number;
   private readonly decoded: ((index: number) => unknown) | undefined;
+  private readonly keepalive: KeepaliveTest | undefined;
+  /** Keepalives the filter left out, with `hideKeepalives`. */
+  keepalivesHidden = 0;
   private runner: RegexRunner | undefined;
   private readonly ownsRunner: boolean;
   private scratch = new Uint32Array(SLICE_ROWS);
@@ -125,11 +131,11 @@ export class Filter {
       if (!caseSensitive) this.foldedNeedle = text.toLowerCase();
     }
     this.needleAscii ??= true;
-    if (query.json !== undefined && query.json.trim() !== '')
-      this.json = new JsonFieldMatcher(parseJsonCondition(query.json));
+    if (query.json !== undefined && query.json.trim() !== '') this.json = new JsonConditions(query.json);
     this.regexBudgetMs = options.regexBudgetMs ?? 1000;
     this.sliceMs = options.sliceMs ?? 12;
     this.decoded = options.decoded;
+    this.keepalive = query.hideKeepalives ? options.keepalive : undefined;
     this.runner = options.regexRunner;
     this.ownsRunner = !options.regexRunner;
   }
@@ -205,7 +211,12 @@ export class Filter {
         const to = Math.min(target, from + SLICE_ROWS);
         const columns = store.columns();
         this.firstChunk ??= columns.chunks[0];
-        const found = this.scan(columns, from, to);
+        let found = this.scan(columns, from, to);
+        if (this.keepalive) {
+          const kept = dropKeepalives(columns, this.scratch, found, this.keepalive);
+          this.keepalivesHidden += found - kept;
+          found = kept;
+        }
         if (this.regex) {
           for (const batch of packBatches(columns, this.scratch, found)) {
             inFlight.push(this.regexRunner().test(this.regex.source, this.regex.flags, batch, this.regexBudgetMs));
@@ -244,6 +255,7 @@ export class Filter {
 
   private reset(): void {
     this.matches.clear();
+    this.keepalivesHidden = 0;
     this.examinedRows = 0;
     this.firstChunk = undefined;
   }
@@ -257,7 +269,7 @@ export class Filter {
   private decodedMatches(r: number): boolean {
     if (!this.decoded || !this.json) return false;
     const value = this.decoded(r);
-    return value !== undefined && matchesValue(this.json.condition, value);
+    return value !== undefined && this.json.matchesValue(value);
   }
 
   /** Puts the rows of `[from, to)` that pass every condition except the regex into `scratch`. */
