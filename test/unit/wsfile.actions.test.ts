@@ -137,3 +137,42 @@ test('.ws with @protocol graphql: subscribe with the query below, wait-for next 
     }
   }
 });
+
+test("JetBrains' GRAPHQL request: the operation and its variables below it are a subscribe, run against the real graphql-ws server", async () => {
+  const srv = await startGraphqlWsServer();
+  const file = [
+    '### Count',
+    `GRAPHQL ${srv.url.replace('ws://', 'http://')}`,
+    'X-Trace: 1',
+    '',
+    'subscription Count($to: Int!) {',
+    '  count(to: $to)',
+    '}',
+    '',
+    '{',
+    '  "to": 3',
+    '}',
+    '=== wait-for type == "next" && payload.data.count == 3',
+  ].join('\n');
+  const parsed = parseWsFile(file);
+  try {
+    assert.deepEqual(parsed.diagnostics, []);
+    const [r] = parsed.requests;
+    assert.equal(r.keyword, 'GRAPHQL');
+    assert.equal(r.settings.protocol, 'graphql');
+    assert.deepEqual(r.steps[0], {
+      type: 'action',
+      action: 'subscribe',
+      values: { variables: '{\n  "to": 3\n}', query: 'subscription Count($to: Int!) {\n  count(to: $to)\n}' },
+      lines: { startLine: 4, endLine: 6 },
+    });
+    const result = await runWsRequest({ request: r, variables: vars(parsed), baseDir: __dirname, waitTimeoutMs: 3000 });
+    try {
+      assert.equal(result.ok, true, result.error);
+    } finally {
+      result.connection?.dispose();
+    }
+  } finally {
+    await srv.close();
+  }
+});

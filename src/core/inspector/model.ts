@@ -13,8 +13,10 @@ import type {
 import { DETAIL_LIMIT } from '../../shared/protocol';
 import { BUILTIN_DECODERS, type DecodedMessage, type DecoderPipeline } from '../decode';
 import { Emitter, type Subscription } from '../emitter';
+import type { FilterOptions } from '../filter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
+import { recordingDecoding } from '../sessions/protocolPlay';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
 import { ProtocolView } from './protocolView';
 import type { Transport, TransportNote } from '../transport';
@@ -48,6 +50,8 @@ export class InspectorModel {
     return { index, time: row.time, direction: row.direction, kind: row.kind, payload: row.payload };
   });
   private sessionNotes: Subscription | undefined;
+  /** A loaded recording's protocol: its rows, and a replay's, decode with it (src/core/sessions/protocolPlay.ts). */
+  private recordedDecoding: ReturnType<typeof recordingDecoding> = {};
   private conn: Transport;
   private subscriptions: Subscription[] = [];
   private restoredState: ConnectionState | undefined;
@@ -130,7 +134,7 @@ export class InspectorModel {
 
   /** Shows another connection's frames and state here (a replay's), in place of this one's own. */
   adopt(connection: Transport, note: string): void {
-    this.protocols.use({ transport: connection }, 'none');
+    this.protocols.use({ transport: connection, ...this.recordedDecoding }, 'none');
     this.conn.dispose();
     this.restoredState = undefined;
     this.note('info', note);
@@ -167,6 +171,7 @@ export class InspectorModel {
 
   /** Shows a recorded session: every event becomes a row; nothing connects until a replay. */
   loadRecording(session: Session, label: string, file?: string): void {
+    this.protocols.use({ transport: this.conn, ...(this.recordedDecoding = recordingDecoding(session)) }, 'none');
     for (const row of recordingRows(session)) this.append(row);
     const start = Date.parse(session.header.startedAt) || 0;
     const messages = session.events.filter((e) => e.type === 'message').length;
@@ -229,6 +234,15 @@ export class InspectorModel {
     if (!this.hasCodecs) return undefined;
     const view = this.decoded(index);
     return view && view.decoder !== 'json' && view.decoder !== 'utf8' ? view.value : undefined;
+  }
+
+  /** What the filter needs of the decoders in use: the views, the keepalive test, the quick field reader. */
+  filterOptions(hideKeepalives: boolean): FilterOptions {
+    return {
+      decoded: (r) => this.filterValue(r),
+      keepalive: hideKeepalives ? this.decoders.keepaliveTest() : undefined,
+      quickField: this.decoders.quickFieldReader(),
+    };
   }
 
   /** True when a protocol's or a codec's decoder is in use, beside the built-in JSON and UTF-8 ones. */

@@ -55,12 +55,24 @@ export abstract class BodyParser {
   }
 
   /** Message blocks separated by `===` lines, and the waits, delays and close between them. */
-  protected parseBody(from: number, last: number, steps: WsStep[], actions: readonly ComposeAction[] = []): void {
+  /** `first`: an action the first block is the body of (JetBrains' GRAPHQL request: the operation, then its variables). */
+  protected parseBody(
+    from: number,
+    last: number,
+    steps: WsStep[],
+    actions: readonly ComposeAction[] = [],
+    first?: ComposeAction,
+  ): void {
     const lines = this.lines;
     let block: ContentLine[] = [];
     let binary: { mode: 'hex' | 'base64'; line: number } | undefined;
     /** A protocol action whose body is the block below its `===` line. */
-    let action: { step: Extract<WsStep, { type: 'action' }>; def: ComposeAction } | undefined;
+    let action: { step: Extract<WsStep, { type: 'action' }>; def: ComposeAction; jetbrains?: boolean } | undefined =
+      first && {
+        step: { type: 'action', action: first.id, values: {}, lines: { startLine: from, endLine: from } },
+        def: first,
+        jetbrains: true,
+      };
     let closedAt: number | undefined;
     let warnedAfterClose = false;
 
@@ -85,7 +97,7 @@ export abstract class BodyParser {
       binary = undefined;
       const acting = action;
       action = undefined;
-      if (acting) return this.actionBody(acting.step, acting.def, content, push);
+      if (acting) return this.actionBody(acting.step, acting.def, content, push, acting.jetbrains);
       if (content.length === 0) {
         if (pending) {
           this.report(
@@ -214,8 +226,20 @@ export abstract class BodyParser {
     def: ComposeAction,
     content: ContentLine[],
     push: (s: WsStep) => void,
+    jetbrains = false,
   ): void {
     const body = def.fields.find((f) => f.body);
+    // JetBrains writes the variables as a JSON object below the operation, after a blank line.
+    if (jetbrains) {
+      let blank = content.length - 1;
+      while (blank > 0 && !isBlank(content[blank].text)) blank--;
+      const tail = blank > 0 ? content.slice(blank + 1) : [];
+      if (tail.length && /^\s*\{/.test(tail[0].text) && def.fields.some((f) => f.name === 'variables')) {
+        step.values.variables = tail.map((c) => c.text).join('\n');
+        content = trimBlock(content.slice(0, blank));
+      }
+      if (content.length) step.lines.startLine = content[0].line;
+    }
     if (content.length > 0) {
       if (!body) {
         this.report(

@@ -186,10 +186,13 @@ class FileParser extends BodyParser {
     }
     const directives = spots.map((s) => s.directive);
     const settings = readSettings(spots, this.diagnostics);
+    // JetBrains' GRAPHQL request: GraphQL over WebSocket, its body the operation (and variables) to subscribe to.
+    if (keyword === 'GRAPHQL') settings.protocol ??= 'graphql';
     // The protocol's actions are what a `===` line may name besides the built-in commands.
     const protocol = PROTOCOL_CHOICES.find((p) => p.id === settings.protocol);
     this.checkUrl(url, keyword, urlRange, line, !!protocol);
-    this.parseBody(i, last, steps, protocol?.actions);
+    const first = keyword === 'GRAPHQL' ? protocol?.actions?.find((a) => a.id === 'subscribe') : undefined;
+    this.parseBody(i, last, steps, protocol?.actions, first);
     const nameDirective = directives.find((d) => d.name === 'name' && d.value);
     let end = last;
     while (end > at && isBlank(lines[end])) end--;

@@ -57,7 +57,7 @@ export interface Diagnostic {
 }
 
 /** How the request line was written. `none` is a bare `ws://…` URL. */
-export type RequestKeyword = 'WEBSOCKET' | 'WS' | 'WSS' | 'none';
+export type RequestKeyword = 'WEBSOCKET' | 'WS' | 'WSS' | 'GRAPHQL' | 'none';
 
 export interface WsHeader {
   name: string;
