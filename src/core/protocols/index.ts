@@ -1,5 +1,6 @@
 export * from './protocol';
 export * from './socketio';
 export * from './graphql';
+export * from './mqtt';
 export { PROTOCOLS } from './list';
 export { openConnection, PROTOCOL_CHOICES, protocolIds, type ConnectionRecipe, type OpenedConnection } from './open';

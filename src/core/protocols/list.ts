@@ -1,6 +1,7 @@
 import { graphqlTransportWs, graphqlWsLegacy } from './graphql';
 import type { Protocol } from './protocol';
+import { mqtt, mqtt5 } from './mqtt';
 import { socketIo } from './socketio';
 
 /** Every protocol the inspector recognises, in the order detection tries them. */
-export const PROTOCOLS: readonly Protocol[] = [socketIo, graphqlTransportWs, graphqlWsLegacy];
+export const PROTOCOLS: readonly Protocol[] = [socketIo, graphqlTransportWs, graphqlWsLegacy, mqtt, mqtt5];
