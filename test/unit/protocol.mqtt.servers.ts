@@ -54,8 +54,10 @@ export async function startAedes(options: AedesOptions = {}): Promise<MqttServer
 }
 
 /** The mock server's MQTT part (`mqtt.serve()`), answering each client over `ws`. */
-export async function startMockPeer(): Promise<MqttServer & { received: Buffer[] }> {
+export async function startMockPeer(): Promise<MqttServer & { received: Buffer[]; mutePings(on: boolean): void }> {
   const received: Buffer[] = [];
+  let muted = false;
+  const isPingreq = (b: Buffer) => b.length === 2 && b[0] === 0xc0 && b[1] === 0;
   const wss = new WebSocketServer({
     host: '127.0.0.1',
     port: 0,
@@ -67,12 +69,13 @@ export async function startMockPeer(): Promise<MqttServer & { received: Buffer[]
     const peer = mqtt.serve?.({}) ?? mqttServerPeer();
     ws.on('message', (data: Buffer) => {
       received.push(data);
+      if (muted && isPingreq(data)) return;
       for (const f of peer.answer({ direction: 'sent', kind: 'binary', payload: data }) ?? []) ws.send(f.payload);
     });
     ws.on('close', () => (sockets.delete(ws), peer.dispose?.()));
   });
   const url = await listen(wss);
-  return { url, sockets, received, close: () => stop(wss) };
+  return { url, sockets, received, mutePings: (on) => (muted = on), close: () => stop(wss) };
 }
 
 /** Answers an MQTT 5 CONNECT with a refusing CONNACK (`reasonCode`, `reasonString`), then closes. */

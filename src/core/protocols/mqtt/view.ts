@@ -42,7 +42,11 @@ function plainProperties(props: unknown): Record<string, unknown> | undefined {
   if (!props || typeof props !== 'object') return undefined;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(props as Record<string, unknown>))
-    out[k] = Buffer.isBuffer(v) ? `base64:${v.toString('base64')}` : v;
+    out[k] = Buffer.isBuffer(v)
+      ? `base64:${v.toString('base64')}`
+      : v && typeof v === 'object' && !Array.isArray(v)
+        ? { ...(v) } // user properties come with a null prototype
+        : v;
   return Object.keys(out).length ? out : undefined;
 }
 
