@@ -45,7 +45,7 @@ function plainProperties(props: unknown): Record<string, unknown> | undefined {
     out[k] = Buffer.isBuffer(v)
       ? `base64:${v.toString('base64')}`
       : v && typeof v === 'object' && !Array.isArray(v)
-        ? { ...(v) } // user properties come with a null prototype
+        ? { ...v } // user properties come with a null prototype
         : v;
   return Object.keys(out).length ? out : undefined;
 }
