@@ -190,6 +190,21 @@ test('MQTT 5: reason codes named per packet, properties shown (buffers as base64
     userProperties: { a: 'b' },
     contentType: 'text/plain',
   });
+  const aliased = view(
+    {
+      cmd: 'publish',
+      topic: '',
+      payload: Buffer.from('x'),
+      qos: 0,
+      retain: false,
+      dup: false,
+      properties: { topicAlias: 3 },
+    },
+    'received',
+    5,
+  );
+  assert.equal(aliased.summary, 'PUBLISH (topic alias 3) qos 0: x');
+  assert.deepEqual(aliased.columns, { type: 'PUBLISH', subject: '(topic alias 3)' });
   const c5 = view({ cmd: 'connect', clientId: '', protocolVersion: 5, keepalive: 10, clean: true }, 'sent', 5);
   assert.equal(c5.summary, 'CONNECT no client id (MQTT 5, keepalive 10 s, clean start)');
   // The 3.1.1 decoder reads a 5 CONNECT (its level is in it) and says which decoder reads the rest.
@@ -362,6 +377,12 @@ test('aedes on the wire: every frame we sent decodes clean; the broker’s split
 test('detection and endpoints: subprotocol mqtt / mqttv3.1, a CONNECT’s level, ws/http URLs, MQTT over TCP refused', () => {
   assert.equal(detectProtocol(PROTOCOLS, { subprotocol: 'mqtt' })?.protocol.id, 'mqtt');
   assert.equal(detectProtocol(PROTOCOLS, { subprotocol: 'mqttv3.1' })?.protocol.id, 'mqtt');
+  assert.deepEqual(
+    ['ws://h:8083/mqtt', 'wss://h/mqtt/', 'ws://h:9001/', 'ws://h/mqtt/x'].map(
+      (url) => detectProtocol(PROTOCOLS, { url })?.protocol.id,
+    ),
+    ['mqtt', 'mqtt', undefined, undefined],
+  );
   const early = (version: 4 | 5) => [
     {
       direction: 'sent' as const,

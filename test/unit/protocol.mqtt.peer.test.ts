@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Packet } from 'mqtt-packet';
 import { mqttServerPeer } from '../../src/core/protocols';
 import { startWsServer, waitFor } from './helpers';
-import { mqttClient, startMockPeer, startRefusingV5 } from './protocol.mqtt.servers';
+import { mqttClient, refusing, startMockPeer, startV5Broker } from './protocol.mqtt.servers';
 
 // The mock server's MQTT part (`serve`) against the real mqtt.js client (v5, 3.1.1 and 5), and our
 // MQTT 5 session against it: CONNACK, SUBACK, PUBACK, PUBREC/PUBCOMP and PINGRESP answered in the
@@ -137,7 +138,7 @@ for (const [code, named] of [
   [0x8a, '0x8a Banned'],
 ] as const) {
   test(`MQTT 5: a CONNACK refusing with ${named} is a note naming the reason code and the reason string`, async () => {
-    const srv = await startRefusingV5(code, 'go away');
+    const srv = await startV5Broker(refusing(code, 'go away'));
     const c = mqttClient(srv.url, { protocolVersion: 5, username: 'u', password: 'hunter22' });
     try {
       await c.t.connect();
@@ -165,5 +166,67 @@ test('a CONNECT nobody answers: ready() rejects after the CONNACK timeout with a
   } finally {
     c.dispose();
     await silent.close();
+  }
+});
+
+test('MQTT 5: the CONNACK’s server keepalive and assigned client id are used; a PUBLISH by topic alias gets its topic', async () => {
+  const connack: Packet = {
+    cmd: 'connack',
+    sessionPresent: false,
+    reasonCode: 0,
+    properties: { serverKeepAlive: 1, assignedClientIdentifier: 'given-7' },
+  };
+  const publish = (topic: string, payload: string): Packet => ({
+    cmd: 'publish',
+    topic,
+    payload: Buffer.from(payload),
+    qos: 0,
+    retain: false,
+    dup: false,
+    properties: { topicAlias: 3 },
+  });
+  const srv = await startV5Broker(connack, [publish('long/topic/name', 'first'), publish('', 'second')]);
+  const c = mqttClient(srv.url, { protocolVersion: 5, keepalive: 60 });
+  try {
+    await c.t.connect();
+    await c.s.ready();
+    assert.ok(
+      c.notes.includes(
+        'open: The MQTT broker accepted the connection (MQTT 5, assigned client id given-7, session present: no).',
+      ),
+      c.notes.join('\n'),
+    );
+    await waitFor(() => c.delivered.length === 2, 2000, 'both deliveries');
+    assert.deepEqual(
+      c.delivered.map((d) => [d.topic, d.payload]),
+      [
+        ['long/topic/name', 'first'],
+        ['long/topic/name', 'second'],
+      ],
+    );
+    await waitFor(() => srv.pings.length >= 1, 3000, 'a PINGREQ at the server keepalive of 1 s, not 60');
+  } finally {
+    c.dispose();
+    await srv.close();
+  }
+});
+
+test('MQTT 5: a DISCONNECT from the broker is a note naming its reason code and reason string', async () => {
+  const ok: Packet = { cmd: 'connack', sessionPresent: false, reasonCode: 0 };
+  const bye: Packet = {
+    cmd: 'disconnect',
+    reasonCode: 0x8e,
+    properties: { reasonString: 'another client took the id' },
+  };
+  const srv = await startV5Broker(ok, [bye]);
+  const c = mqttClient(srv.url, { protocolVersion: 5 });
+  try {
+    await c.t.connect();
+    await c.s.ready();
+    const text = 'error: The MQTT broker sent DISCONNECT: 0x8e Session taken over (another client took the id).';
+    await waitFor(() => c.notes.includes(text), 2000, 'the note');
+  } finally {
+    c.dispose();
+    await srv.close();
   }
 });

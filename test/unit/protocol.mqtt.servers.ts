@@ -78,23 +78,39 @@ export async function startMockPeer(): Promise<MqttServer & { received: Buffer[]
   return { url, sockets, received, mutePings: (on) => (muted = on), close: () => stop(wss) };
 }
 
-/** Answers an MQTT 5 CONNECT with a refusing CONNACK (`reasonCode`, `reasonString`), then closes. */
-export async function startRefusingV5(reasonCode: number, reasonString: string): Promise<MqttServer> {
+/**
+ * An MQTT 5 broker stand-in, its packets made by mqtt-packet: answers CONNECT with `connack`, then
+ * sends `after` (a DISCONNECT, a PUBLISH with a topic alias), and PINGREQ with PINGRESP. A refusing
+ * CONNACK is followed by a close, as the specification asks.
+ */
+export async function startV5Broker(connack: Packet, after: Packet[] = []): Promise<MqttServer & { pings: number[] }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: acceptMqtt });
   const sockets = new Set<WebSocket>();
+  const pings: number[] = [];
   wss.on('connection', (ws) => {
     sockets.add(ws);
     const p = parser({ protocolVersion: 5 });
+    const send = (packet: Packet, then?: () => void) => ws.send(generate(packet, { protocolVersion: 5 }), then);
     p.on('packet', (packet: Packet) => {
+      if (packet.cmd === 'pingreq') return (pings.push(Date.now()), send({ cmd: 'pingresp' }));
       if (packet.cmd !== 'connect') return;
-      const connack: Packet = { cmd: 'connack', sessionPresent: false, reasonCode, properties: { reasonString } };
-      ws.send(generate(connack, { protocolVersion: 5 }), () => ws.close());
+      const refused = connack.cmd === 'connack' && (connack.reasonCode ?? 0) >= 0x80;
+      send(connack, refused ? () => ws.close() : undefined);
+      if (!refused) for (const a of after) send(a);
     });
     ws.on('message', (data: Buffer) => p.parse(data));
   });
   const url = await listen(wss);
-  return { url, sockets, close: () => stop(wss) };
+  return { url, sockets, pings, close: () => stop(wss) };
 }
+
+/** A CONNACK refusing with `reasonCode` and `reasonString`. */
+export const refusing = (reasonCode: number, reasonString: string): Packet => ({
+  cmd: 'connack',
+  sessionPresent: false,
+  reasonCode,
+  properties: { reasonString },
+});
 
 /** Our MQTT client for `url` (3.1.1, or 5), with what it sent and received, its notes and deliveries. */
 export function mqttClient(

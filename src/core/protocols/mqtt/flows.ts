@@ -41,6 +41,8 @@ export class Flows {
   private readonly pending = new Map<number, Pending>();
   /** QoS 2 PUBLISHes received and PUBREC'd, awaiting the broker's PUBREL. */
   private readonly inbound = new Set<number>();
+  /** MQTT 5 topic aliases the broker set on this connection. */
+  private readonly aliases = new Map<number, string>();
   private lastId = 0;
 
   constructor(
@@ -53,6 +55,7 @@ export class Flows {
   /** A new connection was accepted (a clean one: the broker forgot the QoS 2 ids it sent before). */
   start(): void {
     this.inbound.clear();
+    this.aliases.clear();
   }
 
   subscribe(topic: string, qos: QoS): Promise<string> {
@@ -123,11 +126,16 @@ export class Flows {
     }
     this.pending.clear();
     this.inbound.clear();
+    this.aliases.clear();
   }
 
   private received(p: Extract<Packet, { cmd: 'publish' }>): void {
+    // MQTT 5: a topic alias with a topic sets it; with an empty topic it stands for it.
+    const alias = p.properties?.topicAlias;
+    if (alias !== undefined && p.topic) this.aliases.set(alias, p.topic);
+    const topic = p.topic || (alias !== undefined ? (this.aliases.get(alias) ?? '') : '');
     const m: MqttPublish = {
-      topic: p.topic,
+      topic,
       payload: Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload),
       qos: p.qos,
       retain: p.retain,

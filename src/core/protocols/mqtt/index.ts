@@ -66,7 +66,8 @@ function mqttProtocol(version: 4 | 5): Protocol<MqttSettings, MqttSession> {
     detect: {
       // Both versions negotiate `mqtt`: the subprotocol picks 3.1.1; a CONNECT seen says 5.
       subprotocols: v5 ? [] : MQTT_SUBPROTOCOLS,
-      url: () => false,
+      // The path brokers serve it on (EMQX, HiveMQ, aedes examples: ws://host:8083/mqtt); 3.1.1 by default.
+      url: (url) => !v5 && /(^|\/)mqtt\/?$/i.test(url.pathname),
       messages: (first) =>
         first.some((m) => {
           const level = connectLevel(m);

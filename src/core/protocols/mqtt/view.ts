@@ -112,7 +112,9 @@ export function packetView(packet: Packet, direction: 'sent' | 'received', versi
       Object.assign(value, { topic: packet.topic, qos: packet.qos, retain: packet.retain, dup: packet.dup });
       const p = payloadView(Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
       Object.assign(value, p);
-      subject = packet.topic;
+      // MQTT 5: an empty topic stands for the topic alias an earlier PUBLISH set (not known from one frame).
+      const alias = packet.properties?.topicAlias;
+      subject = packet.topic || (alias !== undefined ? `(topic alias ${alias})` : '');
       const flags = `${packet.retain ? ' retain' : ''}${packet.dup ? ' dup' : ''}`;
       const body =
         p.payloadEncoding === 'base64'
@@ -120,7 +122,7 @@ export function packetView(packet: Packet, direction: 'sent' | 'received', versi
           : p.payload.length > SUMMARY_PAYLOAD
             ? `${p.payload.slice(0, SUMMARY_PAYLOAD)}…`
             : p.payload;
-      summary = `PUBLISH ${packet.topic} qos ${packet.qos}${idText}${flags}: ${body.replace(/\s+/g, ' ')}`;
+      summary = `PUBLISH ${subject} qos ${packet.qos}${idText}${flags}: ${body.replace(/\s+/g, ' ')}`;
       if (id !== undefined) link = { key: `publish:${direction}:${id}`, role: 'request' };
       break;
     }
