@@ -4,3 +4,4 @@ export * from './graphql';
 export * from './mqtt';
 export { PROTOCOLS } from './list';
 export { openConnection, PROTOCOL_CHOICES, protocolIds, type ConnectionRecipe, type OpenedConnection } from './open';
+export { protocolForUrl, unknownProtocolPatterns } from './byUrl';
