@@ -264,6 +264,14 @@ test('several packets in one frame: { type: "packets", packets }, each named in 
   assert.equal(d?.label, 'MQTT 3.1.1: 2 packets');
   assert.deepEqual(d?.columns, { type: 'PUBACK+PUBLISH', id: '1' });
   assert.deepEqual(d?.link, { key: 'publish:sent:1', role: 'reply' });
+  const keep = (hex: string, kind: 'text' | 'binary' = 'binary') => {
+    const b = Buffer.from(`ff${hex}ff`, 'hex');
+    return v4.isKeepalive?.(kind, b, 1, b.length - 1);
+  };
+  assert.deepEqual(
+    [keep('c000'), keep('d000'), keep('c000', 'text'), keep('c001'), keep('e000'), keep('c000c0')],
+    [true, true, false, false, false, false],
+  );
   const pings = v4.decode(frame(Buffer.from('c000c000', 'hex')));
   assert.equal(pings?.keepalive, true);
   const connackAndPublish = Buffer.concat([

@@ -21,6 +21,9 @@ export function mqttDecoder(version: 4 | 5): MessageDecoder {
     id,
     label,
     sniff: (m) => m.kind === 'binary' && m.payload.length > 0,
+    // A frame of one PINGREQ (0xc0 0x00) or PINGRESP (0xd0 0x00).
+    isKeepalive: (kind, b, start, end) =>
+      kind === 'binary' && end - start === 2 && (b[start] === 0xc0 || b[start] === 0xd0) && b[start + 1] === 0,
     decode: (m): DecodedMessage => {
       const read = readFrame(m.payload, version);
       const views: PacketView[] = [];
