@@ -340,47 +340,62 @@ test('random bytes never throw; every view has a line', () => {
   }
 });
 
-test('aedes on the wire: every frame we sent decodes clean; the broker’s split packets are pieces, never a throw', async () => {
-  const srv = await startAedes();
-  const c = mqttClient(srv.url, { keepalive: 1 });
-  try {
-    await c.t.connect();
-    await c.s.ready();
-    await c.s.subscribe('w/#', 2);
-    await c.s.publish('w/1', 'one', { qos: 1 });
-    await c.s.publish('w/2', 'two', { qos: 2 });
-    await waitFor(
-      () => c.cmds('sent').includes('pubcomp') && c.cmds('sent').includes('pingreq'),
-      3000,
-      'the flows and a ping',
-    );
-    c.s.close();
-    await waitFor(() => c.t.state.phase === 'closed', 2000, 'the close');
-    const sent = c.messages.filter((m) => m.direction === 'sent' && m.kind === 'binary');
-    const types = sent.map((m) => {
-      const d = v4.decode(frame(m.payload, 'sent'));
-      assert.equal(d?.problem, undefined, d?.summary);
-      return d?.columns?.type;
-    });
-    for (const t of [
-      'CONNECT',
-      'SUBSCRIBE',
-      'PUBLISH',
-      'PUBACK',
-      'PUBREC',
-      'PUBREL',
-      'PUBCOMP',
-      'PINGREQ',
-      'DISCONNECT',
-    ])
-      assert.ok(types.includes(t), `${t} in ${types.join(' ')}`);
-    for (const m of c.messages.filter((x) => x.direction === 'received' && x.kind === 'binary'))
-      assert.equal(typeof v4.decode(frame(m.payload, 'received'))?.summary, 'string');
-  } finally {
-    c.dispose();
-    await srv.close();
-  }
-});
+for (const framed of [false, true])
+  test(`aedes on the wire (${framed ? 'one packet per frame' : 'createWebSocketStream: a frame per piece'}): what we sent decodes clean, ${framed ? 'so does what it sent' : 'its pieces never throw'}`, async () => {
+    const srv = await startAedes({}, framed);
+    const c = mqttClient(srv.url, { keepalive: 1 });
+    try {
+      await c.t.connect();
+      await c.s.ready();
+      await c.s.subscribe('w/#', 2);
+      await c.s.publish('w/1', 'one', { qos: 1 });
+      await c.s.publish('w/2', 'two', { qos: 2 });
+      await waitFor(
+        () => c.cmds('sent').includes('pubcomp') && c.cmds('sent').includes('pingreq'),
+        3000,
+        'the flows and a ping',
+      );
+      c.s.close();
+      await waitFor(() => c.t.state.phase === 'closed', 2000, 'the close');
+      const sent = c.messages.filter((m) => m.direction === 'sent' && m.kind === 'binary');
+      const types = sent.map((m) => {
+        const d = v4.decode(frame(m.payload, 'sent'));
+        assert.equal(d?.problem, undefined, d?.summary);
+        return d?.columns?.type;
+      });
+      for (const t of [
+        'CONNECT',
+        'SUBSCRIBE',
+        'PUBLISH',
+        'PUBACK',
+        'PUBREC',
+        'PUBREL',
+        'PUBCOMP',
+        'PINGREQ',
+        'DISCONNECT',
+      ])
+        assert.ok(types.includes(t), `${t} in ${types.join(' ')}`);
+      const received = c.messages.filter((x) => x.direction === 'received' && x.kind === 'binary');
+      const views = received.map((m) => v4.decode(frame(m.payload, 'received')));
+      for (const d of views) assert.equal(typeof d?.summary, 'string');
+      if (framed) {
+        assert.deepEqual(
+          views.filter((d) => d?.problem).map((d) => d?.problem),
+          [],
+        );
+        const got = new Set(views.map((d) => d?.columns?.type));
+        for (const t of ['CONNACK', 'SUBACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'PINGRESP'])
+          assert.ok(got.has(t), `${t} in ${[...got].join(' ')}`);
+      } else
+        assert.ok(
+          views.some((d) => d?.problem),
+          'a packet in pieces: each piece says so',
+        );
+    } finally {
+      c.dispose();
+      await srv.close();
+    }
+  });
 
 test('detection and endpoints: subprotocol mqtt / mqttv3.1, a CONNECT’s level, ws/http URLs, MQTT over TCP refused', () => {
   assert.equal(detectProtocol(PROTOCOLS, { subprotocol: 'mqtt' })?.protocol.id, 'mqtt');

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { Duplex } from 'node:stream';
 import { Aedes, type AedesOptions } from 'aedes';
 import { generate, parser, type Packet } from 'mqtt-packet';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
@@ -31,15 +32,33 @@ function stop(wss: WebSocketServer): Promise<void> {
 const acceptMqtt = (offered: Set<string>) =>
   offered.has('mqtt') ? 'mqtt' : offered.has('mqttv3.1') ? 'mqttv3.1' : false;
 
-/** aedes over `ws`. */
-export async function startAedes(options: AedesOptions = {}): Promise<MqttServer & { broker: Aedes }> {
+/**
+ * A WebSocket as a stream that sends what was written together (mqtt-packet corks the pieces of one
+ * packet) as one frame, as mqtt.js' own WebSocket stream and brokers like mosquitto do: one packet
+ * per frame. createWebSocketStream has no `_writev`, so it sends each piece alone.
+ */
+function framedStream(ws: WebSocket): Duplex {
+  const stream = new Duplex({
+    read: () => undefined,
+    write: (chunk: Buffer, _enc, done) => ws.send(chunk, done),
+    writev: (chunks, done) => ws.send(Buffer.concat(chunks.map((c) => c.chunk as Buffer)), done),
+    final: (done) => (ws.close(), done()),
+    destroy: (_err, done) => (ws.terminate(), done(null)),
+  });
+  ws.on('message', (data: Buffer) => stream.push(data));
+  ws.on('close', () => stream.push(null));
+  return stream;
+}
+
+/** aedes over `ws`; `framed`: one packet per frame (see framedStream), else createWebSocketStream's pieces. */
+export async function startAedes(options: AedesOptions = {}, framed = false): Promise<MqttServer & { broker: Aedes }> {
   const broker = await Aedes.createBroker(options);
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: acceptMqtt });
   const sockets = new Set<WebSocket>();
   wss.on('connection', (ws, req) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
-    broker.handle(createWebSocketStream(ws), req);
+    broker.handle(framed ? framedStream(ws) : createWebSocketStream(ws), req);
   });
   const url = await listen(wss);
   return {
