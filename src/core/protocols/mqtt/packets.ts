@@ -93,18 +93,39 @@ function remainingLength(frame: Buffer, at: number): { value: number; bytes: num
   return { problem: `its remaining length at byte ${at} runs past 4 bytes (malformed).` };
 }
 
+/** A parser per version, reused while it stays clean (a parser is an EventEmitter and a buffer list: not cheap). */
+interface Reader {
+  parser: ReturnType<typeof mqttParser>;
+  packet?: Packet;
+  error?: string;
+}
+const readers = new Map<number, Reader>();
+
+function reader(version: number): Reader {
+  let r = readers.get(version);
+  if (r) return r;
+  const made: Reader = { parser: mqttParser({ protocolVersion: version }) };
+  made.parser.on('packet', (x) => (made.packet ??= x));
+  made.parser.on('error', (e: Error) => (made.error ??= e.message));
+  readers.set(version, (r = made));
+  return r;
+}
+
 /** One whole packet through mqtt-packet's parser. */
 function parseOne(bytes: Buffer, version: number): { packet: Packet } | { problem: string } {
-  const p = mqttParser({ protocolVersion: version });
-  let packet: Packet | undefined;
-  let error: string | undefined;
-  p.on('packet', (x) => (packet ??= x));
-  p.on('error', (e: Error) => (error ??= e.message));
+  const r = reader(version);
+  r.packet = r.error = undefined;
+  let left = 0;
   try {
-    p.parse(bytes);
+    left = r.parser.parse(bytes);
   } catch (e) {
-    error ??= (e as Error).message;
+    r.error ??= (e as Error).message;
   }
+  // (Set by the parser's listeners during parse(): not narrowed to undefined.)
+  const packet = r.packet as Packet | undefined;
+  const error = r.error;
+  // A CONNECT sets the parser's version, an error or a packet short of its length leaves state: start afresh.
+  if (error || !packet || left !== 0 || packet.cmd === 'connect') readers.delete(version);
   if (error) return { problem: sentence(error) };
   if (!packet) return { problem: 'it is shorter than its type needs.' };
   return { packet };

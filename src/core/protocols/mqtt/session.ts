@@ -250,6 +250,11 @@ export class MqttSession implements ProtocolSession {
   private startKeepalive(seconds: number): void {
     clearInterval(this.keepaliveTimer);
     this.pingSentAt = undefined;
+    // A new connection starts healthy (the last one may have ended unanswered).
+    if (!this.currentHealth.healthy) {
+      this.currentHealth = { healthy: true, missedPongs: 0 };
+      this.healthEmitter.fire(this.currentHealth);
+    }
     if (!seconds) return;
     this.keepaliveTimer = setInterval(() => {
       if (this.pingSentAt !== undefined) {
