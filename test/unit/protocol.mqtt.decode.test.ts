@@ -351,9 +351,9 @@ for (const framed of [false, true])
       await c.s.publish('w/1', 'one', { qos: 1 });
       await c.s.publish('w/2', 'two', { qos: 2 });
       await waitFor(
-        () => c.cmds('sent').includes('pubcomp') && c.cmds('sent').includes('pingreq'),
+        () => c.cmds('sent').includes('pubcomp') && c.cmds('received').includes('pingresp'),
         3000,
-        'the flows and a ping',
+        'the flows and a PINGRESP',
       );
       c.s.close();
       await waitFor(() => c.t.state.phase === 'closed', 2000, 'the close');

@@ -40,7 +40,10 @@ for (const protocolVersion of [4, 5] as const) {
       await c.publishAsync('a/1', 'one', { qos: 1 });
       await c.publishAsync('a/2', 'two', { qos: 2 });
       await c.unsubscribeAsync('a/#');
-      assert.deepEqual(acks, ['puback', 'pubrec', 'pubcomp', 'unsuback']);
+      assert.deepEqual(
+        acks.filter((x) => x !== 'pingresp'),
+        ['puback', 'pubrec', 'pubcomp', 'unsuback'],
+      );
       await waitFor(() => acks.filter((x) => x === 'pingresp').length >= 2, 5000, 'two PINGRESPs');
       assert.equal(c.connected, true);
     } finally {
