@@ -254,3 +254,24 @@ test('aedes: after a dropped connection the session reconnects, sends CONNECT ag
     await srv.close();
   }
 });
+
+test('aedes: a subscription its authorizeSubscribe refuses is a SUBACK 0x80 Failure, and compose rejects with it', async () => {
+  const srv = await startAedes({
+    authorizeSubscribe: (_client, sub, done) =>
+      // No subscription and no error: aedes grants 0x80 (an error would drop the client).
+      sub.topic.startsWith('secret/') ? done(null, null) : done(null, sub),
+  });
+  const c = mqttClient(srv.url);
+  try {
+    await c.t.connect();
+    await c.s.ready();
+    await assert.rejects(
+      c.s.compose('subscribe', { topic: 'secret/#', qos: '1' }),
+      (e: Error) => e.message === 'The MQTT broker refused the SUBSCRIBE #1 to secret/#: SUBACK 0x80 Failure.',
+    );
+    assert.match(await c.s.subscribe('public/#', 1), /^SUBACK after \d+ ms: QoS 1 granted\.$/);
+  } finally {
+    c.dispose();
+    await srv.close();
+  }
+});
