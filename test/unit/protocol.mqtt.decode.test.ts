@@ -315,7 +315,8 @@ test('bad input: a view with the problem and where, what could be read kept', ()
     const d = v4.decode(frame(Buffer.from(hex, 'hex')));
     assert.equal(d?.problem, problem, hex);
     assert.deepEqual(d?.value, { ...(partial as object), problem }, hex);
-    assert.equal(d?.label, 'MQTT 3.1.1 (malformed)');
+    const cut = /the frame has|cut off at byte/.test(problem);
+    assert.equal(d?.label, `MQTT 3.1.1 (${cut ? 'packet cut off by the end of the frame' : 'malformed'})`);
   }
   // A good packet, then one cut off: the first is kept, the problem says where the second starts.
   const d = v4.decode(frame(Buffer.concat([Buffer.from('d000', 'hex'), Buffer.from('3010', 'hex')])));

@@ -30,11 +30,13 @@ export function mqttDecoder(version: 4 | 5): MessageDecoder {
       let v: number = version;
       let problem: string | undefined;
       let problemType: string | undefined;
+      let cut = false;
       if (read.length === 0) problem = 'The frame is empty; an MQTT frame holds one packet or more.';
       for (const r of read) {
         if (!r.ok) {
           problem = r.problem;
           problemType = r.type;
+          cut = !!r.cut;
           break;
         }
         views.push(packetView(r.packet, m.direction, v));
@@ -51,7 +53,8 @@ export function mqttDecoder(version: 4 | 5): MessageDecoder {
         const partial = views.length === 0 ? { type: problemType ?? 'unknown' } : packetsValue(views);
         return {
           decoder: id,
-          label: `${label} (malformed)`,
+          // Cut off: the rest may be in the next frames (a broker writing each piece as a frame).
+          label: `${label} (${cut ? 'packet cut off by the end of the frame' : 'malformed'})`,
           value: { ...partial, problem },
           summary: line(views.length ? `${summarise(views)} · ${problem}` : problem),
           problem,

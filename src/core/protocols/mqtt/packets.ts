@@ -33,7 +33,14 @@ export type PacketType = Exclude<(typeof PACKET_TYPES)[number], undefined>;
 /** One packet read from a frame, or what went wrong reading it. */
 export type FramePacket =
   | { ok: true; offset: number; type: PacketType; packet: Packet }
-  | { ok: false; offset: number; type?: PacketType; problem: string };
+  | {
+      ok: false;
+      offset: number;
+      type?: PacketType;
+      problem: string;
+      /** The frame ends inside the packet: MQTT over WebSocket allows the rest to come in the next frames. */
+      cut?: boolean;
+    };
 
 /**
  * Every packet in `frame`, in order, read as `version` (a CONNECT sets the version for the rest of
@@ -54,7 +61,7 @@ export function readFrame(frame: Buffer, version: number): FramePacket[] {
     }
     const len = remainingLength(frame, offset + 1);
     if ('problem' in len) {
-      out.push({ ok: false, offset, type, problem: `The ${type} at byte ${offset}: ${len.problem}` });
+      out.push({ ok: false, offset, type, problem: `The ${type} at byte ${offset}: ${len.problem}`, cut: len.cut });
       return out;
     }
     const body = offset + 1 + len.bytes;
@@ -63,6 +70,7 @@ export function readFrame(frame: Buffer, version: number): FramePacket[] {
         ok: false,
         offset,
         type,
+        cut: true,
         problem: `The ${type} at byte ${offset} says ${len.value} bytes from byte ${body} but the frame has ${frame.length}.`,
       });
       return out;
@@ -81,11 +89,14 @@ export function readFrame(frame: Buffer, version: number): FramePacket[] {
 }
 
 /** The variable byte integer at `at` (1 to 4 bytes, 7 bits each, least significant first). */
-function remainingLength(frame: Buffer, at: number): { value: number; bytes: number } | { problem: string } {
+function remainingLength(
+  frame: Buffer,
+  at: number,
+): { value: number; bytes: number } | { problem: string; cut?: boolean } {
   let value = 0;
   for (let i = 0; i < 4; i++) {
     if (at + i >= frame.length)
-      return { problem: `its remaining length is cut off at byte ${at + i} by the end of the frame.` };
+      return { problem: `its remaining length is cut off at byte ${at + i} by the end of the frame.`, cut: true };
     const b = frame[at + i];
     value += (b & 0x7f) * 128 ** i;
     if ((b & 0x80) === 0) return { value, bytes: i + 1 };
