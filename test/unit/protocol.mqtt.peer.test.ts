@@ -233,3 +233,22 @@ test('MQTT 5: a DISCONNECT from the broker is a note naming its reason code and 
     await srv.close();
   }
 });
+
+test('a broker that closes on CONNECT without CONNACK: ready() rejects saying so (for MQTT 5, why a broker may)', async () => {
+  const srv = await startWsServer({ handleProtocols: () => 'mqtt' });
+  srv.server.on('connection', (ws) => ws.once('message', () => ws.close(1002, 'no')));
+  const c = mqttClient(srv.url, { protocolVersion: 5 });
+  try {
+    await c.t.connect();
+    await assert.rejects(c.s.ready(), (e: Error) =>
+      /^The MQTT broker closed the connection before CONNACK \(.*1002.*\) — a broker that speaks only MQTT 3\.1\.1 may do so for an MQTT 5 CONNECT\.$/.test(
+        e.message,
+      ),
+    );
+    assert.ok(c.notes.some((n) => n.startsWith('error: The MQTT broker closed the connection before CONNACK (')));
+    assert.equal(c.s.phase, 'closed');
+  } finally {
+    c.dispose();
+    await srv.close();
+  }
+});

@@ -155,7 +155,7 @@ export class MqttSession implements ProtocolSession {
     else if (s.phase === 'closed' || s.phase === 'error') {
       const why =
         this.current === 'handshaking' && s.phase === 'closed'
-          ? `The MQTT broker closed the connection before CONNACK (${s.message})${this.version === 5 ? ' — a broker that speaks only MQTT 3.1.1 may do so for an MQTT 5 CONNECT' : ''}.`
+          ? `The MQTT broker closed the connection before CONNACK (${s.message.replace(/\.$/, '')})${this.version === 5 ? ' — a broker that speaks only MQTT 3.1.1 may do so for an MQTT 5 CONNECT' : ''}.`
           : s.message;
       if (this.current === 'handshaking') this.note('error', why);
       this.end(why);
