@@ -1,6 +1,7 @@
 import type { DecodedMessage, MessageDecoder } from '../../decode';
 import { versionName } from './codes';
 import { readFrame } from './packets';
+import { mqttQuickField } from './quick';
 import { packetView, type PacketView } from './view';
 
 const SUMMARY_CHARS = 200;
@@ -21,6 +22,7 @@ export function mqttDecoder(version: 4 | 5): MessageDecoder {
     id,
     label,
     sniff: (m) => m.kind === 'binary' && m.payload.length > 0,
+    quickField: mqttQuickField(version),
     // A frame of one PINGREQ (0xc0 0x00) or PINGRESP (0xd0 0x00).
     isKeepalive: (kind, b, start, end) =>
       kind === 'binary' && end - start === 2 && (b[start] === 0xc0 || b[start] === 0xd0) && b[start + 1] === 0,
