@@ -18,9 +18,13 @@ function full(payload: Buffer, field: string): unknown {
 }
 
 const packet = fc.record({
-  type: fc.constantFrom('EVENT', 'ACK', 'CONNECT', 'DISCONNECT', 'BINARY_EVENT') as fc.Arbitrary<
-    'EVENT' | 'ACK' | 'CONNECT' | 'DISCONNECT' | 'BINARY_EVENT'
-  >,
+  type: fc.constantFrom<'EVENT' | 'ACK' | 'CONNECT' | 'DISCONNECT' | 'BINARY_EVENT'>(
+    'EVENT',
+    'ACK',
+    'CONNECT',
+    'DISCONNECT',
+    'BINARY_EVENT',
+  ),
   namespace: fc.constantFrom('/', '/admin', '/ä-ns', '/a b'),
   ackId: fc.option(fc.nat({ max: 1e9 }), { nil: undefined }),
   event: fc.oneof(fc.string(), fc.constantFrom('chat', 'quote"d', 'back\\slash', 'ünï', ' ')),
