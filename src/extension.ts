@@ -75,8 +75,8 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
 
   context.subscriptions.push(
     vscode.commands.registerCommand('websocketInspector.connect', async (urlArg?: unknown) => {
-      const url = typeof urlArg === 'string' ? urlArg : await askForUrl(recent.list(), echo.url);
-      if (url) connect(url);
+      const choice = typeof urlArg === 'string' ? { url: urlArg } : await askForUrl(recent.list(), echo.url);
+      if (choice) connect(choice.url, choice);
     }),
     vscode.commands.registerCommand('websocketInspector.startEchoServer', startEcho),
     vscode.commands.registerCommand('websocketInspector.stopEchoServer', () => echo.stop()),

@@ -82,6 +82,11 @@ export class Header {
     this.setState({ phase: 'idle' });
   }
 
+  /** A line of its own under the state (the protocol picker). */
+  addLine(line: HTMLElement): void {
+    this.element.insertBefore(line, this.script);
+  }
+
   setUrl(url: string, source?: PanelSource): void {
     this.url.textContent = url;
     this.url.title = url;

@@ -120,7 +120,8 @@ function main(): void {
   });
   filterBar.restore(saved.filter);
   const picker = new ProtocolPicker((choice) => host.post({ type: 'setDecoder', choice }));
-  toolbar.start.append(filterBar.element, picker.element);
+  toolbar.start.append(filterBar.element);
+  header.addLine(picker.element);
   const showProtocol = (info: ProtocolInfo | undefined) => {
     if (!info) return;
     picker.show(info);

@@ -14,11 +14,13 @@ export class ProtocolPicker {
     this.element = el('div', 'protocol-picker');
     this.label = el('span', 'protocol-label');
     this.label.id = 'protocol-label';
+    const caption = el('label', 'protocol-caption', 'Decode as');
+    caption.htmlFor = 'decoder-choice';
     this.select = el('select', 'composer-mode filter-select');
     this.select.id = 'decoder-choice';
     this.select.setAttribute('aria-label', 'Decode messages as');
     this.select.addEventListener('change', () => this.pick(this.select.value));
-    this.element.append(this.label, this.select);
+    this.element.append(this.label, caption, this.select);
   }
 
   show(info: ProtocolInfo): void {
@@ -30,6 +32,7 @@ export class ProtocolPicker {
     this.select.replaceChildren(...options);
     this.select.value = info.choice;
     this.label.textContent = info.label ? (info.speaking ? `Speaking ${info.label}` : `Decoding ${info.label}`) : '';
+    this.label.hidden = !info.label;
     this.label.title = info.how ? `${info.label} (${info.how})` : '';
   }
 }

@@ -1,5 +1,27 @@
 import * as vscode from 'vscode';
+import { PROTOCOL_CHOICES, PROTOCOLS } from '../core/protocols';
 import { checkConnectUrl } from '../core/url';
+
+/** A URL to connect to, and the protocol to speak when the user picked one. */
+export interface ConnectChoice {
+  url: string;
+  protocol?: string;
+}
+
+type Item = vscode.QuickPickItem & { protocol?: string };
+
+/** What Connect… offers to speak: each protocol once (GraphQL as the one that speaks either dialect). */
+function offeredProtocols(): Array<{ id: string; label: string }> {
+  const graphqlDialects = new Set(['graphql-transport-ws', 'graphql-ws']);
+  const list = PROTOCOL_CHOICES.filter(
+    (p) => !graphqlDialects.has(p.id) || !PROTOCOL_CHOICES.some((x) => x.id === 'graphql'),
+  );
+  // Detection order first (Socket.IO), then the rest as listed.
+  return [...PROTOCOLS.filter((p) => list.includes(p)), ...list.filter((p) => !PROTOCOLS.includes(p))].map((p) => ({
+    id: p.id,
+    label: p.label,
+  }));
+}
 
 const RECENT_KEY = 'websocketInspector.recentUrls';
 
@@ -23,33 +45,33 @@ export class RecentUrls {
  * Asks for a WebSocket URL: recent URLs (and the echo server's) are offered first, anything
  * typed is checked as it is typed; ws:// and wss:// open WebSocket, http(s):// opens Socket.IO.
  */
-export function askForUrl(recent: string[], echoUrl: string | undefined): Promise<string | undefined> {
-  const pick = vscode.window.createQuickPick<vscode.QuickPickItem>();
+export function askForUrl(recent: string[], echoUrl: string | undefined): Promise<ConnectChoice | undefined> {
+  const pick = vscode.window.createQuickPick<Item>();
   pick.title = 'WebSocket: Connect';
   pick.placeholder = 'ws://host:port/path, wss://host/path, or http://host:port for Socket.IO';
   pick.matchOnDescription = true;
-  const offered: vscode.QuickPickItem[] = [];
+  const offered: Item[] = [];
   if (echoUrl) offered.push({ label: echoUrl, description: 'local echo server' });
   for (const url of recent) if (url !== echoUrl) offered.push({ label: url, description: 'recent' });
-  const typedItem = (value: string): vscode.QuickPickItem[] => {
-    if (!value.trim() || offered.some((o) => o.label === value.trim())) return [];
+  const typedItem = (value: string): Item[] => {
+    const url = value.trim();
+    if (!url || offered.some((o) => o.label === url)) return [];
     const check = checkConnectUrl(value);
-    return [
-      {
-        label: value.trim(),
-        description: check.ok
-          ? check.socketIo
-            ? 'connect with Socket.IO (type ws:// for plain WebSocket)'
-            : 'connect'
-          : undefined,
-        detail: check.ok ? undefined : `$(error) ${check.message}`,
-      },
-    ];
+    if (!check.ok) return [{ label: url, detail: `$(error) ${check.message}` }];
+    const first: Item = {
+      label: url,
+      description: check.socketIo ? 'connect with Socket.IO (type ws:// for plain WebSocket)' : 'connect',
+    };
+    // The same URL with each protocol spoken from the start (a ws:// URL of a GraphQL or STOMP server).
+    const others = offeredProtocols()
+      .filter((p) => !(check.socketIo && p.id === 'socket.io'))
+      .map((p): Item => ({ label: url, description: `as ${p.label}`, protocol: p.id }));
+    return [first, ...others];
   };
   pick.items = offered;
   return new Promise((resolve) => {
     let done = false;
-    const finish = (value: string | undefined) => {
+    const finish = (value: ConnectChoice | undefined) => {
       if (done) return;
       done = true;
       resolve(value);
@@ -59,13 +81,14 @@ export function askForUrl(recent: string[], echoUrl: string | undefined): Promis
       pick.items = [...typedItem(value), ...offered];
     });
     pick.onDidAccept(() => {
-      const chosen = pick.selectedItems[0]?.label ?? pick.value;
+      const item = pick.selectedItems[0];
+      const chosen = item?.label ?? pick.value;
       const check = checkConnectUrl(chosen);
       if (!check.ok) {
         void vscode.window.showErrorMessage(check.message);
         return;
       }
-      finish(check.url);
+      finish({ url: check.url, ...(item?.protocol ? { protocol: item.protocol } : {}) });
     });
     pick.onDidHide(() => finish(undefined));
     pick.show();

@@ -262,6 +262,12 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
   }
 
   /** True until the panel is closed. */
+  /** The id of the protocol its connection speaks (for the recording's header), if any. */
+  get protocolId(): string | undefined {
+    const p = this.session.model.protocols.info();
+    return p.speaking ? p.id : undefined;
+  }
+
   get alive(): boolean {
     return this.disposables.length > 0;
   }

@@ -7,6 +7,10 @@
  *      activation, as `npm start` has it).
  *   2. Flood: a local server sends 50,000 messages into an open inspector; the list ends with the
  *      right count; the filter narrows it to the expected matches; a row opens in the detail pane.
+ *   2b. Socket.IO: Connect… to an http:// URL; pings answered, keepalives folded, events decoded,
+ *      an emit with ack from the composer, a filter on the event name.
+ *   2c. GraphQL: Connect… "as GraphQL over WebSocket"; subscribe from the composer; results
+ *      decoded, linked to their subscribe and filtered by type and id.
  *   3. Sessions: the WebSocket Sessions view lists the recordings; one opens, and Replay… runs it
  *      against the echo server and compares: every answer matches.
  *   4. Reload: after "Developer: Reload Window" the inspector panel comes back and says that the
@@ -20,7 +24,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { Server as SocketIoServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
@@ -34,7 +38,9 @@ import {
   type CodeServerHandle,
   startCodeServer,
 } from '../runners/codeServer';
-import { focusQuickInput, runCommand, STEP_TIMEOUT_MS } from './ui';
+import { graphqlJourney, socketIoJourney } from './protocols.steps';
+import { focusQuickInput, inspectorShowing, runCommand, STEP_TIMEOUT_MS } from './ui';
+import { startGraphqlWsServer, type GraphqlServer } from '../unit/protocol.graphql.servers';
 
 const RESULTS = path.join(repoRoot, 'test-results');
 const TOTAL_TIMEOUT_MS = Number(process.env.WSI_E2E_TIMEOUT_MS) || 5 * 60_000;
@@ -59,22 +65,6 @@ function workspaceWithEchoOn(port: number): string {
 }
 
 /** The inspector frame that shows `text` somewhere in its header (URL or source). */
-async function inspectorShowing(page: Page, text: string): Promise<Frame> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  for (;;) {
-    for (const frame of page.frames()) {
-      try {
-        const header = await frame.$eval('#app header', (h) => h.textContent ?? '').catch(() => '');
-        if (header.includes(text)) return frame;
-      } catch {
-        /* detached */
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`no inspector showing "${text}"`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 async function runJourneys(opts: { headed?: boolean }): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   let server: CodeServerHandle | undefined;
@@ -83,6 +73,7 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
   let flood: WebSocketServer | undefined;
   let sioHttp: HttpServer | undefined;
   let sio: SocketIoServer | undefined;
+  let graphql: GraphqlServer | undefined;
   let workspace: string | undefined;
   const started = Date.now();
   try {
@@ -103,7 +94,13 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
       socket.emit('chat', { user: 'ada', text: 'hello' });
       socket.emit('join', 'bob');
       socket.emit('chat', { user: 'bob', text: 'hi ada' });
+      // A chat from the client is acknowledged and sent to everyone.
+      socket.on('chat', (msg: unknown, ack?: (a: unknown) => void) => {
+        ack?.({ delivered: true });
+        sio?.emit('chat', msg);
+      });
     });
+    graphql = await startGraphqlWsServer();
     await new Promise<void>((r) => sioHttp!.listen(0, '127.0.0.1', () => r()));
     const sioUrl = `http://127.0.0.1:${(sioHttp.address() as AddressInfo).port}/`;
 
@@ -186,39 +183,10 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await page.screenshot({ path: path.join(RESULTS, 'e2e-flood-filter.png') });
     log('flood: filter 11 → 5 matches, detail pane shows #49998');
 
-    // 2b. Socket.IO by the URL its clients are given: pings answered, events decoded and filtered.
-    log(`Connect… to a Socket.IO server at ${sioUrl}`);
-    await runCommand(page, 'WebSocket: Connect');
-    await focusQuickInput(page.locator('.quick-input-widget .quick-input-box input[placeholder*="ws://"]'));
-    await page.keyboard.type(sioUrl, { delay: 2 });
-    await page
-      .locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'connect with Socket.IO' })
-      .first()
-      .waitFor({ state: 'visible' });
-    await page.keyboard.press('Enter');
-    const sioFrame = await inspectorShowing(page, sioUrl);
-    await sioFrame.locator('#state[data-phase="open"]').waitFor({ state: 'attached' });
-    // Pings keep coming, so the list (following the tail) is read through the filter on decoded fields.
-    await sioFrame.locator('#filter-json').fill('engineio == "pong"');
-    await sioFrame.locator('#filter-status', { hasText: /^([5-9]|\d{2,}) of / }).waitFor({ state: 'visible' });
-    await sioFrame.waitForFunction(() =>
-      [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].every((e) => e.textContent === 'pong'),
-    );
-    // Five pongs answered and still open: the server would have dropped a client that did not answer.
-    await sioFrame.locator('#state[data-phase="open"]').waitFor({ state: 'attached' });
-    await sioFrame.locator('#filter-json').fill('event == "chat"');
-    await sioFrame.locator('#filter-status', { hasText: /^2 of / }).waitFor({ state: 'visible' });
-    await sioFrame.waitForFunction(() => {
-      const shown = [...document.querySelectorAll('.inner .row:not([hidden]) .preview')].map((e) => e.textContent);
-      return shown.length === 2 && shown.every((t) => t?.startsWith('EVENT "chat"'));
-    });
-    await sioFrame.locator('.inner .row:not([hidden])').last().click();
-    await sioFrame
-      .locator('#detail .detail-tab[data-view="decoded"][aria-selected="true"]')
-      .waitFor({ state: 'attached' });
-    await sioFrame.locator('#detail .json-tree').waitFor({ state: 'visible' });
-    await page.screenshot({ path: path.join(RESULTS, 'e2e-socketio.png') });
-    log('Socket.IO: pings answered, 2 chat events of the filter, the decoded packet in the detail pane');
+    // 2b. Socket.IO by the URL its clients are given: pings answered, events decoded, emit with ack, filter.
+    await socketIoJourney(page, sioUrl, log);
+    // 2c. GraphQL over WebSocket from Connect…: subscribe from the composer, results decoded and filtered.
+    await graphqlJourney(page, graphql.url, log);
 
     // 3. Sessions view: open the recording of the echo.ws run and replay it, compared.
     log('WebSocket Sessions view: open a recording');
@@ -281,6 +249,7 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await new Promise<void>((r) => (flood ? flood.close(() => r()) : r()));
     sioHttp?.closeAllConnections();
     await new Promise<void>((r) => (sio ? void sio.close(() => r()) : r()));
+    await graphql?.close();
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   }
 }

@@ -65,3 +65,20 @@ export async function findInspectorFrame(page: Page, timeoutMs: number): Promise
     await sleep(250);
   }
 }
+
+/** The inspector frame whose header shows `text` (a URL, a request's name). */
+export async function inspectorShowing(page: Page, text: string): Promise<Frame> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    for (const frame of page.frames()) {
+      try {
+        const header = await frame.$eval('#app header', (h) => h.textContent ?? '').catch(() => '');
+        if (header.includes(text)) return frame;
+      } catch {
+        /* detached */
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no inspector showing "${text}"`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

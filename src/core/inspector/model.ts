@@ -16,6 +16,7 @@ import { Emitter, type Subscription } from '../emitter';
 import type { FilterOptions } from '../filter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
+import { recordingDecoding } from '../sessions/protocolPlay';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
 import { ProtocolView } from './protocolView';
 import type { Transport, TransportNote } from '../transport';
@@ -49,6 +50,8 @@ export class InspectorModel {
     return { index, time: row.time, direction: row.direction, kind: row.kind, payload: row.payload };
   });
   private sessionNotes: Subscription | undefined;
+  /** A loaded recording's protocol: its rows, and a replay's, decode with it (src/core/sessions/protocolPlay.ts). */
+  private recordedDecoding: ReturnType<typeof recordingDecoding> = {};
   private conn: Transport;
   private subscriptions: Subscription[] = [];
   private restoredState: ConnectionState | undefined;
@@ -131,7 +134,7 @@ export class InspectorModel {
 
   /** Shows another connection's frames and state here (a replay's), in place of this one's own. */
   adopt(connection: Transport, note: string): void {
-    this.protocols.use({ transport: connection }, 'none');
+    this.protocols.use({ transport: connection, ...this.recordedDecoding }, 'none');
     this.conn.dispose();
     this.restoredState = undefined;
     this.note('info', note);
@@ -168,6 +171,7 @@ export class InspectorModel {
 
   /** Shows a recorded session: every event becomes a row; nothing connects until a replay. */
   loadRecording(session: Session, label: string, file?: string): void {
+    this.protocols.use({ transport: this.conn, ...(this.recordedDecoding = recordingDecoding(session)) }, 'none');
     for (const row of recordingRows(session)) this.append(row);
     const start = Date.parse(session.header.startedAt) || 0;
     const messages = session.events.filter((e) => e.type === 'message').length;

@@ -9,6 +9,8 @@ import { socketIo } from './socketio';
 export type ConnectionRecipe = TransportOptions & {
   /** A protocol's id ("socket.io", "graphql", …), 'none', or 'auto' (default: recognised by the URL). */
   protocol?: string;
+  /** The protocol session's settings over what the URL says (a replay's, from the recording). */
+  protocolSettings?: Record<string, unknown>;
 };
 
 /** Every protocol a user can name (`# @protocol`, `protocol` in a recipe), and 'none'. */
@@ -38,7 +40,7 @@ export interface OpenedConnection {
  * message (the inspector's rows) hears each one before the session's answer to it.
  */
 export function openConnection(recipe: ConnectionRecipe, beforeAttach?: (t: Transport) => void): OpenedConnection {
-  const { protocol: wanted = 'auto', ...options } = recipe;
+  const { protocol: wanted = 'auto', protocolSettings, ...options } = recipe;
   let chosen: { protocol: Protocol; how: string } | undefined;
   let problem: string | undefined;
   if (wanted !== 'none' && wanted !== 'auto') {
@@ -54,7 +56,7 @@ export function openConnection(recipe: ConnectionRecipe, beforeAttach?: (t: Tran
     }
   }
   if (chosen) {
-    const endpoint = chosen.protocol.endpoint(options.url);
+    const endpoint = chosen.protocol.endpoint(options.url, protocolSettings);
     if ('error' in endpoint) problem = `${endpoint.error} The connection opens without ${chosen.protocol.label}.`;
     else {
       const { url, protocols } = endpoint;

@@ -84,6 +84,33 @@ export interface Protocol<Settings = unknown, Session extends ProtocolSession = 
    * (`connection_ack`, CONNECTED, CONNACK, pongs), so a recording plays against a real client.
    */
   serve?(facts: ConnectionFacts): ProtocolServerPeer;
+  /** What replay and the mock server need beyond the decoded views (src/core/sessions/protocolPlay.ts). */
+  readonly replay?: ProtocolReplay<Settings>;
+}
+
+/**
+ * How a recording of this protocol plays again. Both parts are optional: without them a replay
+ * redoes the handshake with the default settings and sends recorded ids unchanged.
+ */
+export interface ProtocolReplay<Settings = unknown> {
+  /**
+   * The session's settings that make its own handshake say what the recorded one said: the recorded
+   * client handshake messages in (Socket.IO's CONNECT: namespace and auth; GraphQL's connection_init payload).
+   */
+  settings?(handshake: readonly EarlyMessage[]): Partial<Settings>;
+  /**
+   * An id one side chose that the other side's answer carries (a Socket.IO emit's ack id and its
+   * ACK): `asks` for the message that chose it, `answers` for the reply; `key` pairs them (the
+   * namespace), and `withId` is the same message carrying another id. Undefined for other messages.
+   */
+  ids?: (message: EarlyMessage) => ReplyId | undefined;
+}
+
+export interface ReplyId {
+  role: 'asks' | 'answers';
+  key: string;
+  id: string;
+  withId(id: string): Buffer;
 }
 
 /** A frame a protocol's server part sends. */
@@ -103,6 +130,11 @@ export interface ProtocolServerPeer {
    * undefined when the message is not the protocol's to answer (the recording's script answers it).
    */
   answer(message: EarlyMessage): OutgoingFrame[] | undefined;
+  /**
+   * Starts what the server sends by itself (Engine.IO 4's pings every pingInterval) through `send`;
+   * called once after the greeting went out.
+   */
+  start?(send: (frames: OutgoingFrame[]) => void): void;
   /** Stops its timers (a server-side heartbeat). */
   dispose?(): void;
 }

@@ -46,6 +46,12 @@ export interface SessionHeader {
   redacted?: boolean;
   /** What wrote it, e.g. "websocket-inspector" or "har-import". */
   source?: string;
+  /**
+   * The protocol the connection spoke over WebSocket, by its id ("socket.io", "graphql",
+   * "graphql-transport-ws"…; "none" for plain WebSocket). Absent in older recordings: then it is
+   * recognised by the URL and the subprotocol (src/core/sessions/protocolPlay.ts).
+   */
+  protocol?: string;
 }
 
 /** Who sent a message or control frame. */
@@ -167,6 +173,7 @@ export function newHeader(
     startedAt: fields.startedAt ?? new Date().toISOString(),
     ...(fields.redacted !== undefined ? { redacted: fields.redacted } : {}),
     ...(fields.source ? { source: fields.source } : {}),
+    ...(fields.protocol ? { protocol: fields.protocol } : {}),
   };
 }
 

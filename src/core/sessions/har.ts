@@ -8,6 +8,7 @@ import {
 } from './format';
 import { maskHeaders, maskUrl } from '../mask';
 import { HANDSHAKE_HEADERS, protocolsFromHeaders } from './redact';
+import { detectProtocol, PROTOCOLS } from '../protocols';
 
 /** A message as Chrome's devtools write it in a HAR entry's `_webSocketMessages`. */
 export interface HarWebSocketMessage {
@@ -109,6 +110,8 @@ function readEntry(raw: Json, i: number, notices: string[]): HarWebSocketEntry |
     },
     startedAt: new Date(start).toISOString(),
     source: 'har-import',
+    // A Socket.IO app's entry is recognised by its URL (/socket.io/?EIO=4), GraphQL by its subprotocol.
+    protocol: detectProtocol(PROTOCOLS, { url, subprotocol: protocol })?.protocol.id,
   });
   const events: SessionEvent[] = [];
   if (status === undefined || status === 101) events.push({ type: 'open', t: 0, protocol, extensions });

@@ -133,6 +133,7 @@ function readHeader(v: unknown): SessionHeader | string {
   }
   if (typeof v.redacted === 'boolean') header.redacted = v.redacted;
   if (typeof v.source === 'string') header.source = v.source;
+  if (typeof v.protocol === 'string' && v.protocol) header.protocol = v.protocol;
   return header;
 }
 

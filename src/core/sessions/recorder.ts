@@ -28,6 +28,8 @@ export interface RecorderOptions {
   flushBytes?: number;
   /** What is recording, kept in the header. */
   source?: string;
+  /** The id of the protocol spoken over the connection (a Protocol's id, or 'none'), kept in the header. */
+  protocol?: string;
 }
 
 /**
@@ -87,6 +89,7 @@ export class SessionRecorder {
       startedAt: new Date(this.startedAt).toISOString(),
       redacted: redact,
       source: options.source ?? 'websocket-inspector',
+      protocol: options.protocol,
     });
     this.push(JSON.stringify(this.header));
     void this.flush();

@@ -5,10 +5,24 @@ import {
   type TransportNote,
   type TransportOptions,
 } from '../transport';
+import type { MessageDecoder } from '../decode';
 import type { ProxySettings } from '../proxy';
+import { openConnection, type ProtocolSession } from '../protocols';
 import type { TlsSettings } from '../tls';
 import { eventPayload, firstConnection, messageEvent, type Session, type SessionMessage } from './format';
 import { protocolsFromHeaders, replayableHeaders } from './redact';
+import { closeAndWait, describeEnd, transportOnly } from './replayConnection';
+import {
+  decodeWith,
+  protocolReady,
+  early,
+  IdMap,
+  isProtocolOwn,
+  recordedHandshake,
+  recordingProtocol,
+  viewOf,
+  type RecordedProtocol,
+} from './protocolPlay';
 
 /** How fast to send: as recorded, faster or slower by a factor, or one message per `next()`. */
 export type ReplayTiming = 'original' | { speed: number } | 'step';
@@ -35,6 +49,11 @@ export interface ReplayOptions {
   connectionOptions?: Partial<TransportOptions>;
   /** After the last message (and its answers), keep listening this long (default 300 ms). */
   lingerMs?: number;
+  /**
+   * The protocol to speak: 'auto' (the default) the recording's (its header, or its URL and
+   * subprotocol), 'none' to send every recorded message as it is, or a protocol's id.
+   */
+  protocol?: string;
   /** Every live frame, and the replay's progress. */
   onEvent?: (event: ReplayEvent) => void;
   signal?: AbortSignal;
@@ -58,6 +77,10 @@ export interface ReplayResult {
   /** The live server messages, `t` in ms since the live connection opened. */
   live: SessionMessage[];
   notices: string[];
+  /** When a protocol was spoken: its view of a message, for `compareAnswers`' `decode`. */
+  decode?: (message: SessionMessage) => unknown;
+  /** The protocol spoken, by id. */
+  protocol?: string;
 }
 
 /** A running replay. */
@@ -83,6 +106,14 @@ interface Planned {
 
 const DEFAULTS = { answerTimeoutMs: 5000, handshakeTimeoutMs: 10_000, lingerMs: 300 };
 
+/** A replay that speaks a protocol: its session does the handshake and keepalives. */
+interface Played {
+  recorded: RecordedProtocol;
+  decoder: MessageDecoder;
+  session?: ProtocolSession;
+  ids: IdMap;
+}
+
 /**
  * Connects and sends the recorded client messages again, with the original timing, a speed
  * factor, or one by one; optionally waits for the server's answers where the original had them.
@@ -91,7 +122,7 @@ export function replaySession(session: Session, options: ReplayOptions = {}): Re
   const events = firstConnection(session);
   const recordedHeaders = session.header.options.headers ?? session.header.handshake?.request?.headers;
   const headers = { ...replayableHeaders(recordedHeaders), ...options.headers };
-  const connection = createTransport({
+  const base: TransportOptions = {
     url: options.url ?? session.header.url,
     headers,
     protocols: session.header.options.protocols ?? protocolsFromHeaders(recordedHeaders),
@@ -101,33 +132,28 @@ export function replaySession(session: Session, options: ReplayOptions = {}): Re
     maxPayload: session.header.options.maxPayload,
     ...transportOnly(options.transport),
     ...options.connectionOptions,
-  });
-  const player = new Player(connection, events, options);
+  };
+  const recorded = recordingProtocol(session, options.protocol);
+  let connection: Transport;
+  let played: Played | undefined;
+  let problem: string | undefined;
+  if (recorded) {
+    // The session's handshake says what the recorded one said (namespace, auth, connection_init payload).
+    const settings = recorded.protocol.replay?.settings?.(recordedHandshake(session, recorded.decoder)) ?? {};
+    const opened = openConnection({ ...base, protocol: recorded.protocol.id, protocolSettings: settings });
+    connection = opened.transport;
+    played = opened.session
+      ? { recorded, decoder: recorded.decoder, session: opened.session, ids: new IdMap(recorded.protocol.replay?.ids) }
+      : undefined;
+    problem = opened.problem;
+  } else connection = createTransport(base);
+  const player = new Player(connection, events, options, played, problem);
   return {
     connection,
     result: player.run(),
     next: () => player.next(),
     stop: () => player.stop(),
   };
-}
-
-/** The TLS and proxy fields of `transport`, nothing else (a caller may pass whole connection options). */
-export function transportOnly(transport: (TlsSettings & ProxySettings) | undefined): TlsSettings & ProxySettings {
-  if (!transport) return {};
-  const { ca, cert, key, pfx, passphrase, insecure, servername, proxy, proxyStrictSSL, noProxy } = transport;
-  const picked: TlsSettings & ProxySettings = {
-    ca,
-    cert,
-    key,
-    pfx,
-    passphrase,
-    insecure,
-    servername,
-    proxy,
-    proxyStrictSSL,
-    noProxy,
-  };
-  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
 }
 
 class Player {
@@ -148,6 +174,9 @@ class Player {
     private readonly connection: Transport,
     events: Session['events'],
     private readonly options: ReplayOptions,
+    private readonly played?: Played,
+    /** Why the recording's protocol is not spoken (the connection opens plain), said as the first notice. */
+    private readonly problem?: string,
   ) {
     const timing = options.timing ?? 'original';
     this.speed = typeof timing === 'object' ? timing.speed : 1;
@@ -155,7 +184,10 @@ class Player {
     let lastAnswer = lastSent;
     let clientClose: number | undefined;
     for (const e of events) {
+      // The protocol's own messages (handshake, keepalives) are the live session's to exchange.
+      if (e.type === 'message' && played && isProtocolOwn(viewOf(played.decoder, early(e)))) continue;
       if (e.type === 'message' && e.dir === 'received') {
+        played?.ids.recordedAsk(early(e));
         this.recorded.push(e);
         lastAnswer = e.t;
       } else if (e.type === 'message') {
@@ -202,14 +234,18 @@ class Player {
     const onAbort = () => this.stop();
     options.signal?.addEventListener('abort', onAbort);
     if (options.signal?.aborted) this.stopped = true;
+    if (this.problem) notice(this.problem);
     connection.onMessage((message) => {
-      if (message.direction === 'received' && (message.kind === 'text' || message.kind === 'binary')) {
+      const own = this.played && isProtocolOwn(viewOf(this.played.decoder, message));
+      if (message.direction === 'received' && (message.kind === 'text' || message.kind === 'binary') && !own) {
+        this.played?.ids.liveAsk(message);
         this.live.push(messageEvent(message.time - this.openedAt, 'received', message.kind, message.payload));
         this.wake();
       }
       emit({ type: 'message', message });
     });
     connection.onNote((message) => emit({ type: 'note', message }));
+    this.played?.session?.onNote((message) => emit({ type: 'note', message }));
     connection.onState((s) => {
       if (s.phase === 'closed' || s.phase === 'error') {
         this.ended = true;
@@ -225,6 +261,9 @@ class Player {
         recorded: this.recorded,
         live: this.live,
         notices: this.notices,
+        ...(this.played
+          ? { decode: decodeWith(this.played.decoder, this.played.ids.ids), protocol: this.played.recorded.protocol.id }
+          : {}),
       };
     };
     if (typeof options.timing === 'object' && !(options.timing.speed > 0)) {
@@ -237,8 +276,22 @@ class Player {
       await connection.connect();
       this.openedAt = Date.now();
     } catch (e) {
+      this.played?.session?.dispose();
       connection.dispose();
       return result(false, (e as Error).message);
+    }
+    const refused =
+      this.played?.session &&
+      (await protocolReady(
+        this.played.session,
+        this.played.recorded.protocol.label,
+        connection.options.handshakeTimeout ?? DEFAULTS.handshakeTimeoutMs,
+      ));
+    if (refused) {
+      await closeAndWait(connection, 1000);
+      this.played?.session?.dispose();
+      connection.dispose();
+      return result(false, refused);
     }
 
     const answerTimeout = options.answerTimeoutMs ?? DEFAULTS.answerTimeoutMs;
@@ -277,9 +330,11 @@ class Player {
         break;
       }
       const m = step.message;
+      // An answer to an id the live server chose (a Socket.IO ack) carries the live id.
+      const payload = this.played ? this.played.ids.answer(early(m)) : eventPayload(m);
       try {
-        if (m.kind === 'text') await connection.sendText(m.text ?? '');
-        else await connection.sendBinary(eventPayload(m));
+        if (m.kind === 'text') await connection.sendText(payload.toString('utf8'));
+        else await connection.sendBinary(payload);
       } catch (e) {
         error = `Message ${index + 1} could not be sent: ${(e as Error).message}`;
         break;
@@ -304,6 +359,7 @@ class Player {
       if (this.stopped) error = 'The replay was stopped.';
     }
     await closeAndWait(connection, this.closeCode);
+    this.played?.session?.dispose();
     connection.dispose();
     return result(!error, error);
   }
@@ -331,24 +387,4 @@ class Player {
   }
 }
 
-function describeEnd(connection: Transport): string {
-  const s = connection.state;
-  return s.phase === 'closed' || s.phase === 'error' ? s.message : 'it is no longer open.';
-}
-
-/** Closes normally and waits (at most 2 s) for the close to finish. */
-export function closeAndWait(connection: Transport, code = 1000): Promise<void> {
-  if (connection.state.phase !== 'open') return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(done, 2000);
-    const sub = connection.onState((s) => {
-      if (s.phase === 'closed' || s.phase === 'error') done();
-    });
-    function done() {
-      clearTimeout(timer);
-      sub.dispose();
-      resolve();
-    }
-    connection.close(code, '');
-  });
-}
+export { closeAndWait, transportOnly } from './replayConnection';

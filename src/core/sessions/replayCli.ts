@@ -12,6 +12,7 @@ import { formatComparison } from './compareText';
 import { describeFrame } from '../frameText';
 import { parseJsonPath } from '../jsonPath';
 import { loadSession } from './load';
+import { protocolIds } from '../protocols';
 import { replaySession, type ReplayTiming } from './replay';
 
 /** The usage lines of `wsi help`. */
@@ -25,6 +26,8 @@ export const REPLAY_OPTIONS = `Options for replay:
   --ignore PATH      Leave this JSON path out when comparing, e.g. $.ts or $.data[*].id (repeatable).
   --speed N          Play N times faster (0.5 is half speed); default 1, the original timing.
   --no-wait          Do not wait for the server's answers before each message.
+  --protocol ID      Speak this protocol (socket.io, graphql, …), or none to send every recorded
+                     message as it is; default: the recording's (its header, URL or subprotocol).
   --answer-timeout D Longest wait for answers before each message (default 5s).
   --send-timeout D   Longest wait for one message to be written to the socket (default: the connection's, 30s).
   --follow-redirects Follow HTTP redirects of the upgrade request (off by default).
@@ -44,6 +47,7 @@ interface ReplayArgs {
   speed: number;
   wait: boolean;
   answerTimeoutMs: number;
+  protocol?: string;
   connectionOptions: Partial<TransportOptions>;
 }
 
@@ -86,6 +90,7 @@ export async function replayMain(
     waitForAnswers: args.wait,
     answerTimeoutMs: args.answerTimeoutMs,
     connectionOptions: args.connectionOptions,
+    ...(args.protocol ? { protocol: args.protocol } : {}),
     onEvent: (e) => {
       if (e.type === 'message' || e.type === 'note') out(`  ${stamp()} ${describeFrame(e.message)}`);
       else if (e.type === 'notice') out(`  ${stamp()} ! ${e.message}`);
@@ -100,7 +105,8 @@ export async function replayMain(
     );
   }
   if (!args.compare) return result.ok ? 0 : 1;
-  const comparison = compareAnswers(result.recorded, result.live, { ignore: args.ignore });
+  // With a protocol, messages are compared by its decoded views (ignore paths apply inside them).
+  const comparison = compareAnswers(result.recorded, result.live, { ignore: args.ignore, decode: result.decode });
   out(formatComparison(comparison));
   return result.ok && comparison.equal ? 0 : 1;
 }
@@ -111,6 +117,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   ignore: { type: 'string', multiple: true, example: '$.ts' },
   speed: { type: 'string', example: '2' },
   'no-wait': { type: 'boolean' },
+  protocol: { type: 'string', example: 'socket.io' },
   'answer-timeout': { type: 'string', example: '5s' },
   'send-timeout': { type: 'string', example: '30s' },
   'follow-redirects': { type: 'boolean' },
@@ -147,6 +154,12 @@ function parseReplayArgs(rest: string[]): ReplayArgs | { help: true } | { error:
     const n = Number(values.speed);
     if (!(n > 0)) return { error: `--speed needs a number above 0 (2 is twice as fast), not "${values.speed}".` };
     args.speed = n;
+  }
+  if (typeof values.protocol === 'string') {
+    const ids = protocolIds();
+    if (values.protocol !== 'auto' && !ids.includes(values.protocol))
+      return { error: `--protocol must be one of ${ids.join(', ')} or auto, not "${values.protocol}".` };
+    args.protocol = values.protocol;
   }
   const answer = durationOption(values, 'answer-timeout', 5000);
   if (typeof answer !== 'number') return answer;

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import type { TransportOptions } from '../../core/transport';
 import type { SessionHistory } from '../../core/sessions/history';
 import { serveSession } from '../../core/sessions/mockServer';
+import { recordingProtocol } from '../../core/sessions/protocolPlay';
+import type { ConnectionRecipe } from '../../core/protocols';
 import { maskUrl } from '../../core/mask';
 import { shortTitle } from '../../core/url';
 import { InspectorPanel, type InspectorEnv } from '../inspectorPanel';
@@ -34,9 +36,18 @@ export class MockCommands implements vscode.Disposable {
       'Stop',
     );
     if (choice === 'Copy URL') await vscode.env.clipboard.writeText(mock.url);
-    // The mock is on this machine: straight there, never through the configured proxy.
-    if (choice === 'Connect')
-      this.track(InspectorPanel.open(this.env(), { ...this.connectionOptions(mock.url), proxy: undefined }));
+    // The mock is on this machine: straight there, never through the configured proxy. A recording
+    // that speaks a protocol is connected to with it, on its recorded path (/socket.io/?EIO=4…).
+    if (choice === 'Connect') {
+      const played = recordingProtocol(session);
+      const url = played ? onRecordedPath(mock.url, session.header.url) : mock.url;
+      const recipe: ConnectionRecipe = {
+        ...this.connectionOptions(url),
+        proxy: undefined,
+        ...(played ? { protocol: played.protocol.id } : {}),
+      };
+      this.track(InspectorPanel.open(this.env(), recipe));
+    }
     if (choice === 'Stop') {
       this.mocks.delete(mock);
       await mock.close();
@@ -51,5 +62,15 @@ export class MockCommands implements vscode.Disposable {
 
   dispose(): void {
     void this.stopMocks();
+  }
+}
+
+/** The mock's URL with the recorded URL's path and query. */
+function onRecordedPath(mockUrl: string, recorded: string): string {
+  try {
+    const r = new URL(recorded);
+    return `${mockUrl}${r.pathname}${r.search}`;
+  } catch {
+    return mockUrl;
   }
 }

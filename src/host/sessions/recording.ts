@@ -32,6 +32,8 @@ export class SessionRecording {
       source: 'websocket-inspector',
       startedAt: Date.now(),
       secrets: panel.secrets,
+      // The protocol spoken (its id), so the recording decodes, replays and mocks with it.
+      protocol: panel.protocolId,
     };
     // Listening starts now; what happens while the file is created is written first (core's SessionHistory.record).
     this.history

@@ -83,7 +83,7 @@ export class ReplayUi {
       panel.note('info', `Replay finished: ${result.sent} messages sent, ${result.live.length} received.`);
       return true;
     }
-    const comparison = compareAnswers(result.recorded, result.live, { ignore });
+    const comparison = compareAnswers(result.recorded, result.live, { ignore, decode: result.decode });
     const { matched, mismatched, missing, extra } = comparison.summary;
     const summary = `Compare: ${matched} matched, ${mismatched} differed, ${missing} missing, ${extra} extra${ignore.length ? ` (ignoring ${ignore.join(', ')})` : ''}.`;
     panel.note(comparison.equal ? 'info' : 'error', summary);

@@ -2,11 +2,13 @@ import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
 import { GRAPHQL_ACTIONS } from './compose';
 import { graphqlDecoder } from './decoder';
 import { DIALECTS, type Dialect } from './messages';
+import { graphqlReplay, graphqlServer } from './serve';
 import { GraphqlSession, type GraphqlSettings } from './session';
 
 export { graphqlDecoder } from './decoder';
 export * from './messages';
 export * from './session';
+export { graphqlServer, KA_INTERVAL_MS } from './serve';
 
 /** The types only one dialect has, as they appear on the wire (`"type":"next"`). */
 const OWN_TYPES: Record<Dialect, readonly string[]> = {
@@ -60,6 +62,8 @@ function graphqlProtocol(dialect: Dialect, label: string): Protocol<GraphqlSetti
     decoder: () => graphqlDecoder(dialect),
     attach: (transport, settings) => new GraphqlSession(transport, { ...settings, dialect }),
     actions: GRAPHQL_ACTIONS,
+    serve: (facts) => graphqlServer(facts, dialect),
+    replay: graphqlReplay,
   };
 }
 
@@ -75,6 +79,8 @@ export const graphqlAuto: Protocol<GraphqlSettings, GraphqlSession> = {
   decoder: (facts) => graphqlDecoder(DIALECTS.find((d) => d === facts?.subprotocol)),
   attach: (transport, settings) => new GraphqlSession(transport, settings),
   actions: GRAPHQL_ACTIONS,
+  serve: (facts) => graphqlServer(facts),
+  replay: graphqlReplay,
 };
 
 /** GraphQL over WebSocket as the `graphql-ws` library speaks it. */

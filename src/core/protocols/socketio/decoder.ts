@@ -64,8 +64,15 @@ function textView(frame: string, direction: Direction): DecodedMessage {
     }
     case 'message':
       return messageView(text, direction);
-    default:
-      return view(`Engine.IO ${engine.type}`, { engineio: engine.type, ...(text ? { data: text } : {}) }, engine.type);
+    default: {
+      const v = view(
+        `Engine.IO ${engine.type}`,
+        { engineio: engine.type, ...(text ? { data: text } : {}) },
+        engine.type,
+      );
+      // upgrade and noop belong to the polling → WebSocket upgrade, which a replay does not redo.
+      return engine.type === 'upgrade' || engine.type === 'noop' ? { ...v, handshake: true } : v;
+    }
   }
 }
 

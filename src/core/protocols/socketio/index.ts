@@ -2,6 +2,8 @@ import type { Transport } from '../../transport';
 import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
 import { SOCKET_IO_ACTIONS } from './compose';
 import { socketIoDecoder } from './decoder';
+import { socketIoReplay } from './play';
+import { socketIoServer } from './serve';
 import { SocketIoSession, type SocketIoSettings } from './session';
 import { eioOfUrl, looksLikeSocketIoUrl, socketIoEndpoint, type SocketIoUrlOptions } from './url';
 
@@ -9,6 +11,7 @@ export { socketIoDecoder } from './decoder';
 export * from './packets';
 export * from './session';
 export * from './url';
+export { socketIoServer, type ServerTiming } from './serve';
 
 /** What a Socket.IO connection is set up with: the session's settings and the URL's options. */
 export type SocketIoSetup = SocketIoSettings & SocketIoUrlOptions;
@@ -44,4 +47,6 @@ export const socketIo: Protocol<SocketIoSetup, SocketIoSession> = {
   decoder: (facts) => socketIoDecoder(eioOfUrl(facts?.url)),
   attach: (transport: Transport, settings: SocketIoSetup) => new SocketIoSession(transport, settings),
   actions: SOCKET_IO_ACTIONS,
+  serve: (facts) => socketIoServer(facts),
+  replay: socketIoReplay,
 };

@@ -56,6 +56,8 @@ export function socketIoEndpoint(
   out.hash = '';
   out.searchParams.set('EIO', String(eio));
   out.searchParams.set('transport', 'websocket');
+  // A URL copied from devtools or a HAR names the polling session it upgraded: a new connection has none.
+  out.searchParams.delete('sid');
   return { url: out.href, namespace, eio };
 }
 
