@@ -12,11 +12,11 @@ test('@protocol names a protocol the inspector speaks; anything else is an error
   assert.deepEqual(ok.diagnostics, []);
   const none = parseWsFile('# @protocol none\nWEBSOCKET ws://127.0.0.1:1/socket.io/?EIO=4\n');
   assert.equal(none.requests[0].settings.protocol, 'none');
-  const bad = parseWsFile('# @protocol mqtt\nWEBSOCKET ws://127.0.0.1:1/\n');
+  const bad = parseWsFile('# @protocol amqp\nWEBSOCKET ws://127.0.0.1:1/\n');
   assert.equal(bad.requests[0].settings.protocol, undefined);
   const d = bad.diagnostics.find((x) => x.code === 'bad-directive-value');
   assert.ok(d, JSON.stringify(bad.diagnostics));
-  assert.match(d.message, /@protocol "mqtt" is not a protocol the inspector speaks\. Use one of: socket\.io, .*none\./);
+  assert.match(d.message, /@protocol "amqp" is not a protocol the inspector speaks\. Use one of: socket\.io, .*none\./);
   assert.deepEqual([d.range.startLine, d.range.startCol], [0, 12], 'on the value');
 });
 
