@@ -1,0 +1,93 @@
+import type { ComposeAction, ComposeValues } from '../../../shared/compose';
+import type { SignalrSession } from './session';
+
+const target = { name: 'target', label: 'Target (hub method)', kind: 'text', required: true } as const;
+const args = {
+  name: 'arguments',
+  label: 'Arguments (JSON array)',
+  kind: 'json',
+  placeholder: '[]',
+  body: true,
+} as const;
+
+/** What the SignalR composer offers. */
+export const SIGNALR_ACTIONS: readonly ComposeAction[] = [
+  {
+    id: 'invoke',
+    label: 'Invoke',
+    description: 'Calls a hub method and waits for its Completion (result and latency).',
+    fields: [target, args],
+  },
+  {
+    id: 'send',
+    label: 'Send',
+    description: 'Calls a hub method without an invocation id: no Completion comes back.',
+    fields: [target, args],
+  },
+  {
+    id: 'stream',
+    label: 'Stream',
+    description: 'Starts a streaming hub method (StreamInvocation); its items arrive as rows.',
+    fields: [target, args],
+  },
+  {
+    id: 'cancel',
+    label: 'Cancel stream',
+    description: 'Stops a running stream (CancelInvocation).',
+    fields: [{ name: 'id', label: 'Invocation id', kind: 'text', placeholder: 'the latest stream' }],
+  },
+];
+
+/** Runs one of SIGNALR_ACTIONS on `session`. */
+export async function composeSignalr(
+  session: SignalrSession,
+  action: string,
+  values: ComposeValues,
+): Promise<string | undefined> {
+  if (action === 'cancel') return cancel(session, values);
+  if (!['invoke', 'send', 'stream'].includes(action))
+    throw new Error(`SignalR has no "${action}" action; it has invoke, send, stream and cancel.`);
+  const name = typeof values.target === 'string' ? values.target.trim() : '';
+  if (!name) throw new Error('Target (the hub method to call) is required.');
+  const list = parseArguments(values.arguments);
+  if (action === 'send') {
+    await session.send(name, list);
+    return undefined;
+  }
+  if (action === 'stream') {
+    const s = session.stream(name, list);
+    // Its end (Completion, error) is a note; the items are rows.
+    await s.started;
+    return `Stream ${s.id} (${name}) started: its items arrive as rows; Cancel stream stops it.`;
+  }
+  const { result, latencyMs } = await session.invoke(name, list);
+  return result === undefined
+    ? `Completed after ${latencyMs} ms (no result).`
+    : `Completed after ${latencyMs} ms: ${JSON.stringify(result)}`;
+}
+
+async function cancel(session: SignalrSession, values: ComposeValues): Promise<string> {
+  const running = session.streams();
+  const wanted = typeof values.id === 'string' ? values.id.trim() : '';
+  const s = wanted ? running.find((r) => r.id === wanted) : running[running.length - 1];
+  if (!s)
+    throw new Error(
+      wanted
+        ? `There is no running stream ${wanted} (running: ${running.map((r) => r.id).join(', ') || 'none'}).`
+        : 'There is no running stream to cancel.',
+    );
+  await s.cancel();
+  return `Cancelled stream ${s.id} (${s.target}) after ${s.items.length} items.`;
+}
+
+function parseArguments(v: string | boolean | undefined): unknown[] {
+  const text = typeof v === 'string' && v.trim() !== '' ? v : '[]';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`Arguments is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (!Array.isArray(parsed)) throw new Error('Arguments must be a JSON array: [42, "text"].');
+  return parsed;
+}
