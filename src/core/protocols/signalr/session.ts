@@ -194,9 +194,13 @@ export class SignalrSession implements ProtocolSession {
     return composeSignalr(this, action, values);
   }
 
-  /** Cancels the running streams (CancelInvocation each), then closes the transport normally. */
+  /**
+   * Cancels the running streams (CancelInvocation each), sends a Close record (what
+   * @microsoft/signalr sends on stop()), then closes the transport normally.
+   */
   close(): void {
     const sends = this.streams().map((s) => s.cancel());
+    if (this.current === 'ready') sends.push(this.sendRecord({ type: MessageType.Close }));
     void Promise.allSettled(sends).then(() => this.transport.close(1000));
   }
 
@@ -318,6 +322,14 @@ export class SignalrSession implements ProtocolSession {
 
   /** Something arrived from the server: healthy, and the server timeout starts again. */
   private heard(): void {
+    this.armServerTimeout();
+    const was = this.currentHealth.healthy;
+    this.currentHealth = { healthy: true, missedPongs: 0, lastPongAt: Date.now() };
+    if (!was) this.healthEmitter.fire(this.currentHealth);
+  }
+
+  /** Unhealthy, in the @microsoft/signalr client's words, each time serverTimeoutMs passes in silence. */
+  private armServerTimeout(): void {
     clearTimeout(this.serverTimer);
     const wait = this.settings.serverTimeoutMs;
     this.serverTimer = setTimeout(() => {
@@ -327,11 +339,8 @@ export class SignalrSession implements ProtocolSession {
         missedPongs: this.currentHealth.missedPongs + 1,
         message: `Server timeout elapsed without receiving a message from the server (nothing for ${wait / 1000} s).`,
       });
-      this.heard();
+      this.armServerTimeout();
     }, wait).unref();
-    const was = this.currentHealth.healthy;
-    this.currentHealth = { healthy: true, missedPongs: 0, lastPongAt: Date.now() };
-    if (!was) this.healthEmitter.fire(this.currentHealth);
   }
 
   private setHealth(h: ConnectionHealth): void {
