@@ -222,7 +222,11 @@ test('SignalR mock peer: the real @microsoft/signalr client starts against it, i
     ws.on('message', (data) => {
       const payload = Buffer.from(data as Buffer);
       const out = peer.answer({ direction: 'sent', kind: 'text', payload });
-      if (out) for (const f of out) (answered.push(f.payload.toString()), ws.send(f.payload.toString()));
+      if (out)
+        for (const f of out) {
+          answered.push(f.payload.toString());
+          ws.send(f.payload.toString());
+        }
       // Not the protocol's: the recording's script answers an invocation (here: its Completion).
       else {
         const m = JSON.parse(payload.toString().split(RS)[0]) as { invocationId?: string; arguments?: number[] };
