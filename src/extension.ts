@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { TransportOptions } from './core/transport';
+import type { ConnectionRecipe } from './core/protocols';
 import type { InspectorHandle, WebSocketInspectorApi } from './host/api';
 import { askForUrl, RecentUrls } from './host/connectCommand';
 import { askPassphrase, connectionDefaults, PASSPHRASE_KEY } from './host/connectionSettings';
@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   const loadPassphrase = () => context.secrets.get(PASSPHRASE_KEY).then((v) => (passphrase = v));
   void loadPassphrase();
   context.subscriptions.push(context.secrets.onDidChange((e) => e.key === PASSPHRASE_KEY && void loadPassphrase()));
-  const connectionOptions = (url: string): TransportOptions => connectionDefaults(url, passphrase);
+  const connectionOptions = (url: string): ConnectionRecipe => connectionDefaults(url, passphrase);
 
   const track = (inspector: InspectorPanel): InspectorPanel => {
     inspectors.add(inspector);
@@ -42,9 +42,10 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   const sessions = new SessionsController(context.globalStorageUri, () => env, track, log, connectionOptions);
   context.subscriptions.push(sessions);
 
-  const connect = (url: string): InspectorHandle => {
+  const connect = (url: string, options: { protocol?: string } = {}): InspectorHandle => {
     void recent.add(url);
-    return track(InspectorPanel.open(env, connectionOptions(url)));
+    const recipe = connectionOptions(url);
+    return track(InspectorPanel.open(env, options.protocol ? { ...recipe, protocol: options.protocol } : recipe));
   };
 
   const { environments } = registerWsLanguageFeatures(context);

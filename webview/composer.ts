@@ -1,7 +1,9 @@
+import type { ComposeAction, ComposeValues } from '../src/shared/compose';
 import { el } from './dom';
+import { ProtocolForm } from './protocolForm';
 
-/** How the composer's text is sent. */
-export type ComposerMode = 'text' | 'json' | 'hex' | 'base64' | 'file' | 'ping' | 'close';
+/** How the composer's text is sent: as a frame, or as a protocol's action (`proto:emit`). */
+export type ComposerMode = 'text' | 'json' | 'hex' | 'base64' | 'file' | 'ping' | 'close' | `proto:${string}`;
 
 const MODES: Array<[ComposerMode, string]> = [
   ['text', 'Text'],
@@ -12,7 +14,7 @@ const MODES: Array<[ComposerMode, string]> = [
   ['ping', 'Ping'],
   ['close', 'Close frame'],
 ];
-const PLACEHOLDERS: Record<ComposerMode, string> = {
+const PLACEHOLDERS: Record<string, string> = {
   text: 'Message to send (Ctrl+Enter or ⌘+Enter; ↑ and ↓ walk the history)',
   json: 'JSON to send; checked before sending (Ctrl+Enter or ⌘+Enter)',
   hex: 'Bytes as hex, e.g. 01 02 ff or 0x1f 0x8b',
@@ -32,6 +34,8 @@ export interface ComposerActions {
   /** Resolves with the round-trip time in ms. */
   ping(payload: string): Promise<number>;
   closeWith(code: number, reason: string): Promise<void>;
+  /** Runs a protocol action; resolves with its sentence. */
+  compose(action: string, values: ComposeValues): Promise<string | undefined>;
   /** Keeps the draft, mode and history across reloads. */
   save(state: { draft: string; mode: ComposerMode; history: string[] }): void;
 }
@@ -47,6 +51,9 @@ export class Composer {
   private readonly sendButton: HTMLElement;
   private readonly error: HTMLElement;
   private readonly note: HTMLElement;
+  private readonly form = new ProtocolForm();
+  private protocolActions: ComposeAction[] = [];
+  private protocolGroup: HTMLOptGroupElement | undefined;
   private enabled = false;
   private mode: ComposerMode = 'text';
   private history: string[] = [];
@@ -101,7 +108,7 @@ export class Composer {
     side.append(this.modeSelect, this.formatButton, this.sendButton);
     const row = el('div', 'composer-row');
     row.append(this.input, side);
-    this.element.append(row, this.error, this.note);
+    this.element.append(this.form.element, row, this.error, this.note);
     this.setMode('text');
     this.setEnabled(false);
   }
@@ -112,6 +119,8 @@ export class Composer {
       this.history = state.history.filter((h): h is string => typeof h === 'string').slice(-HISTORY_LIMIT);
     this.cursor = this.history.length;
     if (MODES.some(([m]) => m === state.mode)) this.setMode(state.mode as ComposerMode);
+    else if (typeof state.mode === 'string' && state.mode.startsWith('proto:'))
+      this.wantedMode = state.mode as ComposerMode;
     if (typeof state.draft === 'string') this.input.value = state.draft;
   }
 
@@ -121,11 +130,46 @@ export class Composer {
     this.sendButton.toggleAttribute('disabled', !enabled);
   }
 
+  /** The protocol's actions join the kinds of message (a mode kept from before a reload comes back). */
+  setProtocol(label: string | undefined, actions: ComposeAction[]): void {
+    this.protocolActions = actions;
+    this.protocolGroup?.remove();
+    this.protocolGroup = undefined;
+    if (actions.length > 0) {
+      const group = el('optgroup');
+      group.label = label ?? 'Protocol';
+      for (const a of actions) {
+        const option = el('option', undefined, a.label);
+        option.value = `proto:${a.id}`;
+        if (a.description) option.title = a.description;
+        group.append(option);
+      }
+      this.modeSelect.append(group);
+      this.protocolGroup = group;
+    }
+    const wanted = this.wantedMode ?? this.mode;
+    if (wanted.startsWith('proto:') && actions.some((a) => `proto:${a.id}` === wanted)) this.setMode(wanted);
+    else if (this.mode.startsWith('proto:')) this.setMode('text');
+  }
+
+  private wantedMode: ComposerMode | undefined;
+
   private setMode(mode: ComposerMode): void {
     this.mode = mode;
     this.modeSelect.value = mode;
-    this.input.setAttribute('placeholder', PLACEHOLDERS[mode]);
-    this.input.toggleAttribute('disabled', mode === 'file');
+    const action = mode.startsWith('proto:') ? this.protocolActions.find((a) => `proto:${a.id}` === mode) : undefined;
+    if (action) this.wantedMode = undefined;
+    this.form.show(action);
+    const body = this.form.body;
+    this.input.setAttribute(
+      'placeholder',
+      action
+        ? body
+          ? `${body.label}: ${body.placeholder ?? ''}`
+          : `${action.label} has no body; press Send`
+        : PLACEHOLDERS[mode],
+    );
+    this.input.toggleAttribute('disabled', mode === 'file' || (!!action && !body));
     this.note.textContent = '';
     this.formatButton.hidden = mode !== 'json';
     this.error.textContent = '';
@@ -183,6 +227,13 @@ export class Composer {
       return;
     }
     try {
+      const action = this.form.current;
+      if (action && this.mode === `proto:${action.id}`) {
+        const sentence = await this.actions.compose(action.id, this.form.values(text));
+        this.note.textContent = sentence ?? `${action.label}: sent.`;
+        this.remember(text);
+        return;
+      }
       switch (this.mode) {
         case 'json':
           if (!this.parseJson().ok) return;

@@ -32,6 +32,8 @@ export class FilterBar {
   private readonly json: HTMLInputElement;
   private readonly regex: HTMLButtonElement;
   private readonly caseSensitive: HTMLButtonElement;
+  /** Pressed: the protocol's keepalives are folded away (shown only when a protocol has them). */
+  private readonly keepalives: HTMLButtonElement;
   private readonly direction: HTMLSelectElement;
   private readonly kind: HTMLSelectElement;
   private readonly status: HTMLElement;
@@ -48,6 +50,13 @@ export class FilterBar {
     this.kind = select('filter-kind', 'Kind', KINDS);
     this.json = input('filter-json', 'JSON field, e.g. type == "trade"', 'JSON field condition');
     this.json.classList.add('filter-json');
+    this.keepalives = toggle(
+      'filter-keepalives',
+      'Hide keepalives',
+      'Hide the protocol keepalives (pings, heart-beats)',
+    );
+    this.keepalives.setAttribute('aria-pressed', 'true');
+    this.keepalives.hidden = true;
     this.status = el('span', 'filter-status');
     this.status.id = 'filter-status';
     this.status.setAttribute('aria-live', 'polite');
@@ -55,11 +64,20 @@ export class FilterBar {
     this.error.id = 'filter-error';
     this.error.setAttribute('role', 'alert');
     const line = el('div', 'filter-line');
-    line.append(this.text, this.caseSensitive, this.regex, this.direction, this.kind, this.json, this.status);
+    line.append(
+      this.text,
+      this.caseSensitive,
+      this.regex,
+      this.direction,
+      this.kind,
+      this.json,
+      this.keepalives,
+      this.status,
+    );
     this.element.append(line, this.error);
     for (const field of [this.text, this.json]) field.addEventListener('input', () => this.changed());
     for (const field of [this.direction, this.kind]) field.addEventListener('change', () => this.changed(0));
-    for (const button of [this.regex, this.caseSensitive]) {
+    for (const button of [this.regex, this.caseSensitive, this.keepalives]) {
       button.addEventListener('click', () => {
         button.setAttribute('aria-pressed', String(button.getAttribute('aria-pressed') !== 'true'));
         this.changed(0);
@@ -90,7 +108,15 @@ export class FilterBar {
     if (this.direction.value) query.directions = [this.direction.value as Direction];
     if (this.kind.value) query.kinds = [this.kind.value as RowKind];
     if (this.json.value.trim()) query.json = this.json.value;
+    if (!this.keepalives.hidden) query.hideKeepalives = pressed(this.keepalives);
     return Object.keys(query).length ? query : null;
+  }
+
+  /** A protocol with keepalives decodes the rows: offer folding them (on by default). Returns true when the query changed. */
+  setKeepalives(offered: boolean): boolean {
+    if (this.keepalives.hidden === !offered) return false;
+    this.keepalives.hidden = !offered;
+    return true;
   }
 
   /** Puts a saved query back into the fields (without applying it). */
@@ -102,6 +128,7 @@ export class FilterBar {
     this.direction.value = query.directions?.[0] ?? '';
     this.kind.value = query.kinds?.[0] ?? '';
     this.json.value = query.json ?? '';
+    if (query.hideKeepalives === false) this.keepalives.setAttribute('aria-pressed', 'false');
   }
 
   /** "M of N", or the reason the filter stopped. */
@@ -112,7 +139,12 @@ export class FilterBar {
       this.status.textContent = `${total.toLocaleString()} ${noun}`;
       return;
     }
-    this.status.textContent = `${status.matched.toLocaleString()} of ${total.toLocaleString()}${status.running ? ' …' : ''}`;
+    const hidden = status.keepalivesHidden ? ` · ${status.keepalivesHidden.toLocaleString()} keepalives hidden` : '';
+    const onlyFolding = !this.text.value && !this.json.value.trim() && !this.direction.value && !this.kind.value;
+    const shown = onlyFolding
+      ? `${status.matched.toLocaleString()} ${noun}`
+      : `${status.matched.toLocaleString()} of ${total.toLocaleString()}`;
+    this.status.textContent = `${shown}${hidden}${status.running ? ' …' : ''}`;
   }
 
   private changed(delay = DEBOUNCE_MS): void {

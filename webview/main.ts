@@ -5,6 +5,7 @@ import '@vscode-elements/elements/dist/vscode-toolbar-button/index.js';
 import {
   assertNever,
   type ConnectionState,
+  type ProtocolInfo,
   type RowDetail,
   type RowSummary,
   type ToWebview,
@@ -17,6 +18,7 @@ import { Composer } from './composer';
 import { Header } from './header';
 import { HostChannel } from './hostChannel';
 import { MessageList } from './messageList';
+import { ProtocolPicker } from './protocolPicker';
 
 /** The inspector webview: a header, the virtualized message list and the composer. */
 function main(): void {
@@ -61,6 +63,7 @@ function main(): void {
     sendFile: async () => void (await host.request({ type: 'sendFile' })),
     ping: async (payload) => (await host.request({ type: 'ping', payload })) as number,
     closeWith: async (code, reason) => void (await host.request({ type: 'closeWith', code, reason })),
+    compose: async (action, values) => (await host.request({ type: 'compose', action, values })) as string | undefined,
     save: (state) => host.updateState({ composer: state }),
   });
   composer.restore(saved.composer ?? {});
@@ -116,7 +119,20 @@ function main(): void {
     host.post({ type: 'setFilter', query });
   });
   filterBar.restore(saved.filter);
-  toolbar.start.append(filterBar.element);
+  const picker = new ProtocolPicker((choice) => host.post({ type: 'setDecoder', choice }));
+  toolbar.start.append(filterBar.element, picker.element);
+  const showProtocol = (info: ProtocolInfo | undefined) => {
+    if (!info) return;
+    picker.show(info);
+    composer.setProtocol(info.label, info.actions);
+    list.setProtocolColumns(!!info.id && info.choice !== 'raw');
+    // Folding is offered while a protocol decodes; the query changes with it.
+    if (filterBar.setKeepalives(!!info.id && info.choice !== 'raw')) {
+      const query = filterBar.query();
+      host.updateState({ filter: query });
+      host.post({ type: 'setFilter', query });
+    }
+  };
   document.addEventListener('keydown', (e) => {
     const target = e.target as HTMLElement;
     const typing = target.closest('input, textarea, select, vscode-textarea');
@@ -157,6 +173,7 @@ function main(): void {
         list.reset();
         pending = undefined;
         listMode = snapshot.listMode;
+        showProtocol(snapshot.protocol);
         handshakeView.setHandshake(snapshot.handshake);
         handshakeView.setWire(snapshot.wire);
         handshakeView.setHealth(snapshot.health);
@@ -185,6 +202,9 @@ function main(): void {
         return;
       case 'script':
         header.setScript(message.script);
+        return;
+      case 'protocol':
+        showProtocol(message.protocol);
         return;
       case 'handshake':
         handshakeView.setHandshake(message.handshake);

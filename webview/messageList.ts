@@ -59,6 +59,9 @@ export class MessageList {
       ['dir', ''],
       ['kind', 'Kind'],
       ['size', 'Size'],
+      ['ptype', 'Type'],
+      ['subject', 'Event / topic'],
+      ['pid', 'Id'],
       ['preview', 'Message'],
     ]) {
       const cell = el('span', cls, text);
@@ -128,9 +131,14 @@ export class MessageList {
     // Cells are refilled on the next render.
   }
 
+  /** Shows the protocol's columns (type, event or topic, id) when a protocol decodes the rows. */
+  setProtocolColumns(on: boolean): void {
+    this.element.classList.toggle('protocol', on);
+  }
+
   /** Hides these columns (and shows the others). */
   setHiddenColumns(hidden: readonly string[]): void {
-    for (const c of ['index', 'time', 'dir', 'kind', 'size'])
+    for (const c of ['index', 'time', 'dir', 'kind', 'size', 'ptype', 'subject', 'pid'])
       this.element.classList.toggle(`hide-${c}`, hidden.includes(c));
   }
 
@@ -276,6 +284,9 @@ export class MessageList {
       el('span', 'dir'),
       el('span', 'kind'),
       el('span', 'size'),
+      el('span', 'ptype'),
+      el('span', 'subject'),
+      el('span', 'pid'),
       el('span', 'preview'),
     );
     this.inner.append(row);
@@ -283,7 +294,8 @@ export class MessageList {
   }
 
   private fill(node: HTMLElement, position: number, row: RowSummary | undefined): void {
-    const [indexCell, timeCell, dirCell, kindCell, sizeCell, previewCell] = node.children as unknown as HTMLElement[];
+    const [indexCell, timeCell, dirCell, kindCell, sizeCell, typeCell, subjectCell, idCell, previewCell] =
+      node.children as unknown as HTMLElement[];
     // The # column is the row's number in the whole connection, also while filtered.
     indexCell.textContent = row ? String(row.index + 1) : '';
     node.dataset.index = String(position);
@@ -297,6 +309,7 @@ export class MessageList {
       dirCell.replaceChildren();
       kindCell.textContent = '';
       sizeCell.textContent = '';
+      typeCell.textContent = subjectCell.textContent = idCell.textContent = '';
       previewCell.textContent = '…';
       return;
     }
@@ -314,8 +327,14 @@ export class MessageList {
     }
     kindCell.textContent = row.kind;
     sizeCell.textContent = formatBytes(row.size);
+    typeCell.textContent = row.columns?.type ?? '';
+    subjectCell.textContent = row.columns?.subject ?? '';
+    idCell.textContent = row.columns?.id ?? '';
+    node.classList.toggle('keepalive', !!row.keepalive);
+    // A reply (an ack, a `complete`) names its request's row and the time between them.
+    const reply = row.replyTo ? `↩ #${row.replyTo.index + 1} after ${formatMs(row.replyTo.ms)} · ` : '';
     // Payload text goes in as text, never as markup; a decoder's line (JSON in a binary frame) wins over hex.
-    previewCell.textContent = row.decodedLine ?? row.preview;
+    previewCell.textContent = reply + (row.decodedLine ?? row.preview);
     previewCell.classList.toggle('decoded', row.decodedLine !== undefined);
   }
 
@@ -347,4 +366,8 @@ export class MessageList {
   private scrollTo(top: number): void {
     this.scroller.scrollTop = Math.max(0, top);
   }
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }

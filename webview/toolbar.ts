@@ -10,6 +10,9 @@ export const COLUMNS = [
   ['dir', 'Direction'],
   ['kind', 'Kind'],
   ['size', 'Size'],
+  ['ptype', 'Protocol type'],
+  ['subject', 'Event / topic'],
+  ['pid', 'Protocol id'],
 ] as const;
 export type Column = (typeof COLUMNS)[number][0];
 

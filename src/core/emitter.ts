@@ -22,9 +22,11 @@ export class Emitter<T> {
 
   /** Call every listener with `value`; a listener that throws does not stop the others. */
   fire(value: T): void {
-    for (const listener of this.listeners) {
+    // The listeners at the time of firing: one added meanwhile (a protocol session attached on open) hears the next value.
+    const listeners = this.listeners;
+    for (let i = 0, n = listeners.length; i < n; i++) {
       try {
-        listener(value);
+        listeners[i](value);
       } catch (err) {
         queueMicrotask(() => {
           throw err;

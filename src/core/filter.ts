@@ -1,5 +1,7 @@
 import type { FilterQuery } from '../shared/protocol';
+import type { KeepaliveTest } from './decode';
 import { FilterError } from './filterError';
+import { dropKeepalives } from './filterKeepalive';
 import { JsonFieldMatcher, parseJsonCondition } from './filterJson';
 import { matchesValue } from './filterValue';
 import { DIRECTION_CODES, KIND_CODES, type FrameColumns, type FrameStore } from './frameStore';
@@ -23,6 +25,8 @@ export interface FilterOptions {
    * conditions that the bytes do not satisfy are tried on it.
    */
   decoded?: (index: number) => unknown;
+  /** The protocol's keepalive test, for `query.hideKeepalives`. */
+  keepalive?: KeepaliveTest;
 }
 
 /** Rows examined per step: small enough to yield often, large enough to amortize the bookkeeping. */
@@ -103,6 +107,9 @@ export class Filter {
   private readonly regexBudgetMs: number;
   private readonly sliceMs: number;
   private readonly decoded: ((index: number) => unknown) | undefined;
+  private readonly keepalive: KeepaliveTest | undefined;
+  /** Keepalives the filter left out, with `hideKeepalives`. */
+  keepalivesHidden = 0;
   private runner: RegexRunner | undefined;
   private readonly ownsRunner: boolean;
   private scratch = new Uint32Array(SLICE_ROWS);
@@ -130,6 +137,7 @@ export class Filter {
     this.regexBudgetMs = options.regexBudgetMs ?? 1000;
     this.sliceMs = options.sliceMs ?? 12;
     this.decoded = options.decoded;
+    this.keepalive = query.hideKeepalives ? options.keepalive : undefined;
     this.runner = options.regexRunner;
     this.ownsRunner = !options.regexRunner;
   }
@@ -205,7 +213,12 @@ export class Filter {
         const to = Math.min(target, from + SLICE_ROWS);
         const columns = store.columns();
         this.firstChunk ??= columns.chunks[0];
-        const found = this.scan(columns, from, to);
+        let found = this.scan(columns, from, to);
+        if (this.keepalive) {
+          const kept = dropKeepalives(columns, this.scratch, found, this.keepalive);
+          this.keepalivesHidden += found - kept;
+          found = kept;
+        }
         if (this.regex) {
           for (const batch of packBatches(columns, this.scratch, found)) {
             inFlight.push(this.regexRunner().test(this.regex.source, this.regex.flags, batch, this.regexBudgetMs));
@@ -244,6 +257,7 @@ export class Filter {
 
   private reset(): void {
     this.matches.clear();
+    this.keepalivesHidden = 0;
     this.examinedRows = 0;
     this.firstChunk = undefined;
   }

@@ -7,6 +7,7 @@ import {
   type FromWebview,
   type RowKind,
 } from '../shared/protocol';
+import type { ComposeValues } from '../shared/compose';
 
 /** Longest filter text or JSON condition accepted. */
 const MAX_FILTER_TEXT = 4096;
@@ -73,6 +74,15 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       return { type: 'disconnect' };
     case 'reconnect':
       return { type: 'reconnect' };
+    case 'compose': {
+      const values = parseComposeValues(m.values);
+      if (!isInt(m.id) || typeof m.action !== 'string' || m.action.length > 64 || !values) return undefined;
+      return { type: 'compose', id: m.id, action: m.action, values };
+    }
+    case 'setDecoder':
+      return typeof m.choice === 'string' && m.choice.length <= 64
+        ? { type: 'setDecoder', choice: m.choice }
+        : undefined;
     default:
       return undefined;
   }
@@ -111,7 +121,25 @@ function parseFilterQuery(raw: unknown): FilterQuery | undefined {
     if (typeof q.json !== 'string' || q.json.length > MAX_FILTER_TEXT) return undefined;
     query.json = q.json;
   }
+  if (q.hideKeepalives !== undefined) {
+    if (typeof q.hideKeepalives !== 'boolean') return undefined;
+    query.hideKeepalives = q.hideKeepalives;
+  }
   return query;
+}
+
+/** A compose form's values: at most 32 fields, text or flags, text within the send limit. */
+function parseComposeValues(raw: unknown): ComposeValues | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const entries = Object.entries(raw as Record<string, unknown>);
+  if (entries.length > 32) return undefined;
+  const values: ComposeValues = {};
+  for (const [k, v] of entries) {
+    if (k.length > 64 || (typeof v !== 'boolean' && (typeof v !== 'string' || v.length > MAX_SEND_TEXT)))
+      return undefined;
+    values[k] = v;
+  }
+  return values;
 }
 
 function isInt(v: unknown): v is number {

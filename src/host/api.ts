@@ -1,4 +1,5 @@
-import type { ConnectionState, ConnectionStats, RowSummary } from '../shared/protocol';
+import type { ComposeValues } from '../shared/compose';
+import type { ConnectionState, ConnectionStats, ProtocolInfo, RowSummary } from '../shared/protocol';
 
 /** One open inspector panel, as the extension's API hands it out (to tests and other extensions). */
 export interface InspectorHandle {
@@ -9,8 +10,14 @@ export interface InspectorHandle {
   whenOpen(): Promise<void>;
   /** Sends a text message as the composer would. */
   sendText(text: string): Promise<void>;
-  /** Rows `[start, start + count)` of the message list. */
+  /** Rows `[start, start + count)` of the message list, with the decoder's line, columns and reply links. */
   rows(start: number, count: number): RowSummary[];
+  /** The protocol spoken or decoded, and what its composer offers. */
+  readonly protocol: ProtocolInfo;
+  /** Runs one of the protocol's compose actions as the composer does; resolves with its sentence. */
+  compose(action: string, values: ComposeValues): Promise<string | undefined>;
+  /** Decodes with another protocol ('raw': none, 'auto': as recognised), as the picker does. */
+  setDecoder(choice: string): void;
   /** Closes the connection normally (the panel stays). */
   disconnect(): void;
   /** Closes the panel and its connection. */
@@ -24,8 +31,8 @@ export interface WebSocketInspectorApi {
   stopEchoServer(): Promise<void>;
   /** The echo server's URL while it runs. */
   readonly echoServerUrl: string | undefined;
-  /** Opens an inspector panel for `url` and starts connecting. */
-  connect(url: string): InspectorHandle;
+  /** Opens an inspector panel for `url` and starts connecting; `protocol` as `# @protocol` takes it. */
+  connect(url: string, options?: { protocol?: string }): InspectorHandle;
   /** Every open inspector panel. */
   inspectors(): InspectorHandle[];
   /** The recorded sessions in the history, newest first. */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { protocolForUrl, type ConnectionRecipe } from '../core/protocols';
 import type { TransportOptions } from '../core/transport';
 import { noProxyFromSetting } from '../core/proxy';
 
@@ -9,7 +10,7 @@ export const PASSPHRASE_KEY = 'websocketInspector.tls.passphrase';
  * The connection options the settings give, for `url`: defaults under every connection, which a
  * `.ws` request's own headers and directives override.
  */
-export function connectionDefaults(url: string, passphrase: string | undefined): TransportOptions {
+export function connectionDefaults(url: string, passphrase: string | undefined): ConnectionRecipe {
   const c = vscode.workspace.getConfiguration('websocketInspector.connection');
   const tls = vscode.workspace.getConfiguration('websocketInspector.tls');
   const http = vscode.workspace.getConfiguration('http');
@@ -22,8 +23,10 @@ export function connectionDefaults(url: string, passphrase: string | undefined):
   const pfx = tls.get<string>('pfxFile', '');
   const cert = tls.get<string>('certFile', '');
   const usesKey = !!pfx || !!tls.get<string>('keyFile', '');
+  const protocol = protocolForUrl(url, vscode.workspace.getConfiguration('websocketInspector').get('protocols', {}));
   return {
     url,
+    ...(protocol ? { protocol } : {}),
     handshakeTimeout: c.get<number>('handshakeTimeout', 10000),
     sendTimeoutMs: Math.max(1, c.get<number>('sendTimeout', 30)) * 1000,
     maxPayload: Math.max(1, c.get<number>('maxPayloadMB', 100)) * 1024 * 1024,

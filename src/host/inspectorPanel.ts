@@ -1,11 +1,20 @@
 import * as vscode from 'vscode';
-import type { Transport, TransportOptions } from '../core/transport';
+import type { ConnectionRecipe } from '../core/protocols';
+import type { Transport } from '../core/transport';
 import type { InspectorActions, PickedFile } from '../core/inspector/actions';
 import type { EditorContent } from '../core/inspector/model';
 import { InspectorSession } from '../core/inspector/session';
 import { maskUrl } from '../core/mask';
 import { shortTitle } from '../core/url';
-import type { ConnectionState, ConnectionStats, PanelSource, RowSummary, ScriptStatus } from '../shared/protocol';
+import type { ComposeValues } from '../shared/compose';
+import type {
+  ConnectionState,
+  ConnectionStats,
+  PanelSource,
+  ProtocolInfo,
+  RowSummary,
+  ScriptStatus,
+} from '../shared/protocol';
 import type { InspectorHandle } from './api';
 import type { MessageDocuments } from './messageDocuments';
 import type { Session } from '../core/sessions/format';
@@ -59,7 +68,7 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
   private constructor(
     private readonly panel: vscode.WebviewPanel,
     private readonly env: InspectorEnv,
-    options: TransportOptions,
+    options: ConnectionRecipe,
     source?: PanelSource,
   ) {
     const { extensionUri } = env;
@@ -91,7 +100,7 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
   /** Opens a new panel beside the editor and starts connecting. */
   static open(
     env: InspectorEnv,
-    options: TransportOptions,
+    options: ConnectionRecipe,
     source?: PanelSource,
     secrets: string[] = [],
   ): InspectorPanel {
@@ -114,7 +123,7 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
     panel?: vscode.WebviewPanel,
     file?: string,
   ): InspectorPanel {
-    const options: TransportOptions = {
+    const options: ConnectionRecipe = {
       url: session.header.url,
       handshakeTimeout: 10000,
       headers: session.header.options.headers,
@@ -165,7 +174,7 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
     panel: vscode.WebviewPanel,
     state: unknown,
     env: InspectorEnv,
-    options: (url: string) => TransportOptions,
+    options: (url: string) => ConnectionRecipe,
     recorded?: Session,
     historyEnabled = true,
   ): InspectorPanel | undefined {
@@ -202,7 +211,19 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
   }
 
   rows(start: number, count: number): RowSummary[] {
-    return this.session.store.summaries(start, count);
+    return this.session.model.withDecoded(this.session.store.summaries(start, count));
+  }
+
+  get protocol(): ProtocolInfo {
+    return this.session.model.protocols.info();
+  }
+
+  compose(action: string, values: ComposeValues): Promise<string | undefined> {
+    return this.session.feed.composeAction(action, values);
+  }
+
+  setDecoder(choice: string): void {
+    this.session.handle({ type: 'setDecoder', choice });
   }
 
   disconnect(): void {
@@ -210,7 +231,7 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
   }
 
   /** Connects again with new settings (a `.ws` request edited since), keeping the rows so far. */
-  reconnectWith(options: TransportOptions, source?: PanelSource): Promise<void> {
+  reconnectWith(options: ConnectionRecipe, source?: PanelSource): Promise<void> {
     this.session.setOptions(options, source);
     this.panel.title = shortTitle(options.url);
     this.session.reconnect().catch(() => undefined);

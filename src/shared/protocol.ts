@@ -1,11 +1,12 @@
 // Over 400 lines: the one host⇄webview protocol, every message its own documented type, kept in one file so both unions read at a glance.
+import type { ComposeAction, ComposeValues } from './compose';
 /**
  * The typed messages between the extension host and the inspector webview.
  * Types only: this file is imported by both sides and must stay free of `vscode`, node and the DOM.
  */
 
 /** Bumped when a message changes shape; the webview sends it in `ready`. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Where a row came from: the client sent it, the server sent it, or the inspector noted an event. */
 export type Direction = 'sent' | 'received' | 'event';
@@ -41,6 +42,29 @@ export interface RowSummary {
   preview: string;
   /** A decoder's one line for this message (JSON or text in a binary frame, a protocol's message), shown instead of `preview`. */
   decodedLine?: string;
+  /** The protocol's columns: its message type, subject (event, topic, destination) and id. */
+  columns?: { type: string; subject?: string; id?: string };
+  /** A protocol keepalive (Engine.IO ping, heart-beat, PINGREQ). */
+  keepalive?: boolean;
+  /** For a reply (an ack, a `complete`, a PUBACK): the row of its request and the time between them. */
+  replyTo?: { index: number; ms: number };
+}
+
+/** What the panel knows of the protocol it decodes with, for the header and the picker. */
+export interface ProtocolInfo {
+  /** The protocol spoken or decoded ("socket.io"), or undefined for plain WebSocket. */
+  id?: string;
+  label?: string;
+  /** How it was chosen: "chosen", "recognised by the subprotocol graphql-transport-ws". */
+  how?: string;
+  /** True when the client's part is spoken (handshake, keepalives, composing); false: decoded only. */
+  speaking: boolean;
+  /** What the composer offers for it (empty when decoded only). */
+  actions: ComposeAction[];
+  /** The decoder choice: 'auto', 'raw' or a protocol id. */
+  choice: string;
+  /** What the picker offers. */
+  choices: Array<{ id: string; label: string }>;
 }
 
 /** A decoder's view of one message, made when the detail pane asks (the decoder seam). */
@@ -86,6 +110,8 @@ export interface FilterQuery {
   kinds?: readonly RowKind[];
   /** A JSON field condition such as `type == "trade"` or `price > 100`; rows that are not JSON never match it. */
   json?: string;
+  /** Hide the protocol's keepalives (Engine.IO pings, heart-beats); counted in FilterStatus. */
+  hideKeepalives?: boolean;
 }
 
 /** The filter's progress, shown as "M of N". */
@@ -96,6 +122,8 @@ export interface FilterStatus {
   running: boolean;
   /** Why the filter stopped (a bad expression, a regex that ran too long). */
   error?: string;
+  /** Keepalives hidden so far, with `hideKeepalives`. */
+  keepalivesHidden?: number;
 }
 
 /** Where a `.ws` script is, for the line under the header. */
@@ -141,6 +169,7 @@ export interface Snapshot {
   recording?: RecordingInfo;
   /** Where the live connection is being recorded (a reload shows those messages again). */
   recordedTo?: string;
+  protocol?: ProtocolInfo;
   /** What the list shows: messages and events, or the frame headers seen on the wire. */
   listMode: ListMode;
   /** The opening handshake of the current connection, once it started. */
@@ -238,7 +267,14 @@ export interface ResponseMessage {
   result?: unknown;
 }
 
+/** The protocol the panel speaks or decodes with changed (chosen, recognised, picked). */
+export interface ProtocolMessage {
+  type: 'protocol';
+  protocol: ProtocolInfo;
+}
+
 export type ToWebview =
+  | ProtocolMessage
   | SnapshotMessage
   | StateMessage
   | TickMessage
@@ -338,7 +374,22 @@ export interface ReconnectMessage {
   type: 'reconnect';
 }
 
+/** Run one of the protocol's compose actions (Socket.IO emit, GraphQL subscribe); the result is a sentence. */
+export interface ComposeMessage {
+  type: 'compose';
+  id: number;
+  action: string;
+  values: ComposeValues;
+}
+/** Decode with another protocol's decoder, or none ('raw'), or as recognised ('auto'). */
+export interface SetDecoderMessage {
+  type: 'setDecoder';
+  choice: string;
+}
+
 export type FromWebview =
+  | ComposeMessage
+  | SetDecoderMessage
   | ReadyMessage
   | ViewportMessage
   | SendTextMessage

@@ -62,6 +62,10 @@ test('Action Cable: every server message and client command decodes, identifier 
   assert.deepEqual(bye.value, { type: 'disconnect', reason: 'unauthorized', reconnect: false });
   assert.equal(bye.summary, 'disconnect unauthorized (no reconnect)');
   for (const v of [welcome, ping, subscribe, confirm, broadcast, perform, bye]) assert.equal(v.problem, undefined);
+  const b = Buffer.from('{"type":"ping","message":1700000000}');
+  assert.equal(decoder.isKeepalive?.('text', b, 0, b.length), true);
+  const w = Buffer.from('{"type":"welcome"}');
+  assert.equal(decoder.isKeepalive?.('text', w, 0, w.length), false);
 });
 
 test('Action Cable: bad input is a view with a problem; random bytes never throw', () => {

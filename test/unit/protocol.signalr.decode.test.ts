@@ -117,6 +117,22 @@ test('SignalR: several records in one frame are listed in order; the handshake r
   assert.equal(decode(`{"type":6}${RS}{"type":6}${RS}`).keepalive, true);
 });
 
+test('SignalR: the cheap keepalive test agrees with the views on pings and on what is not one', () => {
+  const test = decoder.isKeepalive;
+  assert.ok(test);
+  const is = (text: string) => {
+    const b = Buffer.from(`xx${text}yy`);
+    return test('text', b, 2, b.length - 2);
+  };
+  for (const text of [`{"type":6}${RS}`, `{ "type": 6 }${RS}`, `{"type":6}${RS}{"type":6}${RS}`]) {
+    assert.equal(is(text), true, text);
+    assert.equal(decode(text).keepalive, true, text);
+  }
+  for (const text of [`{"type":6}`, `{"type":60}${RS}`, `{"type":3,"invocationId":"6"}${RS}`, `{}${RS}`])
+    assert.equal(is(text), false, text);
+  assert.equal(test('binary', Buffer.from(`{"type":6}${RS}`), 0, 11), false);
+});
+
 test('SignalR: bad input says what is wrong and where, keeping what could be read', () => {
   const noRs = decode('{"type":1,"target":"Send","arguments":[]}');
   assert.equal(

@@ -61,7 +61,15 @@ export interface MessageDecoder {
   sniff(message: StoredMessage): boolean;
   /** The view, or undefined when the payload is not this decoder's. May throw; the pipeline catches it. */
   decode(message: StoredMessage): DecodedMessage | undefined;
+  /**
+   * A cheap test without decoding (a length and a byte or two) that `bytes[start, end)` is one of the
+   * protocol's keepalives: the list folds them away over every row, so it must cost next to nothing.
+   */
+  readonly isKeepalive?: KeepaliveTest;
 }
+
+/** `MessageDecoder.isKeepalive`, bound to the decoder in use. */
+export type KeepaliveTest = (kind: 'text' | 'binary', bytes: Buffer, start: number, end: number) => boolean;
 
 /** `auto`: the first decoder that sniffs and decodes; `raw`: none; otherwise a decoder's id, which always wins. */
 export type DecoderChoice = 'auto' | 'raw' | (string & {});
@@ -111,9 +119,24 @@ export class DecoderPipeline {
     return view;
   }
 
+  /** The view of `message` without the cache (a search over many rows must not push the visible ones out). */
+  decodeFresh(message: StoredMessage): DecodedMessage | undefined {
+    return this.cache.get(message.index) ?? this.make(message);
+  }
+
   /** The ids of every decoder that can decode `message` (offered beside the one in use). Not cached. */
   candidates(message: StoredMessage): string[] {
     return this.decoders.filter((d) => d.sniff(message) && tryDecode(d, message) !== undefined).map((d) => d.id);
+  }
+
+  /** The keepalive test of the decoder in use (the chosen one, or the first that has one under 'auto'). */
+  keepaliveTest(): KeepaliveTest | undefined {
+    if (this.current === 'raw') return undefined;
+    const d =
+      this.current === 'auto'
+        ? this.decoders.find((x) => x.isKeepalive)
+        : this.decoders.find((x) => x.id === this.current);
+    return d?.isKeepalive;
   }
 
   /** Forgets every view (the store was cleared or replaced). */

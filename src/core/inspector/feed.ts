@@ -8,6 +8,7 @@ import {
   type Snapshot,
   type ToWebview,
 } from '../../shared/protocol';
+import type { ComposeValues } from '../../shared/compose';
 import { Emitter, type Subscription } from '../emitter';
 import { createFilter, type Filter } from '../filter';
 import { decodeBase64, decodeHex } from '../wsfile/binary';
@@ -38,6 +39,8 @@ export class InspectorFeed {
   private postedTotal = 0;
   private disposed = false;
   private filter: Filter | undefined;
+  /** The view's last query, applied again when the protocol's decoder changes. */
+  private query: FilterQuery | null = null;
   /** True while the filter examines rows; ticks wait for it. */
   private filtering = false;
   private filterError: string | undefined;
@@ -61,6 +64,12 @@ export class InspectorFeed {
       }),
       model.onHandshake((handshake) => this.postNow({ type: 'handshake', handshake })),
       model.onHealth((health) => this.postNow({ type: 'health', health })),
+      model.protocols.onChanged((protocol) => {
+        this.postAfterRows({ type: 'protocol', protocol });
+        // Views and keepalives are the new decoder's now.
+        if (this.query) this.setFilter(this.query);
+        else this.refresh();
+      }),
     ];
   }
 
@@ -152,6 +161,12 @@ export class InspectorFeed {
         model.connection.close(message.code, message.reason);
         this.postNow({ type: 'response', id: message.id, ok: true });
         return;
+      case 'compose':
+        this.replies.answer(message.id, this.composeAction(message.action, message.values));
+        return;
+      case 'setDecoder':
+        model.protocols.choose(message.choice);
+        return;
       case 'setListMode':
         model.listMode = message.mode;
         this.postedTotal = 0;
@@ -159,6 +174,18 @@ export class InspectorFeed {
         return;
       default:
         assertNever(message);
+    }
+  }
+
+  /** Runs a protocol compose action; its sentence (an ack's latency) also goes in the list. */
+  async composeAction(action: string, values: ComposeValues): Promise<string | undefined> {
+    try {
+      const sentence = await this.model.protocols.compose(action, values);
+      if (sentence) this.model.note('info', sentence);
+      return sentence;
+    } catch (err) {
+      this.model.note('error', (err as Error).message);
+      throw err;
     }
   }
 
@@ -183,13 +210,16 @@ export class InspectorFeed {
 
   /** Shows only the rows that match `query` (null or an empty query: all rows). */
   setFilter(query: FilterQuery | null): void {
+    this.query = query;
     this.filter?.dispose();
     this.filter = undefined;
     this.filterError = undefined;
-    const empty = !query || (!query.text && !query.json?.trim() && !query.directions?.length && !query.kinds?.length);
+    const keepalive = query?.hideKeepalives ? this.model.decoders.keepaliveTest() : undefined;
+    const empty =
+      !query || (!query.text && !query.json?.trim() && !query.directions?.length && !query.kinds?.length && !keepalive);
     if (!empty) {
       try {
-        this.filter = createFilter(query, { decoded: (r) => this.model.filterValue(r) });
+        this.filter = createFilter(query, { decoded: (r) => this.model.filterValue(r), keepalive });
       } catch (err) {
         this.filterError = (err as Error).message;
       }
@@ -242,6 +272,7 @@ export class InspectorFeed {
       recording: model.recording,
       recordedTo: model.recordedTo,
       listMode: model.listMode,
+      protocol: model.protocols.info(),
       handshake: model.connection.handshake,
       wire: model.connection.frames.stats,
       health: model.connection.health,
@@ -332,7 +363,8 @@ export class InspectorFeed {
   private filterStatus(): FilterStatus | undefined {
     if (this.filterError) return { matched: 0, running: false, error: this.filterError };
     if (!this.filter) return undefined;
-    return { matched: this.filter.count, running: this.filtering };
+    const hidden = this.query?.hideKeepalives ? { keepalivesHidden: this.filter.keepalivesHidden } : {};
+    return { matched: this.filter.count, running: this.filtering, ...hidden };
   }
 
   /** The viewport's rows: store rows, or matched rows while a filter is on. */

@@ -11,11 +11,12 @@ import type {
   ScriptStatus,
 } from '../../shared/protocol';
 import { DETAIL_LIMIT } from '../../shared/protocol';
-import { BUILTIN_DECODERS, DecoderPipeline, type DecodedMessage } from '../decode';
+import { BUILTIN_DECODERS, type DecodedMessage, type DecoderPipeline } from '../decode';
 import { Emitter, type Subscription } from '../emitter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
+import { ProtocolView } from './protocolView';
 import type { Transport, TransportNote } from '../transport';
 import { frameRow, recordingRows, type Row } from './rows';
 
@@ -40,10 +41,13 @@ export class InspectorModel {
   recordedTo: string | undefined;
   /** What the list shows: messages and events, or frame headers. */
   listMode: ListMode = 'messages';
-  /** Views of stored messages, made when asked (visible rows, details, filters), cached by row. */
-  decoders = new DecoderPipeline(BUILTIN_DECODERS);
-  /** The protocol the connection speaks (Socket.IO, GraphQL), when one was chosen or recognised. */
-  private protocolSession: ProtocolSession | undefined;
+  /** The protocol spoken or decoded, its session, the decoders in use and the reply links. */
+  readonly protocols = new ProtocolView((index) => {
+    const row = this.store.get(index);
+    if (!row || row.direction === 'event' || (row.kind !== 'text' && row.kind !== 'binary')) return undefined;
+    return { index, time: row.time, direction: row.direction, kind: row.kind, payload: row.payload };
+  });
+  private sessionNotes: Subscription | undefined;
   private conn: Transport;
   private subscriptions: Subscription[] = [];
   private restoredState: ConnectionState | undefined;
@@ -69,6 +73,11 @@ export class InspectorModel {
     private panelSource?: PanelSource,
   ) {
     this.conn = this.createConnection();
+  }
+
+  /** Views of stored messages, made when asked (visible rows, details, filters), cached by row. */
+  get decoders(): DecoderPipeline {
+    return this.protocols.decoders;
   }
 
   get url(): string {
@@ -114,14 +123,14 @@ export class InspectorModel {
 
   /** Closes normally; a protocol says goodbye first where it has a way to (Socket.IO's DISCONNECT). */
   disconnect(): void {
-    if (this.protocolSession && this.conn.state.phase === 'open') this.protocolSession.close();
+    const session = this.protocols.session;
+    if (session && this.conn.state.phase === 'open') session.close();
     else this.conn.close(1000, '');
   }
 
   /** Shows another connection's frames and state here (a replay's), in place of this one's own. */
   adopt(connection: Transport, note: string): void {
-    this.protocolSession?.dispose();
-    this.protocolSession = undefined;
+    this.protocols.use({ transport: connection }, 'none');
     this.conn.dispose();
     this.restoredState = undefined;
     this.note('info', note);
@@ -177,7 +186,7 @@ export class InspectorModel {
     const dropped = this.store.length;
     this.store.clear();
     // Row numbers start again: the views of the old rows must not answer for the new ones.
-    this.decoders.clear();
+    this.protocols.clear();
     this.stats.cleared += dropped;
     this.stats.total = 0;
     this.note('info', `Cleared ${dropped.toLocaleString('en-US')} rows`);
@@ -233,7 +242,12 @@ export class InspectorModel {
     for (const row of rows) {
       if (row.kind !== 'binary' && !(every && row.kind === 'text')) continue;
       const view = this.decoded(row.index);
-      if (view) row.decodedLine = view.problem ? `${view.summary} (${view.problem})` : view.summary;
+      if (!view) continue;
+      row.decodedLine = view.problem ? `${view.summary} (${view.problem})` : view.summary;
+      if (view.columns) row.columns = view.columns;
+      if (view.keepalive) row.keepalive = true;
+      const replyTo = this.protocols.replyTo(row.index, view);
+      if (replyTo) row.replyTo = replyTo;
     }
     return rows;
   }
@@ -261,11 +275,12 @@ export class InspectorModel {
 
   /** The protocol session on the current connection, when it speaks one. */
   get protocol(): ProtocolSession | undefined {
-    return this.protocolSession;
+    return this.protocols.session;
   }
 
   dispose(): void {
-    this.protocolSession?.dispose();
+    this.protocols.dispose();
+    this.sessionNotes?.dispose();
     for (const s of this.subscriptions) s.dispose();
     this.conn.dispose();
     this.rowsListener = undefined;
@@ -275,30 +290,45 @@ export class InspectorModel {
   }
 
   private createConnection(): Transport {
-    this.protocolSession?.dispose();
-    this.protocolSession = undefined;
     // The rows hear the transport first, so a message comes before the session's answer and notes.
     const opened = openConnection(this.options, (t) => this.watch(t));
     if (opened.problem) this.note('error', opened.problem);
-    const { protocol, session, decoder } = opened;
-    if (protocol && session && decoder) {
-      this.subscriptions.push(session.onNote((note) => this.noteRow(note)));
-      this.decoders = new DecoderPipeline([decoder, ...BUILTIN_DECODERS]);
-      this.protocolSession = session;
+    this.protocols.use(opened, this.options.protocol);
+    this.listenToSession();
+    if (opened.protocol && opened.session)
       this.note(
         'info',
-        `Speaking ${protocol.label} (${opened.how}): its keepalives are answered and its messages decoded.`,
+        `Speaking ${opened.protocol.label} (${opened.how}): its keepalives are answered and its messages decoded.`,
       );
-    } else this.decoders = new DecoderPipeline(BUILTIN_DECODERS);
     return opened.transport;
+  }
+
+  private listenToSession(): void {
+    this.sessionNotes?.dispose();
+    this.sessionNotes = this.protocols.session?.onNote((note) => this.noteRow(note));
+  }
+
+  /** The connection opened: its subprotocol may name the protocol to speak. */
+  private opened(state: ConnectionState, connection: Transport): void {
+    const sentence = this.protocols.opened(state, connection);
+    if (!sentence) return;
+    this.note('info', sentence);
+    this.listenToSession();
   }
 
   private watch(connection: Transport): void {
     for (const s of this.subscriptions) s.dispose();
     this.subscriptions = [
-      connection.onMessage((message) => this.append(message)),
+      connection.onMessage((message) => {
+        this.append(message);
+        const recognised = this.protocols.heard(message);
+        if (recognised) this.note('info', recognised);
+      }),
       connection.onNote((note) => this.noteRow(note)),
-      connection.onState((state) => this.stateEmitter.fire(state)),
+      connection.onState((state) => {
+        this.opened(state, connection);
+        this.stateEmitter.fire(state);
+      }),
       connection.onHandshake((handshake) => this.handshakeEmitter.fire(handshake)),
       connection.onHealth((health) => this.healthEmitter.fire(health)),
     ];

@@ -8,7 +8,8 @@ import type {
   ToWebview,
 } from '../../shared/protocol';
 import type { Session } from '../sessions/format';
-import type { Transport, TransportOptions } from '../transport';
+import type { ConnectionRecipe } from '../protocols';
+import type { Transport } from '../transport';
 import { parseFromWebview } from '../webviewMessages';
 import { NO_ACTIONS, type InspectorActions } from './actions';
 import { InspectorFeed } from './feed';
@@ -23,7 +24,7 @@ export class InspectorSession {
   readonly feed: InspectorFeed;
 
   constructor(
-    options: TransportOptions,
+    options: ConnectionRecipe,
     post: (message: ToWebview) => void,
     source?: PanelSource,
     actions: InspectorActions = NO_ACTIONS,
@@ -112,7 +113,7 @@ export class InspectorSession {
   }
 
   /** Uses new connection settings (and source) from the next connect on; the rows so far stay. */
-  setOptions(options: TransportOptions, source?: PanelSource): void {
+  setOptions(options: ConnectionRecipe, source?: PanelSource): void {
     this.model.setOptions(options, source);
     this.feed.postAfterRows({ type: 'source', url: options.url, source: this.model.source });
   }

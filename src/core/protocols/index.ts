@@ -7,3 +7,4 @@ export * from './signalr';
 export * from './actioncable';
 export * from './wamp';
 export { passiveSession } from './passive';
+export { protocolForUrl, unknownProtocolPatterns } from './byUrl';

@@ -17,6 +17,8 @@ export function actionCableDecoder(): MessageDecoder {
     label: 'Action Cable',
     sniff: (m) => m.kind === 'text' && m.payload.length > 0,
     decode: (m) => (m.kind === 'text' ? decode(m) : undefined),
+    isKeepalive: (kind, b, start, end) =>
+      kind === 'text' && end - start <= 64 && b.toString('latin1', start, start + 15) === '{"type":"ping",',
   };
 }
 

@@ -56,16 +56,33 @@ export function graphqlDecoder(known?: Dialect): MessageDecoder {
       const errors = (parsed.type === 'next' || parsed.type === 'data') && resultErrors(parsed.payload);
       if (errors) detail = ` errors: ${errors}${detail}`;
       const summary = `${parsed.type}${parsed.id !== undefined ? ` #${parsed.id}` : ''}${detail}`;
+      const opId = parsed.id === undefined ? undefined : String(parsed.id);
+      const subject = typeof value.operationName === 'string' ? value.operationName : undefined;
       return {
         decoder: id,
         label: `GraphQL ${parsed.type}${errors ? ' (with errors)' : ''}`,
         value,
         summary: line(summary),
         ...(keepalive ? { keepalive } : {}),
+        ...(HANDSHAKE.has(parsed.type) ? { handshake: true } : {}),
+        columns: { type: parsed.type, ...(subject ? { subject } : {}), ...(opId !== undefined ? { id: opId } : {}) },
+        // Operation ids are the client's: every message of an operation belongs to its subscribe.
+        ...(opId !== undefined
+          ? { link: { key: `op:${opId}`, role: REQUESTS.has(parsed.type) ? 'request' : 'reply' } as const }
+          : {}),
       };
     },
+    isKeepalive: (kind, b, start, end) =>
+      kind === 'text' &&
+      end - start <= 80 &&
+      b[start] === 0x7b &&
+      KEEPALIVE_TEXT.test(b.toString('latin1', start, end)),
   };
 }
+
+const HANDSHAKE = new Set(['connection_init', 'connection_ack']);
+const REQUESTS = new Set(['subscribe', 'start']);
+const KEEPALIVE_TEXT = /"type"\s*:\s*"(?:ping|pong|ka)"/;
 
 /** The messages of an execution result's non-empty `errors` array, or undefined. */
 function resultErrors(payload: unknown): string | undefined {

@@ -1,4 +1,5 @@
 import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
+import { GRAPHQL_ACTIONS } from './compose';
 import { graphqlDecoder } from './decoder';
 import { DIALECTS, type Dialect } from './messages';
 import { GraphqlSession, type GraphqlSettings } from './session';
@@ -58,6 +59,7 @@ function graphqlProtocol(dialect: Dialect, label: string): Protocol<GraphqlSetti
     endpoint: (input, settings = {}) => endpoint(dialect, input, settings),
     decoder: () => graphqlDecoder(dialect),
     attach: (transport, settings) => new GraphqlSession(transport, { ...settings, dialect }),
+    actions: GRAPHQL_ACTIONS,
   };
 }
 
@@ -72,6 +74,7 @@ export const graphqlAuto: Protocol<GraphqlSettings, GraphqlSession> = {
   endpoint: (input, settings = {}) => endpoint(settings.dialect, input, settings),
   decoder: (facts) => graphqlDecoder(DIALECTS.find((d) => d === facts?.subprotocol)),
   attach: (transport, settings) => new GraphqlSession(transport, settings),
+  actions: GRAPHQL_ACTIONS,
 };
 
 /** GraphQL over WebSocket as the `graphql-ws` library speaks it. */

@@ -1,3 +1,5 @@
+import type { ComposeValues } from '../../../shared/compose';
+import { composeGraphql } from './compose';
 import type { ConnectionHealth, ConnectionState } from '../../../shared/protocol';
 import { Emitter, type Subscription } from '../../emitter';
 import type { Transport, TransportMessage, TransportNote } from '../../transport';
@@ -139,6 +141,22 @@ export class GraphqlSession implements ProtocolSession {
       reject(err);
     });
     return op;
+  }
+
+  /** Stops the running operation `id` (a sentence when none runs with that id). */
+  completeById(id: string): Promise<void> {
+    const running = this.ops.get(id);
+    if (!running) {
+      const ids = [...this.ops.keys()];
+      return Promise.reject(
+        new Error(`No operation ${id} is running${ids.length ? `; running: ${ids.join(', ')}` : ''}.`),
+      );
+    }
+    return running.op.complete();
+  }
+
+  compose(action: string, values: ComposeValues): Promise<string | undefined> {
+    return composeGraphql(this, action, values);
   }
 
   /** graphql-transport-ws: a ping from the client (its pong is awaited for health). */

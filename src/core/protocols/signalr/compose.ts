@@ -1,5 +1,8 @@
 import type { ComposeAction, ComposeValues } from '../../../shared/compose';
+import { ComposeReader, ms } from '../composeValues';
 import type { SignalrSession } from './session';
+
+const LABELS: Record<string, string> = { invoke: 'Invoke', send: 'Send', stream: 'Stream' };
 
 const target = { name: 'target', label: 'Target (hub method)', kind: 'text', required: true } as const;
 const args = {
@@ -47,9 +50,12 @@ export async function composeSignalr(
   if (action === 'cancel') return cancel(session, values);
   if (!['invoke', 'send', 'stream'].includes(action))
     throw new Error(`SignalR has no "${action}" action; it has invoke, send, stream and cancel.`);
-  const name = typeof values.target === 'string' ? values.target.trim() : '';
-  if (!name) throw new Error('Target (the hub method to call) is required.');
-  const list = parseArguments(values.arguments);
+  const r = new ComposeReader(values, LABELS[action]);
+  const name = r.text('target', 'a target (the hub method)', { required: true });
+  const list = r.json('arguments', 'Arguments') ?? [];
+  if (!Array.isArray(list)) throw new Error('Arguments must be a JSON array ([42, "text"]); nothing was sent.');
+  // While the handshake is under way, wait for it (its timeout bounds the wait); otherwise say why not.
+  if (session.phase === 'handshaking') await session.ready();
   if (action === 'send') {
     await session.send(name, list);
     return undefined;
@@ -62,8 +68,8 @@ export async function composeSignalr(
   }
   const { result, latencyMs } = await session.invoke(name, list);
   return result === undefined
-    ? `Completed after ${latencyMs} ms (no result).`
-    : `Completed after ${latencyMs} ms: ${JSON.stringify(result)}`;
+    ? `Completed after ${ms(latencyMs)} (no result).`
+    : `Completed after ${ms(latencyMs)}: ${JSON.stringify(result)}`;
 }
 
 async function cancel(session: SignalrSession, values: ComposeValues): Promise<string> {
@@ -78,16 +84,4 @@ async function cancel(session: SignalrSession, values: ComposeValues): Promise<s
     );
   await s.cancel();
   return `Cancelled stream ${s.id} (${s.target}) after ${s.items.length} items.`;
-}
-
-function parseArguments(v: string | boolean | undefined): unknown[] {
-  const text = typeof v === 'string' && v.trim() !== '' ? v : '[]';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`Arguments is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  if (!Array.isArray(parsed)) throw new Error('Arguments must be a JSON array: [42, "text"].');
-  return parsed;
 }

@@ -1,5 +1,5 @@
 import type { DecodedMessage, MessageDecoder, StoredMessage } from '../../decode';
-import { parseRecords, type SignalrRecord } from './records';
+import { parseRecords, RS, type SignalrRecord } from './records';
 
 const SUMMARY_CHARS = 200;
 const DETAIL_CHARS = 120;
@@ -26,8 +26,14 @@ export function signalrDecoder(): MessageDecoder {
     label: 'SignalR (JSON hub protocol)',
     sniff: (m) => m.kind === 'text' && m.payload.length > 0,
     decode: (m) => (m.kind === 'text' ? decodeFrame(m) : undefined),
+    isKeepalive: (kind, b, start, end) =>
+      kind === 'text' && end - start <= 24 && b[end - 1] === 0x1e && isPings(b.toString('latin1', start, end - 1)),
   };
 }
+
+/** A frame of Ping records only (almost always the one `{"type":6}` and 0x1E). */
+const PING = /^\{\s*"type"\s*:\s*6\s*\}$/;
+const isPings = (text: string): boolean => text.split(RS).every((r) => PING.test(r));
 
 function decodeFrame(m: StoredMessage): DecodedMessage {
   const text = m.payload.toString('utf8');

@@ -3,6 +3,7 @@ import type { ComposeValues } from '../../../shared/compose';
 import { Emitter, type Subscription } from '../../emitter';
 import type { Transport, TransportMessage, TransportNote } from '../../transport';
 import type { ProtocolPhase, ProtocolSession } from '../protocol';
+import { ms } from '../composeValues';
 import { composeSignalr } from './compose';
 import { MessageType, parseRecords, writeRecord, type SignalrRecord } from './records';
 
@@ -119,7 +120,7 @@ export class SignalrSession implements ProtocolSession {
           clearTimeout(timer);
           const latencyMs = Math.round((performance.now() - sentAt) * 10) / 10;
           if (r.error !== undefined)
-            reject(new Error(`The hub method "${target}" failed after ${latencyMs} ms: ${r.error}`));
+            reject(new Error(`The hub method "${target}" failed after ${ms(latencyMs)}: ${r.error}`));
           else resolve({ result: r.result, latencyMs });
         },
         fail: (why) => (clearTimeout(timer), reject(new Error(why))),
@@ -170,12 +171,12 @@ export class SignalrSession implements ProtocolSession {
       stream,
       item: (item) => (items.push(item), onItem.fire(item)),
       complete: (r) => {
-        const ms = Math.round(performance.now() - sentAt);
+        const took = ms(performance.now() - sentAt);
         if (r.error !== undefined) {
-          this.note('error', `Stream ${id} (${target}) failed after ${items.length} items in ${ms} ms: ${r.error}`);
+          this.note('error', `Stream ${id} (${target}) failed after ${items.length} items in ${took}: ${r.error}`);
           return reject(new Error(`Stream ${id} (${target}) failed: ${r.error}`));
         }
-        this.note('info', `Stream ${id} (${target}) completed after ${items.length} items in ${ms} ms.`);
+        this.note('info', `Stream ${id} (${target}) completed after ${items.length} items in ${took}.`);
         resolve(items);
       },
       fail: (why) => reject(new Error(why)),

@@ -27,15 +27,23 @@ export function socketIoDecoder(eio: EioVersion = 4): MessageDecoder {
     id: ID,
     label: eio === 3 ? 'Socket.IO v2 (Engine.IO 3)' : 'Socket.IO (Engine.IO 4)',
     sniff: (m) => m.kind === 'binary' || (m.payload.length > 0 && isEngineStart(m.payload[0])),
-    decode: (m) => (m.kind === 'binary' ? binaryView(m, eio) : textView(m.payload.toString('utf8'))),
+    decode: (m) => (m.kind === 'binary' ? binaryView(m, eio) : textView(m.payload.toString('utf8'), m.direction)),
+    // "2" and "3" (and the upgrade's "2probe"/"3probe") in both revisions.
+    isKeepalive: (kind, b, start, end) =>
+      kind === 'text' &&
+      (b[start] === 0x32 || b[start] === 0x33) &&
+      (end - start === 1 || (end - start === 6 && b.toString('latin1', start + 1, end) === 'probe')),
   };
 }
+
+type Direction = StoredMessage['direction'];
+const OTHER: Record<Direction, Direction> = { sent: 'received', received: 'sent' };
 
 function isEngineStart(byte: number): boolean {
   return (byte >= 0x30 && byte <= 0x36) || byte === 0x62; // 0–6, or "b" (base64 binary)
 }
 
-function textView(frame: string): DecodedMessage {
+function textView(frame: string, direction: Direction): DecodedMessage {
   const engine = parseEngineText(frame);
   if (isProblem(engine)) return malformed({}, engine.problem);
   if (engine.binary) return attachment(engine.binary.length, 'base64 in a text frame');
@@ -49,10 +57,11 @@ function textView(frame: string): DecodedMessage {
       return {
         ...view(`Engine.IO ${engine.type}`, value, text ? `${engine.type} ${text}` : engine.type),
         keepalive: true,
+        columns: { type: engine.type },
       };
     }
     case 'message':
-      return messageView(text);
+      return messageView(text, direction);
     default:
       return view(`Engine.IO ${engine.type}`, { engineio: engine.type, ...(text ? { data: text } : {}) }, engine.type);
   }
@@ -78,10 +87,10 @@ function openView(json: string): DecodedMessage {
   const value = { engineio: 'open', ...o };
   if (missing.length > 0) return malformed(value, `The open packet has no ${missing.join(', ')}.`);
   const summary = `open sid=${String(o.sid)} pingInterval=${String(o.pingInterval)} pingTimeout=${String(o.pingTimeout)}`;
-  return view('Engine.IO open', value, summary);
+  return { ...view('Engine.IO open', value, summary), handshake: true, columns: { type: 'open' } };
 }
 
-function messageView(data: string): DecodedMessage {
+function messageView(data: string, direction: Direction): DecodedMessage {
   const p = parseSocketPacket(data);
   if (isProblem(p)) return malformed({ engineio: 'message' }, p.problem);
   const value: Record<string, unknown> = { engineio: 'message', socketio: p.type, namespace: p.namespace };
@@ -117,7 +126,22 @@ function messageView(data: string): DecodedMessage {
   const ns = p.namespace === '/' ? '' : `${p.namespace} `;
   const ack = p.ackId === undefined ? '' : ` #${p.ackId}`;
   const att = p.attachments > 0 ? ` +${p.attachments} binary` : '';
-  return view(`Socket.IO ${p.type}`, value, `${ns}${p.type}${ack}${detail}${att}`);
+  const out = view(`Socket.IO ${p.type}`, value, `${ns}${p.type}${ack}${detail}${att}`);
+  const id = p.ackId === undefined ? undefined : String(p.ackId);
+  out.columns = {
+    type: p.type.toLowerCase(),
+    ...(typeof value.event === 'string' ? { subject: value.event } : {}),
+    ...(id !== undefined ? { id } : {}),
+  };
+  // An ack answers the emit of the other side with the same id in the same namespace.
+  const isAck = p.type === 'ACK' || p.type === 'BINARY_ACK';
+  if (id !== undefined)
+    out.link = {
+      key: `ack:${p.namespace}:${isAck ? OTHER[direction] : direction}:${id}`,
+      role: isAck ? 'reply' : 'request',
+    };
+  if (p.type === 'CONNECT') out.handshake = true;
+  return out;
 }
 
 function binaryView(m: StoredMessage, eio: EioVersion): DecodedMessage {

@@ -1,5 +1,6 @@
 import type { Transport } from '../../transport';
 import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
+import { SOCKET_IO_ACTIONS } from './compose';
 import { socketIoDecoder } from './decoder';
 import { SocketIoSession, type SocketIoSettings } from './session';
 import { eioOfUrl, looksLikeSocketIoUrl, socketIoEndpoint, type SocketIoUrlOptions } from './url';
@@ -42,4 +43,5 @@ export const socketIo: Protocol<SocketIoSetup, SocketIoSession> = {
   },
   decoder: (facts) => socketIoDecoder(eioOfUrl(facts?.url)),
   attach: (transport: Transport, settings: SocketIoSetup) => new SocketIoSession(transport, settings),
+  actions: SOCKET_IO_ACTIONS,
 };

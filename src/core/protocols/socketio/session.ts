@@ -1,3 +1,5 @@
+import type { ComposeValues } from '../../../shared/compose';
+import { composeSocketIo } from './compose';
 import type { ConnectionHealth, ConnectionState } from '../../../shared/protocol';
 import { Emitter, type Subscription } from '../../emitter';
 import type { Transport, TransportMessage, TransportNote } from '../../transport';
@@ -166,6 +168,10 @@ export class SocketIoSession implements ProtocolSession {
   async answer(event: SocketIoEvent, ...args: unknown[]): Promise<void> {
     if (event.ackId === undefined) throw new Error(`The server's "${event.event}" did not ask for an ack.`);
     await this.send('ACK', args, event.namespace, event.ackId);
+  }
+
+  compose(action: string, values: ComposeValues): Promise<string | undefined> {
+    return composeSocketIo(this, action, values);
   }
 
   /** DISCONNECT from every connected namespace, then a normal close of the transport. */

@@ -1,0 +1,175 @@
+import type { ComposeValues } from '../../shared/compose';
+import type { ConnectionState, ProtocolInfo } from '../../shared/protocol';
+import {
+  BUILTIN_DECODERS,
+  DecoderPipeline,
+  type DecodedMessage,
+  type MessageDecoder,
+  type StoredMessage,
+} from '../decode';
+import { Emitter } from '../emitter';
+import {
+  detectProtocol,
+  EARLY_MESSAGES,
+  PROTOCOLS,
+  type EarlyMessage,
+  type OpenedConnection,
+  type Protocol,
+  type ProtocolSession,
+} from '../protocols';
+import type { Transport, TransportMessage } from '../transport';
+
+/** Rows looked at, at most, going back from a reply to find its request. */
+const LINK_SEARCH_ROWS = 2000;
+/** Replies whose request was looked for, remembered (found or not). */
+const LINK_CACHE = 4096;
+
+const BY = { url: 'the URL', subprotocol: 'the subprotocol', messages: 'the first messages' } as const;
+
+/**
+ * What one inspector knows of the protocol over its WebSocket: the protocol spoken (chosen, or
+ * recognised by the negotiated subprotocol when the connection opens) or only decoded (recognised by
+ * its first messages, or picked), its session, the decoders in use with the user's choice, and the
+ * links from replies to their requests. Decoding stays a view: nothing here changes a stored row.
+ */
+export class ProtocolView {
+  decoders = new DecoderPipeline(BUILTIN_DECODERS);
+  private protocol: Protocol | undefined;
+  private speaking: ProtocolSession | undefined;
+  private how: string | undefined;
+  /** The decoder made for this connection's protocol (it may depend on the negotiated subprotocol). */
+  private ownDecoder: MessageDecoder | undefined;
+  private choice = 'auto';
+  /** What the recipe asked: a protocol's id, 'auto' or 'none'. */
+  private wanted = 'auto';
+  private early: EarlyMessage[] = [];
+  private readonly links = new Map<number, { index: number; ms: number } | null>();
+  private readonly changedEmitter = new Emitter<ProtocolInfo>();
+  /** Fires when the protocol or the decoder choice changes. */
+  readonly onChanged = this.changedEmitter.event;
+
+  constructor(
+    /** The stored message at row `index` and its time, for links. */
+    private readonly row: (index: number) => (StoredMessage & { time: number }) | undefined,
+  ) {}
+
+  get session(): ProtocolSession | undefined {
+    return this.speaking;
+  }
+
+  /** A new connection: what `openConnection` made of the recipe. */
+  use(opened: OpenedConnection, wanted: string | undefined): void {
+    this.speaking?.dispose();
+    this.wanted = wanted ?? 'auto';
+    this.early = [];
+    this.protocol = opened.protocol;
+    this.speaking = opened.session;
+    this.how = opened.how;
+    this.ownDecoder = opened.decoder;
+    this.rebuild();
+  }
+
+  /** The connection opened: a subprotocol the server chose may name the protocol (its session then speaks it). */
+  opened(state: ConnectionState, transport: Transport): string | undefined {
+    if (state.phase !== 'open' || this.protocol || this.wanted !== 'auto' || !state.protocol) return undefined;
+    const found = detectProtocol(PROTOCOLS, { url: state.url, subprotocol: state.protocol });
+    if (!found) return undefined;
+    this.protocol = found.protocol;
+    this.how = `recognised by the subprotocol ${state.protocol}`;
+    this.ownDecoder = found.protocol.decoder({ url: state.url, subprotocol: state.protocol });
+    const endpoint = found.protocol.endpoint(state.url);
+    this.speaking = found.protocol.attach(transport, 'error' in endpoint ? {} : endpoint.settings);
+    this.rebuild();
+    return `Speaking ${found.protocol.label} (${this.how}): its keepalives are answered and its messages decoded.`;
+  }
+
+  /** Each message while the first few may still name a protocol (decoded only, as nothing chose it). */
+  heard(message: TransportMessage): string | undefined {
+    if (this.protocol || this.wanted !== 'auto' || this.early.length >= EARLY_MESSAGES) return undefined;
+    if (message.kind !== 'text' && message.kind !== 'binary') return undefined;
+    this.early.push({ direction: message.direction, kind: message.kind, payload: message.payload });
+    const found = detectProtocol(PROTOCOLS, {}, this.early);
+    if (!found) return undefined;
+    this.protocol = found.protocol;
+    this.how = `recognised by ${BY[found.by]}`;
+    this.ownDecoder = found.protocol.decoder();
+    this.rebuild();
+    return `Decoding as ${found.protocol.label} (${this.how}). Its client part is not spoken; choose it with # @protocol ${found.protocol.id} or the setting websocketInspector.protocols to have keepalives answered.`;
+  }
+
+  /** The picker: 'auto' (as recognised), 'raw' (no decoding) or a protocol's id (decode with it). */
+  choose(choice: string): void {
+    if (choice !== 'auto' && choice !== 'raw' && !PROTOCOLS.some((p) => p.id === choice)) return;
+    this.choice = choice;
+    this.rebuild();
+  }
+
+  info(): ProtocolInfo {
+    const p = this.protocol;
+    const choices = [
+      { id: 'auto', label: 'As recognised' },
+      { id: 'raw', label: 'Raw (no decoding)' },
+    ];
+    for (const x of PROTOCOLS) choices.push({ id: x.id, label: x.label });
+    return {
+      ...(p ? { id: p.id, label: p.label, how: this.how } : {}),
+      speaking: !!this.speaking,
+      actions: this.speaking && p?.actions ? [...p.actions] : [],
+      choice: this.choice,
+      choices,
+    };
+  }
+
+  /** Runs a compose action through the session; rejects with a sentence when nothing speaks a protocol. */
+  compose(action: string, values: ComposeValues): Promise<string | undefined> {
+    const session = this.speaking;
+    if (!session?.compose)
+      return Promise.reject(new Error('No protocol is spoken on this connection, so there is nothing to compose.'));
+    return session.compose(action, values);
+  }
+
+  /** For a reply row (an ack, a `complete`): its request's row and the time between them. */
+  replyTo(index: number, view: DecodedMessage): { index: number; ms: number } | undefined {
+    if (view.link?.role !== 'reply') return undefined;
+    const known = this.links.get(index);
+    if (known !== undefined) return known ?? undefined;
+    const key = view.link.key;
+    const reply = this.row(index);
+    let found: { index: number; ms: number } | null = null;
+    for (let i = index - 1; i >= 0 && i >= index - LINK_SEARCH_ROWS && reply; i--) {
+      const m = this.row(i);
+      if (!m) continue;
+      // Not through the cache: a search must not push the visible rows' views out.
+      const v = this.decoders.decodeFresh(m);
+      if (v?.link?.key === key && v.link.role === 'request') {
+        found = { index: i, ms: reply.time - m.time };
+        break;
+      }
+    }
+    this.links.set(index, found);
+    if (this.links.size > LINK_CACHE) this.links.delete(this.links.keys().next().value as number);
+    return found ?? undefined;
+  }
+
+  /** The store was cleared: row numbers start again. */
+  clear(): void {
+    this.decoders.clear();
+    this.links.clear();
+  }
+
+  dispose(): void {
+    this.speaking?.dispose();
+    this.speaking = undefined;
+    this.changedEmitter.dispose();
+  }
+
+  private rebuild(): void {
+    const picked = PROTOCOLS.find((p) => p.id === this.choice);
+    const protocol = this.choice === 'auto' ? this.protocol : picked;
+    const decoder = protocol && ((protocol === this.protocol && this.ownDecoder) || protocol.decoder());
+    this.decoders = new DecoderPipeline(decoder ? [decoder, ...BUILTIN_DECODERS] : BUILTIN_DECODERS);
+    if (this.choice === 'raw') this.decoders.choice = 'raw';
+    this.links.clear();
+    this.changedEmitter.fire(this.info());
+  }
+}

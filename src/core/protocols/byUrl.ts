@@ -1,0 +1,29 @@
+import { protocolIds } from './open';
+
+/**
+ * The protocol a URL pattern setting names for `url` (`{"ws://localhost:8080/stomp*": "stomp"}`):
+ * the first pattern that matches the whole URL, `*` standing for any run of characters. Patterns
+ * are matched in the order written; a value that is no protocol's id is skipped (the caller says so).
+ */
+export function protocolForUrl(url: string, patterns: Record<string, unknown>): string | undefined {
+  for (const [pattern, id] of Object.entries(patterns)) {
+    if (typeof id !== 'string' || !protocolIds().includes(id)) continue;
+    if (globToRegExp(pattern).test(url)) return id;
+  }
+  return undefined;
+}
+
+/** The pattern's entries whose value is no protocol's id, for a warning. */
+export function unknownProtocolPatterns(patterns: Record<string, unknown>): string[] {
+  return Object.entries(patterns)
+    .filter(([, id]) => typeof id !== 'string' || !protocolIds().includes(id))
+    .map(([p, id]) => `${p} → ${JSON.stringify(id)}`);
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`, 'i');
+}
