@@ -14,6 +14,8 @@ export interface HubOptions {
   pingMs?: number;
   /** Refuse the handshake with this error. */
   refuse?: string;
+  /** Never answer the handshake. */
+  mute?: boolean;
 }
 
 export interface Hub {
@@ -64,6 +66,7 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
         hub.received.push(m);
         if (!handshaken) {
           handshaken = true;
+          if (options.mute) return;
           if (options.refuse) {
             write(ws, { error: options.refuse });
             ws.close(1000);

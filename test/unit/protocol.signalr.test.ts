@@ -140,10 +140,20 @@ test('SignalR session: Pings kept past the server timeout; a quiet server is unh
     await c.s.invoke('Add', [1, 1]);
     assert.equal(c.s.health.healthy, true);
     assert.deepEqual(healths.slice(0, 2), [false, true]);
-    // The session never answers the server's pings: every Ping it sent came from its own keepalive timer.
-    assert.ok(c.t.state.phase === 'open');
   } finally {
     await c.dispose();
+  }
+  // The server's pings are not answered (the spec has no answer): with our keepalive far off, none go out.
+  const q = await setup({ pingMs: 20 }, { keepAliveMs: 60_000 });
+  try {
+    await q.t.connect();
+    await q.s.ready();
+    let heard = 0;
+    q.t.onMessage((m) => m.direction === 'received' && heard++);
+    await waitFor(() => heard >= 10, 2000, 'ten server Pings');
+    assert.equal(q.hub.received.filter((m) => m.type === 6).length, 0);
+  } finally {
+    await q.dispose();
   }
 });
 
@@ -177,7 +187,10 @@ test('SignalR session: a Close record is a note with its error and ends what wai
       /^Error: The SignalR server refused the handshake: Requested protocol 'json' is not available\.$/,
     );
     assert.equal(r.s.phase, 'closed');
-    await assert.rejects(r.s.invoke('Add', [1, 2]), /The SignalR handshake is not done yet/);
+    await assert.rejects(
+      r.s.invoke('Add', [1, 2]),
+      /^Error: The SignalR session is closed \(The SignalR server refused the handshake: Requested protocol 'json' is not available\.\); nothing was sent\.$/,
+    );
   } finally {
     await r.dispose();
   }
@@ -266,5 +279,35 @@ test('SignalR mock peer: the real @microsoft/signalr client starts against it, i
   } finally {
     await connection.stop().catch(() => undefined);
     await srv.close();
+  }
+});
+
+test('SignalR session: every wait has a bound: an unanswered handshake, an invoke without Completion', async () => {
+  const m = await setup({ mute: true }, { handshakeTimeoutMs: 150 });
+  try {
+    await m.t.connect();
+    await assert.rejects(
+      m.s.invoke('Add', [1]),
+      /^Error: The SignalR server has not answered the handshake yet; nothing was sent\.$/,
+    );
+    // A compose while the handshake is under way waits for it, as long as the handshake timeout.
+    await assert.rejects(
+      m.s.compose('invoke', { target: 'Add', arguments: '[1, 2]' }),
+      /^Error: The SignalR server did not answer the handshake within 0.15 s\.$/,
+    );
+    assert.ok(m.notes.includes('error: The SignalR server did not answer the handshake within 0.15 s.'));
+  } finally {
+    await m.dispose();
+  }
+  const c = await setup({}, { invokeTimeoutMs: 150 });
+  try {
+    await c.t.connect();
+    await c.s.ready();
+    await assert.rejects(
+      c.s.compose('invoke', { target: 'Nobody', arguments: '[]' }),
+      /^Error: The SignalR server sent no Completion for invocation 0 \(Nobody\) within 0.15 s\.$/,
+    );
+  } finally {
+    await c.dispose();
   }
 });

@@ -34,7 +34,6 @@ export interface SignalrStream {
 
 interface Pending {
   target: string;
-  sentAt: number;
   complete(r: SignalrRecord): void;
   fail(why: string): void;
   item?(item: unknown): void;
@@ -115,7 +114,6 @@ export class SignalrSession implements ProtocolSession {
       const sentAt = performance.now();
       this.pending.set(id, {
         target,
-        sentAt,
         complete: (r) => {
           clearTimeout(timer);
           const latencyMs = Math.round((performance.now() - sentAt) * 10) / 10;
@@ -167,7 +165,6 @@ export class SignalrSession implements ProtocolSession {
     const sentAt = performance.now();
     this.pending.set(id, {
       target,
-      sentAt,
       stream,
       item: (item) => (items.push(item), onItem.fire(item)),
       complete: (r) => {
@@ -223,7 +220,10 @@ export class SignalrSession implements ProtocolSession {
   }
 
   private notReady(): string {
-    return 'The SignalR handshake is not done yet: wait for ready(), then invoke.';
+    if (this.current === 'waiting') return 'The SignalR connection is not open yet; nothing was sent.';
+    if (this.current === 'handshaking')
+      return 'The SignalR server has not answered the handshake yet; nothing was sent.';
+    return `The SignalR session is closed (${this.refusal ?? 'the connection ended'}); nothing was sent.`;
   }
 
   private sendRecord(message: Record<string, unknown>): Promise<void> {
