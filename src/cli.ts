@@ -277,6 +277,7 @@ async function runOne(
       protocol.session?.onNote((n) => show(`  ${stamp()} ${describeFrame(n)}`));
       if (protocol.problem) show(`  ${stamp()} ! ${protocol.problem}`);
     },
+    onSentence: (s) => show(`  ${stamp()} · ${s}`),
     onProgress: (p: StepProgress) => {
       const step = request.steps[p.index];
       if (p.status === 'waiting' && step) show(`  ${stamp()} … ${describeWait(step)}`);
@@ -314,6 +315,7 @@ function connectionFlags(args: Args): Partial<TransportOptions> {
 function describeWait(step: WsStep): string {
   if (step.type === 'wait-for-server') return `waiting for ${step.count} server message${step.count === 1 ? '' : 's'}`;
   if (step.type === 'wait') return `waiting ${formatDuration(step.ms)}`;
+  if (step.type === 'wait-for') return `waiting for a server message where ${step.condition}`;
   return '';
 }
 
@@ -379,6 +381,10 @@ function stepJson(step: Exclude<WsStep, { type: 'send' }>): object {
       return { type: step.type, ms: step.ms, line: step.lines.startLine };
     case 'close':
       return { type: step.type, code: step.code, reason: step.reason, line: step.lines.startLine };
+    case 'action':
+      return { type: step.type, action: step.action, values: step.values, line: step.lines.startLine };
+    case 'wait-for':
+      return { type: step.type, condition: step.condition, line: step.lines.startLine };
   }
 }
 

@@ -2,8 +2,7 @@ import type { FilterQuery } from '../shared/protocol';
 import type { KeepaliveTest } from './decode';
 import { FilterError } from './filterError';
 import { dropKeepalives } from './filterKeepalive';
-import { JsonFieldMatcher, parseJsonCondition } from './filterJson';
-import { matchesValue } from './filterValue';
+import { JsonConditions } from './filterAll';
 import { DIRECTION_CODES, KIND_CODES, type FrameColumns, type FrameStore } from './frameStore';
 import { RegexRunner, type RegexBatch } from './regexWorker';
 
@@ -103,7 +102,7 @@ export class Filter {
   private readonly foldedNeedle: string | undefined;
   private readonly needleAscii: boolean;
   private readonly regex: { source: string; flags: string } | undefined;
-  private readonly json: JsonFieldMatcher | undefined;
+  private readonly json: JsonConditions | undefined;
   private readonly regexBudgetMs: number;
   private readonly sliceMs: number;
   private readonly decoded: ((index: number) => unknown) | undefined;
@@ -132,8 +131,7 @@ export class Filter {
       if (!caseSensitive) this.foldedNeedle = text.toLowerCase();
     }
     this.needleAscii ??= true;
-    if (query.json !== undefined && query.json.trim() !== '')
-      this.json = new JsonFieldMatcher(parseJsonCondition(query.json));
+    if (query.json !== undefined && query.json.trim() !== '') this.json = new JsonConditions(query.json);
     this.regexBudgetMs = options.regexBudgetMs ?? 1000;
     this.sliceMs = options.sliceMs ?? 12;
     this.decoded = options.decoded;
@@ -271,7 +269,7 @@ export class Filter {
   private decodedMatches(r: number): boolean {
     if (!this.decoded || !this.json) return false;
     const value = this.decoded(r);
-    return value !== undefined && matchesValue(this.json.condition, value);
+    return value !== undefined && this.json.matchesValue(value);
   }
 
   /** Puts the rows of `[from, to)` that pass every condition except the regex into `scratch`. */

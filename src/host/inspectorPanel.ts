@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionRecipe } from '../core/protocols';
+import type { MessageDecoder } from '../core/decode';
+import type { ProtocolSession } from '../core/protocols';
 import type { Transport } from '../core/transport';
 import type { InspectorActions, PickedFile } from '../core/inspector/actions';
 import type { EditorContent } from '../core/inspector/model';
@@ -220,6 +222,12 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
 
   compose(action: string, values: ComposeValues): Promise<string | undefined> {
     return this.session.feed.composeAction(action, values);
+  }
+
+  /** The protocol session on the panel's connection and its decoder, for a `.ws` script run here. */
+  get protocolParts(): { session?: ProtocolSession; decoder?: MessageDecoder } {
+    const model = this.session.model;
+    return { session: model.protocol, decoder: model.decoders.decoders[0] };
   }
 
   setDecoder(choice: string): void {

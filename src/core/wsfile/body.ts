@@ -1,3 +1,7 @@
+import type { ComposeAction } from '../../shared/compose';
+import { FilterError } from '../filterError';
+import { parseJsonConditions } from '../filterAll';
+import { actionValues, actionWords } from './actionLine';
 import { decodeBase64, decodeHex } from './binary';
 import { durationHint, parseDuration } from './duration';
 import {
@@ -51,10 +55,24 @@ export abstract class BodyParser {
   }
 
   /** Message blocks separated by `===` lines, and the waits, delays and close between them. */
-  protected parseBody(from: number, last: number, steps: WsStep[]): void {
+  /** `first`: an action the first block is the body of (JetBrains' GRAPHQL request: the operation, then its variables). */
+  protected parseBody(
+    from: number,
+    last: number,
+    steps: WsStep[],
+    actions: readonly ComposeAction[] = [],
+    first?: ComposeAction,
+  ): void {
     const lines = this.lines;
     let block: ContentLine[] = [];
     let binary: { mode: 'hex' | 'base64'; line: number } | undefined;
+    /** A protocol action whose body is the block below its `===` line. */
+    let action: { step: Extract<WsStep, { type: 'action' }>; def: ComposeAction; jetbrains?: boolean } | undefined =
+      first && {
+        step: { type: 'action', action: first.id, values: {}, lines: { startLine: from, endLine: from } },
+        def: first,
+        jetbrains: true,
+      };
     let closedAt: number | undefined;
     let warnedAfterClose = false;
 
@@ -77,6 +95,9 @@ export abstract class BodyParser {
       block = [];
       const pending = binary;
       binary = undefined;
+      const acting = action;
+      action = undefined;
+      if (acting) return this.actionBody(acting.step, acting.def, content, push, acting.jetbrains);
       if (content.length === 0) {
         if (pending) {
           this.report(
@@ -153,14 +174,106 @@ export abstract class BodyParser {
         this.closeStep(i, text, close[1], (close[2] ?? '').trim(), push);
         continue;
       }
+      const waitFor = /^wait-for\s+(.+)$/i.exec(command);
+      if (waitFor) {
+        this.waitForStep(i, text, waitFor[1].trim(), push);
+        continue;
+      }
+      const word = /^([A-Za-z][\w-]*)(?:\s+(.*))?$/.exec(command);
+      const def = word && actions.find((a) => a.id === word[1].toLowerCase());
+      if (def) {
+        const step = this.actionStep(i, text, def, word[2] ?? '');
+        if (step) action = { step, def };
+        continue;
+      }
+      const offered = actions.length
+        ? `, or one of the protocol's actions: ${actions.map((a) => a.id).join(', ')}`
+        : '';
       this.report(
         'error',
         'unknown-separator',
         this.lineRange(i),
-        `"=== ${command}" is not something a .ws script can do. After === write nothing, wait-for-server, wait 500ms, binary [hex|base64] or close [code] [reason].`,
+        `"=== ${command}" is not something a .ws script can do. After === write nothing, wait-for-server, wait-for <condition>, wait 500ms, binary [hex|base64] or close [code] [reason]${offered}.`,
       );
     }
     flush();
+  }
+
+  /** `=== emit chat ack`: the action's values from the line's words, or a diagnostic. */
+  private actionStep(
+    i: number,
+    text: string,
+    def: ComposeAction,
+    args: string,
+  ): Extract<WsStep, { type: 'action' }> | undefined {
+    const words = actionWords(args);
+    const argCol = args ? text.lastIndexOf(args) : text.length;
+    if (!Array.isArray(words)) {
+      this.report('error', 'bad-action', this.lineRange(i, argCol + words.at), `"=== ${def.id}": ${words.error}.`);
+      return undefined;
+    }
+    const read = actionValues(def, words);
+    if ('error' in read) {
+      this.report('error', 'bad-action', this.lineRange(i, argCol), read.error);
+      return undefined;
+    }
+    return { type: 'action', action: def.id, values: read.values, lines: { startLine: i, endLine: i } };
+  }
+
+  /** The block below an action's line fills its body field (an action without one takes no block). */
+  private actionBody(
+    step: Extract<WsStep, { type: 'action' }>,
+    def: ComposeAction,
+    content: ContentLine[],
+    push: (s: WsStep) => void,
+    jetbrains = false,
+  ): void {
+    const body = def.fields.find((f) => f.body);
+    // JetBrains writes the variables as a JSON object below the operation, after a blank line.
+    if (jetbrains) {
+      let blank = content.length - 1;
+      while (blank > 0 && !isBlank(content[blank].text)) blank--;
+      const tail = blank > 0 ? content.slice(blank + 1) : [];
+      if (tail.length && /^\s*\{/.test(tail[0].text) && def.fields.some((f) => f.name === 'variables')) {
+        step.values.variables = tail.map((c) => c.text).join('\n');
+        content = trimBlock(content.slice(0, blank));
+      }
+      if (content.length) step.lines.startLine = content[0].line;
+    }
+    if (content.length > 0) {
+      if (!body) {
+        this.report(
+          'error',
+          'bad-action',
+          { startLine: content[0].line, startCol: 0, endLine: content[content.length - 1].line, endCol: 0 },
+          `"=== ${def.id}" takes no message below it. Put a "===" line above this text to send it as a message of its own.`,
+        );
+        return;
+      }
+      step.values[body.name] = content.map((c) => c.text).join('\n');
+      step.lines.endLine = content[content.length - 1].line;
+    }
+    if (body?.required && !step.values[body.name])
+      this.report(
+        'error',
+        'bad-action',
+        this.lineRange(step.lines.startLine),
+        `"=== ${def.id}" needs its ${body.label.toLowerCase()} on the lines below it.`,
+      );
+    else push(step);
+  }
+
+  /** `=== wait-for type == "next"`: the condition is checked now, with the filter's own grammar and sentences. */
+  private waitForStep(i: number, text: string, condition: string, push: (s: WsStep) => void): void {
+    try {
+      parseJsonConditions(condition);
+    } catch (err) {
+      const col = text.indexOf(condition);
+      const why = err instanceof FilterError ? err.message : String(err);
+      this.report('error', 'bad-condition', this.lineRange(i, col, col + condition.length), why);
+      return;
+    }
+    push({ type: 'wait-for', condition, lines: { startLine: i, endLine: i } });
   }
 
   private closeStep(

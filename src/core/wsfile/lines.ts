@@ -11,13 +11,13 @@ export const DIRECTIVE = /^(\s*(?:#|\/\/)\s*)@([A-Za-z][\w.-]*)(?:\s*=\s*|\s+|$)
 export const COMMENT = /^\s*(?:#|\/\/)/;
 /** `@name = value` (also httpYac's lazy `@name := value`); trim the value. */
 export const FILE_VARIABLE = /^@([A-Za-z_][\w.-]*)\s*:?=(.*)$/;
-/** `WEBSOCKET url`, `WS url`, `WSS url`: the keyword alone or followed by whitespace. */
-export const KEYWORD_REQUEST = /^(WEBSOCKET|WSS|WS)(?=\s|$)(.*)$/;
+/** `WEBSOCKET url`, `WS url`, `WSS url`, JetBrains' `GRAPHQL url`: the keyword alone or followed by whitespace. */
+export const KEYWORD_REQUEST = /^(WEBSOCKET|WSS|WS|GRAPHQL)(?=\s|$)(.*)$/;
 /** A bare URL on its own line. */
 export const BARE_URL = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/\S*)\s*$/;
 /** An HTTP (or other non-WebSocket) request line from a `.http` file. */
 export const OTHER_REQUEST =
-  /^(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE|GRAPHQL|GRPC|MQTT|SSE|EVENTSOURCE|AMQP|RABBITMQ|KAFKA)\s+\S/;
+  /^(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT|TRACE|GRPC|MQTT|SSE|EVENTSOURCE|AMQP|RABBITMQ|KAFKA)\s+\S/;
 /** `Name: value`, the name being an RFC 9110 token; trim the value. */
 export const HEADER = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*:(.*)$/;
 /** `===` alone or followed by a command; `====` is not a separator. */

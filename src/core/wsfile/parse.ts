@@ -1,3 +1,4 @@
+import { PROTOCOL_CHOICES } from '../protocols';
 import { readSettings, type DirectiveSpot } from './directives';
 import {
   BARE_URL,
@@ -144,7 +145,6 @@ class FileParser extends BodyParser {
       urlCol = line.indexOf(url);
     }
     const urlRange = this.lineRange(at, urlCol, urlCol + url.length);
-    this.checkUrl(url, keyword, urlRange, line);
 
     const headers: WsHeader[] = [];
     const steps: WsStep[] = [];
@@ -184,10 +184,15 @@ class FileParser extends BodyParser {
       }
       break;
     }
-    this.parseBody(i, last, steps);
-
     const directives = spots.map((s) => s.directive);
     const settings = readSettings(spots, this.diagnostics);
+    // JetBrains' GRAPHQL request: GraphQL over WebSocket, its body the operation (and variables) to subscribe to.
+    if (keyword === 'GRAPHQL') settings.protocol ??= 'graphql';
+    // The protocol's actions are what a `===` line may name besides the built-in commands.
+    const protocol = PROTOCOL_CHOICES.find((p) => p.id === settings.protocol);
+    this.checkUrl(url, keyword, urlRange, line, !!protocol);
+    const first = keyword === 'GRAPHQL' ? protocol?.actions?.find((a) => a.id === 'subscribe') : undefined;
+    this.parseBody(i, last, steps, protocol?.actions, first);
     const nameDirective = directives.find((d) => d.name === 'name' && d.value);
     let end = last;
     while (end > at && isBlank(lines[end])) end--;
@@ -207,7 +212,8 @@ class FileParser extends BodyParser {
     });
   }
 
-  private checkUrl(url: string, keyword: RequestKeyword, range: Range, line: string): void {
+  /** With a protocol, http(s) URLs are fine: its endpoint maps them (Socket.IO and SockJS clients are given them). */
+  private checkUrl(url: string, keyword: RequestKeyword, range: Range, line: string, protocol: boolean): void {
     if (!url) {
       this.report(
         'error',
@@ -221,6 +227,7 @@ class FileParser extends BodyParser {
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1].toLowerCase();
     if (scheme === undefined || scheme === 'ws' || scheme === 'wss') return; // No scheme: the keyword supplies one.
     const schemeRange = { ...range, endCol: range.startCol + scheme.length };
+    if ((scheme === 'http' || scheme === 'https') && protocol) return;
     if (scheme === 'http' || scheme === 'https') {
       const fixed = scheme === 'http' ? 'ws' : 'wss';
       this.report(

@@ -4,9 +4,12 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
 import type { Transport, TransportOptions } from '../transport';
 import { CLOSE_TIMEOUT_MS } from '../transport/wsOptions';
-import { checkWebSocketUrl } from '../url';
+import type { MessageDecoder } from '../decode';
+import { checkConnectUrl, checkWebSocketUrl } from '../url';
 import { decodeBase64, decodeHex } from './binary';
 import { formatDuration } from './duration';
+import { runAction, runWaitFor } from './runProtocol';
+import { delay, MessageCounter } from './runWait';
 import { resolveHandshake, resolveText, type VariableContext } from './variables';
 import type { WsRequest, WsStep } from './types';
 
@@ -32,6 +35,10 @@ export interface RunOptions {
   baseDir: string;
   /** Play the steps on this connection instead of opening a new one (connects it if it is not open). */
   connection?: Transport;
+  /** With `connection`: the protocol session and decoder on it, for protocol actions and `=== wait-for`. */
+  protocol?: { session?: ProtocolSession; decoder?: MessageDecoder };
+  /** A protocol action's sentence ("acknowledged after 3 ms"), as each one finishes. */
+  onSentence?: (sentence: string) => void;
   /** Used when the request has no `@timeout`. Default 10 s. */
   handshakeTimeoutMs?: number;
   /** Limit for each `=== wait-for-server`. Default 10 s. */
@@ -76,7 +83,9 @@ export function connectionOptionsFor(
   defaultTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS,
 ): ConnectionRecipe | { error: string } {
   const url = withScheme(handshake.url, request.keyword);
-  const check = checkWebSocketUrl(url);
+  // A protocol maps http(s) URLs itself (Socket.IO and SockJS clients are given them).
+  const speaks = request.settings.protocol && request.settings.protocol !== 'none';
+  const check = speaks ? checkConnectUrl(url) : checkWebSocketUrl(url);
   if (!check.ok) return { error: `${request.name} (line ${request.urlRange.startLine + 1}): ${check.message}` };
   const headers: Record<string, string> = {};
   const protocols = [...request.settings.subprotocols];
@@ -133,7 +142,8 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
   const secrets = handshake.secrets;
 
   let connection = options.connection;
-  let session: ProtocolSession | undefined;
+  let session: ProtocolSession | undefined = options.protocol?.session;
+  let decoder: MessageDecoder | undefined = options.protocol?.decoder;
   let problem: string | undefined;
   const counter = new MessageCounter();
   if (!connection) {
@@ -143,6 +153,7 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
     const opened = openConnection({ ...connOptions, ...options.connectionOptions });
     connection = opened.transport;
     session = opened.session;
+    decoder = opened.decoder;
     problem = opened.problem;
   }
   try {
@@ -152,7 +163,7 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
   }
   const subscriptions = [
     connection.onMessage((f) => {
-      if (f.direction === 'received' && (f.kind === 'text' || f.kind === 'binary')) counter.add();
+      if (f.direction === 'received' && (f.kind === 'text' || f.kind === 'binary')) counter.add(f);
     }),
     connection.onState((s) => {
       if (s.phase === 'closed' || s.phase === 'error') counter.end(s.message);
@@ -176,9 +187,9 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
         return fail(index, `Stopped before step ${index + 1} (line ${step.lines.startLine + 1}).`, connection, secrets);
       const baseline = previousStart;
       previousStart = counter.count;
-      const waiting = step.type === 'wait' || step.type === 'wait-for-server';
+      const waiting = step.type === 'wait' || step.type === 'wait-for-server' || step.type === 'wait-for';
       progress({ index, status: waiting ? 'waiting' : 'running' });
-      const error = await runStep(step, { connection, counter, baseline, options, secrets });
+      const error = await runStep(step, { connection, counter, baseline, options, secrets, session, decoder });
       if (error)
         return fail(index, `Step ${index + 1} (line ${step.lines.startLine + 1}): ${error}`, connection, secrets);
       progress({ index, status: 'done' });
@@ -197,6 +208,8 @@ interface StepContext {
   baseline: number;
   options: RunOptions;
   secrets: string[];
+  session?: ProtocolSession;
+  decoder?: MessageDecoder;
 }
 
 /** Runs one step; returns a sentence when it fails. */
@@ -229,6 +242,21 @@ async function runStep(step: WsStep, ctx: StepContext): Promise<string | undefin
     }
     case 'wait':
       return (await delay(step.ms, options.signal)) ? undefined : 'stopped during the wait.';
+    case 'action':
+    case 'wait-for': {
+      const pctx = {
+        session: ctx.session,
+        decoder: ctx.decoder,
+        counter: ctx.counter,
+        baseline: ctx.baseline,
+        variables: options.variables,
+        limitMs: options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+        secrets: ctx.secrets,
+        signal: options.signal,
+        onSentence: options.onSentence,
+      };
+      return step.type === 'action' ? runAction(step, pctx) : runWaitFor(step, pctx);
+    }
     case 'close': {
       if (connection.state.phase !== 'open') return notOpen(connection);
       const closed = new Promise<void>((resolve) => {
@@ -314,60 +342,5 @@ async function payloadFor(
       const text = resolve(bytes.toString(encoding));
       return typeof text === 'string' ? { binary: false, text } : text;
     }
-  }
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Counts server messages and lets steps wait for a count, a close, a timeout or an abort. */
-class MessageCounter {
-  count = 0;
-  endReason: string | undefined;
-  private waiters: Array<{ target: number; done: (o: 'ok' | 'closed') => void }> = [];
-
-  add(): void {
-    this.count++;
-    this.waiters = this.waiters.filter((w) => {
-      if (this.count < w.target) return true;
-      w.done('ok');
-      return false;
-    });
-  }
-
-  end(reason: string): void {
-    this.endReason ??= reason;
-    for (const w of this.waiters) w.done('closed');
-    this.waiters = [];
-  }
-
-  waitFor(target: number, limitMs: number, signal?: AbortSignal): Promise<'ok' | 'closed' | 'timeout' | 'aborted'> {
-    if (this.count >= target) return Promise.resolve('ok');
-    if (this.endReason !== undefined) return Promise.resolve('closed');
-    return new Promise((resolve) => {
-      const finish = (o: 'ok' | 'closed' | 'timeout' | 'aborted') => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve(o);
-      };
-      const onAbort = () => finish('aborted');
-      const waiter = { target, done: finish };
-      const timer = setTimeout(() => finish('timeout'), limitMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
   }
 }

@@ -1,3 +1,5 @@
+import type { ComposeValues } from '../../shared/compose';
+
 /**
  * The shapes the `.ws` parser produces. Plain data only: the host turns them into
  * CodeLens, diagnostics and completion; the runner and the CLI play them.
@@ -36,6 +38,8 @@ export type DiagnosticCode =
   | 'missing-request-line'
   | 'http-request'
   | 'unknown-separator'
+  | 'bad-action'
+  | 'bad-condition'
   | 'empty-binary-block'
   | 'after-close'
   | 'ignored-script'
@@ -53,7 +57,7 @@ export interface Diagnostic {
 }
 
 /** How the request line was written. `none` is a bare `ws://…` URL. */
-export type RequestKeyword = 'WEBSOCKET' | 'WS' | 'WSS' | 'none';
+export type RequestKeyword = 'WEBSOCKET' | 'WS' | 'WSS' | 'GRAPHQL' | 'none';
 
 export interface WsHeader {
   name: string;
@@ -101,7 +105,14 @@ export type WsStep =
   /** Pause for `ms` milliseconds. */
   | { type: 'wait'; ms: number; lines: LineSpan }
   /** Close with this code and reason. */
-  | { type: 'close'; code: number; reason: string; lines: LineSpan };
+  | { type: 'close'; code: number; reason: string; lines: LineSpan }
+  /**
+   * One of the protocol's compose actions (`=== emit chat ack` with the arguments below it): the
+   * values as written (variables resolved when it runs), the block below in the action's body field.
+   */
+  | { type: 'action'; action: string; values: ComposeValues; lines: LineSpan }
+  /** Wait for a server message whose decoded view (or JSON) meets a filter condition: `=== wait-for event == "chat"`. */
+  | { type: 'wait-for'; condition: string; lines: LineSpan };
 
 /** Settings read from the directives, with their defaults filled in where the parser knows them. */
 export interface RequestSettings {

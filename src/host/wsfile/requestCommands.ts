@@ -157,6 +157,8 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
       variables: prepared.variables,
       baseDir: dirname(document.uri.fsPath),
       connection: panel.connection,
+      protocol: panel.protocolParts,
+      onSentence: (s) => panel.note('info', s),
       onProgress: report,
       signal: abort.signal,
     });
@@ -188,6 +190,8 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
       variables: prepared.variables,
       baseDir: dirname(uri.fsPath),
       connection: panel.connection,
+      protocol: panel.protocolParts,
+      onSentence: (s) => panel.note('info', s),
     });
     if (!result.ok)
       void vscode.window.showErrorMessage(`${request.name}, line ${step.lines.startLine + 1}: ${result.error}`);
@@ -314,6 +318,10 @@ export function stepLabel(step: WsStep): string {
       return `wait ${formatDuration(step.ms)} (${line})`;
     case 'close':
       return `close ${step.code}${step.reason ? ` "${step.reason}"` : ''} (${line})`;
+    case 'action':
+      return `${step.action} (${line})`;
+    case 'wait-for':
+      return `wait for ${step.condition} (${line})`;
   }
 }
 

@@ -51,6 +51,14 @@ function stepName(step: WsStep): string {
       return `wait ${step.ms} ms`;
     case 'close':
       return `close ${step.code}${step.reason ? ` ${preview(step.reason)}` : ''}`;
+    case 'action':
+      return `${step.action} ${preview(
+        Object.values(step.values)
+          .filter((v) => typeof v === 'string')
+          .join(' '),
+      )}`.trim();
+    case 'wait-for':
+      return `wait for ${preview(step.condition)}`;
   }
 }
 
