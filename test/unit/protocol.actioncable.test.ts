@@ -21,6 +21,7 @@ const ID = JSON.stringify({ channel: 'ChatChannel', room: 'lobby' });
 test('Action Cable: every server message and client command decodes, identifier and data too, with links by identifier', () => {
   const welcome = view('{"type":"welcome"}');
   assert.deepEqual(welcome.value, { type: 'welcome' });
+  assert.deepEqual(view('{"type":"welcome","sid":"abc"}').value, { type: 'welcome', sid: 'abc' });
   assert.equal(welcome.handshake, true);
   const ping = view('{"type":"ping","message":1700000000}');
   assert.equal(ping.keepalive, true);

@@ -61,6 +61,13 @@ test('SignalR: the spec examples of every message type decode with their fields,
     streamIds: ['2'],
   });
 
+  // Fields the spec does not name stay as they came (ours renamed out of the way).
+  assert.deepEqual(decode(`{"type":6,"nonce":1,"id":"x"}${RS}`).value, {
+    type: 'Ping',
+    typeNumber: 6,
+    nonce: 1,
+    _id: 'x',
+  });
   const item = decode(`{"type":2,"invocationId":"123","item":42}${RS}`);
   assert.deepEqual(item.value, { type: 'StreamItem', typeNumber: 2, id: '123', item: 42 });
   assert.deepEqual(item.link, { key: 'signalr:sent:123', role: 'reply' });

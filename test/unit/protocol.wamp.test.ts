@@ -138,7 +138,9 @@ test('WAMP: bad input names the element at fault; random bytes never throw', () 
   assert.equal(short.problem, 'CALL needs element 3 (procedure, a URI (a string)); the message has 3 elements.');
   assert.deepEqual(short.columns, { type: 'CALL', id: '1' });
   assert.equal(view([32, 'x', {}, 't']).problem, 'SUBSCRIBE element 1 (id) should be an id (an integer); it is "x".');
-  assert.equal(view([17, 1, 2, 3]).problem, 'PUBLISHED has 4 elements; it has at most 3.');
+  const long = view([17, 1, 2, 3]);
+  assert.equal(long.problem, 'PUBLISHED has 4 elements; it has at most 3.');
+  assert.deepEqual(long.value, { type: 'PUBLISHED', code: 17, id: 1, publication: 2, surplus: [3] });
   let seed = 11;
   const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed);
   const pieces = ['[', ']', '1', '48', ',', '"a"', '{}', 'null', '-', '.5'];

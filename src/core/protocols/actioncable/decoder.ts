@@ -65,7 +65,8 @@ function decode(m: StoredMessage): DecodedMessage {
     value.data = data.value;
     problem ??= data.problem;
   }
-  for (const k of ['message', 'reason', 'reconnect'] as const) if (o[k] !== undefined) value[k] = o[k];
+  // Everything else as it came (message, reason, reconnect, and fields newer servers add): nothing dropped.
+  for (const [k, x] of Object.entries(o)) if (!(k in value) && k !== 'identifier' && k !== 'data') value[k] = x;
   const type = value.type as string;
   const view: DecodedMessage = {
     decoder: 'actioncable',

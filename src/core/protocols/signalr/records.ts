@@ -97,6 +97,10 @@ function readRecord(body: string, offset: number, n: number, handshake: 'request
     if (v[k] !== undefined) (r as unknown as Record<string, unknown>)[k] = v[k];
   if (typeof v.error === 'string') r.error = v.error;
   if (typeof v.allowReconnect === 'boolean') r.allowReconnect = v.allowReconnect;
+  // Fields the spec does not name (or of the wrong type) stay in the view as they came.
+  for (const [k, x] of Object.entries(v))
+    if (k !== 'type' && k !== 'invocationId' && !(k in r))
+      (r as unknown as Record<string, unknown>)[RESERVED.has(k) ? `_${k}` : k] = x;
   if (!name) {
     r.problem = `${where} has type ${JSON.stringify(v.type)}, which is not a SignalR message type (1 Invocation to 9 Sequence).`;
     return r;
@@ -125,6 +129,9 @@ function handshakeRecord(
   else if (v.error !== undefined) r.problem = `${where}: a handshake response's "error" is a string.`;
   return r;
 }
+
+/** Our own names in a record's view: a field of the same name in the JSON gets an underscore. */
+const RESERVED = new Set(['id', 'typeNumber', 'offset', 'problem']);
 
 /** What a typed record lacks, as a phrase, or undefined. */
 function required(v: Record<string, unknown>): string | undefined {

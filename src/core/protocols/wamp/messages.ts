@@ -206,7 +206,9 @@ export function parseWamp(text: string): WampMessage {
     if (!fits(x, kind))
       problem ??= `${layout.name} element ${at} (${field}) should be ${KIND_NAMES[kind]}; it is ${JSON.stringify(x).slice(0, 40)}.`;
   });
-  if (v.length > layout.fields.length + 1)
+  // Elements past the layout stay in the view.
+  if (elements.length > layout.fields.length + 1) value.surplus = elements.slice(layout.fields.length + 1);
+  if (elements.length > layout.fields.length + 1)
     problem ??= `${layout.name} has ${v.length} elements; it has at most ${layout.fields.length + 1}.`;
   if (layout.name === 'ERROR' && typeof value.requestType === 'number')
     value.requestName = WAMP_MESSAGES[value.requestType]?.name ?? String(value.requestType);
