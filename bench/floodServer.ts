@@ -17,6 +17,8 @@ export interface FloodOptions {
   /** Messages a second; 0 means as fast as the socket takes them. */
   rate: number;
   binary: boolean;
+  /** Speak Socket.IO's part: an Engine.IO open packet and a namespace CONNECT first, then `42["tick",{…}]` events. */
+  socketIo?: boolean;
 }
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -65,7 +67,17 @@ async function serve(socket: Socket, options: FloodOptions): Promise<void> {
     if (closing) socket.end();
   });
 
-  const template = new MessageTemplate(options.size, options.binary);
+  const template = new MessageTemplate(options.size, options.binary, options.socketIo);
+  if (options.socketIo) {
+    // A ping interval longer than any flood: the client's pongs are not what is measured.
+    for (const text of [
+      '0{"sid":"bench","upgrades":[],"pingInterval":600000,"pingTimeout":600000,"maxPayload":1000000}',
+      '40{"sid":"bench-ns"}',
+    ]) {
+      const bytes = Buffer.from(text);
+      socket.write(Buffer.concat([frameHeader(bytes.length, false), bytes]));
+    }
+  }
   const header = frameHeader(options.size, options.binary);
   const frameSize = header.length + options.size;
   const perWrite = Math.max(1, Math.floor(WRITE_BYTES / frameSize));
@@ -153,6 +165,7 @@ export async function serveFromCommandLine(args: string[]): Promise<void> {
     count: value('--count', 100_000),
     rate: value('--rate', 0),
     binary: args.includes('--binary'),
+    socketIo: args.includes('--socket-io'),
   });
   process.stdout.write(JSON.stringify({ port: server.port }) + '\n');
   process.stdin.resume();

@@ -13,6 +13,7 @@ import { serveFromCommandLine } from './floodServer';
 import { ingestClientFromCommandLine, type IngestResult } from './scenarios/ingest';
 import { memoryFromCommandLine, type MemoryResult } from './scenarios/memory';
 import { filterFromCommandLine, type FilterCase } from './scenarios/filter';
+import { protocolsFromCommandLine, type ProtocolCaseResult } from './scenarios/protocols';
 import {
   loadFromCommandLine,
   recordFromCommandLine,
@@ -106,6 +107,9 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
       note: `${c.matches} matches`,
     });
   }
+
+  // (c2) protocols: Socket.IO ingest against the same frames read plain, the decoded window, a decoded filter
+  await protocols(count, rounds, runs, figures, log, problems);
 
   // (d) end to end into the webview in Chromium
   await e2e(quick, profile, figures, log);
@@ -361,6 +365,71 @@ function logE2e(r: E2eResult, log: (s: string) => void): void {
   log(`  webview heap ${(r.heapStartBytes / 1048576).toFixed(2)} → ${(r.heapEndBytes / 1048576).toFixed(2)} MiB`);
 }
 
+/** Socket.IO: a flood ingested speaking the protocol against the same frames read plain (medians of alternating rounds), then the decoded window and filter. */
+async function protocols(
+  count: number,
+  rounds: number,
+  runs: number,
+  figures: Figure[],
+  log: (s: string) => void,
+  problems: string[],
+): Promise<void> {
+  log(`protocols: ${count.toLocaleString('en')} Socket.IO events, median of ${rounds + 2} rounds each`);
+  const server = await child(['serve', '--size', String(SIZE), '--count', String(count), '--socket-io'], {
+    keepAlive: true,
+  });
+  const { port } = server.first as { port: number };
+  const rates: Record<'none' | 'socket.io', number[]> = { none: [], 'socket.io': [] };
+  for (let round = 0; round < rounds + 2; round++) {
+    for (const protocol of ['none', 'socket.io'] as const) {
+      const r = (
+        await child([
+          'ingest-client',
+          '--client',
+          'session',
+          '--port',
+          String(port),
+          '--count',
+          String(count),
+          '--socket-io',
+          '--protocol',
+          protocol,
+        ])
+      ).first as IngestResult;
+      log(
+        `  ${protocol === 'none' ? 'read plain' : 'Socket.IO'}: ${fmt(r.perSecond)} msg/s${r.problems.length ? ' — ' + r.problems.join('; ') : ''}`,
+      );
+      problems.push(...r.problems.map((p) => `socket.io ${protocol}: ${p}`));
+      rates[protocol].push(r.perSecond);
+    }
+  }
+  server.stop();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const plain = median(rates.none);
+  const spoken = median(rates['socket.io']);
+  figures.push({
+    ...figure('protocols: Socket.IO flood ingest', spoken, 'msg/s', 0.95 * plain, 'min', plain),
+    note: 'baseline: the same frames read as plain WebSocket (no protocol), same run',
+  });
+  const cases = (await child(['protocols', '--count', String(count), '--runs', String(runs)]))
+    .first as ProtocolCaseResult[];
+  for (const c of cases) {
+    log(
+      `  ${c.name}: p95 ${c.p95Ms.toFixed(2)} ms, median ${c.medianMs.toFixed(2)} ms; baseline ${c.baselineMs.toFixed(2)} ms`,
+    );
+    if (c.name === 'window')
+      figures.push({
+        ...figure('protocols p95: decode a 60-row window', c.p95Ms, 'ms', 2, 'max', c.baselineMs),
+        note: 'baseline: the same 60 rows undecoded',
+      });
+    else
+      figures.push({
+        ...figure(`protocols p95: filter ${short(count)} events by name`, c.p95Ms, 'ms', 300, 'max', c.baselineMs),
+        note: `event == "chat": ${c.matches} matches, ${c.decodes} decoded; baseline: decode every message and compare`,
+      });
+  }
+}
+
 function figure(
   name: string,
   value: number,
@@ -469,6 +538,8 @@ async function main(): Promise<void> {
       return memoryFromCommandLine(args);
     case 'filter':
       return filterFromCommandLine(args);
+    case 'protocols':
+      return protocolsFromCommandLine(args);
     case 'record':
       return recordFromCommandLine(args);
     case 'load':

@@ -20,16 +20,24 @@ const TRADE = Buffer.from('trade');
 /** A reusable message of `size` bytes; call `write(seq, target, at)` to stamp a number into a copy. */
 export class MessageTemplate {
   readonly bytes: Buffer;
+  /** Bytes before the JSON (the Socket.IO event's head). */
+  private readonly offset: number;
 
   constructor(
     readonly size: number,
     readonly binary: boolean,
+    /** Text only: the JSON goes inside a Socket.IO event, `42["tick",{…}]` (still `size` bytes). */
+    readonly socketIo = false,
   ) {
+    const at = socketIo ? SOCKET_IO_PREFIX.length : 0;
+    this.offset = at;
     if (binary) {
       if (size < 4) throw new Error('Binary messages need at least 4 bytes for the sequence number.');
       this.bytes = Buffer.alloc(size, 0xa5);
-    } else if (size >= MIN_JSON_SIZE) {
-      this.bytes = Buffer.from(TEMPLATE_HEAD + 'x'.repeat(size - MIN_JSON_SIZE) + '"}', 'latin1');
+    } else if (size >= MIN_JSON_SIZE + (socketIo ? SOCKET_IO_PREFIX.length + 1 : 0)) {
+      const pad = size - MIN_JSON_SIZE - (socketIo ? SOCKET_IO_PREFIX.length + 1 : 0);
+      const json = TEMPLATE_HEAD + 'x'.repeat(pad) + '"}';
+      this.bytes = Buffer.from(socketIo ? `${SOCKET_IO_PREFIX}${json}]` : json, 'latin1');
     } else {
       if (size < SEQ_DIGITS)
         throw new Error(`Text messages need at least ${SEQ_DIGITS} bytes for the sequence number.`);
@@ -50,6 +58,7 @@ export class MessageTemplate {
       return;
     }
     const json = this.size >= MIN_JSON_SIZE;
+    at += this.offset;
     writeDigits(target, at + (json ? PREFIX.length : 0), SEQ_DIGITS, SEQ_BASE + seq);
     if (!json) return;
     (seq % 4 === 0 ? QUOTE : TRADE).copy(target, at + TYPE_AT);
@@ -67,9 +76,14 @@ export class MessageTemplate {
   }
 }
 
-/** The sequence number a message carries, or -1 when it carries none. */
-export function readSeq(bytes: Buffer, start: number, size: number, binary: boolean): number {
+/** Where the JSON starts in a Socket.IO flood's messages. */
+export const SOCKET_IO_PREFIX = '42["tick",';
+
+/** The sequence number a message carries, or -1 when it carries none (`offset`: bytes before the JSON). */
+export function readSeq(bytes: Buffer, start: number, size: number, binary: boolean, offset = 0): number {
   if (binary) return size >= 4 ? bytes.readUInt32BE(start) : -1;
+  start += offset;
+  size -= offset;
   const at = size >= MIN_JSON_SIZE ? start + PREFIX.length : start;
   if (size < SEQ_DIGITS) return -1;
   let n = 0;

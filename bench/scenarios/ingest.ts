@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { InspectorSession } from '../../src/core/inspector/session';
 import { KIND_CODES, DIRECTION_CODES } from '../../src/core/frameStore';
 import { PROTOCOL_VERSION, type ToWebview } from '../../src/shared/protocol';
-import { readSeq } from '../messages';
+import { readSeq, SOCKET_IO_PREFIX } from '../messages';
 
 export interface IngestResult {
   client: 'bare' | 'session';
@@ -24,10 +24,13 @@ export interface IngestResult {
 export async function ingestClientFromCommandLine(args: string[]): Promise<void> {
   const get = (name: string) => args[args.indexOf(name) + 1];
   const client = get('--client') as IngestResult['client'];
-  const url = `ws://127.0.0.1:${get('--port')}/`;
+  const socketIo = args.includes('--socket-io');
+  const url = `ws://127.0.0.1:${get('--port')}/${socketIo ? 'socket.io/?EIO=4&transport=websocket' : ''}`;
   const count = Number(get('--count'));
   const binary = args.includes('--binary');
-  const result = client === 'bare' ? await bare(url, count) : await session(url, count, binary);
+  // With --socket-io the URL names the protocol; --protocol none reads the same frames as plain WebSocket.
+  const protocol = args.includes('--protocol') ? get('--protocol') : undefined;
+  const result = client === 'bare' ? await bare(url, count) : await session(url, count, binary, socketIo, protocol);
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);
 }
@@ -50,7 +53,13 @@ function bare(url: string, count: number): Promise<IngestResult> {
   });
 }
 
-async function session(url: string, count: number, binary: boolean): Promise<IngestResult> {
+async function session(
+  url: string,
+  count: number,
+  binary: boolean,
+  socketIo = false,
+  protocol?: string,
+): Promise<IngestResult> {
   let posts = 0;
   let finished: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => (finished = resolve));
@@ -60,27 +69,31 @@ async function session(url: string, count: number, binary: boolean): Promise<Ing
     structuredClone(message);
     if (message.type === 'state' && message.state.phase === 'closed') finished();
   };
-  const s = new InspectorSession({ url, handshakeTimeout: 10_000 }, post);
+  const s = new InspectorSession({ url, handshakeTimeout: 10_000, ...(protocol ? { protocol } : {}) }, post);
   s.handle({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
   await s.connect();
   const started = performance.now();
   await closed;
   const seconds = (performance.now() - started) / 1000;
   const messages = s.stats.receivedMessages;
-  const problems = verify(s, count, binary);
+  const problems = verify(s, count, binary, socketIo ? SOCKET_IO_PREFIX.length : 0);
   s.dispose();
   return { client: 'session', messages, seconds, perSecond: messages / seconds, posts, problems };
 }
 
 /** Every message 0..count-1 is in the store, once, in order. */
-export function verify(s: InspectorSession, count: number, binary: boolean): string[] {
+export function verify(s: InspectorSession, count: number, binary: boolean, offset = 0): string[] {
   const problems: string[] = [];
   const c = s.store.columns();
   const want = binary ? 'binary' : 'text';
   let next = 0;
   for (let r = 0; r < c.length && problems.length < 5; r++) {
     if (DIRECTION_CODES[c.directions[r]] !== 'received' || KIND_CODES[c.kinds[r]] !== want) continue;
-    const seq = readSeq(c.chunks[c.chunkIndexes[r]], c.chunkOffsets[r], c.sizes[r], binary);
+    // The Socket.IO flood's greeting (open packet, CONNECT) carries no number.
+    const chunk = c.chunks[c.chunkIndexes[r]];
+    const head = chunk.toString('latin1', c.chunkOffsets[r], c.chunkOffsets[r] + offset);
+    if (offset && next === 0 && head !== SOCKET_IO_PREFIX) continue;
+    const seq = readSeq(c.chunks[c.chunkIndexes[r]], c.chunkOffsets[r], c.sizes[r], binary, offset);
     if (seq !== next) problems.push(`row ${r}: expected message ${next}, found ${seq}`);
     next = seq + 1;
   }

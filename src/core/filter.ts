@@ -1,9 +1,12 @@
 import type { FilterQuery } from '../shared/protocol';
-import type { KeepaliveTest } from './decode';
+import type { KeepaliveTest, QuickField } from './decode';
 import { FilterError } from './filterError';
 import { dropKeepalives } from './filterKeepalive';
 import { JsonConditions } from './filterAll';
 import { DIRECTION_CODES, KIND_CODES, type FrameColumns, type FrameStore } from './frameStore';
+
+const TEXT = KIND_CODES.indexOf('text');
+const BINARY = KIND_CODES.indexOf('binary');
 import { RegexRunner, type RegexBatch } from './regexWorker';
 
 export { FilterError, REGEX_TIMEOUT_MESSAGE } from './filterError';
@@ -26,6 +29,8 @@ export interface FilterOptions {
   decoded?: (index: number) => unknown;
   /** The protocol's keepalive test, for `query.hideKeepalives`. */
   keepalive?: KeepaliveTest;
+  /** The decoder's quick field reader: JSON conditions on top-level fields skip decoding where it can tell. */
+  quickField?: QuickField;
 }
 
 /** Rows examined per step: small enough to yield often, large enough to amortize the bookkeeping. */
@@ -107,6 +112,7 @@ export class Filter {
   private readonly sliceMs: number;
   private readonly decoded: ((index: number) => unknown) | undefined;
   private readonly keepalive: KeepaliveTest | undefined;
+  private readonly quickField: QuickField | undefined;
   /** Keepalives the filter left out, with `hideKeepalives`. */
   keepalivesHidden = 0;
   private runner: RegexRunner | undefined;
@@ -135,6 +141,7 @@ export class Filter {
     this.regexBudgetMs = options.regexBudgetMs ?? 1000;
     this.sliceMs = options.sliceMs ?? 12;
     this.decoded = options.decoded;
+    this.quickField = options.quickField;
     this.keepalive = query.hideKeepalives ? options.keepalive : undefined;
     this.runner = options.regexRunner;
     this.ownsRunner = !options.regexRunner;
@@ -266,8 +273,13 @@ export class Filter {
   }
 
   /** True when a decoder's view of row `r` satisfies the JSON condition (the bytes did not). */
-  private decodedMatches(r: number): boolean {
+  private decodedMatches(r: number, kind: number, bytes: Buffer, start: number, stop: number): boolean {
     if (!this.decoded || !this.json) return false;
+    const quick = this.quickField;
+    if (quick && (kind === TEXT || kind === BINARY)) {
+      const known = this.json.matchesQuick(quick, kind === TEXT ? 'text' : 'binary', bytes, start, stop);
+      if (known !== undefined) return known;
+    }
     const value = this.decoded(r);
     return value !== undefined && this.json.matchesValue(value);
   }
@@ -285,7 +297,12 @@ export class Filter {
         for (let i = 0; i < found; i++) {
           const r = out[i];
           const start = chunkOffsets[r];
-          if (json.matches(chunks[chunkIndexes[r]], start, start + sizes[r]) || this.decodedMatches(r)) out[kept++] = r;
+          const chunk = chunks[chunkIndexes[r]];
+          if (
+            json.matches(chunk, start, start + sizes[r]) ||
+            this.decodedMatches(r, kinds[r], chunk, start, start + sizes[r])
+          )
+            out[kept++] = r;
         }
         found = kept;
       }
@@ -303,7 +320,12 @@ export class Filter {
         const start = chunkOffsets[r];
         const stop = start + sizes[r];
         if (folded !== undefined && !chunk.toString('utf8', start, stop).toLowerCase().includes(folded)) continue;
-        if (json !== undefined && !json.matches(chunk, start, stop) && !this.decodedMatches(r)) continue;
+        if (
+          json !== undefined &&
+          !json.matches(chunk, start, stop) &&
+          !this.decodedMatches(r, kinds[r], chunk, start, stop)
+        )
+          continue;
       }
       out[found++] = r;
     }

@@ -1,6 +1,7 @@
+import { DECODE_FULLY, type QuickField } from './decode';
 import { FilterError } from './filterError';
 import { JsonFieldMatcher, parseJsonCondition, type JsonCondition } from './filterJson';
-import { matchesValue } from './filterValue';
+import { holds, matchesValue } from './filterValue';
 
 /**
  * JSON field conditions joined by `&&` (`type == "next" && id == "1"`): every one must hold, on the
@@ -13,12 +14,40 @@ export class JsonConditions {
   constructor(text: string) {
     this.conditions = parseJsonConditions(text);
     this.matchers = this.conditions.map((c) => new JsonFieldMatcher(c));
+    const top = this.conditions.every((c) => c.path.length === 1 && typeof c.path[0] === 'string');
+    this.topFields = top ? this.conditions.map((c) => ({ field: c.path[0] as string, onValue: c })) : undefined;
   }
+
+  /** Each condition as (top-level field, the condition on that field's value), when every one is on a top-level field. */
+  private readonly topFields: Array<{ field: string; onValue: JsonCondition }> | undefined;
 
   /** True when bytes `[start, stop)` are one JSON document that meets every condition. */
   matches(bytes: Buffer, start: number, stop: number): boolean {
     for (const m of this.matchers) if (!m.matches(bytes, start, stop)) return false;
     return true;
+  }
+
+  /**
+   * Every condition on a top-level field read by `read` (a decoder's quick field reader): true or
+   * false, or undefined when a field can only be known by decoding (or a path goes deeper).
+   */
+  matchesQuick(
+    read: QuickField,
+    kind: 'text' | 'binary',
+    bytes: Buffer,
+    start: number,
+    stop: number,
+  ): boolean | undefined {
+    const fields = this.topFields;
+    if (!fields) return undefined;
+    let all = true;
+    for (let k = 0; k < fields.length; k++) {
+      const v = read(fields[k].field, kind, bytes, start, stop);
+      if (v === DECODE_FULLY) return undefined;
+      // A field the message does not have meets no condition, as in the decoded view.
+      if (v === undefined || !holds(v, fields[k].onValue)) all = false;
+    }
+    return all;
   }
 
   /** True when a decoder's view meets every condition. */

@@ -22,7 +22,8 @@ function reach(doc: unknown, path: readonly PathStep[]): unknown[] {
   return values;
 }
 
-function holds(v: unknown, { op, value: literal }: JsonCondition): boolean {
+/** The condition's operator and literal on one value (its path already followed). */
+export function holds(v: unknown, { op, value: literal }: JsonCondition): boolean {
   if (op === undefined) return true;
   const lit = literal as JsonLiteral;
   const equals = () => (lit === null ? v === null : typeof v === typeof lit && v === lit);

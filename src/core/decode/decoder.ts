@@ -66,7 +66,18 @@ export interface MessageDecoder {
    * protocol's keepalives: the list folds them away over every row, so it must cost next to nothing.
    */
   readonly isKeepalive?: KeepaliveTest;
+  /**
+   * A top-level field of the view read straight from the bytes, without decoding (Socket.IO's event
+   * name is the first string after `42[`), so a filter over a million rows stays fast: the value,
+   * undefined when the message has no such field, or DECODE_FULLY when it cannot tell cheaply.
+   */
+  readonly quickField?: QuickField;
 }
+
+/** What `quickField` answers when only a full decode can tell. */
+export const DECODE_FULLY: unique symbol = Symbol('decode fully');
+
+export type QuickField = (field: string, kind: 'text' | 'binary', bytes: Buffer, start: number, end: number) => unknown;
 
 /** `MessageDecoder.isKeepalive`, bound to the decoder in use. */
 export type KeepaliveTest = (kind: 'text' | 'binary', bytes: Buffer, start: number, end: number) => boolean;
@@ -137,6 +148,16 @@ export class DecoderPipeline {
         ? this.decoders.find((x) => x.isKeepalive)
         : this.decoders.find((x) => x.id === this.current);
     return d?.isKeepalive;
+  }
+
+  /** The quick field reader of the decoder in use, as `keepaliveTest` picks it. */
+  quickFieldReader(): QuickField | undefined {
+    if (this.current === 'raw') return undefined;
+    const d =
+      this.current === 'auto'
+        ? this.decoders.find((x) => x.quickField)
+        : this.decoders.find((x) => x.id === this.current);
+    return d?.quickField;
   }
 
   /** Forgets every view (the store was cleared or replaced). */

@@ -214,12 +214,13 @@ export class InspectorFeed {
     this.filter?.dispose();
     this.filter = undefined;
     this.filterError = undefined;
-    const keepalive = query?.hideKeepalives ? this.model.decoders.keepaliveTest() : undefined;
+    const options = this.model.filterOptions(query?.hideKeepalives === true);
     const empty =
-      !query || (!query.text && !query.json?.trim() && !query.directions?.length && !query.kinds?.length && !keepalive);
+      !query ||
+      (!query.text && !query.json?.trim() && !query.directions?.length && !query.kinds?.length && !options.keepalive);
     if (!empty) {
       try {
-        this.filter = createFilter(query, { decoded: (r) => this.model.filterValue(r), keepalive });
+        this.filter = createFilter(query, options);
       } catch (err) {
         this.filterError = (err as Error).message;
       }

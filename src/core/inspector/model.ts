@@ -13,6 +13,7 @@ import type {
 import { DETAIL_LIMIT } from '../../shared/protocol';
 import { BUILTIN_DECODERS, type DecodedMessage, type DecoderPipeline } from '../decode';
 import { Emitter, type Subscription } from '../emitter';
+import type { FilterOptions } from '../filter';
 import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
@@ -229,6 +230,15 @@ export class InspectorModel {
     if (!this.hasCodecs) return undefined;
     const view = this.decoded(index);
     return view && view.decoder !== 'json' && view.decoder !== 'utf8' ? view.value : undefined;
+  }
+
+  /** What the filter needs of the decoders in use: the views, the keepalive test, the quick field reader. */
+  filterOptions(hideKeepalives: boolean): FilterOptions {
+    return {
+      decoded: (r) => this.filterValue(r),
+      keepalive: hideKeepalives ? this.decoders.keepaliveTest() : undefined,
+      quickField: this.decoders.quickFieldReader(),
+    };
   }
 
   /** True when a protocol's or a codec's decoder is in use, beside the built-in JSON and UTF-8 ones. */

@@ -1,4 +1,5 @@
 import type { DecodedMessage, MessageDecoder, StoredMessage } from '../../decode';
+import { socketIoQuickField } from './quick';
 import {
   isProblem,
   parseEngineBinary,
@@ -28,6 +29,7 @@ export function socketIoDecoder(eio: EioVersion = 4): MessageDecoder {
     label: eio === 3 ? 'Socket.IO v2 (Engine.IO 3)' : 'Socket.IO (Engine.IO 4)',
     sniff: (m) => m.kind === 'binary' || (m.payload.length > 0 && isEngineStart(m.payload[0])),
     decode: (m) => (m.kind === 'binary' ? binaryView(m, eio) : textView(m.payload.toString('utf8'), m.direction)),
+    quickField: socketIoQuickField,
     // "2" and "3" (and the upgrade's "2probe"/"3probe") in both revisions.
     isKeepalive: (kind, b, start, end) =>
       kind === 'text' &&
