@@ -5,4 +5,8 @@ export * from './stomp';
 export * from './mqtt';
 export { PROTOCOLS } from './list';
 export { openConnection, PROTOCOL_CHOICES, protocolIds, type ConnectionRecipe, type OpenedConnection } from './open';
+export * from './signalr';
+export * from './actioncable';
+export * from './wamp';
+export { passiveSession } from './passive';
 export { protocolForUrl, unknownProtocolPatterns } from './byUrl';
