@@ -18,7 +18,7 @@ import { FrameStore } from '../frameStore';
 import type { Session } from '../sessions/format';
 import { recordingDecoding } from '../sessions/protocolPlay';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
-import { ProtocolView } from './protocolView';
+import { ProtocolView, speakingSentence } from './protocolView';
 import type { Transport, TransportNote } from '../transport';
 import { frameRow, recordingRows, type Row } from './rows';
 
@@ -309,11 +309,7 @@ export class InspectorModel {
     if (opened.problem) this.note('error', opened.problem);
     this.protocols.use(opened, this.options.protocol);
     this.listenToSession();
-    if (opened.protocol && opened.session)
-      this.note(
-        'info',
-        `Speaking ${opened.protocol.label} (${opened.how}): its keepalives are answered and its messages decoded.`,
-      );
+    if (opened.protocol && opened.session) this.note('info', speakingSentence(opened.protocol, opened.how));
     return opened.transport;
   }
 

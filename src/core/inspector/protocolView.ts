@@ -80,7 +80,7 @@ export class ProtocolView {
     const endpoint = found.protocol.endpoint(state.url);
     this.speaking = found.protocol.attach(transport, 'error' in endpoint ? {} : endpoint.settings);
     this.rebuild();
-    return `Speaking ${found.protocol.label} (${this.how}): its keepalives are answered and its messages decoded.`;
+    return speakingSentence(found.protocol, this.how);
   }
 
   /** Each message while the first few may still name a protocol (decoded only, as nothing chose it). */
@@ -172,4 +172,11 @@ export class ProtocolView {
     this.links.clear();
     this.changedEmitter.fire(this.info());
   }
+}
+
+/** What the list says when a protocol is taken on: spoken (with a client part), or a decoded view only. */
+export function speakingSentence(protocol: Protocol, how: string | undefined): string {
+  return protocol.actions?.length
+    ? `Speaking ${protocol.label} (${how}): its keepalives are answered and its messages decoded.`
+    : `Decoding as ${protocol.label} (${how}): a view of its messages only; the client sends nothing of its own.`;
 }
