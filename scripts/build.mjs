@@ -29,6 +29,9 @@ const host = {
   // ESM entry points first: jsonc-parser's UMD "main" requires its own files at run time, which a
   // bundle cannot follow; its "module" build is plain imports.
   mainFields: ['module', 'main'],
+  // mqtt-packet's parser uses only bl's BufferList; bl's main module adds a stream (readable-stream,
+  // about 200 KB of bundle) that nothing here uses.
+  alias: { bl: 'bl/BufferList.js' },
 };
 
 const cli = {
