@@ -1,3 +1,4 @@
+// Over 400 lines: one incremental filter whose scan loops stay together (the hot path); the conditions live in filterAll, filterJson, filterValue and filterKeepalive.
 import type { FilterQuery } from '../shared/protocol';
 import type { KeepaliveTest, QuickField } from './decode';
 import { FilterError } from './filterError';
