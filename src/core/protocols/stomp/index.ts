@@ -2,7 +2,7 @@ import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
 import { STOMP_ACTIONS } from './actions';
 import { sockJsDecoder, stompDecoder } from './decoder';
 import { VERSIONS, versionOfSubprotocol, type StompVersion } from './frames';
-import { PassiveSession } from './passive';
+import { passiveSession } from '../passive';
 import { STOMP_SUBPROTOCOLS, stompServerPeer } from './serve';
 import { isSockJsUrl, sockJsWebSocketUrl } from './sockjs';
 import { StompSession, type StompSettings } from './session';
@@ -10,7 +10,6 @@ import { StompSession, type StompSettings } from './session';
 export { STOMP_ACTIONS } from './actions';
 export { sockJsDecoder, stompDecoder } from './decoder';
 export * from './frames';
-export { PassiveSession } from './passive';
 export { STOMP_SUBPROTOCOLS, stompServerPeer } from './serve';
 export * from './sockjs';
 export * from './session';
@@ -73,7 +72,7 @@ export const stomp: Protocol<StompSettings, StompSession> = {
 };
 
 /** SockJS' WebSocket framing, view only (`o`, `h`, `a[…]`, `c[…]`), with STOMP inside read as STOMP. */
-export const sockJs: Protocol<Record<string, never>, PassiveSession> = {
+export const sockJs: Protocol<Record<string, never>> = {
   id: 'sockjs',
   label: 'SockJS',
   detect: {
@@ -93,6 +92,6 @@ export const sockJs: Protocol<Record<string, never>, PassiveSession> = {
     };
   },
   decoder: () => sockJsDecoder('sockjs'),
-  attach: (transport) => new PassiveSession('sockjs', transport),
+  attach: (transport) => passiveSession('sockjs', transport),
   serve: () => ({ greet: () => [{ kind: 'text', payload: Buffer.from('o') }], answer: () => undefined }),
 };
