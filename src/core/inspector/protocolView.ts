@@ -44,6 +44,8 @@ export class ProtocolView {
   private wanted = 'auto';
   private early: EarlyMessage[] = [];
   private readonly links = new Map<number, { index: number; ms: number } | null>();
+  /** Per link key, the latest reply linked and its request: the next reply of the key searches only the rows since. */
+  private readonly lastByKey = new Map<string, { reply: number; request: { index: number; time: number } }>();
   private readonly changedEmitter = new Emitter<ProtocolInfo>();
   /** Fires when the protocol or the decoder choice changes. */
   readonly onChanged = this.changedEmitter.event;
@@ -135,17 +137,25 @@ export class ProtocolView {
     if (known !== undefined) return known ?? undefined;
     const key = view.link.key;
     const reply = this.row(index);
-    let found: { index: number; ms: number } | null = null;
-    for (let i = index - 1; i >= 0 && i >= index - LINK_SEARCH_ROWS && reply; i--) {
+    // An earlier reply with the same key already searched back from there: look only at the rows since.
+    const before = this.lastByKey.get(key);
+    const earlier = before && before.reply < index ? before : undefined;
+    const stop = Math.max(earlier ? earlier.reply : -1, index - LINK_SEARCH_ROWS - 1);
+    let request: { index: number; time: number } | null = null;
+    for (let i = index - 1; i > stop && reply; i--) {
       const m = this.row(i);
       if (!m) continue;
       // Not through the cache: a search must not push the visible rows' views out.
       const v = this.decoders.decodeFresh(m);
       if (v?.link?.key === key && v.link.role === 'request') {
-        found = { index: i, ms: reply.time - m.time };
+        request = { index: i, time: m.time };
         break;
       }
     }
+    if (!request && earlier && index - earlier.request.index <= LINK_SEARCH_ROWS) request = earlier.request;
+    const found = request && reply ? { index: request.index, ms: reply.time - request.time } : null;
+    if (request) this.lastByKey.set(key, { reply: index, request });
+    if (this.lastByKey.size > LINK_CACHE) this.lastByKey.delete(this.lastByKey.keys().next().value as string);
     this.links.set(index, found);
     if (this.links.size > LINK_CACHE) this.links.delete(this.links.keys().next().value as number);
     return found ?? undefined;
@@ -155,6 +165,7 @@ export class ProtocolView {
   clear(): void {
     this.decoders.clear();
     this.links.clear();
+    this.lastByKey.clear();
   }
 
   dispose(): void {
@@ -170,6 +181,7 @@ export class ProtocolView {
     this.decoders = new DecoderPipeline(decoder ? [decoder, ...BUILTIN_DECODERS] : BUILTIN_DECODERS);
     if (this.choice === 'raw') this.decoders.choice = 'raw';
     this.links.clear();
+    this.lastByKey.clear();
     this.changedEmitter.fire(this.info());
   }
 }
