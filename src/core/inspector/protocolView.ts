@@ -43,6 +43,8 @@ export class ProtocolView {
   /** What the recipe asked: a protocol's id, 'auto' or 'none'. */
   private wanted = 'auto';
   private early: EarlyMessage[] = [];
+  /** Payload codecs (MessagePack, CBOR, Protobuf, compression), tried after the protocol's decoder and before JSON. */
+  private codecs: readonly MessageDecoder[] = [];
   private readonly links = new Map<number, { index: number; ms: number } | null>();
   /** Per link key, the latest reply linked and its request: the next reply of the key searches only the rows since. */
   private readonly lastByKey = new Map<string, { reply: number; request: { index: number; time: number } }>();
@@ -97,6 +99,12 @@ export class ProtocolView {
     this.ownDecoder = found.protocol.decoder();
     this.rebuild();
     return `Decoding as ${found.protocol.label} (${this.how}). Its client part is not spoken; choose it with # @protocol ${found.protocol.id} or the setting websocketInspector.protocols to have keepalives answered.`;
+  }
+
+  /** The payload codecs this connection decodes with (the settings and `.ws` directives chose them). */
+  setCodecs(codecs: readonly MessageDecoder[]): void {
+    this.codecs = codecs;
+    this.rebuild();
   }
 
   /** The picker: 'auto' (as recognised), 'raw' (no decoding) or a protocol's id (decode with it). */
@@ -178,7 +186,7 @@ export class ProtocolView {
     const picked = PROTOCOLS.find((p) => p.id === this.choice);
     const protocol = this.choice === 'auto' ? this.protocol : picked;
     const decoder = protocol && ((protocol === this.protocol && this.ownDecoder) || protocol.decoder());
-    this.decoders = new DecoderPipeline(decoder ? [decoder, ...BUILTIN_DECODERS] : BUILTIN_DECODERS);
+    this.decoders = new DecoderPipeline([...(decoder ? [decoder] : []), ...this.codecs, ...BUILTIN_DECODERS]);
     if (this.choice === 'raw') this.decoders.choice = 'raw';
     this.links.clear();
     this.lastByKey.clear();
