@@ -16,6 +16,9 @@
  *   4. Reload: after "Developer: Reload Window" the inspector panel comes back and says that the
  *      connection ended with the reload.
  *
+ *   5. STOMP, MQTT, SignalR: Connect… "as <protocol>"; subscribe / publish / invoke from the
+ *      composer; the answers decoded (protocols.more.steps.ts).
+ *
  *   node out/test/e2e/journeys.e2e.js [--headed]
  *
  * Screenshots go to test-results/e2e-*.png.
@@ -39,8 +42,12 @@ import {
   startCodeServer,
 } from '../runners/codeServer';
 import { connectTo, graphqlJourney, socketIoJourney, socketIoReplay } from './protocols.steps';
+import { mqttJourney, signalrJourney, stompJourney } from './protocols.more.steps';
 import { focusQuickInput, inspectorShowing, runCommand, STEP_TIMEOUT_MS } from './ui';
 import { startGraphqlWsServer, type GraphqlServer } from '../unit/protocol.graphql.servers';
+import { startAedes, type MqttServer } from '../unit/protocol.mqtt.servers';
+import { startHub, type Hub } from '../unit/protocol.signalr.hub';
+import { startBroker, type BrokerServer } from '../unit/protocol.stomp.servers';
 
 const RESULTS = path.join(repoRoot, 'test-results');
 const TOTAL_TIMEOUT_MS = Number(process.env.WSI_E2E_TIMEOUT_MS) || 5 * 60_000;
@@ -74,6 +81,9 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
   let sioHttp: HttpServer | undefined;
   let sio: SocketIoServer | undefined;
   let graphql: GraphqlServer | undefined;
+  let stomp: BrokerServer | undefined;
+  let mqtt: MqttServer | undefined;
+  let hub: Hub | undefined;
   let workspace: string | undefined;
   const started = Date.now();
   try {
@@ -101,6 +111,9 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
       });
     });
     graphql = await startGraphqlWsServer();
+    stomp = await startBroker();
+    mqtt = await startAedes();
+    hub = await startHub();
     await new Promise<void>((r) => sioHttp!.listen(0, '127.0.0.1', () => r()));
     const sioUrl = `http://127.0.0.1:${(sioHttp.address() as AddressInfo).port}/`;
 
@@ -227,6 +240,18 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
       .waitFor({ state: 'attached' });
     await restored.locator('#reconnect:not([disabled])').waitFor({ state: 'attached' });
     await page.screenshot({ path: path.join(RESULTS, 'e2e-reload.png') });
+
+    // 5. STOMP, MQTT and SignalR from Connect… "as …": an action from the composer, the answer decoded.
+    // Last: their recordings would push the ones step 3 looks for down the Sessions view.
+    const broker = stomp.broker;
+    await stompJourney(
+      page,
+      stomp.url,
+      () => broker.send('/topic/prices', { destination: '/topic/prices', 'message-id': 'm-1' }, 'EUR 1.08'),
+      log,
+    );
+    await mqttJourney(page, mqtt.url, log);
+    await signalrJourney(page, hub.url, log);
     log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
     const shot = path.join(RESULTS, 'e2e-journeys-failure.png');
@@ -244,6 +269,9 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     sioHttp?.closeAllConnections();
     await new Promise<void>((r) => (sio ? void sio.close(() => r()) : r()));
     await graphql?.close();
+    await stomp?.close();
+    await mqtt?.close();
+    await hub?.close();
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   }
 }

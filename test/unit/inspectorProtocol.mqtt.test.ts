@@ -66,3 +66,41 @@ test('MQTT in the inspector: ws://…/mqtt speaks MQTT 3.1.1; subscribe and publ
     await srv.close();
   }
 });
+
+test('MQTT in the inspector against aedes writing each piece of a packet as its own frame: the PUBLISH is read whole in the frame that ends it, the pieces before say so, a filter on its topic finds it once', async () => {
+  const srv = await startAedes();
+  const { session, rows, request } = open(srv.url);
+  try {
+    await session.connect();
+    await session.model.protocol!.ready();
+    await request({ type: 'compose', action: 'subscribe', values: { topic: 'room/#', qos: '0' } }, 1);
+    const text = 'hello '.repeat(40);
+    await request({ type: 'compose', action: 'publish', values: { topic: 'room/7', qos: '0', payload: text } }, 2);
+    await waitFor(
+      () => rows().some((r) => r.direction === 'received' && r.columns?.type === 'PUBLISH'),
+      3000,
+      'the delivery read whole',
+    );
+    const received = rows().filter((r) => r.direction === 'received');
+    const i = received.findIndex((r) => r.columns?.type === 'PUBLISH');
+    const whole = received[i];
+    // aedes wrote the delivery in pieces: the frame before the one that ends it holds its start.
+    assert.ok(whole.size <= text.length, `the last piece alone is ${whole.size} bytes`);
+    assert.deepEqual(whole.columns, { type: 'PUBLISH', subject: 'room/7' });
+    assert.match(whole.decodedLine ?? '', /^PUBLISH room\/7 qos 0: hello hello .* \(from #\d+–#\d+\)$/);
+    assert.match(received[i - 1].decodedLine ?? '', /^PUBLISH: \d+ of \d+ bytes so far( \(begun in #\d+\))?, continued in the next frame$/);
+    const view = session.model.decoded(whole.index)!.value as { topic: string; payload: string };
+    assert.equal(view.payload, text);
+    assert.equal(view.topic, 'room/7');
+    assert.equal(session.model.decoded(whole.index)?.problem, undefined);
+    // The filter on the topic: the sent PUBLISH and the delivery, not the piece before it.
+    assert.equal(
+      rows().filter((r) => (session.model.filterValue(r.index) as { topic?: string } | undefined)?.topic === 'room/7')
+        .length,
+      2,
+    );
+  } finally {
+    session.dispose();
+    await srv.close();
+  }
+});

@@ -36,35 +36,36 @@ test('a .ws request with @protocol mqtt against aedes: the session connects (CON
   }
 });
 
-test('.ws with @protocol mqtt: subscribe, publish QoS 2 retained with the payload below, wait-for the decoded delivery', async () => {
-  const srv = await startAedes({}, true);
-  const file = [
-    '@room = kitchen',
-    '# @protocol mqtt',
-    `WEBSOCKET ${srv.url}`,
-    '',
-    '=== subscribe home/# 1',
-    '=== publish home/{{room}} qos=2 retain',
-    '{"temperature": 21.5}',
-    '=== wait-for topic == "home/kitchen" && json.temperature == 21.5',
-  ].join('\n');
-  const parsed = parseWsFile(file);
-  assert.deepEqual(parsed.diagnostics, []);
-  const sentences: string[] = [];
-  const result = await runWsRequest({
-    request: parsed.requests[0],
-    variables: { fileVariables: parsed.variables, allowProcessEnv: false },
-    baseDir: __dirname,
-    waitTimeoutMs: 3000,
-    onSentence: (s) => sentences.push(s),
+for (const framed of [true, false])
+  test(`.ws with @protocol mqtt: subscribe, publish QoS 2 retained with the payload below, wait-for the decoded delivery (aedes writing ${framed ? 'a packet per frame' : 'each piece of a packet as a frame'})`, async () => {
+    const srv = await startAedes({}, framed);
+    const file = [
+      '@room = kitchen',
+      '# @protocol mqtt',
+      `WEBSOCKET ${srv.url}`,
+      '',
+      '=== subscribe home/# 1',
+      '=== publish home/{{room}} qos=2 retain',
+      '{"temperature": 21.5}',
+      '=== wait-for topic == "home/kitchen" && json.temperature == 21.5',
+    ].join('\n');
+    const parsed = parseWsFile(file);
+    assert.deepEqual(parsed.diagnostics, []);
+    const sentences: string[] = [];
+    const result = await runWsRequest({
+      request: parsed.requests[0],
+      variables: { fileVariables: parsed.variables, allowProcessEnv: false },
+      baseDir: __dirname,
+      waitTimeoutMs: 3000,
+      onSentence: (s) => sentences.push(s),
+    });
+    try {
+      assert.equal(result.ok, true, result.error);
+      assert.equal(sentences.length, 2, sentences.join(' | '));
+      assert.match(sentences[0], /^SUBACK after \d+ ms: QoS 1 granted\.$/);
+      assert.match(sentences[1], /^PUBREC after \d+ ms, PUBCOMP after \d+ ms\.$/);
+    } finally {
+      result.connection?.dispose();
+      await srv.close();
+    }
   });
-  try {
-    assert.equal(result.ok, true, result.error);
-    assert.equal(sentences.length, 2, sentences.join(' | '));
-    assert.match(sentences[0], /^SUBACK after \d+ ms: QoS 1 granted\.$/);
-    assert.match(sentences[1], /^PUBREC after \d+ ms, PUBCOMP after \d+ ms\.$/);
-  } finally {
-    result.connection?.dispose();
-    await srv.close();
-  }
-});

@@ -59,8 +59,13 @@ export interface MessageDecoder {
   readonly label: string;
   /** A cheap look at the first bytes (a magic number, a prefix): true when decoding is worth trying. */
   sniff(message: StoredMessage): boolean;
-  /** The view, or undefined when the payload is not this decoder's. May throw; the pipeline catches it. */
-  decode(message: StoredMessage): DecodedMessage | undefined;
+  /**
+   * The view, or undefined when the payload is not this decoder's. May throw; the pipeline catches it.
+   * `rows` reads the connection's earlier rows, for a protocol whose messages may span frames (MQTT).
+   */
+  decode(message: StoredMessage, rows?: RowReader): DecodedMessage | undefined;
+  /** Forgets what the decoder remembered of earlier rows (the store was cleared, or the view made anew). */
+  reset?(): void;
   /**
    * A cheap test without decoding (a length and a byte or two) that `bytes[start, end)` is one of the
    * protocol's keepalives: the list folds them away over every row, so it must cost next to nothing.
@@ -73,6 +78,9 @@ export interface MessageDecoder {
    */
   readonly quickField?: QuickField;
 }
+
+/** The stored message at a row (undefined past the ends, or for a row that is not a message). */
+export type RowReader = (index: number) => StoredMessage | undefined;
 
 /** What `quickField` answers when only a full decode can tell. */
 export const DECODE_FULLY: unique symbol = Symbol('decode fully');
@@ -102,7 +110,11 @@ export class DecoderPipeline {
   constructor(
     readonly decoders: readonly MessageDecoder[],
     private readonly cacheEntries = DEFAULT_CACHE_ENTRIES,
-  ) {}
+    /** The connection's rows, for decoders that read earlier ones. */
+    private readonly rows?: RowReader,
+  ) {
+    for (const d of decoders) d.reset?.();
+  }
 
   get choice(): DecoderChoice {
     return this.current;
@@ -113,6 +125,7 @@ export class DecoderPipeline {
     if (choice === this.current) return;
     this.current = choice;
     this.cache.clear();
+    for (const d of this.decoders) d.reset?.();
   }
 
   /** The view of `message` by the current choice, or undefined (raw, or no decoder applies). */
@@ -137,7 +150,9 @@ export class DecoderPipeline {
 
   /** The ids of every decoder that can decode `message` (offered beside the one in use). Not cached. */
   candidates(message: StoredMessage): string[] {
-    return this.decoders.filter((d) => d.sniff(message) && tryDecode(d, message) !== undefined).map((d) => d.id);
+    return this.decoders
+      .filter((d) => d.sniff(message) && tryDecode(d, message, this.rows) !== undefined)
+      .map((d) => d.id);
   }
 
   /** The keepalive test of the decoder in use (the chosen one, or the first that has one under 'auto'). */
@@ -163,6 +178,7 @@ export class DecoderPipeline {
   /** Forgets every view (the store was cleared or replaced). */
   clear(): void {
     this.cache.clear();
+    for (const d of this.decoders) d.reset?.();
   }
 
   private make(message: StoredMessage): DecodedMessage | undefined {
@@ -170,11 +186,11 @@ export class DecoderPipeline {
     this.decodes++;
     if (this.current !== 'auto') {
       const chosen = this.decoders.find((d) => d.id === this.current);
-      return chosen ? tryDecode(chosen, message) : undefined;
+      return chosen ? tryDecode(chosen, message, this.rows) : undefined;
     }
     for (const d of this.decoders) {
       if (!d.sniff(message)) continue;
-      const view = tryDecode(d, message);
+      const view = tryDecode(d, message, this.rows);
       if (view) return view;
     }
     return undefined;
@@ -182,9 +198,9 @@ export class DecoderPipeline {
 }
 
 /** A decoder that throws on a payload it cannot read has simply not decoded it. */
-function tryDecode(d: MessageDecoder, message: StoredMessage): DecodedMessage | undefined {
+function tryDecode(d: MessageDecoder, message: StoredMessage, rows?: RowReader): DecodedMessage | undefined {
   try {
-    return d.decode(message);
+    return d.decode(message, rows);
   } catch {
     return undefined;
   }

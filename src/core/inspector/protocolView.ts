@@ -186,7 +186,11 @@ export class ProtocolView {
     const picked = PROTOCOLS.find((p) => p.id === this.choice);
     const protocol = this.choice === 'auto' ? this.protocol : picked;
     const decoder = protocol && ((protocol === this.protocol && this.ownDecoder) || protocol.decoder());
-    this.decoders = new DecoderPipeline([...(decoder ? [decoder] : []), ...this.codecs, ...BUILTIN_DECODERS]);
+    this.decoders = new DecoderPipeline(
+      [...(decoder ? [decoder] : []), ...this.codecs, ...BUILTIN_DECODERS],
+      undefined,
+      this.row,
+    );
     if (this.choice === 'raw') this.decoders.choice = 'raw';
     this.links.clear();
     this.lastByKey.clear();

@@ -72,7 +72,7 @@ export async function runWaitFor(
     ctx.baseline,
     (m) => {
       const view = decoder?.sniff({ index: m.seq, direction: 'received', kind: m.kind, payload: m.payload })
-        ? safeDecode(decoder, m)
+        ? safeDecode(decoder, m, ctx.counter)
         : undefined;
       if (view && conditions.matchesValue(view)) return true;
       return m.kind === 'text' && conditions.matches(m.payload, 0, m.payload.length);
@@ -88,9 +88,18 @@ export async function runWaitFor(
   return `waited ${formatDuration(ctx.limitMs)} for ${what}, but none came (${ctx.counter.count - ctx.baseline} other messages did). Check the condition against a message's decoded view in the inspector, or raise the wait timeout.`;
 }
 
-function safeDecode(decoder: MessageDecoder, m: { seq: number; kind: 'text' | 'binary'; payload: Buffer }): unknown {
+function safeDecode(
+  decoder: MessageDecoder,
+  m: { seq: number; kind: 'text' | 'binary'; payload: Buffer },
+  counter: MessageCounter,
+): unknown {
+  // The earlier messages, for a protocol whose packets may span frames (MQTT).
+  const rows = (seq: number) => {
+    const k = counter.message(seq);
+    return k && { index: k.seq, direction: 'received' as const, kind: k.kind, payload: k.payload };
+  };
   try {
-    return decoder.decode({ index: m.seq, direction: 'received', kind: m.kind, payload: m.payload })?.value;
+    return decoder.decode({ index: m.seq, direction: 'received', kind: m.kind, payload: m.payload }, rows)?.value;
   } catch {
     return undefined;
   }

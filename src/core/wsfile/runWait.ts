@@ -51,6 +51,18 @@ export class MessageCounter {
     });
   }
 
+  /** The kept message numbered `seq` (the latest ones are kept), as decoders read earlier rows. */
+  message(seq: number): CountedMessage | undefined {
+    const first = this.kept[0]?.seq ?? 0;
+    // Numbers are consecutive but for frames that are not messages: look near where it would be.
+    for (let i = Math.min(seq - first, this.kept.length - 1); i >= 0; i--) {
+      const m = this.kept[i];
+      if (m.seq === seq) return m;
+      if (m.seq < seq) return undefined;
+    }
+    return undefined;
+  }
+
   end(reason: string): void {
     this.endReason ??= reason;
     for (const w of this.waiters) w.done('closed');
