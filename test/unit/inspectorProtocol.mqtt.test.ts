@@ -88,7 +88,10 @@ test('MQTT in the inspector against aedes writing each piece of a packet as its 
     assert.ok(whole.size <= text.length, `the last piece alone is ${whole.size} bytes`);
     assert.deepEqual(whole.columns, { type: 'PUBLISH', subject: 'room/7' });
     assert.match(whole.decodedLine ?? '', /^PUBLISH room\/7 qos 0: hello hello .* \(from #\d+–#\d+\)$/);
-    assert.match(received[i - 1].decodedLine ?? '', /^PUBLISH: \d+ of \d+ bytes so far( \(begun in #\d+\))?, continued in the next frame$/);
+    assert.match(
+      received[i - 1].decodedLine ?? '',
+      /^PUBLISH: \d+ of \d+ bytes so far( \(begun in #\d+\))?, continued in the next frame$/,
+    );
     const view = session.model.decoded(whole.index)!.value as { topic: string; payload: string };
     assert.equal(view.payload, text);
     assert.equal(view.topic, 'room/7');
