@@ -59,11 +59,8 @@ export interface MessageDecoder {
   readonly label: string;
   /** A cheap look at the first bytes (a magic number, a prefix): true when decoding is worth trying. */
   sniff(message: StoredMessage): boolean;
-  /**
-   * The view, or undefined when the payload is not this decoder's. May throw; the pipeline catches it.
-   * `rows` reads the connection's earlier rows, for a protocol whose messages may span frames (MQTT).
-   */
-  decode(message: StoredMessage, rows?: RowReader): DecodedMessage | undefined;
+  /** The view, or undefined when the payload is not this decoder's. May throw; the pipeline catches it. */
+  decode(message: StoredMessage, context?: DecodeContext): DecodedMessage | undefined;
   /** Forgets what the decoder remembered of earlier rows (the store was cleared, or the view made anew). */
   reset?(): void;
   /**
@@ -81,6 +78,18 @@ export interface MessageDecoder {
 
 /** The stored message at a row (undefined past the ends, or for a row that is not a message). */
 export type RowReader = (index: number) => StoredMessage | undefined;
+
+/** What a decoder may know beside the message. */
+export interface DecodeContext {
+  /** The connection's earlier rows, for a protocol whose messages may span frames (MQTT). */
+  rows?: RowReader;
+  /**
+   * True when 'auto' tries the decoder after its sniff (not the user's choice): a payload that is not
+   * surely this decoder's should then give undefined rather than a view with a `problem`, so the next
+   * decoder may read it. Decoders that always know may ignore it.
+   */
+  trial?: boolean;
+}
 
 /** What `quickField` answers when only a full decode can tell. */
 export const DECODE_FULLY: unique symbol = Symbol('decode fully');
@@ -151,7 +160,7 @@ export class DecoderPipeline {
   /** The ids of every decoder that can decode `message` (offered beside the one in use). Not cached. */
   candidates(message: StoredMessage): string[] {
     return this.decoders
-      .filter((d) => d.sniff(message) && tryDecode(d, message, this.rows) !== undefined)
+      .filter((d) => d.sniff(message) && tryDecode(d, message, { rows: this.rows, trial: true }) !== undefined)
       .map((d) => d.id);
   }
 
@@ -186,11 +195,11 @@ export class DecoderPipeline {
     this.decodes++;
     if (this.current !== 'auto') {
       const chosen = this.decoders.find((d) => d.id === this.current);
-      return chosen ? tryDecode(chosen, message, this.rows) : undefined;
+      return chosen ? tryDecode(chosen, message, { rows: this.rows }) : undefined;
     }
     for (const d of this.decoders) {
       if (!d.sniff(message)) continue;
-      const view = tryDecode(d, message, this.rows);
+      const view = tryDecode(d, message, { rows: this.rows, trial: true });
       if (view) return view;
     }
     return undefined;
@@ -198,9 +207,9 @@ export class DecoderPipeline {
 }
 
 /** A decoder that throws on a payload it cannot read has simply not decoded it. */
-function tryDecode(d: MessageDecoder, message: StoredMessage, rows?: RowReader): DecodedMessage | undefined {
+function tryDecode(d: MessageDecoder, message: StoredMessage, context: DecodeContext): DecodedMessage | undefined {
   try {
-    return d.decode(message, rows);
+    return d.decode(message, context);
   } catch {
     return undefined;
   }

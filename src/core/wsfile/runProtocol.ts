@@ -99,7 +99,7 @@ function safeDecode(
     return k && { index: k.seq, direction: 'received' as const, kind: k.kind, payload: k.payload };
   };
   try {
-    return decoder.decode({ index: m.seq, direction: 'received', kind: m.kind, payload: m.payload }, rows)?.value;
+    return decoder.decode({ index: m.seq, direction: 'received', kind: m.kind, payload: m.payload }, { rows })?.value;
   } catch {
     return undefined;
   }

@@ -31,7 +31,8 @@ export function mqttDecoder(version: 4 | 5): MessageDecoder {
     isKeepalive: (kind, b, start, end) =>
       kind === 'binary' && end - start === 2 && (b[start] === 0xc0 || b[start] === 0xd0) && b[start + 1] === 0,
     reset: () => carries.reset(),
-    decode: (m, rows): DecodedMessage => {
+    decode: (m, context): DecodedMessage => {
+      const rows = context?.rows;
       const carry = rows ? carries.before(m, rows) : NO_CARRY;
       const bytes = joined(carry, m);
       if (rows) carries.remember(m, carry);
