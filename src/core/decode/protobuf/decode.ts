@@ -110,10 +110,7 @@ class Walker {
         throw new WireError(start, `an end-group tag (field ${field}) has no group to end`);
       }
       const f = info.byId.get(field);
-      if (f && this.field(f, wire, r, depth, path, out, start)) {
-        this.known++;
-        continue;
-      }
+      if (f && this.field(f, wire, r, depth, path, out, start)) continue;
       const list = (out.$unknown ??= []) as unknown[];
       const at = `${path}.$unknown[${list.length}]`;
       const read = rawValue(r, field, wire, depth, at, this.ranges);
@@ -135,12 +132,18 @@ class Walker {
   ): boolean {
     if (f.map) {
       if (wire !== WIRE_LEN) return false;
+      this.known++;
       this.mapEntry(f, r, depth, path, out, start);
       return true;
     }
     const packed = f.packable && wire === WIRE_LEN;
     const fits = f.kind === 'message' ? wire === WIRE_LEN || wire === WIRE_SGROUP : wire === f.wire || packed;
     if (!fits) return false;
+    // Counted before its value is read: a field of the type with the right wire type is evidence enough.
+    this.known++;
+    if (f.kind === 'message' && depth + 1 > MAX_DEPTH) {
+      throw new WireError(start, `messages nest deeper than ${MAX_DEPTH} levels`);
+    }
     if (f.oneof) {
       for (const m of f.oneof.members) if (m !== f.name) delete out[m];
       out[f.oneof.name] = f.name;

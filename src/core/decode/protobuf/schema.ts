@@ -7,7 +7,6 @@
  */
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import * as protobuf from 'protobufjs';
-import * as descriptor from 'protobufjs/ext/descriptor';
 import { FileDescriptorSet, type IFileDescriptorProto } from 'protobufjs/ext/descriptor';
 
 /** Most `.proto` files one schema may load (entries and everything they import). */
@@ -55,11 +54,29 @@ const BUNDLED: Record<string, protobuf.INamespace> = bundled();
 function bundled(): Record<string, protobuf.INamespace> {
   const out: Record<string, protobuf.INamespace> = {};
   const common = protobuf.common as unknown as Record<string, protobuf.INamespace>;
-  for (const name of Object.keys(common)) if (name.endsWith('.proto')) out[name] = common[name];
-  // descriptor.proto (for custom options): protobufjs/ext/descriptor is its google.protobuf namespace.
-  const nested = (descriptor as unknown as protobuf.Namespace).toJSON().nested ?? {};
-  out['google/protobuf/descriptor.proto'] = { nested: { google: { nested: { protobuf: { nested } } } } };
+  for (const name of Object.keys(common)) if (name.endsWith('.proto')) out[name] = snakeCase(common[name]);
+  // descriptor.proto (for custom options): protobufjs/ext/descriptor holds it; its types' parent is google.protobuf.
+  const nested = (FileDescriptorSet as unknown as protobuf.Type).parent?.toJSON().nested ?? {};
+  out['google/protobuf/descriptor.proto'] = snakeCase({ nested: { google: { nested: { protobuf: { nested } } } } });
   return out;
+}
+
+/**
+ * protobufjs's copies name fields in lowerCamel (`nullValue`); the .proto files, descriptor sets
+ * and this decoder use the .proto names (`null_value`), which for google/protobuf are all snake_case.
+ */
+function snakeCase(ns: protobuf.INamespace): protobuf.INamespace {
+  const snake = (n: string) => n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const walk = (v: unknown, key?: string): unknown => {
+    if (Array.isArray(v)) return key === 'oneof' ? v.map((x) => snake(String(x))) : v.map((x) => walk(x));
+    if (typeof v !== 'object' || v === null) return v;
+    const out: Record<string, unknown> = {};
+    // Under "fields" the keys are field names and the values field definitions.
+    for (const [k, x] of Object.entries(v))
+      out[key === 'fields' ? snake(k) : k] = walk(x, key === 'fields' ? undefined : k);
+    return out;
+  };
+  return walk(ns) as protobuf.INamespace;
 }
 
 /** Parses the entry files and their imports into one schema, or says what is wrong and where. */

@@ -95,7 +95,10 @@ export class WireReader {
     const n = this.hi * TWO_32 + this.lo;
     const left = this.end - this.pos;
     if (n > left) {
-      throw new WireError(at, `${what()} declares ${n} bytes {at} but only ${left} remain`);
+      throw new WireError(
+        at,
+        `${what()} declares ${uint64String(this.lo, this.hi)} bytes {at} but only ${left} remain`,
+      );
     }
     return this.pos + n;
   }
