@@ -56,7 +56,7 @@ function bundled(): Record<string, protobuf.INamespace> {
   const common = protobuf.common as unknown as Record<string, protobuf.INamespace>;
   for (const name of Object.keys(common)) if (name.endsWith('.proto')) out[name] = snakeCase(common[name]);
   // descriptor.proto (for custom options): protobufjs/ext/descriptor holds it; its types' parent is google.protobuf.
-  const nested = (FileDescriptorSet as unknown as protobuf.Type).parent?.toJSON().nested ?? {};
+  const nested = FileDescriptorSet.parent?.toJSON().nested ?? {};
   out['google/protobuf/descriptor.proto'] = snakeCase({ nested: { google: { nested: { protobuf: { nested } } } } });
   return out;
 }
@@ -239,19 +239,23 @@ function syntaxProblem(raw: string, file: string, text: string): ProtoProblem {
   const token = /'([^']*)'/.exec(message)?.[1];
   let line = lineMatch ? Number(lineMatch[1]) : 0;
   if (!line && token) line = lastLineOf(text, token);
+  const id = /^duplicate id (\d+)/.exec(message)?.[1];
+  if (!line && id) line = lastLineOf(text, `= ${id}`);
   const lines = text.split('\n');
   const at = token !== undefined && line > 0 ? (lines[line - 1] ?? '').indexOf(token) : -1;
   return {
     file,
     line: Math.max(1, line),
     ...(at >= 0 ? { column: at + 1 } : {}),
-    message: `Syntax error: ${message}.`,
+    message: message.startsWith('illegal')
+      ? `Syntax error: ${message}.`
+      : `${message[0].toUpperCase()}${message.slice(1)}.`,
   };
 }
 
 /** The last line on which `word` appears as a whole word (for protobufjs errors that name a duplicate without a line). */
 function lastLineOf(text: string, word: string): number {
-  const re = new RegExp(`(^|[^\\w.])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w])`, 'g');
+  const re = new RegExp(`(^|[^\\w.])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w])`);
   let line = 0;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) if (re.test(lines[i])) line = i + 1;
