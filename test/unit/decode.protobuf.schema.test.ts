@@ -99,7 +99,7 @@ describe('Protobuf schemas from .proto files', () => {
     const d = load([t.path('bad/dup.proto')]);
     assert.equal(d.errors.length, 1);
     assert.equal(d.errors[0].line, 4);
-    assert.match(d.errors[0].message, /duplicate name 'D'/);
+    assert.match(d.errors[0].message, /^Duplicate name 'D' in Namespace .bad.$/);
     const id = load([t.path('bad/dupid.proto')]);
     assert.deepEqual([id.errors[0].line, id.errors[0].message], [4, 'Duplicate id 1 in Type E.']);
   });
