@@ -38,7 +38,7 @@ function compare(tree: RawTree, mine: Record<string, unknown>, where: string): v
     const ours = theirs.length > 1 ? (mine[n] as unknown[]) : [mine[n]];
     assert.equal(ours.length, theirs.length, `occurrences of ${n} at ${where}`);
     theirs.forEach((p, i) => {
-      const w = Array.isArray(wires[n]) ? wires[n][i] : (wires[n] as string);
+      const w = Array.isArray(wires[n]) ? wires[n][i] : (wires[n]);
       const v = ours[i];
       const at = `${where}.${n}[${i}]`;
       if (typeof p !== 'string') {
@@ -192,7 +192,7 @@ describe('Protobuf without a schema, against protoc --decode_raw', () => {
     assert.ok(v);
     let depth = 0;
     let n = v.value as Record<string, unknown>;
-    while (typeof n[1] === 'object') ((n = n[1] as Record<string, unknown>), depth++);
+    for (; typeof n[1] === 'object'; depth++) n = n[1] as Record<string, unknown>;
     assert.equal(depth, 10, 'ten levels guessed, as protoc guesses');
     assert.equal(typeof n[1], 'string', 'the rest shown as bytes');
   });
