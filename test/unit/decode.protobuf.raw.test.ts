@@ -38,7 +38,7 @@ function compare(tree: RawTree, mine: Record<string, unknown>, where: string): v
     const ours = theirs.length > 1 ? (mine[n] as unknown[]) : [mine[n]];
     assert.equal(ours.length, theirs.length, `occurrences of ${n} at ${where}`);
     theirs.forEach((p, i) => {
-      const w = Array.isArray(wires[n]) ? wires[n][i] : (wires[n]);
+      const w = Array.isArray(wires[n]) ? wires[n][i] : wires[n];
       const v = ours[i];
       const at = `${where}.${n}[${i}]`;
       if (typeof p !== 'string') {
