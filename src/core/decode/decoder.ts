@@ -46,6 +46,19 @@ export interface DecodedMessage {
    * asked): `ack:/chat:sent:3`.
    */
   link?: { key: string; role: 'request' | 'reply' };
+  /**
+   * Where each field of `value` lies in the payload, for the hex pane's highlight (Protobuf): the
+   * field's path as `formatPath` of src/core/jsonPath.ts prints it (`$.user.name`, `$.items[0]`)
+   * and its bytes `[start, end)`. A path may have several ranges (a repeated field's occurrences).
+   */
+  ranges?: FieldRange[];
+}
+
+/** A field's bytes in a payload: `payload.subarray(start, end)`. */
+export interface FieldRange {
+  path: string;
+  start: number;
+  end: number;
 }
 
 export interface DecodedColumns {
