@@ -59,8 +59,13 @@ export interface MessageDecoder {
   readonly label: string;
   /** A cheap look at the first bytes (a magic number, a prefix): true when decoding is worth trying. */
   sniff(message: StoredMessage): boolean;
-  /** The view, or undefined when the payload is not this decoder's. May throw; the pipeline catches it. */
-  decode(message: StoredMessage): DecodedMessage | undefined;
+  /**
+   * The view, or undefined when the payload is not this decoder's. May throw; the pipeline catches it.
+   * `trial` is true when 'auto' tries the decoder after its sniff (not the user's choice): a payload
+   * that is not surely this decoder's should then give undefined rather than a view with a `problem`,
+   * so the next decoder may read it. Decoders that always know may ignore it.
+   */
+  decode(message: StoredMessage, trial?: boolean): DecodedMessage | undefined;
   /**
    * A cheap test without decoding (a length and a byte or two) that `bytes[start, end)` is one of the
    * protocol's keepalives: the list folds them away over every row, so it must cost next to nothing.
@@ -137,7 +142,7 @@ export class DecoderPipeline {
 
   /** The ids of every decoder that can decode `message` (offered beside the one in use). Not cached. */
   candidates(message: StoredMessage): string[] {
-    return this.decoders.filter((d) => d.sniff(message) && tryDecode(d, message) !== undefined).map((d) => d.id);
+    return this.decoders.filter((d) => d.sniff(message) && tryDecode(d, message, true) !== undefined).map((d) => d.id);
   }
 
   /** The keepalive test of the decoder in use (the chosen one, or the first that has one under 'auto'). */
@@ -174,7 +179,7 @@ export class DecoderPipeline {
     }
     for (const d of this.decoders) {
       if (!d.sniff(message)) continue;
-      const view = tryDecode(d, message);
+      const view = tryDecode(d, message, true);
       if (view) return view;
     }
     return undefined;
@@ -182,9 +187,9 @@ export class DecoderPipeline {
 }
 
 /** A decoder that throws on a payload it cannot read has simply not decoded it. */
-function tryDecode(d: MessageDecoder, message: StoredMessage): DecodedMessage | undefined {
+function tryDecode(d: MessageDecoder, message: StoredMessage, trial = false): DecodedMessage | undefined {
   try {
-    return d.decode(message);
+    return d.decode(message, trial);
   } catch {
     return undefined;
   }

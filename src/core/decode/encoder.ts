@@ -1,0 +1,5 @@
+export interface PayloadEncoder {
+  id: string;
+  label: string;
+  encode(json: unknown): Buffer;
+}
