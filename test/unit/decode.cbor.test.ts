@@ -160,10 +160,20 @@ test('CBOR: values from cbor-x’s encoder (tags, bignums, byte strings, maps wi
     $tag: 40000,
     value: { deep: { $tag: 99999, value: 1 } },
   });
-  const keyed = cborxEncode(new Map<unknown, unknown>([[1, 'one'], [[1, 2], 'pair'], [false, 'no']]));
+  const keyed = cborxEncode(
+    new Map<unknown, unknown>([
+      [1, 'one'],
+      [[1, 2], 'pair'],
+      [false, 'no'],
+    ]),
+  );
   // cbor-x writes a Map under tag 259 ("a map with keys of any type").
   assert.deepEqual(value(keyed), { $tag: 259, value: { 1: 'one', '[1,2]': 'pair', false: 'no' } });
-  assert.deepEqual(value(hex('a3 01 63 6f6e65 82 01 02 64 70616972 f4 62 6e6f')), { 1: 'one', '[1,2]': 'pair', false: 'no' });
+  assert.deepEqual(value(hex('a3 01 63 6f6e65 82 01 02 64 70616972 f4 62 6e6f')), {
+    1: 'one',
+    '[1,2]': 'pair',
+    false: 'no',
+  });
   const view = cborDecoder.decode(bin(cborxEncode(doc)));
   assert.deepEqual([view?.decoder, view?.label], ['cbor', 'CBOR']);
   assert.equal(view?.summary, JSON.stringify(doc));
@@ -198,7 +208,10 @@ test('CBOR: each broken payload says what failed at which byte; what could be re
 test('CBOR hostile input: 2 GB declared lengths, self-nesting of arrays and of tags: quick, small, said', () => {
   const before = process.memoryUsage().rss;
   const t0 = performance.now();
-  assert.match(cborDecoder.decode(bin(hex('9a 80000000 01')))!.problem!, /declared 2147483648 items at byte 0 but only 1/);
+  assert.match(
+    cborDecoder.decode(bin(hex('9a 80000000 01')))!.problem!,
+    /declared 2147483648 items at byte 0 but only 1/,
+  );
   assert.match(cborDecoder.decode(bin(hex('bb 00000000ffffffff 01')))!.problem!, /declared 4294967295 pairs/);
   for (const self of [0x81, 0xc6]) {
     const v = cborDecoder.decode(bin(Buffer.alloc(1024 * 1024, self)));
@@ -214,11 +227,13 @@ test('CBOR hostile input: 2 GB declared lengths, self-nesting of arrays and of t
 test("CBOR sniff: self-described surely; arrays, maps and tags of binary frames under 'auto'", () => {
   for (const h of ['d9d9f7', '80', '9b', '9f', 'a0', 'bb', 'bf', 'c0', 'db'])
     assert.equal(cborDecoder.sniff(bin(hex(h))), true, h);
-  for (const h of ['00', '1a', '40', '61', '9c', 'bc', 'dc', 'f6', 'ff']) assert.equal(cborDecoder.sniff(bin(hex(h))), false, h);
+  for (const h of ['00', '1a', '40', '61', '9c', 'bc', 'dc', 'f6', 'ff'])
+    assert.equal(cborDecoder.sniff(bin(hex(h))), false, h);
   // Chosen: any item, and any problem. Under 'auto': a problem only when surely CBOR.
   assert.equal(decodeCbor(hex('1864'))?.value, 100);
   assert.equal(decodeCbor(hex('82 01'), true), undefined);
-  assert.match(decodeCbor(hex('a1 65 7072696365'), true)!.problem!, /ends at byte 7/);
+  assert.match(decodeCbor(hex('a2 65 7072696365 01 63 717479'), true)!.problem!, /ends at byte 12/);
+  assert.equal(decodeCbor(hex('a2 65 7072696365 7a'), true), undefined, 'the first pair is not whole');
   assert.match(decodeCbor(hex('d9d9f7 82 01'), true)!.problem!, /declared 2 items at byte 3/);
 });
 

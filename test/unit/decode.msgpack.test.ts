@@ -173,7 +173,10 @@ test('MessagePack: the whole payload must be one value; each broken payload says
   const cases: Array<[string, string]> = [
     ['81 a1 61 01 00', 'MessagePack: a whole value ends at byte 4 but 1 more bytes follow it'],
     ['82 a1 61 01 a1 62', 'MessagePack: the payload ends at byte 6 where a value should start'],
-    ['81 a5 7072696365 cb 4059', 'MessagePack: the payload ends at byte 10 inside the float 64 header that starts at byte 7'],
+    [
+      '81 a5 7072696365 cb 4059',
+      'MessagePack: the payload ends at byte 10 inside the float 64 header that starts at byte 7',
+    ],
     ['81 a1 61 c1', 'MessagePack: byte 3 is 0xc1, which MessagePack never uses'],
     ['81 a1 61 d9 28 6869', 'MessagePack: the string declared 40 bytes at byte 3 but only 2 remain'],
     ['dc 0005 01', 'MessagePack: the array declared 5 items at byte 0 but only 1 bytes remain'],
@@ -213,13 +216,16 @@ test('MessagePack hostile input: a str32 that declares 2 GB, a map32 of 4 billio
 test("MessagePack sniff: maps and arrays of binary frames under 'auto'; a bare scalar only when chosen", () => {
   for (const h of ['80', '8f', '90', '9f', 'dc', 'dd', 'de', 'df'])
     assert.equal(msgpackDecoder.sniff(bin(hex(h))), true, h);
-  for (const h of ['00', '7f', 'a1', 'c0', 'cb', 'd9', 'e0', 'ff']) assert.equal(msgpackDecoder.sniff(bin(hex(h))), false, h);
+  for (const h of ['00', '7f', 'a1', 'c0', 'cb', 'd9', 'e0', 'ff'])
+    assert.equal(msgpackDecoder.sniff(bin(hex(h))), false, h);
   assert.equal(msgpackDecoder.sniff(bin(encode({ a: 1 }), 'text')), false, 'text frames are not tried');
   assert.equal(msgpackDecoder.decode(bin(encode('just a string')))?.value, 'just a string', 'chosen: any value');
   assert.equal(decodeMsgpack(hex('a1 61 01'), true)?.problem, undefined);
   // Under 'auto' a broken payload is MessagePack's only when it is surely MessagePack.
   assert.equal(decodeMsgpack(hex('90 00'), true), undefined, 'an array with a byte after it: not surely');
-  assert.match(decodeMsgpack(hex('81 a5 7072696365'), true)!.problem!, /ends at byte 7/);
+  assert.match(decodeMsgpack(hex('82 a5 7072696365 01 a3 717479'), true)!.problem!, /ends at byte 12/);
+  assert.equal(decodeMsgpack(hex('82 a5 7072696365 c1'), true), undefined, 'the first pair is not whole');
+  assert.equal(decodeMsgpack(hex('82 a1 61 01 a3 717479'), true), undefined, 'a one-letter key is no name');
 });
 
 test('MessagePack quick field: a top-level field straight from the bytes, the same as the full decode, or DECODE_FULLY', () => {

@@ -15,11 +15,11 @@
  * Detection ('auto'): the self-describe tag d9 d9 f7 surely; otherwise a binary frame whose first
  * byte opens an array, a map or a tag. Bytes 0x80–0x9f are MessagePack's fixmap and fixarray too:
  * msgpack.ts has the rule (it runs first and leaves whole CBOR to this decoder). A broken payload
- * shows its problem under 'auto' only when it is surely CBOR (self-described, or a map whose first key
- * is text).
+ * shows its problem under 'auto' only when it is surely CBOR (self-described, or a map whose first
+ * pair reads whole with a name for a key, `isName` in common.ts).
  */
 import type { DecodedMessage, MessageDecoder } from '../decoder';
-import { exactInteger, hexPreview, isoTime, jsonNumber, keyText, Malformed, setKey, summarize } from './common';
+import { exactInteger, hexPreview, isName, isoTime, jsonNumber, keyText, Malformed, setKey, summarize } from './common';
 
 /** Deepest nesting of arrays, maps and tags read; deeper is a problem. */
 export const MAX_DEPTH = 64;
@@ -33,13 +33,14 @@ export interface CborRead {
   problem?: string;
   /** Starts with the self-describe tag (d9 d9 f7). */
   selfDescribed: boolean;
-  /** A map whose first key read as text. */
-  firstKeyText: boolean;
+  /** A map whose first pair read whole, with a name for its key. */
+  namedFirstKey: boolean;
 }
 
 class Reader {
   pos = 0;
-  firstKeyText = false;
+  /** The key of the top-level map's first pair, once that pair is read whole. */
+  firstKey: unknown = undefined;
 
   constructor(
     private readonly b: Buffer,
@@ -182,9 +183,9 @@ class Reader {
       for (let i = 0; this.more(count, i, at, 'map'); i++) {
         key = undefined;
         const k = this.value(depth + 1);
-        if (depth === 0 && i === 0 && typeof k === 'string') this.firstKeyText = true;
         key = keyText(k);
         setKey(obj, key, this.value(depth + 1));
+        if (depth === 0 && i === 0) this.firstKey = k;
       }
     } catch (err) {
       if (err instanceof Malformed) {
@@ -262,6 +263,10 @@ class Reader {
   }
 }
 
+function initialMap(c: number): boolean {
+  return c >= 0xa0 && c <= 0xbf;
+}
+
 function half(h: number): number {
   const exp = (h >> 10) & 0x1f;
   const mant = h & 0x3ff;
@@ -281,7 +286,7 @@ export function readCbor(b: Buffer): CborRead {
     value,
     ...(problem ? { problem: `CBOR: ${problem}` } : {}),
     selfDescribed,
-    firstKeyText: r.firstKeyText,
+    namedFirstKey: initialMap(b[0]) && isName(r.firstKey),
   });
   if (b.length === 0) return read(null, 'the payload is empty');
   try {
@@ -308,7 +313,7 @@ export function opensCbor(c: number): boolean {
 /** The view of `payload`; under 'auto' (`trial`) a broken one only when it is surely CBOR. */
 export function decodeCbor(payload: Buffer, trial = false): DecodedMessage | undefined {
   const r = readCbor(payload);
-  if (trial && r.problem && !r.selfDescribed && !r.firstKeyText) return undefined;
+  if (trial && r.problem && !r.selfDescribed && !r.namedFirstKey) return undefined;
   return {
     decoder: 'cbor',
     label: 'CBOR',

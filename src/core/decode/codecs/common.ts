@@ -41,6 +41,14 @@ export function keyText(key: unknown): string {
   return typeof key === 'string' ? key : (JSON.stringify(key) ?? 'null');
 }
 
+/**
+ * A key that reads as a field name (two characters or more, an identifier with `.` and `-`): random
+ * bytes rarely make one, so a broken map that starts with such a pair is surely the codec's.
+ */
+export function isName(key: unknown): boolean {
+  return typeof key === 'string' && key.length >= 2 && /^[A-Za-z_$][\w$.-]*$/.test(key);
+}
+
 /** Sets `obj[key]`, with `__proto__` as an ordinary own property. */
 export function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__')

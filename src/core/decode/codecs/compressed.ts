@@ -6,7 +6,7 @@
  * - 'zlib': an RFC 1950 header (deflate, window ≤ 32 KiB, header check % 31, no preset dictionary);
  *   a broken stream is shown under 'auto' only after 78 (the header of every common zlib stream);
  * - 'deflate' (raw, no header) and 'brotli': no magic bytes, so only when chosen.
- * Inflated bytes that no inner decoder reads show as base64. Compression inside compression is
+ * Inflated bytes that no inner decoder reads show as base64 (the first MiB). Compression inside compression is
  * inflated up to MAX_NESTING levels in all.
  */
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync, type ZlibOptions } from 'node:zlib';
@@ -15,6 +15,8 @@ import { hexPreview, SUMMARY_CHARS } from './common';
 
 /** Most bytes one payload may inflate to. */
 export const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
+/** Most inflated bytes shown (as base64) when no inner decoder reads them: views stay small in the cache. */
+const MAX_SHOWN_BYTES = 1024 * 1024;
 /** Most levels of compression inflated in one message (gzip in gzip in gzip). */
 export const MAX_NESTING = 3;
 
@@ -111,9 +113,12 @@ function decodeInner(id: string, format: Format, m: StoredMessage, inflated: Buf
     const what = Object.hasOwn(FORMATS, d.id) ? v.label : d.label;
     return view(id, `${what} in ${format.label}`, v.value, v.summary, v.problem);
   }
-  const hex = hexPreview(inflated);
-  const summary = `${inflated.length} bytes: ${hex}`;
-  return view(id, `Binary data in ${format.label}`, inflated.toString('base64'), summary.slice(0, SUMMARY_CHARS));
+  const summary = `${inflated.length} bytes: ${hexPreview(inflated)}`.slice(0, SUMMARY_CHARS);
+  const label = `Binary data in ${format.label}`;
+  if (inflated.length <= MAX_SHOWN_BYTES) return view(id, label, inflated.toString('base64'), summary);
+  const shown = inflated.toString('base64', 0, MAX_SHOWN_BYTES);
+  const problem = `${format.label}: the ${inflated.length} inflated bytes are no format known here; the first ${MAX_SHOWN_BYTES / 1024 / 1024} MiB show`;
+  return view(id, label, shown, summary, problem);
 }
 
 /** One format's decoder; `inner` gives the decoders for the inflated bytes (called when decoding). */

@@ -16,8 +16,8 @@
  * 0x80 is a MessagePack integer, so any text would pass). Bytes 0x80–0x9f also open CBOR arrays:
  * a map with only string keys that reads to the end is MessagePack; otherwise CBOR takes the payload
  * when it reads to the end as CBOR; otherwise MessagePack when it reads to the end. A broken payload
- * shows its problem under 'auto' only when it is surely MessagePack (a map whose first key is a string,
- * and not whole CBOR); otherwise the next decoder gets it.
+ * shows its problem under 'auto' only when it is surely MessagePack (a map whose first pair reads
+ * whole with a name for a key, `isName` in common.ts, and not whole CBOR); otherwise the next decoder gets it.
  */
 import type { DecodedMessage, MessageDecoder } from '../decoder';
 import { cborReadsWhole } from './cbor';
@@ -48,7 +48,7 @@ export function decodeMsgpack(payload: Buffer, trial = false): DecodedMessage | 
   if (!trial || r.stringKeyedMap) return view(r);
   // Bytes 0x80–0x9f open CBOR arrays too: whole CBOR wins over anything but a string-keyed map.
   if (payload[0] <= 0x9f && cborReadsWhole(payload)) return undefined;
-  return !r.problem || r.firstKeyString ? view(r) : undefined;
+  return !r.problem || r.surely ? view(r) : undefined;
 }
 
 export const msgpackDecoder: MessageDecoder = {

@@ -1,5 +1,5 @@
 /** The MessagePack reader: one value straight into JSON-compatible form (msgpack.ts says how each type shows). */
-import { exactInteger, hexPreview, isoTime, jsonNumber, keyText, Malformed, setKey } from './common';
+import { exactInteger, hexPreview, isName, isoTime, jsonNumber, keyText, Malformed, setKey } from './common';
 
 /** Deepest nesting of maps and arrays read; deeper is a problem. */
 export const MAX_DEPTH = 64;
@@ -9,8 +9,8 @@ export interface MsgpackRead {
   problem?: string;
   /** The payload is a map and every key of it (at the top) is a string. */
   stringKeyedMap: boolean;
-  /** The payload is a map whose first key read as a string: surely MessagePack, even when broken. */
-  firstKeyString: boolean;
+  /** The payload is a map whose first pair read whole, with a name for its key: surely MessagePack, even when broken. */
+  surely: boolean;
 }
 
 const TIMESTAMP = -1;
@@ -18,7 +18,8 @@ const TIMESTAMP = -1;
 export class MsgpackReader {
   pos = 0;
   stringKeys = true;
-  firstKeyString = false;
+  /** The key of the top-level map's first pair, once that pair is read whole. */
+  firstKey: unknown = undefined;
 
   constructor(
     private readonly b: Buffer,
@@ -173,12 +174,10 @@ export class MsgpackReader {
       for (let i = 0; i < n; i++) {
         key = undefined;
         const k = this.value(depth + 1);
-        if (depth === 0) {
-          if (typeof k !== 'string') this.stringKeys = false;
-          else if (i === 0) this.firstKeyString = true;
-        }
+        if (depth === 0 && typeof k !== 'string') this.stringKeys = false;
         key = keyText(k);
         setKey(obj, key, this.value(depth + 1));
+        if (depth === 0 && i === 0) this.firstKey = k;
       }
     } catch (err) {
       if (err instanceof Malformed) {
@@ -223,7 +222,7 @@ export function readMsgpack(b: Buffer): MsgpackRead {
     value,
     ...(problem ? { problem: `MessagePack: ${problem}` } : {}),
     stringKeyedMap: isMap && r.stringKeys && !problem,
-    firstKeyString: isMap && r.firstKeyString,
+    surely: isMap && isName(r.firstKey),
   });
   if (b.length === 0) return read(null, 'the payload is empty');
   try {
