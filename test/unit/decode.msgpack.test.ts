@@ -47,8 +47,8 @@ test('MessagePack: values from the reference encoder read as JSON (maps, arrays,
   const view = msgpackDecoder.decode(bin(encode(doc)));
   assert.equal(view?.label, 'MessagePack');
   assert.equal(view?.decoder, 'msgpack');
-  assert.ok(view!.summary.startsWith('{"price":101.5,"qty":3'));
-  assert.ok(view!.summary.length <= 201 && view!.summary.endsWith('…'), 'the summary line is bounded');
+  assert.ok(view.summary.startsWith('{"price":101.5,"qty":3'));
+  assert.ok(view.summary.length <= 201 && view.summary.endsWith('…'), 'the summary line is bounded');
   assert.equal(value(encode(1.5, { forceFloat32: true })), 1.5);
   assert.equal(value(hex('ca7fc00000')), 'NaN');
   assert.equal(value(hex('cb7ff0000000000000')), 'Infinity');
