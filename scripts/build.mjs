@@ -24,8 +24,9 @@ const host = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // bufferutil and utf-8-validate are optional native speed-ups of ws; it works without them.
-  external: ['vscode', 'bufferutil', 'utf-8-validate'],
+  // bufferutil and utf-8-validate are optional native speed-ups of ws, cbor-extract one of cbor-x
+  // (it tries to require it and goes on without it); each works without them.
+  external: ['vscode', 'bufferutil', 'utf-8-validate', 'cbor-extract'],
   // ESM entry points first: jsonc-parser's UMD "main" requires its own files at run time, which a
   // bundle cannot follow; its "module" build is plain imports.
   mainFields: ['module', 'main'],
@@ -38,7 +39,7 @@ const cli = {
   ...host,
   entryPoints: [join(root, 'src/cli.ts')],
   outfile: join(root, 'dist/cli.js'),
-  external: ['bufferutil', 'utf-8-validate'],
+  external: ['bufferutil', 'utf-8-validate', 'cbor-extract'],
   banner: { js: '#!/usr/bin/env node' },
 };
 
