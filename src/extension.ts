@@ -7,6 +7,7 @@ import { EchoServerController } from './host/echoServerController';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel, restoredState, type InspectorEnv } from './host/inspectorPanel';
 import { SessionsController } from './host/sessions/sessionsController';
 import { MessageDocuments } from './host/messageDocuments';
+import { ProtobufWorkspace } from './host/protobufWorkspace';
 import { registerWsLanguageFeatures } from './host/wsfile/languageFeatures';
 import { RequestCommands } from './host/wsfile/requestCommands';
 
@@ -32,10 +33,13 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     return inspector;
   };
 
+  const payloads = new ProtobufWorkspace(context.workspaceState, log);
+  context.subscriptions.push(payloads);
   const env: InspectorEnv = {
     extensionUri: context.extensionUri,
     log,
     documents,
+    payloads,
     onConnecting: (panel, connection) => sessions.record(panel, connection),
     onReplay: (panel) => void sessions.replay(panel, true),
   };

@@ -119,7 +119,10 @@ function main(): void {
     host.post({ type: 'setFilter', query });
   });
   filterBar.restore(saved.filter);
-  const picker = new ProtocolPicker((choice) => host.post({ type: 'setDecoder', choice }));
+  const picker = new ProtocolPicker(
+    (choice) => host.post({ type: 'setDecoder', choice }),
+    (choice) => host.post({ type: 'setPayloads', choice }),
+  );
   toolbar.start.append(filterBar.element);
   header.addLine(picker.element);
   const showProtocol = (info: ProtocolInfo | undefined) => {

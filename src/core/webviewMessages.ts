@@ -79,6 +79,10 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       if (!isInt(m.id) || typeof m.action !== 'string' || m.action.length > 64 || !values) return undefined;
       return { type: 'compose', id: m.id, action: m.action, values };
     }
+    case 'setPayloads':
+      return typeof m.choice === 'string' && m.choice.length <= 300
+        ? { type: 'setPayloads', choice: m.choice }
+        : undefined;
     case 'setDecoder':
       return typeof m.choice === 'string' && m.choice.length <= 64
         ? { type: 'setDecoder', choice: m.choice }

@@ -20,6 +20,7 @@ import type {
 import type { InspectorHandle } from './api';
 import type { MessageDocuments } from './messageDocuments';
 import type { Session } from '../core/sessions/format';
+import type { PayloadHost } from './protobufWorkspace';
 import { inspectorHtml, webviewRoot } from './webviewHtml';
 
 /** The view type VS Code uses to restore inspector panels after a reload. */
@@ -34,6 +35,8 @@ export interface InspectorEnv {
   onConnecting?(panel: InspectorPanel, connection: Transport): void;
   /** The user asked to replay the recording `panel` shows. */
   onReplay?(panel: InspectorPanel): void;
+  /** The workspace's Protobuf schema and the payload choice per URL. */
+  payloads?: PayloadHost;
 }
 
 /** What a restored panel finds of its past: the state its webview kept with `setState`, checked. */
@@ -76,6 +79,14 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
     const { extensionUri } = env;
     this.log = env.log;
     this.session = new InspectorSession(options, (m) => void this.panel.webview.postMessage(m), source, this);
+    const payloads = env.payloads;
+    if (payloads) {
+      // A `.ws` directive's choice (in the recipe) wins; else the picker's last for the URL, else the setting's.
+      const choice = options.payloads ? undefined : payloads.choiceFor(options.url);
+      const protocols = this.session.model.protocols;
+      protocols.usePayloads({ schema: payloads.schema(), ...(choice ? { choice } : {}) });
+      this.disposables.push(payloads.onSchemaChanged(() => protocols.usePayloads({ schema: payloads.schema() })));
+    }
     panel.webview.options = { enableScripts: true, localResourceRoots: [webviewRoot(extensionUri)] };
     panel.webview.html = inspectorHtml(panel.webview, extensionUri);
     this.disposables.push(
@@ -309,6 +320,10 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
   }
 
   /** Every connect and reconnect of the session comes here: logged, and handed to the recorder. */
+  payloadsChosen(url: string, choice: string): void {
+    this.env.payloads?.remember(url, choice);
+  }
+
   connecting(connection: Transport, opening: Promise<void>): void {
     // Logs never show credentials: secret query values and resolved secret variables are masked.
     const url = maskUrl(this.session.url, this.secrets);

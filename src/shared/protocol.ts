@@ -65,6 +65,8 @@ export interface ProtocolInfo {
   choice: string;
   /** What the picker offers. */
   choices: Array<{ id: string; label: string }>;
+  /** How payloads are read (MessagePack, CBOR, Protobuf, compression): the choice, the options, and why it cannot be used. */
+  payloads: { choice: string; choices: Array<{ id: string; label: string }>; problem?: string };
 }
 
 /** A decoder's view of one message, made when the detail pane asks (the decoder seam). */
@@ -77,6 +79,8 @@ export interface DecodedView {
   value: unknown;
   /** What is wrong with the payload for this decoder, when something is. */
   problem?: string;
+  /** Where each field's bytes lie in the payload (Protobuf), by path (`$.price`): the hex view highlights them. */
+  ranges?: Array<{ path: string; start: number; end: number }>;
 }
 
 /** Counters for the header bar. */
@@ -387,8 +391,15 @@ export interface SetDecoderMessage {
   choice: string;
 }
 
+/** Read payloads with another codec or Protobuf type, none ('raw'), or as recognised ('auto'). */
+export interface SetPayloadsMessage {
+  type: 'setPayloads';
+  choice: string;
+}
+
 export type FromWebview =
   | ComposeMessage
+  | SetPayloadsMessage
   | SetDecoderMessage
   | ReadyMessage
   | ViewportMessage

@@ -21,6 +21,8 @@ export interface InspectorActions {
   replay(): void;
   /** `connection` started opening (a connect or a reconnect); `opening` settles when it opened or failed. */
   connecting(connection: Transport, opening: Promise<void>): void;
+  /** The user picked how payloads are read on `url` (the host remembers it for that URL). */
+  payloadsChosen?(url: string, choice: string): void;
 }
 
 /** Actions of an inspector with no host around it: no file is ever chosen, the rest does nothing. */

@@ -13,6 +13,7 @@ import { Emitter, type Subscription } from '../emitter';
 import { createFilter, type Filter } from '../filter';
 import { decodeBase64, decodeHex } from '../wsfile/binary';
 import { isSendableCloseCode } from '../wsfile/parse';
+import { checkPayloadChoice } from '../decode';
 import type { InspectorActions } from './actions';
 import type { InspectorModel } from './model';
 import { Replies } from './replies';
@@ -166,6 +167,11 @@ export class InspectorFeed {
         return;
       case 'setDecoder':
         model.protocols.choose(message.choice);
+        return;
+      case 'setPayloads':
+        if (checkPayloadChoice(message.choice)) return;
+        model.protocols.usePayloads({ choice: message.choice });
+        this.actions.payloadsChosen?.(model.url, message.choice);
         return;
       case 'setListMode':
         model.listMode = message.mode;

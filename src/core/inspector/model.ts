@@ -11,7 +11,7 @@ import type {
   ScriptStatus,
 } from '../../shared/protocol';
 import { DETAIL_LIMIT } from '../../shared/protocol';
-import { BUILTIN_DECODERS, type DecodedMessage, type DecoderPipeline } from '../decode';
+import { jsonDecoder, type DecodedMessage, type DecoderPipeline } from '../decode';
 import { Emitter, type Subscription } from '../emitter';
 import type { FilterOptions } from '../filter';
 import { FrameStore } from '../frameStore';
@@ -76,6 +76,7 @@ export class InspectorModel {
     private options: InspectorOptions,
     private panelSource?: PanelSource,
   ) {
+    if (options.payloads) this.protocols.usePayloads({ choice: options.payloads });
     this.conn = this.createConnection();
   }
 
@@ -205,7 +206,13 @@ export class InspectorModel {
     const body = truncated ? row.payload.subarray(0, DETAIL_LIMIT) : row.payload;
     const summary = this.store.summary(index);
     const view = this.decoded(index);
-    const decoded = view && { decoder: view.decoder, label: view.label, value: view.value, problem: view.problem };
+    const decoded = view && {
+      decoder: view.decoder,
+      label: view.label,
+      value: view.value,
+      problem: view.problem,
+      ...(view.ranges ? { ranges: view.ranges } : {}),
+    };
     if (row.kind === 'binary') {
       // A standalone copy: postMessage must not carry the whole 4 MiB chunk behind the view.
       const bytes = body.buffer.slice(body.byteOffset, body.byteOffset + body.length) as ArrayBuffer;
@@ -230,8 +237,12 @@ export class InspectorModel {
    * decoders beyond the built-in JSON and UTF-8 ones (the byte scan already reads those).
    */
   filterValue(index: number): unknown {
-    // Without a protocol or codec decoder there is nothing the byte scan has not read already: no decoding at all.
-    if (!this.hasCodecs) return undefined;
+    // Without a protocol's decoder, text and JSON in binary frames are what the byte scan read already.
+    if (!this.protocols.decodesText) {
+      const row = this.store.get(index);
+      if (row?.kind !== 'binary' || jsonDecoder.sniff({ ...row, index, direction: 'received', kind: 'binary' }))
+        return undefined;
+    }
     const view = this.decoded(index);
     return view && view.decoder !== 'json' && view.decoder !== 'utf8' ? view.value : undefined;
   }
@@ -245,14 +256,9 @@ export class InspectorModel {
     };
   }
 
-  /** True when a protocol's or a codec's decoder is in use, beside the built-in JSON and UTF-8 ones. */
-  private get hasCodecs(): boolean {
-    return this.decoders.decoders.length > BUILTIN_DECODERS.length;
-  }
-
   /** Rows with a decoder's one line: binary rows, and every message once a protocol decoder is in use. */
   withDecoded(rows: RowSummary[]): RowSummary[] {
-    const every = this.hasCodecs;
+    const every = this.protocols.decodesText;
     for (const row of rows) {
       if (row.kind !== 'binary' && !(every && row.kind === 'text')) continue;
       const view = this.decoded(row.index);

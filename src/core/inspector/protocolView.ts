@@ -3,8 +3,12 @@ import type { ConnectionState, ProtocolInfo } from '../../shared/protocol';
 import {
   BUILTIN_DECODERS,
   DecoderPipeline,
+  payloadDecoders,
+  payloadOptions,
   type DecodedMessage,
   type MessageDecoder,
+  type PayloadChoice,
+  type ProtoSchema,
   type StoredMessage,
 } from '../decode';
 import { Emitter } from '../emitter';
@@ -33,7 +37,7 @@ const BY = { url: 'the URL', subprotocol: 'the subprotocol', messages: 'the firs
  * links from replies to their requests. Decoding stays a view: nothing here changes a stored row.
  */
 export class ProtocolView {
-  decoders = new DecoderPipeline(BUILTIN_DECODERS);
+  decoders: DecoderPipeline;
   private protocol: Protocol | undefined;
   private speaking: ProtocolSession | undefined;
   private how: string | undefined;
@@ -44,7 +48,13 @@ export class ProtocolView {
   private wanted = 'auto';
   private early: EarlyMessage[] = [];
   /** Payload codecs (MessagePack, CBOR, Protobuf, compression), tried after the protocol's decoder and before JSON. */
-  private codecs: readonly MessageDecoder[] = [];
+  private codecs: readonly MessageDecoder[] = payloadDecoders('auto', undefined).decoders;
+  private payloadChoice: PayloadChoice = 'auto';
+  private schema: ProtoSchema | undefined;
+  /** Why the payload choice could not be used (no schema, no such type). */
+  private payloadProblem: string | undefined;
+  /** A protocol's decoder is in use: text frames are decoded too (codecs read binary ones only). */
+  decodesText = false;
   private readonly links = new Map<number, { index: number; ms: number } | null>();
   /** Per link key, the latest reply linked and its request: the next reply of the key searches only the rows since. */
   private readonly lastByKey = new Map<string, { reply: number; request: { index: number; time: number } }>();
@@ -55,7 +65,9 @@ export class ProtocolView {
   constructor(
     /** The stored message at row `index` and its time, for links. */
     private readonly row: (index: number) => (StoredMessage & { time: number }) | undefined,
-  ) {}
+  ) {
+    this.decoders = new DecoderPipeline([...this.codecs, ...BUILTIN_DECODERS], undefined, row);
+  }
 
   get session(): ProtocolSession | undefined {
     return this.speaking;
@@ -101,10 +113,24 @@ export class ProtocolView {
     return `Decoding as ${found.protocol.label} (${this.how}). Its client part is not spoken; choose it with # @protocol ${found.protocol.id} or the setting websocketInspector.protocols to have keepalives answered.`;
   }
 
-  /** The payload codecs this connection decodes with (the settings and `.ws` directives chose them). */
+  /** The payload codecs this connection decodes with, as they are (benches; the host uses usePayloads). */
   setCodecs(codecs: readonly MessageDecoder[]): void {
     this.codecs = codecs;
     this.rebuild();
+  }
+
+  /** The workspace's Protobuf schema (undefined: none) and/or the payload choice (a recipe's, the picker's). */
+  usePayloads(setup: { schema?: ProtoSchema; choice?: PayloadChoice }): void {
+    if ('schema' in setup) this.schema = setup.schema;
+    if (setup.choice !== undefined) this.payloadChoice = setup.choice;
+    const made = payloadDecoders(this.payloadChoice, this.schema);
+    this.codecs = made.decoders;
+    this.payloadProblem = made.problem;
+    this.rebuild();
+  }
+
+  get payloads(): PayloadChoice {
+    return this.payloadChoice;
   }
 
   /** The picker: 'auto' (as recognised), 'raw' (no decoding) or a protocol's id (decode with it). */
@@ -127,6 +153,11 @@ export class ProtocolView {
       actions: this.speaking && p?.actions ? [...p.actions] : [],
       choice: this.choice,
       choices,
+      payloads: {
+        choice: this.payloadChoice,
+        choices: payloadOptions(this.schema, this.payloadChoice),
+        ...(this.payloadProblem ? { problem: this.payloadProblem } : {}),
+      },
     };
   }
 
@@ -186,6 +217,7 @@ export class ProtocolView {
     const picked = PROTOCOLS.find((p) => p.id === this.choice);
     const protocol = this.choice === 'auto' ? this.protocol : picked;
     const decoder = protocol && ((protocol === this.protocol && this.ownDecoder) || protocol.decoder());
+    this.decodesText = !!decoder && this.choice !== 'raw';
     this.decoders = new DecoderPipeline(
       [...(decoder ? [decoder] : []), ...this.codecs, ...BUILTIN_DECODERS],
       undefined,

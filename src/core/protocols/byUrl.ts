@@ -1,3 +1,4 @@
+import { checkPayloadChoice, protobufChoice } from '../decode';
 import { protocolIds } from './open';
 
 /**
@@ -26,4 +27,28 @@ function globToRegExp(pattern: string): RegExp {
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
   return new RegExp(`^${body}$`, 'i');
+}
+
+/**
+ * The payload choice a URL pattern setting names for `url` (websocketInspector.decoders:
+ * `{"ws://localhost:9000/feed*": "protobuf:market.Tick"}`, or per direction
+ * `{"ws://…": {"protobuf": {"sent": "api.Request", "received": "api.Reply"}}}`), as protocolForUrl
+ * matches; values that name no decoder are skipped.
+ */
+export function payloadsForUrl(url: string, patterns: Record<string, unknown>): string | undefined {
+  for (const [pattern, value] of Object.entries(patterns)) {
+    const choice = payloadSetting(value);
+    if (choice && globToRegExp(pattern).test(url)) return choice;
+  }
+  return undefined;
+}
+
+function payloadSetting(value: unknown): string | undefined {
+  if (typeof value === 'string') return checkPayloadChoice(value) ? undefined : value;
+  const types = (value as { protobuf?: unknown } | null)?.protobuf as
+    { sent?: unknown; received?: unknown } | undefined;
+  if (!types || typeof types !== 'object') return undefined;
+  const sent = typeof types.sent === 'string' ? types.sent : undefined;
+  const received = typeof types.received === 'string' ? types.received : undefined;
+  return sent || received ? protobufChoice({ sent, received }) : undefined;
 }

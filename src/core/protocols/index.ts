@@ -9,4 +9,4 @@ export * from './signalr';
 export * from './actioncable';
 export * from './wamp';
 export { passiveSession } from './passive';
-export { protocolForUrl, unknownProtocolPatterns } from './byUrl';
+export { payloadsForUrl, protocolForUrl, unknownProtocolPatterns } from './byUrl';

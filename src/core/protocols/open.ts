@@ -11,6 +11,8 @@ export type ConnectionRecipe = TransportOptions & {
   protocol?: string;
   /** The protocol session's settings over what the URL says (a replay's, from the recording). */
   protocolSettings?: Record<string, unknown>;
+  /** How payloads are read ('auto', 'msgpack', 'protobuf:pkg.Ticker', …: see decode/payloads.ts). */
+  payloads?: string;
 };
 
 /** Every protocol a user can name (`# @protocol`, `protocol` in a recipe), and 'none'. */
@@ -40,7 +42,7 @@ export interface OpenedConnection {
  * message (the inspector's rows) hears each one before the session's answer to it.
  */
 export function openConnection(recipe: ConnectionRecipe, beforeAttach?: (t: Transport) => void): OpenedConnection {
-  const { protocol: wanted = 'auto', protocolSettings, ...options } = recipe;
+  const { protocol: wanted = 'auto', protocolSettings, payloads: _payloads, ...options } = recipe;
   let chosen: { protocol: Protocol; how: string } | undefined;
   let problem: string | undefined;
   if (wanted !== 'none' && wanted !== 'auto') {

@@ -1,4 +1,5 @@
 import type { Diagnostic, RequestSettings, WsDirective } from './types';
+import { checkPayloadChoice, protobufChoice, protobufTypes } from '../decode';
 import { protocolIds } from '../protocols';
 import { durationHint, parseDuration } from './duration';
 
@@ -12,6 +13,9 @@ export const KNOWN_DIRECTIVES: Record<string, string> = {
   insecure: 'do not verify the TLS certificate',
   deflate: '"off" to not offer permessage-deflate',
   protocol: 'the protocol to speak over WebSocket: socket.io, graphql, graphql-transport-ws, graphql-ws, or none',
+  protobuf:
+    'the Protobuf message type of binary payloads: package.Message, or "sent …" / "received …" for one direction',
+  decode: 'how binary payloads are read: auto, raw, msgpack, cbor, gzip, zlib, deflate, brotli, protobuf-raw',
 };
 
 /** Other spellings with the same effect, so pasted JetBrains and httpYac files keep working. */
@@ -128,6 +132,41 @@ export function readSettings(spots: DirectiveSpot[], diagnostics: Diagnostic[]):
               ? `@protocol "${value}" is not a protocol the inspector speaks. Use one of: ${known.join(', ')}.`
               : `@protocol has no value. Name one of: ${known.join(', ')}.`,
           });
+        break;
+      }
+      case 'protobuf': {
+        // `# @protobuf pkg.Tick`, `# @protobuf sent pkg.Request`, `# @protobuf received pkg.Reply`.
+        const m = /^(?:(sent|received)\s+)?([A-Za-z_][\w.]*)$/.exec(value);
+        if (!m) {
+          diagnostics.push({
+            severity: 'error',
+            code: 'bad-directive-value',
+            range: value ? valueRange : nameRange,
+            message: value
+              ? `@protobuf "${value}" is not a message type. Write the full name (package.Message), optionally after "sent" or "received".`
+              : '@protobuf has no value. Name the message type: # @protobuf package.Message (or # @protobuf received package.Message).',
+          });
+          break;
+        }
+        const types = protobufTypes(settings.payloads ?? '') ?? {};
+        if (m[1] === 'sent' || !m[1]) types.sent = m[2];
+        if (m[1] === 'received' || !m[1]) types.received = m[2];
+        settings.payloads = protobufChoice(types);
+        break;
+      }
+      case 'decode': {
+        const choice = value.toLowerCase() === 'none' ? 'raw' : value.toLowerCase();
+        const problem = checkPayloadChoice(choice);
+        if (problem || choice.startsWith('protobuf:'))
+          diagnostics.push({
+            severity: 'error',
+            code: 'bad-directive-value',
+            range: value ? valueRange : nameRange,
+            message: value
+              ? `@decode "${value}" is not a payload decoder. Use auto, raw, msgpack, cbor, gzip, zlib, deflate, brotli or protobuf-raw; for a Protobuf type, # @protobuf package.Message.`
+              : '@decode has no value. Use auto, raw, msgpack, cbor, gzip, zlib, deflate, brotli or protobuf-raw.',
+          });
+        else settings.payloads = choice;
         break;
       }
       case 'insecure':

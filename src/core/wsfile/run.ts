@@ -109,6 +109,7 @@ export function connectionOptionsFor(
     reconnect: request.settings.reconnect || undefined,
     insecure: request.settings.insecure || undefined,
     ...(request.settings.protocol ? { protocol: request.settings.protocol } : {}),
+    ...(request.settings.payloads ? { payloads: request.settings.payloads } : {}),
   };
 }
 

@@ -127,6 +127,8 @@ export interface RequestSettings {
   deflate: boolean;
   /** From `@protocol`: a protocol's id ("socket.io", "graphql", …) or "none". */
   protocol?: string;
+  /** From `@protobuf` / `@decode`: how binary payloads are read ("protobuf:pkg.Tick", "msgpack"; see decode/payloads.ts). */
+  payloads?: string;
 }
 
 export interface WsRequest {

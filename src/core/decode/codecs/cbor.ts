@@ -327,5 +327,5 @@ export const cborDecoder: MessageDecoder = {
   id: 'cbor',
   label: 'CBOR',
   sniff: (m) => m.kind === 'binary' && m.payload.length > 0 && opensCbor(m.payload[0]),
-  decode: (m, trial) => decodeCbor(m.payload, trial),
+  decode: (m, context) => decodeCbor(m.payload, context?.trial),
 };

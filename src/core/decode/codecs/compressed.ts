@@ -104,7 +104,7 @@ function decodeInner(id: string, format: Format, m: StoredMessage, inflated: Buf
     if (!d.sniff(message)) continue;
     let v: DecodedMessage | undefined;
     try {
-      v = d.decode(message, true);
+      v = d.decode(message, { trial: true });
     } catch {
       continue;
     }
@@ -128,7 +128,8 @@ export function compressedDecoder(id: CompressionFormat, inner: () => readonly M
     id,
     label: format.label,
     sniff: (m) => m.kind === 'binary' && format.sniff(m.payload),
-    decode: (m, trial) => {
+    decode: (m, context) => {
+      const trial = context?.trial;
       const b = m.payload;
       const broken = (problem: string) =>
         trial && !format.sure(b)

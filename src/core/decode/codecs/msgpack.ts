@@ -55,6 +55,6 @@ export const msgpackDecoder: MessageDecoder = {
   id: 'msgpack',
   label: 'MessagePack',
   sniff: (m) => m.kind === 'binary' && m.payload.length > 0 && opensMsgpackContainer(m.payload[0]),
-  decode: (m, trial) => decodeMsgpack(m.payload, trial),
+  decode: (m, context) => decodeMsgpack(m.payload, context?.trial),
   quickField: msgpackQuickField,
 };
