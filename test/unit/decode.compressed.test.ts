@@ -94,6 +94,11 @@ test('compressed: a truncated stream, a broken one and one with bytes after it e
   const withTail = view(Buffer.concat([z, Buffer.from('xyz')]));
   assert.deepEqual(withTail?.value, { a: 'hello hello hello' });
   assert.equal(withTail?.problem, `zlib: the stream ends at byte ${z.length} but 3 more bytes follow it`);
+  const gzTail = view(Buffer.concat([gz, Buffer.from('xyz')]));
+  assert.equal(gzTail?.label, 'MessagePack in gzip');
+  assert.equal(gzTail?.problem, `gzip: the stream ends at byte ${gz.length} but 3 more bytes follow it`);
+  // Two members are one stream (as gunzip reads them).
+  assert.equal(view(Buffer.concat([gzipSync('{"a":'), gzipSync('1}')]))?.label, 'JSON in gzip');
   // A block type that does not exist (11) in the first block header, at byte 2 of the zlib stream.
   const bad = Buffer.from(z);
   bad[2] = 0x07;

@@ -210,15 +210,15 @@ class Reader {
     }
     if (n === SELF_DESCRIBE) return value;
     if ((n === 2 || n === 3) && this.b[contentAt] >> 5 === 2 && typeof value === 'string') {
-      const bytes = Buffer.from(value, 'base64');
-      if (bytes.length <= MAX_BIGNUM_BYTES) {
+      const bytes = value.length <= Math.ceil(MAX_BIGNUM_BYTES / 3) * 4 ? Buffer.from(value, 'base64') : undefined;
+      if (bytes && bytes.length <= MAX_BIGNUM_BYTES) {
         const big = bytes.length === 0 ? 0n : BigInt(`0x${bytes.toString('hex')}`);
         return exactInteger(n === 2 ? big : -1n - big);
       }
     }
     if (n === 1 && typeof value === 'number') {
       const seconds = Math.floor(value);
-      const date = isoTime(seconds, Math.round((value - seconds) * 1e9));
+      const date = isoTime(seconds, Math.min(999_999_999, Math.round((value - seconds) * 1e9)));
       return { $tag: 1, value, ...(date ? { date } : {}) };
     }
     return { $tag: exactInteger(BigInt(n)), value };

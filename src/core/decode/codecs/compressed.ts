@@ -61,14 +61,27 @@ function inflate(format: Format, b: Buffer): Inflated {
   return format.inflate(b, { maxOutputLength: MAX_INFLATED_BYTES, info: true }) as unknown as Inflated;
 }
 
-/** Why the stream did not inflate, as a sentence after the format's name. */
-function failure(format: Format, b: Buffer, err: NodeJS.ErrnoException): string {
+/**
+ * Why the stream did not inflate, as a sentence after the format's name; or, when whole gzip members
+ * end just before the bytes that broke it (gzip reads on for another member), what they inflate to.
+ */
+function failure(format: Format, b: Buffer, err: NodeJS.ErrnoException): string | Inflated {
   if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
     return `the payload inflates to more than ${MAX_INFLATED_BYTES / 1024 / 1024} MiB, the most that is inflated`;
   if (err.code === 'Z_BUF_ERROR') return `the stream ends at byte ${b.length} before it is complete (truncated)`;
   if (err.code === 'Z_NEED_DICT') return 'the stream needs a preset dictionary, which the payload does not carry';
   const what = err.message === 'Decompression failed' && err.code ? err.code.replace(/^ERR__/, '') : err.message;
-  return `${what} at byte ${failedAt(format, b)}`;
+  const at = failedAt(format, b);
+  // The header of a next member is refused within its first bytes: a few prefixes before tell.
+  for (let k = at; k > 0 && k >= at - 4; k--) {
+    try {
+      const whole = inflate(format, b.subarray(0, k));
+      return { buffer: whole.buffer, engine: { bytesWritten: k } };
+    } catch {
+      // not whole there either
+    }
+  }
+  return `${what} at byte ${at}`;
 }
 
 /**
@@ -141,7 +154,9 @@ export function compressedDecoder(id: CompressionFormat, inner: () => readonly M
       try {
         out = inflate(format, b);
       } catch (err) {
-        return broken(failure(format, b, err as NodeJS.ErrnoException));
+        const why = failure(format, b, err as NodeJS.ErrnoException);
+        if (typeof why === 'string') return broken(why);
+        out = why;
       }
       const used = out.engine.bytesWritten;
       nesting++;
