@@ -4,7 +4,7 @@
  * per format:
  * - 'gzip': 1f 8b 08 (sure);
  * - 'zlib': an RFC 1950 header (deflate, window ≤ 32 KiB, header check % 31, no preset dictionary);
- *   a broken stream is shown under 'auto' only after 78 (the header of every common zlib stream);
+ *   a broken stream is shown under 'auto' only after 78 01, 78 9c or 78 da (zlib's usual headers);
  * - 'deflate' (raw, no header) and 'brotli': no magic bytes, so only when chosen.
  * Inflated bytes that no inner decoder reads show as base64 (the first MiB). Compression inside compression is
  * inflated up to MAX_NESTING levels in all.
@@ -43,7 +43,8 @@ const FORMATS: Record<CompressionFormat, Format> = {
     inflate: inflateSync,
     sniff: (b) =>
       b.length >= 2 && (b[0] & 0x0f) === 8 && b[0] >> 4 <= 7 && ((b[0] << 8) | b[1]) % 31 === 0 && !(b[1] & 0x20),
-    sure: (b) => b[0] === 0x78,
+    // zlib's own headers at levels 0–1, 6 (the default) and 7–9; 78 5e (levels 2–5) is also "x^" of text.
+    sure: (b) => b[0] === 0x78 && (b[1] === 0x01 || b[1] === 0x9c || b[1] === 0xda),
   },
   deflate: { label: 'raw deflate', inflate: inflateRawSync, sniff: () => false, sure: () => true },
   brotli: { label: 'brotli', inflate: brotliDecompressSync, sniff: () => false, sure: () => true },
