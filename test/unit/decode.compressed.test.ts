@@ -97,6 +97,13 @@ test('compressed: a truncated stream, a broken one and one with bytes after it e
   const gzTail = view(Buffer.concat([gz, Buffer.from('xyz')]));
   assert.equal(gzTail?.label, 'MessagePack in gzip');
   assert.equal(gzTail?.problem, `gzip: the stream ends at byte ${gz.length} but 3 more bytes follow it`);
+  // A broken MessagePack map inside: its offsets are the inflated bytes'.
+  const inner = view(gzipSync(Buffer.from('82a57072696365 01 a3717479'.replace(/ /g, ''), 'hex')));
+  assert.equal(inner?.label, 'MessagePack in gzip');
+  assert.equal(
+    inner?.problem,
+    'MessagePack: the payload ends at byte 12 where a value should start (of the 12 inflated bytes)',
+  );
   // Two members are one stream (as gunzip reads them).
   assert.equal(view(Buffer.concat([gzipSync('{"a":'), gzipSync('1}')]))?.label, 'JSON in gzip');
   // A block type that does not exist (11) in the first block header, at byte 2 of the zlib stream.

@@ -125,7 +125,11 @@ function decodeInner(id: string, format: Format, m: StoredMessage, inflated: Buf
     if (!v) continue;
     // A compressed view's label already says what it holds ("MessagePack in gzip").
     const what = Object.hasOwn(FORMATS, d.id) ? v.label : d.label;
-    return view(id, `${what} in ${format.label}`, v.value, v.summary, v.problem);
+    // The inner decoder's offsets count in the inflated bytes, not in the frame's.
+    const problem =
+      v.problem &&
+      (Object.hasOwn(FORMATS, d.id) ? v.problem : `${v.problem} (of the ${inflated.length} inflated bytes)`);
+    return view(id, `${what} in ${format.label}`, v.value, v.summary, problem);
   }
   const summary = `${inflated.length} bytes: ${hexPreview(inflated)}`.slice(0, SUMMARY_CHARS);
   const label = `Binary data in ${format.label}`;
