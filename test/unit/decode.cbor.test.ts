@@ -262,6 +262,10 @@ test("'auto' between MessagePack and CBOR on the bytes they share (0x80–0x9f):
   assert.match(String(broken[2]), /^MessagePack: the payload ends at byte 12 where a value should start/);
   // Not surely either: nothing decodes it (the next decoders, then raw).
   assert.deepEqual(auto(hex('92 01')), [undefined, undefined, undefined]);
+  // A tag's first byte starts two-byte UTF-8 characters too: text in a binary frame stays text.
+  assert.deepEqual(auto(Buffer.from('Ё!')), ['utf8', 'Ё!', undefined]);
+  assert.deepEqual(decodeCbor(Buffer.from('Ё!'))?.value, { $tag: 16, value: [-2] });
+  assert.deepEqual(auto(cborxEncode(new Tag('x', 32))), ['cbor', { $tag: 32, value: 'x' }, undefined]);
   // Both can be chosen by hand whatever 'auto' picks.
   p.choice = 'msgpack';
   assert.deepEqual(auto(hex('82 61 61 61 62')), ['msgpack', { 97: 98 }, undefined]);

@@ -94,6 +94,18 @@ test('compressed: a truncated stream, a broken one and one with bytes after it e
   const withTail = view(Buffer.concat([z, Buffer.from('xyz')]));
   assert.deepEqual(withTail?.value, { a: 'hello hello hello' });
   assert.equal(withTail?.problem, `zlib: the stream ends at byte ${z.length} but 3 more bytes follow it`);
+  const gzTail = view(Buffer.concat([gz, Buffer.from('xyz')]));
+  assert.equal(gzTail?.label, 'MessagePack in gzip');
+  assert.equal(gzTail?.problem, `gzip: the stream ends at byte ${gz.length} but 3 more bytes follow it`);
+  // A broken MessagePack map inside: its offsets are the inflated bytes'.
+  const inner = view(gzipSync(Buffer.from('82a57072696365 01 a3717479'.replace(/ /g, ''), 'hex')));
+  assert.equal(inner?.label, 'MessagePack in gzip');
+  assert.equal(
+    inner?.problem,
+    'MessagePack: the payload ends at byte 12 where a value should start (of the 12 inflated bytes)',
+  );
+  // Two members are one stream (as gunzip reads them).
+  assert.equal(view(Buffer.concat([gzipSync('{"a":'), gzipSync('1}')]))?.label, 'JSON in gzip');
   // A block type that does not exist (11) in the first block header, at byte 2 of the zlib stream.
   const bad = Buffer.from(z);
   bad[2] = 0x07;
@@ -103,10 +115,17 @@ test('compressed: a truncated stream, a broken one and one with bytes after it e
   assert.equal(view(checksum)?.problem, `zlib: incorrect data check at byte ${z.length - 1}`);
 });
 
-test("compressed: zlib's two-byte header check; under 'auto' a broken stream is zlib's only after 78", () => {
+test("compressed: zlib's two-byte header check; under 'auto' a broken stream is zlib's only after 78 01, 78 9c, 78 da", () => {
   // A Protobuf message that starts 08 1d passes the header check (0x081d % 31 == 0) but is no zlib.
   assert.equal(view(Buffer.from([0x08, 0x1d, 0x12, 0x03, 0x61, 0x62, 0x63])), undefined);
   assert.match(view(Buffer.from([0x78, 0x9c, 0x07, 0x00]))!.problem!, /^zlib: invalid block type at byte 2$/);
+  // Text in a binary frame may pass the header check ("x^" is 78 5e): it stays text.
+  assert.deepEqual(summary(view(Buffer.from('x^2 + y^2'))), [
+    'utf8',
+    'UTF-8 text in a binary frame',
+    'x^2 + y^2',
+    undefined,
+  ]);
   assert.match(view(Buffer.from([0x08, 0x1d, 0x07]), 'zlib')!.problem!, /^zlib: /, 'chosen: always its problem');
   assert.equal(
     view(Buffer.from([0x78, 0xbb, 0, 0, 0, 1]), 'zlib')?.problem,

@@ -13,11 +13,13 @@
  * (arrays, maps and tags) stops at MAX_DEPTH. The whole payload must be one item.
  *
  * Detection ('auto'): the self-describe tag d9 d9 f7 surely; otherwise a binary frame whose first
- * byte opens an array, a map or a tag. Bytes 0x80–0x9f are MessagePack's fixmap and fixarray too:
+ * byte opens an array, a map or a tag (a tag's first byte is also a UTF-8 lead byte: valid UTF-8 is
+ * left to the text decoders). Bytes 0x80–0x9f are MessagePack's fixmap and fixarray too:
  * msgpack.ts has the rule (it runs first and leaves whole CBOR to this decoder). A broken payload
  * shows its problem under 'auto' only when it is surely CBOR (self-described, or a map whose first
  * pair reads whole with a name for a key, `isName` in common.ts).
  */
+import { isUtf8 } from 'node:buffer';
 import type { DecodedMessage, MessageDecoder } from '../decoder';
 import { exactInteger, hexPreview, isName, isoTime, jsonNumber, keyText, Malformed, setKey, summarize } from './common';
 
@@ -210,15 +212,15 @@ class Reader {
     }
     if (n === SELF_DESCRIBE) return value;
     if ((n === 2 || n === 3) && this.b[contentAt] >> 5 === 2 && typeof value === 'string') {
-      const bytes = Buffer.from(value, 'base64');
-      if (bytes.length <= MAX_BIGNUM_BYTES) {
+      const bytes = value.length <= Math.ceil(MAX_BIGNUM_BYTES / 3) * 4 ? Buffer.from(value, 'base64') : undefined;
+      if (bytes && bytes.length <= MAX_BIGNUM_BYTES) {
         const big = bytes.length === 0 ? 0n : BigInt(`0x${bytes.toString('hex')}`);
         return exactInteger(n === 2 ? big : -1n - big);
       }
     }
     if (n === 1 && typeof value === 'number') {
       const seconds = Math.floor(value);
-      const date = isoTime(seconds, Math.round((value - seconds) * 1e9));
+      const date = isoTime(seconds, Math.min(999_999_999, Math.round((value - seconds) * 1e9)));
       return { $tag: 1, value, ...(date ? { date } : {}) };
     }
     return { $tag: exactInteger(BigInt(n)), value };
@@ -312,6 +314,8 @@ export function opensCbor(c: number): boolean {
 
 /** The view of `payload`; under 'auto' (`trial`) a broken one only when it is surely CBOR. */
 export function decodeCbor(payload: Buffer, trial = false): DecodedMessage | undefined {
+  // Bytes c2–db also start two-byte UTF-8 characters ("Ё!" reads as 16([-2])): text stays text.
+  if (trial && payload[0] >= 0xc0 && payload[0] <= 0xdb && isUtf8(payload)) return undefined;
   const r = readCbor(payload);
   if (trial && r.problem && !r.selfDescribed && !r.namedFirstKey) return undefined;
   return {

@@ -4,7 +4,7 @@
  * per format:
  * - 'gzip': 1f 8b 08 (sure);
  * - 'zlib': an RFC 1950 header (deflate, window ≤ 32 KiB, header check % 31, no preset dictionary);
- *   a broken stream is shown under 'auto' only after 78 (the header of every common zlib stream);
+ *   a broken stream is shown under 'auto' only after 78 01, 78 9c or 78 da (zlib's usual headers);
  * - 'deflate' (raw, no header) and 'brotli': no magic bytes, so only when chosen.
  * Inflated bytes that no inner decoder reads show as base64 (the first MiB). Compression inside compression is
  * inflated up to MAX_NESTING levels in all.
@@ -43,7 +43,8 @@ const FORMATS: Record<CompressionFormat, Format> = {
     inflate: inflateSync,
     sniff: (b) =>
       b.length >= 2 && (b[0] & 0x0f) === 8 && b[0] >> 4 <= 7 && ((b[0] << 8) | b[1]) % 31 === 0 && !(b[1] & 0x20),
-    sure: (b) => b[0] === 0x78,
+    // zlib's own headers at levels 0–1, 6 (the default) and 7–9; 78 5e (levels 2–5) is also "x^" of text.
+    sure: (b) => b[0] === 0x78 && (b[1] === 0x01 || b[1] === 0x9c || b[1] === 0xda),
   },
   deflate: { label: 'raw deflate', inflate: inflateRawSync, sniff: () => false, sure: () => true },
   brotli: { label: 'brotli', inflate: brotliDecompressSync, sniff: () => false, sure: () => true },
@@ -61,14 +62,27 @@ function inflate(format: Format, b: Buffer): Inflated {
   return format.inflate(b, { maxOutputLength: MAX_INFLATED_BYTES, info: true }) as unknown as Inflated;
 }
 
-/** Why the stream did not inflate, as a sentence after the format's name. */
-function failure(format: Format, b: Buffer, err: NodeJS.ErrnoException): string {
+/**
+ * Why the stream did not inflate, as a sentence after the format's name; or, when whole gzip members
+ * end just before the bytes that broke it (gzip reads on for another member), what they inflate to.
+ */
+function failure(format: Format, b: Buffer, err: NodeJS.ErrnoException): string | Inflated {
   if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
     return `the payload inflates to more than ${MAX_INFLATED_BYTES / 1024 / 1024} MiB, the most that is inflated`;
   if (err.code === 'Z_BUF_ERROR') return `the stream ends at byte ${b.length} before it is complete (truncated)`;
   if (err.code === 'Z_NEED_DICT') return 'the stream needs a preset dictionary, which the payload does not carry';
   const what = err.message === 'Decompression failed' && err.code ? err.code.replace(/^ERR__/, '') : err.message;
-  return `${what} at byte ${failedAt(format, b)}`;
+  const at = failedAt(format, b);
+  // The header of a next member is refused within its first bytes: a few prefixes before tell.
+  for (let k = at; k > 0 && k >= at - 4; k--) {
+    try {
+      const whole = inflate(format, b.subarray(0, k));
+      return { buffer: whole.buffer, engine: { bytesWritten: k } };
+    } catch {
+      // not whole there either
+    }
+  }
+  return `${what} at byte ${at}`;
 }
 
 /**
@@ -111,7 +125,11 @@ function decodeInner(id: string, format: Format, m: StoredMessage, inflated: Buf
     if (!v) continue;
     // A compressed view's label already says what it holds ("MessagePack in gzip").
     const what = Object.hasOwn(FORMATS, d.id) ? v.label : d.label;
-    return view(id, `${what} in ${format.label}`, v.value, v.summary, v.problem);
+    // The inner decoder's offsets count in the inflated bytes, not in the frame's.
+    const problem =
+      v.problem &&
+      (Object.hasOwn(FORMATS, d.id) ? v.problem : `${v.problem} (of the ${inflated.length} inflated bytes)`);
+    return view(id, `${what} in ${format.label}`, v.value, v.summary, problem);
   }
   const summary = `${inflated.length} bytes: ${hexPreview(inflated)}`.slice(0, SUMMARY_CHARS);
   const label = `Binary data in ${format.label}`;
@@ -142,7 +160,9 @@ export function compressedDecoder(id: CompressionFormat, inner: () => readonly M
       try {
         out = inflate(format, b);
       } catch (err) {
-        return broken(failure(format, b, err as NodeJS.ErrnoException));
+        const why = failure(format, b, err as NodeJS.ErrnoException);
+        if (typeof why === 'string') return broken(why);
+        out = why;
       }
       const used = out.engine.bytesWritten;
       nesting++;

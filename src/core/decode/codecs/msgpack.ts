@@ -6,7 +6,7 @@
  * - map → object; a key that is not a string becomes its JSON text (`1` → "1", `[1,2]` → "[1,2]"), the later of equal keys wins;
  * - the timestamp extension (type -1; 4, 8 or 12 bytes) → an ISO-8601 string, with 3, 6 or 9 fraction
  *   digits when it has any ("2024-05-01T12:00:00.123456789Z"); one outside Date's range →
- *   `{ "$ext": -1, "seconds": "<decimal>", "nanoseconds": n }`;
+ *   `{ "$ext": -1, "seconds": <integer, a decimal string past 2^53>, "nanoseconds": n }`;
  * - any other extension → `{ "$ext": <type>, "data": "<base64>" }`.
  * Declared lengths are checked against the bytes that remain before anything is allocated; nesting
  * stops at MAX_DEPTH. The whole payload must be one value: bytes after it are a problem.
