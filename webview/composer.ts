@@ -3,7 +3,8 @@ import { el } from './dom';
 import { ProtocolForm } from './protocolForm';
 
 /** How the composer's text is sent: as a frame, or as a protocol's action (`proto:emit`). */
-export type ComposerMode = 'text' | 'json' | 'hex' | 'base64' | 'file' | 'ping' | 'close' | `proto:${string}`;
+export type ComposerMode =
+  'text' | 'json' | 'hex' | 'base64' | 'file' | 'ping' | 'close' | `proto:${string}` | `encode:${string}`;
 
 const MODES: Array<[ComposerMode, string]> = [
   ['text', 'Text'],
@@ -23,6 +24,8 @@ const PLACEHOLDERS: Record<string, string> = {
   ping: 'Ping payload (optional, at most 125 bytes); the round-trip time shows below',
   close: 'Close code and reason, e.g. 1000 bye or 4001 session expired',
 };
+/** How long typing pauses before the encoded size is worked out again. */
+const PREVIEW_DELAY_MS = 250;
 /** Sent messages remembered for ↑/↓. */
 const HISTORY_LIMIT = 50;
 
@@ -34,6 +37,8 @@ export interface ComposerActions {
   /** Resolves with the round-trip time in ms. */
   ping(payload: string): Promise<number>;
   closeWith(code: number, reason: string): Promise<void>;
+  /** Encodes JSON with an encoder (msgpack, cbor, protobuf:<type>) and sends it, or only encodes it (`dryRun`): the size. */
+  sendEncoded(encoder: string, text: string, dryRun: boolean): Promise<number>;
   /** Runs a protocol action; resolves with its sentence. */
   compose(action: string, values: ComposeValues): Promise<string | undefined>;
   /** Keeps the draft, mode and history across reloads. */
@@ -54,6 +59,9 @@ export class Composer {
   private readonly form = new ProtocolForm();
   private protocolActions: ComposeAction[] = [];
   private protocolGroup: HTMLOptGroupElement | undefined;
+  private encoders: Array<{ id: string; label: string }> = [];
+  private encoderGroup: HTMLOptGroupElement | undefined;
+  private previewTimer: ReturnType<typeof setTimeout> | undefined;
   private enabled = false;
   private mode: ComposerMode = 'text';
   private history: string[] = [];
@@ -83,6 +91,7 @@ export class Composer {
       this.error.textContent = '';
       this.cursor = this.history.length;
       this.persist();
+      this.previewSoon();
     });
 
     this.formatButton = document.createElement('vscode-button');
@@ -119,7 +128,7 @@ export class Composer {
       this.history = state.history.filter((h): h is string => typeof h === 'string').slice(-HISTORY_LIMIT);
     this.cursor = this.history.length;
     if (MODES.some(([m]) => m === state.mode)) this.setMode(state.mode as ComposerMode);
-    else if (typeof state.mode === 'string' && state.mode.startsWith('proto:'))
+    else if (typeof state.mode === 'string' && (state.mode.startsWith('proto:') || state.mode.startsWith('encode:')))
       this.wantedMode = state.mode as ComposerMode;
     if (typeof state.draft === 'string') this.input.value = state.draft;
   }
@@ -152,13 +161,60 @@ export class Composer {
     else if (this.mode.startsWith('proto:')) this.setMode('text');
   }
 
+  /** The encoders offered ("Encode JSON as"): MessagePack, CBOR, the schema's Protobuf types. */
+  setEncoders(encoders: Array<{ id: string; label: string }>): void {
+    if (JSON.stringify(encoders) === JSON.stringify(this.encoders)) return;
+    this.encoders = encoders;
+    this.encoderGroup?.remove();
+    const group = el('optgroup');
+    group.label = 'Encode JSON as';
+    for (const e of encoders) {
+      const option = el('option', undefined, e.label);
+      option.value = `encode:${e.id}`;
+      option.title = `Write JSON; it is sent as one binary message encoded as ${e.label}`;
+      group.append(option);
+    }
+    this.modeSelect.append(group);
+    this.encoderGroup = group;
+    const wanted = this.wantedMode ?? this.mode;
+    if (wanted.startsWith('encode:') && encoders.some((e) => `encode:${e.id}` === wanted)) this.setMode(wanted);
+    else if (this.mode.startsWith('encode:')) this.setMode('json');
+  }
+
   private wantedMode: ComposerMode | undefined;
+
+  private get encoder(): { id: string; label: string } | undefined {
+    return this.mode.startsWith('encode:') ? this.encoders.find((e) => `encode:${e.id}` === this.mode) : undefined;
+  }
+
+  /** In an encoding mode, the size the JSON encodes to (or why it does not), shortly after typing stops. */
+  private previewSoon(): void {
+    clearTimeout(this.previewTimer);
+    const encoder = this.encoder;
+    if (!encoder) return;
+    this.previewTimer = setTimeout(() => {
+      const text = this.input.value;
+      if (!text.trim()) {
+        this.note.textContent = '';
+        return;
+      }
+      this.actions.sendEncoded(encoder.id, text, true).then(
+        (size) => {
+          if (this.encoder === encoder && this.input.value === text)
+            this.note.textContent = `${encoder.label}: ${size} bytes when sent.`;
+        },
+        (err: Error) => {
+          if (this.encoder === encoder && this.input.value === text) this.note.textContent = err.message;
+        },
+      );
+    }, PREVIEW_DELAY_MS);
+  }
 
   private setMode(mode: ComposerMode): void {
     this.mode = mode;
     this.modeSelect.value = mode;
     const action = mode.startsWith('proto:') ? this.protocolActions.find((a) => `proto:${a.id}` === mode) : undefined;
-    if (action) this.wantedMode = undefined;
+    if (action || this.encoder) this.wantedMode = undefined;
     this.form.show(action);
     const body = this.form.body;
     this.input.setAttribute(
@@ -167,13 +223,16 @@ export class Composer {
         ? body
           ? `${body.label}: ${body.placeholder ?? ''}`
           : `${action.label} has no body; press Send`
-        : PLACEHOLDERS[mode],
+        : this.encoder
+          ? `JSON to send as ${this.encoder.label}; its size shows below as you type (Ctrl+Enter or ⌘+Enter)`
+          : PLACEHOLDERS[mode],
     );
     this.input.toggleAttribute('disabled', mode === 'file' || (!!action && !body));
     this.note.textContent = '';
-    this.formatButton.hidden = mode !== 'json';
+    this.formatButton.hidden = mode !== 'json' && !this.encoder;
     this.error.textContent = '';
     this.persist();
+    this.previewSoon();
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -231,6 +290,13 @@ export class Composer {
       if (action && this.mode === `proto:${action.id}`) {
         const sentence = await this.actions.compose(action.id, this.form.values(text));
         this.note.textContent = sentence ?? `${action.label}: sent.`;
+        this.remember(text);
+        return;
+      }
+      const encoder = this.encoder;
+      if (encoder) {
+        const size = await this.actions.sendEncoded(encoder.id, text, false);
+        this.note.textContent = `Sent ${size} bytes of ${encoder.label}.`;
         this.remember(text);
         return;
       }

@@ -29,6 +29,8 @@ export class DetailPane {
   private json: unknown;
   private isJson = false;
   private view: View = 'text';
+  /** Bytes of the field last asked for from the decoded tree, marked in the hex dump. */
+  private marked: { start: number; end: number } | undefined;
   /** The tab the user last chose for each sort of body; a new selection opens on it. */
   private readonly preferred: Partial<Record<'json' | 'text' | 'binary' | 'decoded', View>> = {};
 
@@ -83,6 +85,7 @@ export class DetailPane {
 
   show(detail: RowDetail): void {
     this.detail = detail;
+    this.marked = undefined;
     this.element.hidden = false;
     this.title.textContent = `#${detail.index + 1} · ${detail.direction} · ${detail.kind} · ${formatBytes(detail.size)} · ${formatTime(detail.time)}`;
     this.isJson = false;
@@ -114,6 +117,7 @@ export class DetailPane {
         b.setAttribute('aria-selected', String(v === this.view));
         b.addEventListener('click', () => {
           this.view = v;
+          this.marked = undefined;
           this.preferred[sort] = v;
           this.render();
           for (const t of this.tabs.children)
@@ -148,9 +152,14 @@ export class DetailPane {
     switch (this.view) {
       case 'decoded': {
         const value = d.decoded?.value;
+        const ranges = rangesByPath(d.decoded?.ranges);
         content =
           value !== null && typeof value === 'object'
-            ? jsonTree(value, { copy: (t) => this.actions.copy(t) })
+            ? jsonTree(value, {
+                copy: (t) => this.actions.copy(t),
+                bytesOf: (path) => ranges.get(path),
+                showBytes: (range) => this.showBytes(range),
+              })
             : pre('detail-text', clip(typeof value === 'string' ? value : JSON.stringify(value)));
         break;
       }
@@ -158,7 +167,7 @@ export class DetailPane {
         content = jsonTree(this.json, { copy: (t) => this.actions.copy(t) });
         break;
       case 'hex':
-        content = pre('detail-hex', hexDump(bytes, HEX_LIMIT));
+        content = this.marked ? markedHex(bytes, this.marked) : pre('detail-hex', hexDump(bytes, HEX_LIMIT));
         break;
       case 'base64':
         content = pre('detail-text', toBase64(bytes.subarray(0, TEXT_LIMIT)));
@@ -170,6 +179,16 @@ export class DetailPane {
         content = pre('detail-text', this.isJson ? JSON.stringify(this.json, null, 2) : clip(d.text ?? ''));
     }
     this.body.replaceChildren(content);
+  }
+
+  /** Opens the Hex tab with `range` marked, scrolled to it. */
+  private showBytes(range: { start: number; end: number }): void {
+    this.marked = range;
+    this.view = 'hex';
+    for (const t of this.tabs.children)
+      t.setAttribute('aria-selected', String((t as HTMLElement).dataset.view === 'hex'));
+    this.render();
+    this.body.querySelector('mark')?.scrollIntoView({ block: 'center' });
   }
 
   private copyBody(): void {
@@ -187,6 +206,54 @@ const LABELS: Record<View, string> = {
   base64: 'Base64',
   utf8: 'UTF-8',
 };
+
+/** The ranges by path, written as the tree writes paths (`$.a["b c"]`, where formatPath writes `$.a['b c']`). */
+function rangesByPath(
+  ranges: Array<{ path: string; start: number; end: number }> | undefined,
+): Map<string, { start: number; end: number }> {
+  const out = new Map<string, { start: number; end: number }>();
+  for (const r of ranges ?? []) {
+    const path = r.path.replace(
+      /\['((?:[^'\\]|\\.)*)'\]/g,
+      (_, k: string) => `[${JSON.stringify(k.replace(/\\(.)/g, '$1'))}]`,
+    );
+    // A repeated field's occurrences: the first to the last.
+    const known = out.get(path);
+    out.set(path, known ? { start: Math.min(known.start, r.start), end: Math.max(known.end, r.end) } : r);
+  }
+  return out;
+}
+
+/** The hex dump of the lines around `range`, its bytes (and their ASCII) marked. */
+function markedHex(bytes: Uint8Array, range: { start: number; end: number }): HTMLElement {
+  const out = el('pre', 'detail-hex');
+  const first = Math.max(0, Math.floor(range.start / 16) * 16 - 16 * 8);
+  const last = Math.min(bytes.length, Math.ceil(range.end / 16) * 16 + 16 * 8);
+  if (first > 0) out.append(`… ${first} bytes before\n`);
+  for (let offset = first; offset < last; offset += 16) {
+    out.append(`${offset.toString(16).padStart(8, '0')}  `);
+    const ascii: Array<[string, boolean]> = [];
+    for (let i = 0; i < 16; i++) {
+      if (i === 8) out.append(' ');
+      const at = offset + i;
+      if (at >= bytes.length) {
+        out.append('   ');
+        continue;
+      }
+      const b = bytes[at];
+      const inside = at >= range.start && at < range.end;
+      const hex = b.toString(16).padStart(2, '0');
+      if (inside) out.append(el('mark', 'hex-mark', hex), ' ');
+      else out.append(`${hex} `);
+      ascii.push([b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.', inside]);
+    }
+    out.append(' |');
+    for (const [c, inside] of ascii) out.append(inside ? el('mark', 'hex-mark', c) : c);
+    out.append('|\n');
+  }
+  if (last < bytes.length) out.append(`… ${bytes.length - last} more bytes`);
+  return out;
+}
 
 function pre(className: string, text: string): HTMLElement {
   const p = el('pre', className);

@@ -6,6 +6,9 @@ const PAGE = 200;
 /** Callbacks for the per-node actions. */
 export interface JsonTreeActions {
   copy(text: string): void;
+  /** Where a node's bytes lie in the payload (Protobuf), when known: a "bytes" action shows them. */
+  bytesOf?(path: string): { start: number; end: number } | undefined;
+  showBytes?(range: { start: number; end: number }): void;
 }
 
 /**
@@ -92,6 +95,16 @@ function nodeActions(path: string, value: unknown, actions: JsonTreeActions): HT
     actions.copy(typeof value === 'string' ? value : JSON.stringify(value, null, 2));
   });
   bar.append(copyPath, copyValue);
+  const range = actions.bytesOf?.(path);
+  if (range && actions.showBytes) {
+    const bytes = el('button', 'json-action json-bytes', 'bytes');
+    bytes.title = `Show bytes ${range.start}–${range.end - 1} in the hex dump`;
+    bytes.addEventListener('click', (e) => {
+      e.preventDefault();
+      actions.showBytes?.(range);
+    });
+    bar.append(bytes);
+  }
   return bar;
 }
 

@@ -60,6 +60,8 @@ function main(): void {
   const composer = new Composer({
     sendText: async (text) => void (await host.request({ type: 'sendText', text })),
     sendBinary: async (encoding, data) => void (await host.request({ type: 'sendBinary', encoding, data })),
+    sendEncoded: async (encoder, text, dryRun) =>
+      (await host.request({ type: 'sendEncoded', encoder, text, dryRun })) as number,
     sendFile: async () => void (await host.request({ type: 'sendFile' })),
     ping: async (payload) => (await host.request({ type: 'ping', payload })) as number,
     closeWith: async (code, reason) => void (await host.request({ type: 'closeWith', code, reason })),
@@ -129,6 +131,7 @@ function main(): void {
     if (!info) return;
     picker.show(info);
     composer.setProtocol(info.label, info.actions);
+    composer.setEncoders(info.payloads.encoders);
     list.setProtocolColumns(!!info.id && info.choice !== 'raw');
     // Folding is offered while a protocol decodes; the query changes with it.
     if (filterBar.setKeepalives(!!info.id && info.choice !== 'raw')) {

@@ -32,6 +32,17 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
     case 'sendText':
       if (!isInt(m.id) || typeof m.text !== 'string' || m.text.length > MAX_SEND_TEXT) return undefined;
       return { type: 'sendText', id: m.id, text: m.text };
+    case 'sendEncoded':
+      if (
+        !isInt(m.id) ||
+        typeof m.encoder !== 'string' ||
+        m.encoder.length > 300 ||
+        typeof m.text !== 'string' ||
+        m.text.length > MAX_SEND_TEXT ||
+        typeof m.dryRun !== 'boolean'
+      )
+        return undefined;
+      return { type: 'sendEncoded', id: m.id, encoder: m.encoder, text: m.text, dryRun: m.dryRun };
     case 'sendBinary':
       if (
         !isInt(m.id) ||

@@ -66,7 +66,13 @@ export interface ProtocolInfo {
   /** What the picker offers. */
   choices: Array<{ id: string; label: string }>;
   /** How payloads are read (MessagePack, CBOR, Protobuf, compression): the choice, the options, and why it cannot be used. */
-  payloads: { choice: string; choices: Array<{ id: string; label: string }>; problem?: string };
+  payloads: {
+    choice: string;
+    choices: Array<{ id: string; label: string }>;
+    problem?: string;
+    /** What the composer can encode JSON as (MessagePack, CBOR, each Protobuf type). */
+    encoders: Array<{ id: string; label: string }>;
+  };
 }
 
 /** A decoder's view of one message, made when the detail pane asks (the decoder seam). */
@@ -317,6 +323,18 @@ export interface SendBinaryMessage {
   encoding: 'hex' | 'base64';
   data: string;
 }
+/**
+ * The composer's JSON encoded as MessagePack, CBOR or a Protobuf type (`encoder`: an id of
+ * `ProtocolInfo.payloads.encoders`) and sent as one binary message; with `dryRun`, only encoded
+ * (the composer shows the size as you type). Request: the response's result is the byte count.
+ */
+export interface SendEncodedMessage {
+  type: 'sendEncoded';
+  id: number;
+  encoder: string;
+  text: string;
+  dryRun: boolean;
+}
 /** Ask the user for a file and send its bytes as one binary message (request). */
 export interface SendFileMessage {
   type: 'sendFile';
@@ -400,6 +418,7 @@ export interface SetPayloadsMessage {
 export type FromWebview =
   | ComposeMessage
   | SetPayloadsMessage
+  | SendEncodedMessage
   | SetDecoderMessage
   | ReadyMessage
   | ViewportMessage

@@ -108,6 +108,21 @@ export class InspectorFeed {
         this.replies.answer(message.id, model.connection.sendBinary(decoded.bytes));
         return;
       }
+      case 'sendEncoded': {
+        let bytes: Buffer;
+        try {
+          bytes = model.protocols.encode(message.encoder, message.text);
+        } catch (e) {
+          this.replies.fail(message.id, `${(e as Error).message} Nothing was sent.`);
+          return;
+        }
+        const size = bytes.length;
+        this.replies.answer(
+          message.id,
+          message.dryRun ? Promise.resolve(size) : model.connection.sendBinary(bytes).then(() => size),
+        );
+        return;
+      }
       case 'sendFile':
         this.replies.answerAfterDialog(
           message.id,

@@ -3,7 +3,10 @@ import type { ConnectionState, ProtocolInfo } from '../../shared/protocol';
 import {
   BUILTIN_DECODERS,
   DecoderPipeline,
+  encodeText,
   payloadDecoders,
+  payloadEncoder,
+  payloadEncoderOptions,
   payloadOptions,
   type DecodedMessage,
   type MessageDecoder,
@@ -129,6 +132,11 @@ export class ProtocolView {
     this.rebuild();
   }
 
+  /** The composer's JSON text encoded by the encoder `id` (msgpack, cbor, protobuf:<type>); throws a sentence. */
+  encode(id: string, text: string): Buffer {
+    return encodeText(payloadEncoder(id, this.schema), text);
+  }
+
   get payloads(): PayloadChoice {
     return this.payloadChoice;
   }
@@ -156,6 +164,7 @@ export class ProtocolView {
       payloads: {
         choice: this.payloadChoice,
         choices: payloadOptions(this.schema, this.payloadChoice),
+        encoders: payloadEncoderOptions(this.schema),
         ...(this.payloadProblem ? { problem: this.payloadProblem } : {}),
       },
     };
