@@ -18,6 +18,8 @@
  *
  *   5. STOMP, MQTT, SignalR: Connect… "as <protocol>"; subscribe / publish / invoke from the
  *      composer; the answers decoded (protocols.more.steps.ts).
+ *   6. Protobuf: a feed of market.Tick messages read with the workspace's market.proto (Payloads
+ *      picker), filtered on decoded fields, a field's bytes marked in the hex dump.
  *
  *   node out/test/e2e/journeys.e2e.js [--headed]
  *
@@ -43,6 +45,7 @@ import {
 } from '../runners/codeServer';
 import { connectTo, graphqlJourney, socketIoJourney, socketIoReplay } from './protocols.steps';
 import { mqttJourney, signalrJourney, stompJourney } from './protocols.more.steps';
+import { protobufJourney, startTickFeed, writeMarketProto } from './decoders.steps';
 import { focusQuickInput, inspectorShowing, runCommand, STEP_TIMEOUT_MS } from './ui';
 import { startGraphqlWsServer, type GraphqlServer } from '../unit/protocol.graphql.servers';
 import { startAedes, type MqttServer } from '../unit/protocol.mqtt.servers';
@@ -84,11 +87,13 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
   let stomp: BrokerServer | undefined;
   let mqtt: MqttServer | undefined;
   let hub: Hub | undefined;
+  let ticks: Awaited<ReturnType<typeof startTickFeed>> | undefined;
   let workspace: string | undefined;
   const started = Date.now();
   try {
     const echoPort = await freePort();
     workspace = workspaceWithEchoOn(echoPort);
+    writeMarketProto(workspace);
     flood = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => flood!.once('listening', r));
     flood.on('connection', (ws) =>
@@ -114,6 +119,7 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     stomp = await startBroker();
     mqtt = await startAedes();
     hub = await startHub();
+    ticks = await startTickFeed();
     await new Promise<void>((r) => sioHttp!.listen(0, '127.0.0.1', () => r()));
     const sioUrl = `http://127.0.0.1:${(sioHttp.address() as AddressInfo).port}/`;
 
@@ -252,6 +258,8 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     );
     await mqttJourney(page, mqtt.url, log);
     await signalrJourney(page, hub.url, log);
+    // 6. A Protobuf feed read with the workspace's .proto, filtered on decoded fields.
+    await protobufJourney(page, ticks.url, log);
     log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
     const shot = path.join(RESULTS, 'e2e-journeys-failure.png');
@@ -272,6 +280,7 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await stomp?.close();
     await mqtt?.close();
     await hub?.close();
+    await ticks?.close();
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,96 @@
+/**
+ * The binary-decoder journey of the end-to-end run, in the real VS Code UI: a Protobuf feed read
+ * with a message type from the workspace's `.proto` file (chosen in the Payloads picker), a filter
+ * on a decoded field, and a field's bytes marked in the hex dump. Leaves test-results/e2e-protobuf.png.
+ */
+import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import * as protobuf from 'protobufjs';
+import { WebSocketServer } from 'ws';
+import { repoRoot } from '../runners/codeServer';
+import { connectTo } from './protocols.steps';
+
+const RESULTS = path.join(repoRoot, 'test-results');
+export const TICKS = 200;
+
+export const MARKET_PROTO = `syntax = "proto3";
+package market;
+
+message Tick {
+  string symbol = 1;
+  double price = 2;
+  int64 seq = 3;
+  Side side = 4;
+  map<string, string> tags = 5;
+}
+
+enum Side {
+  BUY = 0;
+  SELL = 1;
+}
+`;
+
+/** Writes market.proto into the workspace (before the editor starts, so the schema is there at once). */
+export function writeMarketProto(workspace: string): void {
+  writeFileSync(path.join(workspace, 'market.proto'), MARKET_PROTO);
+}
+
+/** A feed that sends TICKS Protobuf market.Tick messages (prices 1…200) to each client, encoded by protobufjs. */
+export async function startTickFeed(): Promise<{ url: string; close(): Promise<void> }> {
+  const Tick = protobuf.parse(MARKET_PROTO).root.lookupType('market.Tick');
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => server.once('listening', r));
+  server.on('connection', (ws) => {
+    for (let i = 1; i <= TICKS; i++) {
+      const seq = String(9_007_199_254_740_992n + BigInt(i));
+      const tick = { symbol: i % 2 ? 'EURUSD' : 'GBPUSD', price: i, seq, side: i % 2, tags: { venue: 'lp1' } };
+      ws.send(Tick.encode(Tick.fromObject(tick)).finish());
+    }
+  });
+  return {
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ticks`,
+    close: async () => {
+      for (const c of server.clients) c.terminate();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+export async function protobufJourney(page: Page, url: string, log: (s: string) => void): Promise<void> {
+  log(`Connect… to a Protobuf feed at ${url}; Payloads: Protobuf market.Tick from the workspace's market.proto`);
+  const frame = await connectTo(page, url, 'connect');
+  await frame.locator('#payload-choice option[value="protobuf:market.Tick"]').waitFor({ state: 'attached' });
+  await frame.locator('#payload-choice').selectOption('protobuf:market.Tick');
+  await frame.waitForFunction(() =>
+    [...document.querySelectorAll('.inner .row .preview')].some((e) =>
+      /^\{"symbol":"(EUR|GBP)USD","price":\d+,"seq":"\d{16}"/.test(e.textContent ?? ''),
+    ),
+  );
+  // 64-bit integers stay exact (strings), enums by name.
+  await frame.locator('#filter-json').fill('price > 150 && side == "SELL"');
+  await frame.locator('#filter-status', { hasText: /^25 of / }).waitFor({ state: 'visible' });
+  await frame.locator('.inner .row:not([hidden])').last().click();
+  await frame.locator('#detail .detail-tab[data-view="decoded"][aria-selected="true"]').waitFor({ state: 'attached' });
+  await frame.locator('#detail', { hasText: 'Decoded as Protobuf market.Tick' }).waitFor({ state: 'visible' });
+  const seq = await frame
+    .locator('#detail .json-tree .json-line', { hasText: /^seq: / })
+    .first()
+    .textContent();
+  if (!seq?.includes('"9007199254741191"')) throw new Error(`seq is not exact: ${seq}`);
+  await frame
+    .locator('#detail .json-line', { hasText: /^price: / })
+    .first()
+    .hover();
+  await frame
+    .locator('#detail .json-line', { hasText: /^price: / })
+    .locator('.json-bytes')
+    .first()
+    .click();
+  const marked = await frame.locator('#detail .detail-hex mark').allTextContents();
+  // price is field 2, a double: its tag 0x11 and 8 bytes.
+  if (marked.length < 9 || marked[0] !== '11') throw new Error(`the price's bytes are not marked: ${marked.join(' ')}`);
+  await page.screenshot({ path: path.join(RESULTS, 'e2e-protobuf.png') });
+  log('Protobuf: decoded with market.Tick, the filter price > 150 && side == "SELL" keeps 25, the price bytes marked');
+}
