@@ -1,7 +1,7 @@
 /**
  * The binary-decoder journey of the end-to-end run, in the real VS Code UI: a Protobuf feed read
  * with a message type from the workspace's `.proto` file (chosen in the Payloads picker), a filter
- * on a decoded field, and a field's bytes marked in the hex dump. Leaves test-results/e2e-protobuf.png.
+ * on a decoded field, and a field's bytes marked in the hex dump. Leaves test-results/e2e-protobuf.png and e2e-protobuf-bytes.png.
  */
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -79,6 +79,7 @@ export async function protobufJourney(page: Page, url: string, log: (s: string) 
     .first()
     .textContent();
   if (!seq?.includes('"9007199254741191"')) throw new Error(`seq is not exact: ${seq}`);
+  await page.screenshot({ path: path.join(RESULTS, 'e2e-protobuf.png') });
   await frame
     .locator('#detail .json-line', { hasText: /^price: / })
     .first()
@@ -91,6 +92,6 @@ export async function protobufJourney(page: Page, url: string, log: (s: string) 
   const marked = await frame.locator('#detail .detail-hex mark').allTextContents();
   // price is field 2, a double: its tag 0x11 and 8 bytes.
   if (marked.length < 9 || marked[0] !== '11') throw new Error(`the price's bytes are not marked: ${marked.join(' ')}`);
-  await page.screenshot({ path: path.join(RESULTS, 'e2e-protobuf.png') });
+  await page.screenshot({ path: path.join(RESULTS, 'e2e-protobuf-bytes.png') });
   log('Protobuf: decoded with market.Tick, the filter price > 150 && side == "SELL" keeps 25, the price bytes marked');
 }
