@@ -9,61 +9,16 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Transport, TransportOptions } from './core/transport';
 import { durationOption, parseCommandLine, type OptionSpec } from './core/cliArgs';
+import { cliDecoding, DECODE_OPTIONS, type CliDecoding } from './core/decode/cliDecode';
+import { COMMAND_HELP, HELP } from './cliHelp';
 import { formatDuration } from './core/wsfile/duration';
 import { describeFrame } from './core/frameText';
 import { findEnvFiles, loadEnvironments, selectEnvironment } from './core/wsfile/env';
 import { parseWsFile } from './core/wsfile/parse';
 import { runWsRequest, DEFAULT_WAIT_TIMEOUT_MS, type StepProgress } from './core/wsfile/run';
-import { replayMain, REPLAY_HELP, REPLAY_OPTIONS, REPLAY_USAGE } from './core/sessions/replayCli';
+import { replayMain } from './core/sessions/replayCli';
 import type { Diagnostic, ParsedWsFile, WsRequest, WsStep } from './core/wsfile/types';
 import { findUnresolvedVariables, maskSecrets, type VariableContext } from './core/wsfile/variables';
-
-const DURATIONS = 'Durations look like 500ms, 2s, 1m or 1h; a plain number is milliseconds.';
-
-const RUN_OPTIONS_HELP = `Options for run:
-  --request NAME     Run only the request with this name (or its number: 1, 2, …).
-  --env NAME         Use this environment from http-client.env.json (+ .private.env.json),
-                     looked up next to FILE or in a folder above it.
-  --wait-timeout D   Limit for each "=== wait-for-server" (default ${formatDuration(DEFAULT_WAIT_TIMEOUT_MS)}).
-  --timeout D        Handshake timeout when a request has no @timeout (default 10 s).
-  --linger D         After the last step, keep printing server messages this long (default 500ms).
-  --send-timeout D   Longest wait for one message to be written to the socket (default: the connection's, 30s).
-  --follow-redirects Follow HTTP redirects of the upgrade request (off by default).
-  --max-redirects N  At most N redirects (default 10; implies --follow-redirects).
-  --no-process-env   Refuse {{$processEnv …}} (it is allowed by default on the command line).`;
-
-const HELP = `wsi: run WebSocket request files (.ws) from the command line.
-
-Usage:
-  wsi parse FILE                 Print the requests in FILE as JSON (see docs/WSFILE.md).
-                                 Exits 1 when the file has errors.
-  wsi run FILE [options]         Connect, play each request's script, print the exchange.
-                                 Exits 1 when a connection or a step fails.
-${REPLAY_USAGE}
-  wsi help                       Show this text; "wsi COMMAND --help" shows one command's.
-
-${RUN_OPTIONS_HELP}
-
-${REPLAY_OPTIONS}
-
-${DURATIONS}`;
-
-const PARSE_HELP = `wsi parse FILE: print the requests in FILE as JSON (see docs/WSFILE.md).
-Exits 0, or 1 when the file has errors.`;
-
-const RUN_HELP = `wsi run FILE [options]: connect, play each request's script, print the exchange.
-Exits 0, 1 when a connection or a step fails, 2 for bad usage.
-
-${RUN_OPTIONS_HELP}
-
-${DURATIONS}`;
-
-/** `wsi COMMAND --help` and `wsi help COMMAND`. */
-const COMMAND_HELP: Record<string, string> = {
-  parse: PARSE_HELP,
-  run: RUN_HELP,
-  replay: `${REPLAY_HELP}\n\n${DURATIONS}`,
-};
 
 /** `wsi run` and `wsi parse` options; `wsi replay`'s are in replayCli.ts. */
 const RUN_OPTIONS: Record<string, OptionSpec> = {
@@ -76,6 +31,7 @@ const RUN_OPTIONS: Record<string, OptionSpec> = {
   'follow-redirects': { type: 'boolean' },
   'max-redirects': { type: 'string', example: '10' },
   'no-process-env': { type: 'boolean' },
+  ...DECODE_OPTIONS,
 };
 
 /** Entry point; returns the exit code. */
@@ -140,6 +96,7 @@ interface Args {
   followRedirects: boolean;
   maxRedirects?: number;
   processEnv: boolean;
+  decoding?: CliDecoding;
 }
 
 function parseRunArgs(command: 'parse' | 'run', rest: string[]): Args | { help: true } | { error: string } {
@@ -160,7 +117,10 @@ function parseRunArgs(command: 'parse' | 'run', rest: string[]): Args | { help: 
     if (!Number.isInteger(maxRedirects) || maxRedirects < 0)
       return { error: `--max-redirects needs a whole number of 0 or more, not "${values['max-redirects']}".` };
   }
+  const decoding = command === 'run' ? cliDecoding(values) : undefined;
+  if (decoding && 'error' in decoding) return decoding;
   return {
+    decoding,
     file: positionals[0],
     request: values.request as string | undefined,
     env: values.env as string | undefined,
@@ -272,7 +232,11 @@ async function runOne(
     onConnection: (c, s, protocol) => {
       connection = c;
       secrets = s;
-      c.onMessage((m) => show(`  ${stamp()} ${describeFrame(m)}`));
+      c.onMessage((m) => {
+        show(`  ${stamp()} ${describeFrame(m)}`);
+        const decoded = args.decoding?.line(m.direction, m.kind, m.payload, 0, request.settings.payloads);
+        if (decoded) show(decoded);
+      });
       c.onNote((n) => show(`  ${stamp()} ${describeFrame(n)}`));
       protocol.session?.onNote((n) => show(`  ${stamp()} ${describeFrame(n)}`));
       if (protocol.problem) show(`  ${stamp()} ! ${protocol.problem}`);

@@ -11,6 +11,7 @@ import { compareAnswers } from './compare';
 import { formatComparison } from './compareText';
 import { describeFrame } from '../frameText';
 import { parseJsonPath } from '../jsonPath';
+import { cliDecoding, DECODE_HELP, DECODE_OPTIONS, type CliDecoding } from '../decode/cliDecode';
 import { loadSession } from './load';
 import { protocolIds } from '../protocols';
 import { replaySession, type ReplayTiming } from './replay';
@@ -31,7 +32,8 @@ export const REPLAY_OPTIONS = `Options for replay:
   --answer-timeout D Longest wait for answers before each message (default 5s).
   --send-timeout D   Longest wait for one message to be written to the socket (default: the connection's, 30s).
   --follow-redirects Follow HTTP redirects of the upgrade request (off by default).
-  --max-redirects N  At most N redirects (default 10; implies --follow-redirects).`;
+  --max-redirects N  At most N redirects (default 10; implies --follow-redirects).
+${DECODE_HELP}`;
 
 /** `wsi replay --help`. */
 export const REPLAY_HELP = `wsi replay SESSION [options]: play a .wslog recording against the server (see docs/WSLOG.md).
@@ -49,6 +51,7 @@ interface ReplayArgs {
   answerTimeoutMs: number;
   protocol?: string;
   connectionOptions: Partial<TransportOptions>;
+  decoding?: CliDecoding;
 }
 
 /** Runs `wsi replay`; returns the exit code. */
@@ -93,7 +96,10 @@ export async function replayMain(
     ...(args.protocol ? { protocol: args.protocol } : {}),
     onEvent: (e) => {
       if (e.type === 'message' || e.type === 'note') out(`  ${stamp()} ${describeFrame(e.message)}`);
-      else if (e.type === 'notice') out(`  ${stamp()} ! ${e.message}`);
+      if (e.type === 'message') {
+        const decoded = args.decoding?.line(e.message.direction, e.message.kind, e.message.payload, 0);
+        if (decoded) out(decoded);
+      } else if (e.type === 'notice') out(`  ${stamp()} ! ${e.message}`);
     },
   });
   const result = await replay.result;
@@ -122,6 +128,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'send-timeout': { type: 'string', example: '30s' },
   'follow-redirects': { type: 'boolean' },
   'max-redirects': { type: 'string', example: '10' },
+  ...DECODE_OPTIONS,
 };
 
 function parseReplayArgs(rest: string[]): ReplayArgs | { help: true } | { error: string } {
@@ -175,5 +182,8 @@ function parseReplayArgs(rest: string[]): ReplayArgs | { help: true } | { error:
     args.connectionOptions.followRedirects = true;
   }
   if (values['follow-redirects'] === true) args.connectionOptions.followRedirects = true;
+  const decoding = cliDecoding(values);
+  if ('error' in decoding) return decoding;
+  args.decoding = decoding;
   return args;
 }
