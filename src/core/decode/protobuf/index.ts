@@ -29,6 +29,8 @@ export function plausibleTagByte(b: number): boolean {
 
 /** Messages of the type chosen for their direction. Throws a sentence when the schema has no such type. */
 export function protobufDecoder(schema: ProtoSchema, types: { sent?: string; received?: string }): MessageDecoder {
+  if (!types.sent && !types.received)
+    throw new Error('Choose the Protobuf message type of the sent or the received messages (or both).');
   const sent = types.sent ? schemaType(schema, types.sent) : undefined;
   const received = types.received ? schemaType(schema, types.received) : undefined;
   const names = [sent, received].map((t) => t?.fullName.slice(1));
