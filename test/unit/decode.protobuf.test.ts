@@ -77,6 +77,8 @@ describe('Protobuf with a schema, against protoc --encode', () => {
     ]) {
       assert.ok(paths.includes(p), `a range for ${p} in ${paths.join(' ')}`);
     }
+    assert.deepEqual({ ...e }.ranges, e.ranges, 'ranges are an enumerable property: a copy of the view has them');
+    assert.deepEqual(JSON.parse(JSON.stringify(e)).ranges, e.ranges);
     const p1 = e.ranges!.find((r) => r.path === '$.packed[1]')!;
     assert.equal(p1.end - p1.start, 2, '300 is a two-byte varint');
   });

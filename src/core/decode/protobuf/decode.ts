@@ -104,7 +104,8 @@ class Walker {
     if (info.any) return this.any(r, depth, path, out, group);
     while (r.pos < r.end) {
       const start = r.pos;
-      const { field, wire } = readTag(r, false);
+      readTag(r, false);
+      const { field, wire } = r;
       if (wire === WIRE_EGROUP) {
         if (field === group) return;
         throw new WireError(start, `an end-group tag (field ${field}) has no group to end`);
@@ -149,7 +150,7 @@ class Walker {
       out[f.oneof.name] = f.name;
     }
     if (packed) {
-      const end = r.length(() => `field ${f.id} (${f.name})`);
+      const end = r.length(f.what);
       const list = (out[f.name] ??= []) as unknown[];
       const own = path + f.seg;
       const outer = r.end;
@@ -210,9 +211,11 @@ class Walker {
     try {
       if (wire === WIRE_SGROUP) this.message(type, r, depth + 1, path, into, f.id);
       else {
-        const end = r.length(() => `field ${f.id} (${f.name})`);
-        this.message(type, new WireReader(r.bytes, r.pos, end), depth + 1, path, into);
-        r.pos = end;
+        const end = r.length(f.what);
+        const outer = r.end;
+        r.end = end;
+        this.message(type, r, depth + 1, path, into);
+        r.end = outer;
       }
     } finally {
       this.ranges = ranges;
@@ -225,47 +228,29 @@ class Walker {
     const b = r.bytes;
     switch (f.kind) {
       case 'double':
-        return jsonFloat(
-          readDouble(
-            b,
-            r.skip(8, () => `field ${f.id} (${f.name})`),
-          ),
-        );
+        return jsonFloat(readDouble(b, r.skip(8, f.what)));
       case 'float':
-        return jsonFloat(
-          readFloat(
-            b,
-            r.skip(4, () => `field ${f.id} (${f.name})`),
-          ),
-        );
+        return jsonFloat(readFloat(b, r.skip(4, f.what)));
       case 'fixed32':
-        return readFixed32(
-          b,
-          r.skip(4, () => `field ${f.id} (${f.name})`),
-        );
+        return readFixed32(b, r.skip(4, f.what));
       case 'sfixed32':
-        return (
-          readFixed32(
-            b,
-            r.skip(4, () => `field ${f.id} (${f.name})`),
-          ) | 0
-        );
+        return readFixed32(b, r.skip(4, f.what)) | 0;
       case 'fixed64': {
-        const at = r.skip(8, () => `field ${f.id} (${f.name})`);
+        const at = r.skip(8, f.what);
         return uint64String(readFixed32(b, at), readFixed32(b, at + 4));
       }
       case 'sfixed64': {
-        const at = r.skip(8, () => `field ${f.id} (${f.name})`);
+        const at = r.skip(8, f.what);
         return int64String(readFixed32(b, at), readFixed32(b, at + 4));
       }
       case 'string': {
-        const end = r.length(() => `field ${f.id} (${f.name})`);
+        const end = r.length(f.what);
         const s = Buffer.from(b.buffer, b.byteOffset + r.pos, end - r.pos).toString('utf8');
         r.pos = end;
         return s;
       }
       case 'bytes': {
-        const end = r.length(() => `field ${f.id} (${f.name})`);
+        const end = r.length(f.what);
         const s = base64(b, r.pos, end);
         r.pos = end;
         return s;
@@ -311,7 +296,7 @@ class Walker {
     out: Record<string, unknown>,
     start: number,
   ): void {
-    const end = r.length(() => `field ${f.id} (${f.name})`);
+    const end = r.length(f.what);
     const map = (out[f.name] ??= {}) as Record<string, unknown>;
     const { key: kf, value: vf } = f.map!;
     let key: unknown =
@@ -319,7 +304,8 @@ class Walker {
     let valueAt = -1;
     const scan = new WireReader(r.bytes, r.pos, end);
     while (scan.pos < end) {
-      const { field: n, wire } = readTag(scan, false);
+      readTag(scan, false);
+      const { field: n, wire } = scan;
       if (n === 1 && wire === kf.wire) key = this.scalar(kf, scan, depth, path);
       else if (n === 2 && (wire === vf.wire || (vf.kind === 'message' && wire === WIRE_LEN))) {
         valueAt = scan.pos;
@@ -345,7 +331,8 @@ class Walker {
     let value: [number, number, number] | undefined;
     while (r.pos < r.end) {
       const start = r.pos;
-      const { field: n, wire } = readTag(r, false);
+      readTag(r, false);
+      const { field: n, wire } = r;
       if (wire === WIRE_EGROUP && n === group) break;
       if ((n === 1 || n === 2) && wire === WIRE_LEN) {
         const end = r.length(() => `field ${n} (${n === 1 ? 'type_url' : 'value'}) of a google.protobuf.Any`);

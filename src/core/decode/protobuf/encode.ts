@@ -162,7 +162,7 @@ const WIRE: Record<string, number> = {
 function writeSingle(schema: ProtoSchema, f: One, value: unknown, w: protobuf.Writer, path: Path, depth: number): void {
   if (f.resolved instanceof protobuf.Type) {
     const special = specialName(f.resolved.fullName);
-    const json = special ? fromJsonForm(special, value, formatPath(path)) : value;
+    const json = special ? fromJsonForm(special, value, () => formatPath(path)) : value;
     if (!isObject(json)) {
       throw new Error(
         `${formatPath(path)} is a ${f.resolved.fullName.slice(1)} message and must be a JSON object, not ${describe(value)}.`,
@@ -185,7 +185,6 @@ function writeSingle(schema: ProtoSchema, f: One, value: unknown, w: protobuf.Wr
 
 /** One scalar value without its tag. */
 function writeScalar(f: One, value: unknown, w: protobuf.Writer, path: Path): void {
-  const where = formatPath(path);
   if (f.resolved instanceof protobuf.Enum) {
     const e = f.resolved;
     if (typeof value === 'string' && value in e.values) return void w.int32(e.values[value]);
@@ -193,10 +192,10 @@ function writeScalar(f: One, value: unknown, w: protobuf.Writer, path: Path): vo
       return void w.int32(value as number);
     }
     throw new Error(
-      `${where} is the enum ${e.fullName.slice(1)} and must be one of ${Object.keys(e.values).join(', ')} (or its number), not ${describe(value)}.`,
+      `${formatPath(path)} is the enum ${e.fullName.slice(1)} and must be one of ${Object.keys(e.values).join(', ')} (or its number), not ${describe(value)}.`,
     );
   }
-  const need = (what: string) => new Error(`${where} (${f.type}) must be ${what}, not ${describe(value)}.`);
+  const need = (what: string) => new Error(`${formatPath(path)} (${f.type}) must be ${what}, not ${describe(value)}.`);
   switch (f.type) {
     case 'string':
       if (typeof value !== 'string') throw need('a string');
@@ -243,7 +242,7 @@ function writeScalar(f: One, value: unknown, w: protobuf.Writer, path: Path): vo
       return void w[f.type](long);
     }
   }
-  throw new Error(`${where} has the type ${f.type}, which the encoder does not know.`);
+  throw new Error(`${formatPath(path)} has the type ${f.type}, which the encoder does not know.`);
 }
 
 function bigOf(v: unknown): bigint | undefined {
@@ -295,7 +294,7 @@ function writeAny(
   const { ['@type']: _, ...rest } = json;
   void _;
   const special = specialName(type.fullName);
-  const body = special ? fromJsonForm(special, rest.value, formatPath([...path, 'value'])) : rest;
+  const body = special ? fromJsonForm(special, rest.value, () => formatPath([...path, 'value'])) : rest;
   if (!isObject(body))
     throw new Error(`${formatPath([...path, 'value'])} must be a JSON object, not ${describe(body)}.`);
   w.uint32(18).fork();

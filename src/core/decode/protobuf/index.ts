@@ -3,7 +3,7 @@
  * `protobufRawDecoder` (no schema, as `protoc --decode_raw`), `protobufEncoder` (JSON to bytes for
  * the composer), and the schema loaders. See decode.ts and raw.ts for the shape of the values.
  */
-import type { DecodedMessage, MessageDecoder, StoredMessage } from '../decoder';
+import type { DecodedMessage, FieldRange, MessageDecoder, StoredMessage } from '../decoder';
 import { decodeWithSchema } from './decode';
 import { schemaType } from './encode';
 import { rawFields } from './raw';
@@ -29,6 +29,8 @@ export function plausibleTagByte(b: number): boolean {
 
 /** Messages of the type chosen for their direction. Throws a sentence when the schema has no such type. */
 export function protobufDecoder(schema: ProtoSchema, types: { sent?: string; received?: string }): MessageDecoder {
+  if (!types.sent && !types.received)
+    throw new Error('Choose the Protobuf message type of the sent or the received messages (or both).');
   const sent = types.sent ? schemaType(schema, types.sent) : undefined;
   const received = types.received ? schemaType(schema, types.received) : undefined;
   const names = [sent, received].map((t) => t?.fullName.slice(1));
@@ -45,18 +47,19 @@ export function protobufDecoder(schema: ProtoSchema, types: { sent?: string; rec
     decode: (m): DecodedMessage | undefined => {
       const type = typeOf(m);
       if (!type) return undefined;
-      const r = decodeWithSchema(schema, type, m.payload);
+      const payload = m.payload;
+      const r = decodeWithSchema(schema, type, payload, false);
       // A failure before any field of the type was read: these bytes are not this type's.
       if (r.problem && r.known === 0) return undefined;
       const name = type.fullName.slice(1);
-      return {
+      const view: DecodedMessage = {
         decoder: 'protobuf',
         label: `Protobuf ${name}`,
         value: r.value,
         summary: summaryOf(r.value),
-        ranges: r.ranges,
         ...(r.problem ? { problem: `Protobuf ${name}: ${r.problem}` } : {}),
       };
+      return withLazyRanges(view, () => decodeWithSchema(schema, type, payload, true).ranges);
     },
   };
 }
@@ -76,23 +79,39 @@ export function protobufRawDecoder(): MessageDecoder {
     decode: (m): DecodedMessage | undefined => {
       const b = m.payload;
       if (b.length === 0 || printableText(b)) return undefined;
-      const ranges: NonNullable<DecodedMessage['ranges']> = [];
       let value: Record<string, unknown>;
       try {
-        value = rawFields(new WireReader(b, 0, b.length), 0, '$', ranges);
+        value = rawFields(new WireReader(b, 0, b.length), 0, '$', undefined);
       } catch (e) {
         if (e instanceof WireError) return undefined;
         throw e;
       }
-      return {
+      const view: DecodedMessage = {
         decoder: 'protobuf-raw',
         label: 'Protobuf (no schema)',
         value,
         summary: summaryOf(value, true),
-        ranges,
       };
+      return withLazyRanges(view, () => {
+        const ranges: FieldRange[] = [];
+        rawFields(new WireReader(b, 0, b.length), 0, '$', ranges);
+        return ranges;
+      });
     },
   };
+}
+
+/**
+ * `ranges` made when first read (the detail pane wants them; the list's rows do not), by a second
+ * walk that records them. An enumerable property, so spreading or cloning the view includes them.
+ */
+function withLazyRanges(view: DecodedMessage, make: () => FieldRange[]): DecodedMessage {
+  let ranges: FieldRange[] | undefined;
+  return Object.defineProperty(view, 'ranges', {
+    enumerable: true,
+    configurable: true,
+    get: () => (ranges ??= make()),
+  });
 }
 
 /** Compact JSON, at most SUMMARY_CHARS; the schema-less view's `$wire` notes are left out of the line. */

@@ -40,10 +40,10 @@ export interface RawField {
 export type Ranges = FieldRange[] | undefined;
 
 /**
- * Reads a tag at `r.pos`: the field number and wire type, or throws. Over-long tags (a trailing
+ * Reads a tag at `r.pos` into `r.field` and `r.wire`, or throws. Over-long tags (a trailing
  * 0x00 byte, which no encoder writes) are refused too, so random bytes are less often taken for a message.
  */
-export function readTag(r: WireReader, strict = true): { field: number; wire: number } {
+export function readTag(r: WireReader, strict = true): void {
   const at = r.pos;
   const tag = r.uint32();
   if (strict && r.overlong) throw new WireError(at, 'a tag is encoded in more bytes than it needs');
@@ -51,7 +51,8 @@ export function readTag(r: WireReader, strict = true): { field: number; wire: nu
   const wire = tag % 8;
   if (field === 0 || field > MAX_FIELD_NUMBER) throw new WireError(at, `a tag names field number ${field}`);
   if (wire > 5) throw new WireError(at, `a tag has the invalid wire type ${wire}`);
-  return { field, wire };
+  r.field = field;
+  r.wire = wire;
 }
 
 /**
@@ -141,7 +142,8 @@ export function rawFields(
   const firstRanges: Record<string, [number, number]> = {};
   while (r.pos < r.end) {
     const start = r.pos;
-    const { field, wire } = readTag(r);
+    readTag(r);
+    const { field, wire } = r;
     if (wire === WIRE_EGROUP) {
       if (group === field) return finish(out, wires);
       throw new WireError(

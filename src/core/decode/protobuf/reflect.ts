@@ -11,6 +11,8 @@ export interface FieldInfo {
   name: string;
   /** The name as a path segment (`.name`, `['odd name']`). */
   seg: string;
+  /** How problems name it: "field 3 (price)". */
+  what: string;
   id: number;
   /** A scalar type name ("int64", "string"…), "enum" or "message". */
   kind: string;
@@ -82,6 +84,7 @@ function scalarInfo(name: string, id: number, type: string, resolved: protobuf.R
   return {
     name,
     seg: seg(name),
+    what: `field ${id} (${name})`,
     id,
     kind,
     wire: WIRE_OF[kind] ?? WIRE_VARINT,

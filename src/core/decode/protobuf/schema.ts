@@ -113,7 +113,10 @@ export function loadProtoSchema(options: LoadProtoOptions): ProtoSchemaResult {
     sources.set(file, text);
     const parsed = parseOne(text, file, root, errors);
     if (!parsed) continue;
-    for (const imp of importsOf(text)) {
+    // protobufjs's parse says what is imported; our scan of the text says where.
+    const where = importsOf(text);
+    for (const path of parsed.imports) {
+      const imp = where.find((i) => i.path === path) ?? { path, line: 1, column: 1 };
       if (BUNDLED[imp.path]) {
         if (!loadedBundled.has(imp.path)) {
           loadedBundled.add(imp.path);
@@ -218,12 +221,13 @@ function parseOne(
   file: string,
   root: protobuf.Root,
   errors: ProtoProblem[],
-): { weak: Set<string> } | undefined {
+): { imports: string[]; weak: Set<string> } | undefined {
   const p = protobuf.parse as unknown as { filename: string | null };
   p.filename = file;
   try {
     const r = protobuf.parse(text, root, { keepCase: true });
-    return { weak: new Set(r.weakImports ?? []) };
+    const weak = r.weakImports ?? [];
+    return { imports: [...(r.imports ?? []), ...weak], weak: new Set(weak) };
   } catch (e) {
     errors.push(syntaxProblem(describe(e), file, text));
     return undefined;

@@ -85,8 +85,8 @@ function fraction(nanos: number): string {
 }
 
 /** A JSON form back to the message's fields (an object already in message form passes). Throws a sentence. */
-export function fromJsonForm(name: string, json: unknown, where: string): unknown {
-  const bad = (what: string) => new Error(`${where} ${what}`);
+export function fromJsonForm(name: string, json: unknown, where: () => string): unknown {
+  const bad = (what: string) => new Error(`${where()} ${what}`);
   switch (name) {
     case 'Timestamp': {
       if (typeof json !== 'string') return json;

@@ -37,6 +37,9 @@ export class WireReader {
   hi = 0;
   /** The last varint was longer than its value needs (a trailing 0x00 byte): real encoders never write these. */
   overlong = false;
+  /** The field number and wire type of the last tag `readTag` read. */
+  field = 0;
+  wire = 0;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -89,7 +92,7 @@ export class WireReader {
   }
 
   /** A length prefix, checked against what remains: returns the end offset of the bytes it announces. */
-  length(what: () => string): number {
+  length(what: string | (() => string)): number {
     const at = this.pos;
     this.varint();
     const n = this.hi * TWO_32 + this.lo;
@@ -97,18 +100,23 @@ export class WireReader {
     if (n > left) {
       throw new WireError(
         at,
-        `${what()} declares ${uint64String(this.lo, this.hi)} bytes {at} but only ${left} remain`,
+        `${name(what)} declares ${uint64String(this.lo, this.hi)} bytes {at} but only ${left} remain`,
       );
     }
     return this.pos + n;
   }
 
-  skip(n: number, what: () => string): number {
+  skip(n: number, what: string | (() => string)): number {
     const at = this.pos;
-    if (this.end - at < n) throw new WireError(at, `${what()} needs ${n} bytes {at} but only ${this.end - at} remain`);
+    if (this.end - at < n)
+      throw new WireError(at, `${name(what)} needs ${n} bytes {at} but only ${this.end - at} remain`);
     this.pos = at + n;
     return at;
   }
+}
+
+function name(what: string | (() => string)): string {
+  return typeof what === 'string' ? what : what();
 }
 
 /** `lo`/`hi` as an unsigned 64-bit integer: a number up to 2^53, past it a decimal string. */
