@@ -14,6 +14,8 @@ import { ingestClientFromCommandLine, type IngestResult } from './scenarios/inge
 import { memoryFromCommandLine, type MemoryResult } from './scenarios/memory';
 import { filterFromCommandLine, type FilterCase } from './scenarios/filter';
 import { protocolsFromCommandLine, type ProtocolCaseResult } from './scenarios/protocols';
+import { codecsFromCommandLine, type CodecCaseResult } from './scenarios/codecs';
+import { protobufFromCommandLine, type ProtobufCaseResult } from './scenarios/protobuf';
 import {
   loadFromCommandLine,
   recordFromCommandLine,
@@ -110,6 +112,9 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
 
   // (c2) protocols: Socket.IO ingest against the same frames read plain, the decoded window, a decoded filter
   await protocols(count, rounds, runs, figures, log, problems);
+
+  // (c3) binary payloads: MessagePack filtered by a field, Protobuf rows decoded for the window
+  await codecs(count, runs, figures, log);
 
   // (d) end to end into the webview in Chromium
   await e2e(quick, profile, figures, log);
@@ -430,6 +435,44 @@ async function protocols(
   }
 }
 
+async function codecs(count: number, runs: number, figures: Figure[], log: (s: string) => void): Promise<void> {
+  log(`codecs: ${count.toLocaleString('en')} MessagePack messages (default 'auto' payloads), and Protobuf rows`);
+  const mp = (await child(['codecs', '--count', String(count), '--runs', String(runs)])).first as CodecCaseResult[];
+  for (const c of mp) {
+    log(
+      `  msgpack ${c.name}: p95 ${c.p95Ms.toFixed(2)} ms, median ${c.medianMs.toFixed(2)} ms; baseline ${c.baselineMs.toFixed(2)} ms`,
+    );
+    if (c.name === 'window')
+      figures.push({
+        ...figure('codecs p95: decode a 60-row MessagePack window', c.p95Ms, 'ms', 5, 'max', c.baselineMs),
+        note: 'baseline: the same 60 rows undecoded',
+      });
+    else
+      figures.push({
+        ...figure(
+          `codecs p95: filter ${short(count)} MessagePack messages on a field`,
+          c.p95Ms,
+          'ms',
+          1000,
+          'max',
+          c.baselineMs,
+        ),
+        note: `price > 100: ${c.matches} matches, ${c.decodes} decoded; baseline: decode each with @msgpack/msgpack and compare`,
+      });
+  }
+  const pb = (await child(['protobuf', '--count', String(Math.min(count, 100_000)), '--runs', String(runs)]))
+    .first as ProtobufCaseResult[];
+  for (const c of pb) {
+    log(
+      `  protobuf ${c.name}: p95 ${c.p95Ms.toFixed(2)} ms, median ${c.medianMs.toFixed(2)} ms; baseline ${c.baselineMs.toFixed(2)} ms`,
+    );
+    figures.push({
+      ...figure(`codecs p95: decode a 60-row Protobuf window (${c.name})`, c.p95Ms, 'ms', 5, 'max', c.baselineMs),
+      note: `${c.messageBytes}-byte messages, type chosen as the Payloads picker does; baseline: the same rows undecoded`,
+    });
+  }
+}
+
 function figure(
   name: string,
   value: number,
@@ -540,6 +583,10 @@ async function main(): Promise<void> {
       return filterFromCommandLine(args);
     case 'protocols':
       return protocolsFromCommandLine(args);
+    case 'codecs':
+      return codecsFromCommandLine(args);
+    case 'protobuf':
+      return protobufFromCommandLine(args);
     case 'record':
       return recordFromCommandLine(args);
     case 'load':

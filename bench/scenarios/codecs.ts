@@ -4,7 +4,6 @@
  * obvious loop: decode every message with @msgpack/msgpack and compare the price.
  */
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
-import { codecDecoders } from '../../src/core/decode';
 import { Filter } from '../../src/core/filter';
 import { InspectorSession } from '../../src/core/inspector/session';
 
@@ -35,10 +34,9 @@ function message(i: number): Uint8Array {
   });
 }
 
-/** A session that never connects, its store filled with `count` MessagePack messages, decoded by the codecs. */
+/** A session that never connects, its store filled with `count` MessagePack messages, decoded as a user gets it by default ('auto'). */
 function filled(count: number): InspectorSession {
   const s = new InspectorSession({ url: 'ws://127.0.0.1:9/feed', handshakeTimeout: 1000 }, () => undefined);
-  s.model.protocols.setCodecs(codecDecoders());
   for (let i = 0; i < count; i++) s.store.append(1_700_000_000_000 + i, 'received', 'binary', Buffer.from(message(i)));
   return s;
 }

@@ -3,7 +3,7 @@
  * anew, no cache hits) over a store of `count` ~100-byte ticker messages, decoded with a schema
  * (field ranges included, as the panel gets them). Baseline: the same window's raw summaries.
  */
-import { protobufDecoder, protobufEncoder, loadProtoSchema } from '../../src/core/decode/protobuf';
+import { protobufEncoder, loadProtoSchema } from '../../src/core/decode/protobuf';
 import { InspectorSession } from '../../src/core/inspector/session';
 
 export interface ProtobufCaseResult {
@@ -72,7 +72,8 @@ export function protobufFromCommandLine(args: string[]): Promise<void> {
     messageBytes = payload.length;
     store.append(1_700_000_000_000 + i, 'received', 'binary', payload);
   }
-  model.protocols.setCodecs([protobufDecoder(loaded.schema, { received: 'bench.Ticker' })]);
+  // As the Payloads picker sets it.
+  model.protocols.usePayloads({ schema: loaded.schema, choice: 'protobuf:bench.Ticker' });
 
   // The list's window: 60 rows far apart each time, so every view is made anew (no cache hits).
   const windowTimes: number[] = [];

@@ -28,6 +28,8 @@ export interface FilterOptions {
    * conditions that the bytes do not satisfy are tried on it.
    */
   decoded?: (index: number) => unknown;
+  /** Only binary rows have a decoder's view (no protocol decodes text): text rows skip `decoded` and `quickField`. */
+  decodedBinaryOnly?: boolean;
   /** The protocol's keepalive test, for `query.hideKeepalives`. */
   keepalive?: KeepaliveTest;
   /** The decoder's quick field reader: JSON conditions on top-level fields skip decoding where it can tell. */
@@ -112,6 +114,7 @@ export class Filter {
   private readonly regexBudgetMs: number;
   private readonly sliceMs: number;
   private readonly decoded: ((index: number) => unknown) | undefined;
+  private readonly decodedBinaryOnly: boolean;
   private readonly keepalive: KeepaliveTest | undefined;
   private readonly quickField: QuickField | undefined;
   /** Keepalives the filter left out, with `hideKeepalives`. */
@@ -142,6 +145,7 @@ export class Filter {
     this.regexBudgetMs = options.regexBudgetMs ?? 1000;
     this.sliceMs = options.sliceMs ?? 12;
     this.decoded = options.decoded;
+    this.decodedBinaryOnly = options.decodedBinaryOnly === true;
     this.quickField = options.quickField;
     this.keepalive = query.hideKeepalives ? options.keepalive : undefined;
     this.runner = options.regexRunner;
@@ -275,7 +279,7 @@ export class Filter {
 
   /** True when a decoder's view of row `r` satisfies the JSON condition (the bytes did not). */
   private decodedMatches(r: number, kind: number, bytes: Buffer, start: number, stop: number): boolean {
-    if (!this.decoded || !this.json) return false;
+    if (!this.decoded || !this.json || (this.decodedBinaryOnly && kind !== BINARY)) return false;
     const quick = this.quickField;
     if (quick && (kind === TEXT || kind === BINARY)) {
       const known = this.json.matchesQuick(quick, kind === TEXT ? 'text' : 'binary', bytes, start, stop);

@@ -251,6 +251,7 @@ export class InspectorModel {
   filterOptions(hideKeepalives: boolean): FilterOptions {
     return {
       decoded: (r) => this.filterValue(r),
+      decodedBinaryOnly: !this.protocols.decodesText,
       keepalive: hideKeepalives ? this.decoders.keepaliveTest() : undefined,
       quickField: this.decoders.quickFieldReader(),
     };
