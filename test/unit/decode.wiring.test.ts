@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { encode as encodeMsgpack } from '@msgpack/msgpack';
+import { compareAnswers } from '../../src/core/sessions/compare';
 import { loadProtoSchema } from '../../src/core/decode';
 import { NO_ACTIONS } from '../../src/core/inspector/actions';
 import { InspectorSession } from '../../src/core/inspector/session';
@@ -12,6 +14,7 @@ import { payloadsForUrl } from '../../src/core/protocols';
 import { parseWsFile } from '../../src/core/wsfile/parse';
 import { main } from '../../src/cli';
 import { PROTOCOL_VERSION, type ProtocolInfo, type ToWebview } from '../../src/shared/protocol';
+import type { SessionMessage } from '../../src/core/sessions/format';
 import { startWsServer, waitFor } from './helpers';
 
 // How a user reaches the payload decoders: the .ws directives, the URL setting, the panel's
@@ -205,3 +208,28 @@ test('wsi run prints binary messages decoded: # @protobuf with --proto, --decode
       await srv.close();
     }
   }));
+
+test('compare without a protocol reads binary payloads with the codecs: MessagePack and gzip answers compared field by field, ignore paths inside', () => {
+  const bin = (value: unknown, gzip = false): SessionMessage => {
+    const bytes = Buffer.from(encodeMsgpack(value));
+    return {
+      type: 'message',
+      t: 0,
+      dir: 'received',
+      kind: 'binary',
+      base64: (gzip ? gzipSync(bytes) : bytes).toString('base64'),
+    };
+  };
+  const recorded = [bin({ price: 1, ts: 100 }), bin({ price: 2, ts: 100 }, true)];
+  const same = compareAnswers(recorded, [bin({ price: 1, ts: 999 }), bin({ price: 2, ts: 5 }, true)], {
+    ignore: ['$.ts'],
+  });
+  assert.deepEqual(same.summary, { matched: 2, mismatched: 0, missing: 0, extra: 0 });
+  const other = compareAnswers(recorded, [bin({ price: 1, ts: 100 }), bin({ price: 3, ts: 100 }, true)]);
+  assert.equal(other.summary.mismatched, 1);
+  assert.deepEqual(other.differences[0].diff, {
+    type: 'json',
+    differences: [{ path: '$.price', change: 'changed', expected: 2, actual: 3 }],
+    more: 0,
+  });
+});

@@ -1,3 +1,4 @@
+import { BUILTIN_DECODERS, DecoderPipeline, payloadDecoders } from '../decode';
 import { eventPayload, type SessionMessage } from './format';
 import { IGNORED, formatPath, parseJsonPath, removePath, type PathSegment } from '../jsonPath';
 
@@ -130,10 +131,12 @@ export function diffMessages(
   const ja = expected.kind === 'text' ? parseJsonText(expected.text ?? '') : { ok: false as const };
   const jb = actual.kind === 'text' ? parseJsonText(actual.text ?? '') : { ok: false as const };
   if (ja.ok && jb.ok) return structural(ja.value, jb.value);
-  if (decode) {
+  // Without a protocol, binary payloads are compared as the payload codecs read them (MessagePack, CBOR, …).
+  const views = decode ?? payloadView;
+  {
     // Views are copied first: removing ignored paths must not change a decoder's cached value.
-    const va = viewOf(decode, expected);
-    const vb = va === undefined ? undefined : viewOf(decode, actual);
+    const va = viewOf(views, expected);
+    const vb = va === undefined ? undefined : viewOf(views, actual);
     if (va !== undefined && vb !== undefined) return structural(va, vb);
   }
   if (expected.kind === 'text') {
@@ -163,6 +166,21 @@ export function diffMessages(
 /** True when two messages are the same: equal bytes, or equal JSON. */
 export function messagesMatch(expected: SessionMessage, actual: SessionMessage): boolean {
   return diffMessages(expected, actual, [], 1) === undefined;
+}
+
+let payloads: DecoderPipeline | undefined;
+
+/** A binary message's value as 'auto' payloads read it (not text: that is compared as text or JSON). */
+function payloadView(m: SessionMessage): unknown {
+  if (m.kind !== 'binary') return undefined;
+  payloads ??= new DecoderPipeline([...payloadDecoders('auto', undefined).decoders, ...BUILTIN_DECODERS]);
+  const v = payloads.decodeFresh({
+    index: 0,
+    direction: m.dir === 'sent' ? 'sent' : 'received',
+    kind: 'binary',
+    payload: eventPayload(m),
+  });
+  return v && v.decoder !== 'utf8' && !v.problem ? v.value : undefined;
 }
 
 function viewOf(decode: (message: SessionMessage) => unknown, message: SessionMessage): unknown {
