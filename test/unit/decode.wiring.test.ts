@@ -16,6 +16,7 @@ import { main } from '../../src/cli';
 import { PROTOCOL_VERSION, type ProtocolInfo, type ToWebview } from '../../src/shared/protocol';
 import type { SessionMessage } from '../../src/core/sessions/format';
 import { startWsServer, waitFor } from './helpers';
+import { startAedes } from './protocol.mqtt.servers';
 
 // How a user reaches the payload decoders: the .ws directives, the URL setting, the panel's
 // Payloads picker and composer encoders (through the webview message seam), and wsi --decode.
@@ -232,4 +233,46 @@ test('compare without a protocol reads binary payloads with the codecs: MessageP
     differences: [{ path: '$.price', change: 'changed', expected: 2, actual: 3 }],
     more: 0,
   });
+});
+
+test('payload codecs inside protocols: a MessagePack payload of an MQTT PUBLISH from aedes is decoded inside the packet, and the filter reads it', async () => {
+  const srv = await startAedes({}, true);
+  const posted: ToWebview[] = [];
+  const session = new InspectorSession(
+    { url: srv.url, handshakeTimeout: 3000 },
+    (m) => posted.push(m),
+    undefined,
+    NO_ACTIONS,
+  );
+  try {
+    session.receive({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+    await session.connect();
+    await session.model.protocol!.ready();
+    session.receive({ type: 'compose', id: 1, action: 'subscribe', values: { topic: 'prices/#', qos: '0' } });
+    await waitFor(
+      () =>
+        session.model
+          .withDecoded(session.store.summaries(0, session.store.length))
+          .some((r) => r.columns?.type === 'SUBACK'),
+      3000,
+      'the SUBACK',
+    );
+    const payload = Buffer.from(encodeMsgpack({ symbol: 'EURUSD', price: 1.08 }));
+    await new Promise<void>((resolve, reject) =>
+      srv.broker.publish({ cmd: 'publish', topic: 'prices/eur', payload, qos: 0, retain: false, dup: false }, (e) =>
+        e ? reject(e) : resolve(),
+      ),
+    );
+    const rows = () => session.model.withDecoded(session.store.summaries(0, session.store.length));
+    await waitFor(() => rows().some((r) => r.columns?.type === 'PUBLISH'), 3000, 'the delivery');
+    const row = rows().find((r) => r.columns?.type === 'PUBLISH')!;
+    assert.equal(row.decodedLine, 'PUBLISH prices/eur qos 0: MessagePack {"symbol":"EURUSD","price":1.08}');
+    const value = session.model.decoded(row.index)!.value as Record<string, unknown>;
+    assert.deepEqual(value.decoded, { symbol: 'EURUSD', price: 1.08 });
+    assert.equal(value.decodedAs, 'MessagePack');
+    assert.deepEqual(session.model.filterValue(row.index), value);
+  } finally {
+    session.dispose();
+    await srv.close();
+  }
 });

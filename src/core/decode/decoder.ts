@@ -102,6 +102,12 @@ export interface DecodeContext {
    * decoder may read it. Decoders that always know may ignore it.
    */
   trial?: boolean;
+  /**
+   * The connection's payload codecs (MessagePack, CBOR, Protobuf, compression), for a protocol
+   * whose messages carry a payload of their own (an MQTT PUBLISH, a Socket.IO binary attachment):
+   * its view, or undefined when none reads it (or only as text or JSON, which the protocol shows).
+   */
+  payload?: (bytes: Buffer, direction: 'sent' | 'received') => DecodedMessage | undefined;
 }
 
 /** What `quickField` answers when only a full decode can tell. */
@@ -134,6 +140,8 @@ export class DecoderPipeline {
     private readonly cacheEntries = DEFAULT_CACHE_ENTRIES,
     /** The connection's rows, for decoders that read earlier ones. */
     private readonly rows?: RowReader,
+    /** The payload codecs, for protocols' own payloads (DecodeContext.payload). */
+    private readonly payload?: DecodeContext['payload'],
   ) {
     for (const d of decoders) d.reset?.();
   }
@@ -173,7 +181,7 @@ export class DecoderPipeline {
   /** The ids of every decoder that can decode `message` (offered beside the one in use). Not cached. */
   candidates(message: StoredMessage): string[] {
     return this.decoders
-      .filter((d) => d.sniff(message) && tryDecode(d, message, { rows: this.rows, trial: true }) !== undefined)
+      .filter((d) => d.sniff(message) && tryDecode(d, message, this.context(true)) !== undefined)
       .map((d) => d.id);
   }
 
@@ -197,6 +205,10 @@ export class DecoderPipeline {
     return d?.quickField;
   }
 
+  private context(trial: boolean): DecodeContext {
+    return { rows: this.rows, trial, payload: this.payload };
+  }
+
   /** Forgets every view (the store was cleared or replaced). */
   clear(): void {
     this.cache.clear();
@@ -208,11 +220,11 @@ export class DecoderPipeline {
     this.decodes++;
     if (this.current !== 'auto') {
       const chosen = this.decoders.find((d) => d.id === this.current);
-      return chosen ? tryDecode(chosen, message, { rows: this.rows }) : undefined;
+      return chosen ? tryDecode(chosen, message, this.context(false)) : undefined;
     }
     for (const d of this.decoders) {
       if (!d.sniff(message)) continue;
-      const view = tryDecode(d, message, { rows: this.rows, trial: true });
+      const view = tryDecode(d, message, this.context(true));
       if (view) return view;
     }
     return undefined;

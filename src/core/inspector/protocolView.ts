@@ -227,10 +227,17 @@ export class ProtocolView {
     const protocol = this.choice === 'auto' ? this.protocol : picked;
     const decoder = protocol && ((protocol === this.protocol && this.ownDecoder) || protocol.decoder());
     this.decodesText = !!decoder && this.choice !== 'raw';
+    // A protocol's own payloads (an MQTT PUBLISH's) are read by the codecs, not by JSON or text (it shows those).
+    const codecs = new DecoderPipeline(this.codecs);
+    const payload = (bytes: Buffer, direction: 'sent' | 'received') => {
+      const v = codecs.decodeFresh({ index: -1, direction, kind: 'binary', payload: bytes });
+      return v && !v.problem ? v : undefined;
+    };
     this.decoders = new DecoderPipeline(
       [...(decoder ? [decoder] : []), ...this.codecs, ...BUILTIN_DECODERS],
       undefined,
       this.row,
+      payload,
     );
     if (this.choice === 'raw') this.decoders.choice = 'raw';
     this.links.clear();

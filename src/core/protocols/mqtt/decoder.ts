@@ -52,7 +52,7 @@ export function mqttDecoder(version: 4 | 5): MessageDecoder {
           cut = !!r.cut;
           break;
         }
-        views.push(packetView(r.packet, m.direction, v));
+        views.push(packetView(r.packet, m.direction, v, context?.payload));
         if (r.packet.cmd === 'connect') v = r.packet.protocolVersion ?? v;
       }
       const types = views.map((x) => x.value.type as string);

@@ -1,5 +1,5 @@
 import type { Packet } from 'mqtt-packet';
-import type { DecodedColumns } from '../../decode';
+import type { DecodeContext, DecodedColumns } from '../../decode';
 import { MASK } from '../../mask';
 import { reasonName, returnCodeName, subackName, versionName } from './codes';
 
@@ -54,7 +54,12 @@ function plainProperties(props: unknown): Record<string, unknown> | undefined {
  * The view of `packet`, which went `direction`; `version` is the connection's MQTT version
  * (3.1.1 packets have return codes where MQTT 5 ones have reason codes).
  */
-export function packetView(packet: Packet, direction: 'sent' | 'received', version: number): PacketView {
+export function packetView(
+  packet: Packet,
+  direction: 'sent' | 'received',
+  version: number,
+  codecs?: DecodeContext['payload'],
+): PacketView {
   const type = packet.cmd.toUpperCase();
   const value: Record<string, unknown> = { type };
   const id = packet.messageId;
@@ -110,14 +115,19 @@ export function packetView(packet: Packet, direction: 'sent' | 'received', versi
     }
     case 'publish': {
       Object.assign(value, { topic: packet.topic, qos: packet.qos, retain: packet.retain, dup: packet.dup });
-      const p = payloadView(Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+      const bytes = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      const p = payloadView(bytes);
       Object.assign(value, p);
+      // A binary payload the connection's codecs read (MessagePack, Protobuf, …): its view beside the base64.
+      const inner = p.payloadEncoding === 'base64' && bytes.length ? codecs?.(bytes, direction) : undefined;
+      if (inner) Object.assign(value, { decoded: inner.value, decodedAs: inner.label });
       // MQTT 5: an empty topic stands for the topic alias an earlier PUBLISH set (not known from one frame).
       const alias = packet.properties?.topicAlias;
       subject = packet.topic || (alias !== undefined ? `(topic alias ${alias})` : '');
       const flags = `${packet.retain ? ' retain' : ''}${packet.dup ? ' dup' : ''}`;
-      const body =
-        p.payloadEncoding === 'base64'
+      const body = inner
+        ? `${inner.label} ${inner.summary}`
+        : p.payloadEncoding === 'base64'
           ? `(${Buffer.from(p.payload, 'base64').length} bytes, not UTF-8)`
           : p.payload.length > SUMMARY_PAYLOAD
             ? `${p.payload.slice(0, SUMMARY_PAYLOAD)}…`

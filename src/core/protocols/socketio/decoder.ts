@@ -1,4 +1,4 @@
-import type { DecodedMessage, MessageDecoder, StoredMessage } from '../../decode';
+import type { DecodeContext, DecodedMessage, MessageDecoder, StoredMessage } from '../../decode';
 import { socketIoQuickField } from './quick';
 import {
   isProblem,
@@ -28,7 +28,8 @@ export function socketIoDecoder(eio: EioVersion = 4): MessageDecoder {
     id: ID,
     label: eio === 3 ? 'Socket.IO v2 (Engine.IO 3)' : 'Socket.IO (Engine.IO 4)',
     sniff: (m) => m.kind === 'binary' || (m.payload.length > 0 && isEngineStart(m.payload[0])),
-    decode: (m) => (m.kind === 'binary' ? binaryView(m, eio) : textView(m.payload.toString('utf8'), m.direction)),
+    decode: (m, context) =>
+      m.kind === 'binary' ? binaryView(m, eio, context?.payload) : textView(m.payload.toString('utf8'), m.direction),
     quickField: socketIoQuickField,
     // "2" and "3" (and the upgrade's "2probe"/"3probe") in both revisions.
     isKeepalive: (kind, b, start, end) =>
@@ -153,10 +154,21 @@ function messageView(data: string, direction: Direction): DecodedMessage {
   return out;
 }
 
-function binaryView(m: StoredMessage, eio: EioVersion): DecodedMessage {
+function binaryView(m: StoredMessage, eio: EioVersion, codecs: DecodeContext['payload']): DecodedMessage {
   const engine = parseEngineBinary(m.payload, eio);
   if (isProblem(engine)) return malformed({ engineio: 'message', binary: true }, engine.problem);
-  if (engine.type === 'message') return attachment(engine.binary?.length ?? 0, 'binary frame');
+  if (engine.type === 'message') {
+    const bytes = engine.binary;
+    const inner = bytes?.length ? codecs?.(bytes, m.direction) : undefined;
+    const view = attachment(bytes?.length ?? 0, 'binary frame');
+    // An attachment the connection's codecs read (MessagePack, Protobuf, …): its view inside.
+    if (!inner) return view;
+    return {
+      ...view,
+      value: { ...(view.value as object), decoded: inner.value, decodedAs: inner.label },
+      summary: line(`attachment ${bytes?.length ?? 0} bytes: ${inner.label} ${inner.summary}`),
+    };
+  }
   const value = { engineio: engine.type, binary: true, bytes: engine.binary?.length ?? 0 };
   return view(`Engine.IO ${engine.type} (binary)`, value, `${engine.type} (binary)`);
 }
