@@ -18,6 +18,8 @@ export interface InspectorHandle {
   compose(action: string, values: ComposeValues): Promise<string | undefined>;
   /** Decodes with another protocol ('raw': none, 'auto': as recognised), as the picker does. */
   setDecoder(choice: string): void;
+  /** Reads payloads another way ('msgpack', 'protobuf:pkg.Msg', 'raw', 'auto'), as the Payloads picker does (remembered for the URL). */
+  setPayloads(choice: string): void;
   /** Closes the connection normally (the panel stays). */
   disconnect(): void;
   /** Closes the panel and its connection. */

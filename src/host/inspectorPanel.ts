@@ -241,6 +241,10 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
     return { session: model.protocol, decoder: model.decoders.decoders[0] };
   }
 
+  setPayloads(choice: string): void {
+    this.session.handle({ type: 'setPayloads', choice });
+  }
+
   setDecoder(choice: string): void {
     this.session.handle({ type: 'setDecoder', choice });
   }

@@ -1,9 +1,9 @@
 /**
  * The binary-decoder journey of the end-to-end run, in the real VS Code UI: a Protobuf feed read
- * with a message type from the workspace's `.proto` file (chosen in the Payloads picker), a filter
+ * with a message type from the workspace's `.proto` file (examples/market.proto) (chosen in the Payloads picker), a filter
  * on a decoded field, and a field's bytes marked in the hex dump. Leaves test-results/e2e-protobuf.png and e2e-protobuf-bytes.png.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -15,27 +15,8 @@ import { connectTo } from './protocols.steps';
 const RESULTS = path.join(repoRoot, 'test-results');
 export const TICKS = 200;
 
-export const MARKET_PROTO = `syntax = "proto3";
-package market;
-
-message Tick {
-  string symbol = 1;
-  double price = 2;
-  int64 seq = 3;
-  Side side = 4;
-  map<string, string> tags = 5;
-}
-
-enum Side {
-  BUY = 0;
-  SELL = 1;
-}
-`;
-
-/** Writes market.proto into the workspace (before the editor starts, so the schema is there at once). */
-export function writeMarketProto(workspace: string): void {
-  writeFileSync(path.join(workspace, 'market.proto'), MARKET_PROTO);
-}
+/** The examples' market.proto: the workspace the editor opens has it. */
+export const MARKET_PROTO = readFileSync(path.join(repoRoot, 'examples', 'market.proto'), 'utf8');
 
 /** A feed that sends TICKS Protobuf market.Tick messages (prices 1…200) to each client, encoded by protobufjs. */
 export async function startTickFeed(): Promise<{ url: string; close(): Promise<void> }> {

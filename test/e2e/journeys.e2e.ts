@@ -45,7 +45,7 @@ import {
 } from '../runners/codeServer';
 import { connectTo, graphqlJourney, socketIoJourney, socketIoReplay } from './protocols.steps';
 import { mqttJourney, signalrJourney, stompJourney } from './protocols.more.steps';
-import { protobufJourney, startTickFeed, writeMarketProto } from './decoders.steps';
+import { protobufJourney, startTickFeed } from './decoders.steps';
 import { focusQuickInput, inspectorShowing, runCommand, STEP_TIMEOUT_MS } from './ui';
 import { startGraphqlWsServer, type GraphqlServer } from '../unit/protocol.graphql.servers';
 import { startAedes, type MqttServer } from '../unit/protocol.mqtt.servers';
@@ -93,7 +93,6 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
   try {
     const echoPort = await freePort();
     workspace = workspaceWithEchoOn(echoPort);
-    writeMarketProto(workspace);
     flood = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => flood!.once('listening', r));
     flood.on('connection', (ws) =>
