@@ -43,7 +43,7 @@ import {
   type CodeServerHandle,
   startCodeServer,
 } from '../runners/codeServer';
-import { connectTo, graphqlJourney, socketIoJourney, socketIoReplay } from './protocols.steps';
+import { connectTo, graphqlJourney, graphqlReplay, socketIoJourney, socketIoReplay } from './protocols.steps';
 import { mqttJourney, signalrJourney, stompJourney } from './protocols.more.steps';
 import { protobufJourney, startTickFeed } from './decoders.steps';
 import { focusQuickInput, inspectorShowing, runCommand, STEP_TIMEOUT_MS } from './ui';
@@ -101,9 +101,10 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
       }),
     );
     const floodUrl = `ws://127.0.0.1:${(flood.address() as AddressInfo).port}/flood`;
-    // A Socket.IO chat that pings every 200 ms and drops a client that does not answer within 300 ms.
+    // A Socket.IO chat that pings every 200 ms and drops a client that does not answer within 1.5 s
+    // (a tighter timeout made the run depend on the machine: a busy one delayed the pong past 300 ms).
     sioHttp = createHttpServer();
-    sio = new SocketIoServer(sioHttp, { pingInterval: 200, pingTimeout: 300 });
+    sio = new SocketIoServer(sioHttp, { pingInterval: 200, pingTimeout: 1500 });
     sio.on('connection', (socket) => {
       socket.emit('chat', { user: 'ada', text: 'hello' });
       socket.emit('join', 'bob');
@@ -226,6 +227,8 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
 
     // 3b. The Socket.IO chat's recording, replayed speaking Socket.IO and compared on decoded events.
     await socketIoReplay(page, `127.0.0.1:${(sioHttp.address() as AddressInfo).port}`, log);
+    // 3c. And the GraphQL subscription's: a new connection_init, the same results compared.
+    await graphqlReplay(page, new URL(graphql.url).host, log);
 
     // 4. Reload: the panels come back; the recording as a recording, the flood with its messages
     // (from the history recording) and a word on what happened to its connection.

@@ -121,14 +121,30 @@ export async function graphqlJourney(page: Page, url: string, log: (s: string) =
  * its protocol), replays it as fast as possible and waits for the comparison: the replay speaks
  * Socket.IO itself (a new handshake, its own pongs) and compares the decoded events.
  */
-export async function socketIoReplay(page: Page, host: string, log: (s: string) => void): Promise<void> {
-  log(`WebSocket Sessions view: replay the Socket.IO recording of ${host}`);
+export function socketIoReplay(page: Page, host: string, log: (s: string) => void): Promise<void> {
+  return protocolReplay(page, host, `ws://${host}/socket.io/`, 'Socket.IO', 'e2e-socketio-replay.png', log);
+}
+
+/** The same for the GraphQL subscription's recording: a new connection_init, the subscribe's results compared. */
+export function graphqlReplay(page: Page, host: string, log: (s: string) => void): Promise<void> {
+  return protocolReplay(page, host, `ws://${host}/graphql`, 'GraphQL', 'e2e-graphql-replay.png', log);
+}
+
+async function protocolReplay(
+  page: Page,
+  host: string,
+  url: string,
+  label: string,
+  shot: string,
+  log: (s: string) => void,
+): Promise<void> {
+  log(`WebSocket Sessions view: replay the ${label} recording of ${host}`);
   await runCommand(page, 'Explorer: Focus on WebSocket Sessions View');
   const item = page.locator('.monaco-list-row', { hasText: host }).first();
   await item.waitFor({ state: 'visible' });
   await item.click();
-  const frame = await inspectorShowing(page, `ws://${host}/socket.io/`);
-  await frame.locator('#protocol-label', { hasText: 'Socket.IO' }).waitFor({ state: 'attached' });
+  const frame = await inspectorShowing(page, url);
+  await frame.locator('#protocol-label', { hasText: label }).waitFor({ state: 'attached' });
   await frame.locator('#replay').click();
   await focusQuickInput(page.locator('.quick-input-widget .quick-input-box input'));
   await page.keyboard.press('Enter'); // the recorded URL
@@ -142,6 +158,6 @@ export async function socketIoReplay(page: Page, host: string, log: (s: string) 
     .locator('.row[data-direction="event"] .preview', { hasText: /^Compare: \d+ matched, 0 differed/ })
     .first();
   await compare.waitFor({ state: 'attached' });
-  await page.screenshot({ path: path.join(RESULTS, 'e2e-socketio-replay.png') });
-  log(`Socket.IO replay: ${await compare.textContent()}`);
+  await page.screenshot({ path: path.join(RESULTS, shot) });
+  log(`${label} replay: ${await compare.textContent()}`);
 }

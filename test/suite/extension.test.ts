@@ -191,7 +191,9 @@ suite('WebSocket Inspector (extension host)', () => {
     const http = await import('node:http');
     const { Server } = await import('socket.io');
     const server = http.createServer();
-    const io = new Server(server, { pingInterval: 100, pingTimeout: 200 });
+    // A client that does not answer is dropped 750 ms in; eight pongs take 1.2 s. (100/200 ms made the
+    // result depend on how busy the machine was.)
+    const io = new Server(server, { pingInterval: 150, pingTimeout: 600 });
     io.on('connection', (socket) => socket.emit('chat', { text: 'hi' }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     try {
@@ -200,10 +202,10 @@ suite('WebSocket Inspector (extension host)', () => {
       await within(h.whenOpen(), 10_000, 'whenOpen');
       const rows = () => h.rows(0, 1000);
       await waitFor(
-        'four pongs sent',
-        () => rows().filter((r) => r.direction === 'sent' && r.preview === '3').length >= 4,
+        'eight pongs sent',
+        () => rows().filter((r) => r.direction === 'sent' && r.preview === '3').length >= 8,
       );
-      assert.equal(h.state.phase, 'open', 'still open four ping intervals later');
+      assert.equal(h.state.phase, 'open', 'still open eight ping intervals later, past the ping timeout');
       assert.match(rows()[0].preview, /^Speaking Socket\.IO \(recognised by the URL\)/);
       h.disconnect();
     } finally {
@@ -216,7 +218,9 @@ suite('WebSocket Inspector (extension host)', () => {
     const http = await import('node:http');
     const { Server } = await import('socket.io');
     const server = http.createServer();
-    const io = new Server(server, { pingInterval: 100, pingTimeout: 200 });
+    // A client that does not answer is dropped 750 ms in; eight pongs take 1.2 s. (100/200 ms made the
+    // result depend on how busy the machine was.)
+    const io = new Server(server, { pingInterval: 150, pingTimeout: 600 });
     io.of('/admin').on('connection', (socket) => socket.emit('hello', 'admin'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     try {
@@ -226,8 +230,8 @@ suite('WebSocket Inspector (extension host)', () => {
       const rows = () => h.rows(0, 1000);
       await waitFor('the admin namespace event', () => rows().some((r) => r.preview.includes('["hello","admin"]')));
       await waitFor(
-        'four pongs sent',
-        () => rows().filter((r) => r.direction === 'sent' && r.preview === '3').length >= 4,
+        'eight pongs sent',
+        () => rows().filter((r) => r.direction === 'sent' && r.preview === '3').length >= 8,
       );
       assert.equal(h.state.phase, 'open');
       assert.match(rows()[0].preview, /^Speaking Socket\.IO/);
