@@ -13,6 +13,8 @@ type View = 'decoded' | 'tree' | 'text' | 'hex' | 'base64' | 'utf8';
 export interface DetailActions {
   copy(text: string): void;
   openInEditor(index: number): void;
+  /** Read payloads with another decoder (the Payloads picker's choice). */
+  readPayloadsAs(choice: string): void;
   close(): void;
 }
 
@@ -127,6 +129,17 @@ export class DetailPane {
       }),
     );
     this.decodedNote.textContent = detail.decoded ? `Decoded as ${detail.decoded.label}.` : '';
+    const others = detail.decoded?.alternatives ?? [];
+    if (others.length) {
+      this.decodedNote.append(' Also readable as: ');
+      others.forEach((o, i) => {
+        const b = el('button', 'json-action detail-alternative', o.label);
+        b.dataset.choice = o.id;
+        b.title = `Read payloads as ${o.label} (the Payloads picker's choice for this URL)`;
+        b.addEventListener('click', () => this.actions.readPayloadsAs(o.id));
+        this.decodedNote.append(...(i ? [' · '] : []), b);
+      });
+    }
     this.note.textContent = [
       detail.decoded?.problem ?? '',
       detail.truncated

@@ -35,6 +35,7 @@ function main(): void {
   const detail = new DetailPane({
     copy: (text) => host.post({ type: 'copy', text }),
     openInEditor: (index) => host.post({ type: 'openInEditor', index }),
+    readPayloadsAs: (choice) => host.post({ type: 'setPayloads', choice }),
     close: () => {
       list.select(undefined);
       list.focus();

@@ -85,6 +85,8 @@ export interface DecodedView {
   value: unknown;
   /** What is wrong with the payload for this decoder, when something is. */
   problem?: string;
+  /** Other payload decoders that read this message too (ids of `ProtocolInfo.payloads.choices`): offered in the pane. */
+  alternatives?: Array<{ id: string; label: string }>;
   /** Where each field's bytes lie in the payload (Protobuf), by path (`$.price`): the hex view highlights them. */
   ranges?: Array<{ path: string; start: number; end: number }>;
 }

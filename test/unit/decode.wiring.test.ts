@@ -139,6 +139,8 @@ test('the panel: Payloads picker offers the schema types, decodes a protoc-encod
       const detail = session.model.detail(1)!;
       assert.equal(detail.decoded?.label, 'Protobuf market.Tick');
       assert.ok(detail.decoded?.ranges?.some((r) => r.path === '$.price'));
+      // The pane offers what else reads it: the schema-less view.
+      assert.deepEqual(detail.decoded?.alternatives, [{ id: 'protobuf-raw', label: 'Protobuf (no schema)' }]);
 
       // A filter on a decoded field.
       session.receive({ type: 'setFilter', query: { json: 'price >= 100' } });

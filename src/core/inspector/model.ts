@@ -214,6 +214,11 @@ export class InspectorModel {
       ...(view.ranges ? { ranges: view.ranges } : {}),
     };
     if (row.kind === 'binary') {
+      const others = this.protocols.alternatives(
+        { index, direction: row.direction === 'sent' ? 'sent' : 'received', kind: 'binary', payload: row.payload },
+        view?.decoder,
+      );
+      if (others.length) Object.assign(decoded ?? {}, { alternatives: others });
       // A standalone copy: postMessage must not carry the whole 4 MiB chunk behind the view.
       const bytes = body.buffer.slice(body.byteOffset, body.byteOffset + body.length) as ArrayBuffer;
       return { ...summary, bytes, truncated, ...(decoded ? { decoded } : {}) };

@@ -132,6 +132,24 @@ export class ProtocolView {
     this.rebuild();
   }
 
+  /**
+   * The payload decoders, beside the one that read `message` (`used`), that read it too (whole, no
+   * problem): the detail pane offers them. Only for binary payloads; bounded by their size limits.
+   */
+  alternatives(message: StoredMessage, used: string | undefined): Array<{ id: string; label: string }> {
+    const out: Array<{ id: string; label: string }> = [];
+    for (const d of payloadDecoders('auto', undefined).decoders) {
+      if (d.id === used || !d.sniff(message)) continue;
+      try {
+        const v = d.decode(message, { trial: true });
+        if (v && !v.problem) out.push({ id: d.id, label: d.label });
+      } catch {
+        // Not readable by it.
+      }
+    }
+    return out;
+  }
+
   /** The composer's JSON text encoded by the encoder `id` (msgpack, cbor, protobuf:<type>); throws a sentence. */
   encode(id: string, text: string): Buffer {
     return encodeText(payloadEncoder(id, this.schema), text);
