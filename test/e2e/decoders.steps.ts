@@ -24,6 +24,8 @@ export async function startTickFeed(): Promise<{ url: string; close(): Promise<v
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((r) => server.once('listening', r));
   server.on('connection', (ws) => {
+    // What the client sends comes back, as an echo server does.
+    ws.on('message', (data: Buffer, binary: boolean) => ws.send(data, { binary }));
     for (let i = 1; i <= TICKS; i++) {
       const seq = String(9_007_199_254_740_992n + BigInt(i));
       const tick = { symbol: i % 2 ? 'EURUSD' : 'GBPUSD', price: i, seq, side: i % 2, tags: { venue: 'lp1' } };
@@ -74,5 +76,20 @@ export async function protobufJourney(page: Page, url: string, log: (s: string) 
   // price is field 2, a double: its tag 0x11 and 8 bytes.
   if (marked.length < 9 || marked[0] !== '11') throw new Error(`the price's bytes are not marked: ${marked.join(' ')}`);
   await page.screenshot({ path: path.join(RESULTS, 'e2e-protobuf-bytes.png') });
-  log('Protobuf: decoded with market.Tick, the filter price > 150 && side == "SELL" keeps 25, the price bytes marked');
+
+  // The composer: JSON encoded as market.Tick, its size shown before sending; the echo decodes the same.
+  await frame.locator('#filter-json').fill('');
+  await frame.locator('#composer-mode').selectOption('encode:protobuf:market.Tick');
+  await frame.locator('#composer textarea').fill('{"symbol": "USDJPY", "price": 151.5, "seq": "18446744073709551"}');
+  await frame.locator('#composer-note', { hasText: /^Protobuf market\.Tick: \d+ bytes when sent\.$/ }).waitFor();
+  await frame.locator('#send').click();
+  await frame.locator('#composer-note', { hasText: /^Sent \d+ bytes of Protobuf market\.Tick\.$/ }).waitFor();
+  await frame.waitForFunction(() =>
+    [...document.querySelectorAll('.inner .row[data-direction="received"] .preview')].some(
+      (e) => e.textContent === '{"symbol":"USDJPY","price":151.5,"seq":"18446744073709551"}',
+    ),
+  );
+  log(
+    'Protobuf: decoded with market.Tick, the filter price > 150 && side == "SELL" keeps 25, the price bytes marked, JSON sent encoded and echoed back',
+  );
 }
