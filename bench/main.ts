@@ -153,6 +153,16 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
     removeSessionDir(dir);
   }
 
+  // (f0) the package as users get it: a production build (minified), packaged; activation and sizes measure it
+  log('package: npm run package (the production build users install)');
+  const packaged = spawnSync('npm', ['run', 'package'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 300_000,
+  });
+  if (packaged.status !== 0)
+    log(`  npm run package failed (${packaged.status ?? packaged.signal ?? packaged.error?.message})`);
+
   // (f) activation with a stub vscode module
   const extension = join(ROOT, 'dist/extension.js');
   if (existsSync(extension)) {
@@ -176,16 +186,7 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
     log('  dist/extension.js is missing: run npm run build first');
   }
 
-  // (g) bundle sizes; the package is built (a production build) only when there is none
-  if (!existsSync(join(ROOT, 'dist/websocket-inspector.vsix'))) {
-    log('package: dist/websocket-inspector.vsix is missing, running npm run package');
-    const r = spawnSync('npm', ['run', 'package'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      timeout: 300_000,
-    });
-    if (r.status !== 0) log(`  npm run package failed (${r.status ?? r.signal ?? r.error?.message})`);
-  }
+  // (g) bundle sizes of that production build
   for (const [name, path, limit] of [
     ['bundle: dist/extension.js', 'dist/extension.js', 1024 * 1024],
     ['bundle: dist/webview/main.js', 'dist/webview/main.js', 512 * 1024],
@@ -203,6 +204,9 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
       note: gzip ? `${(gzip / 1024).toFixed(1)} KiB gzipped` : undefined,
     });
   }
+
+  // Back to the development build (source maps) the tests and the editor use.
+  spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
 
   const cpu = cpus();
   const results = {
