@@ -1,3 +1,4 @@
+// Over 400 lines: the schema walk over the wire (scalars, packed fields, maps, oneofs, Any, unknown fields, ranges) reads as one recursive reader.
 /**
  * Decoding with a schema. protobufjs gives the reflection (fields, types, enums, oneofs); the walk
  * over the bytes is our own, because the view needs what protobufjs's generated decoder does not
