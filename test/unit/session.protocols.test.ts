@@ -4,13 +4,18 @@ import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InspectorModel } from '../../src/core/inspector/model';
-import { socketIo, socketIoDecoder } from '../../src/core/protocols';
+import { openConnection, socketIo, socketIoDecoder, type SocketIoSession } from '../../src/core/protocols';
 import { compareAnswers } from '../../src/core/sessions/compare';
 import { serializeSession, sessionMessages, type Session } from '../../src/core/sessions/format';
 import { importHar } from '../../src/core/sessions/har';
 import { decodeWith, early, isProtocolOwn, recordingProtocol, viewOf } from '../../src/core/sessions/protocolPlay';
 import { replaySession } from '../../src/core/sessions/replay';
+import { exportAsWsFile } from '../../src/core/sessions/exportWs';
+import { parseWsFile } from '../../src/core/wsfile/parse';
+import { runWsRequest } from '../../src/core/wsfile/run';
 import { createTransport } from '../../src/core/transport';
+import { SessionRecorder } from '../../src/core/sessions/recorder';
+import { loadSession } from '../../src/core/sessions/load';
 import { startGraphqlWsServer, startLegacyServer } from './protocol.graphql.servers';
 import { chatServer, recordChat, recordCount, tempDir } from './session.protocols.servers';
 import { socketIoClient } from './socketio.servers';
@@ -165,6 +170,69 @@ test('a recording on namespace /admin replays there with its auth; an Engine.IO 
       sent.filter((f) => f !== '2'),
       ['430["alice"]', '420["chat",{"text":"hi"}]', '41'],
     );
+  } finally {
+    await first.close();
+    await live.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a recording that spoke in two namespaces replays in both, each connected before its messages', async () => {
+  const dir = tempDir();
+  const first = await chatServer();
+  const live = await chatServer();
+  try {
+    const file = join(dir, 'two.wslog');
+    const opened = openConnection({ url: first.url, handshakeTimeout: 3000, protocol: 'socket.io' });
+    const s = opened.session as SocketIoSession;
+    const recorder = await SessionRecorder.forConnection(file, opened.transport, { protocol: 'socket.io' });
+    try {
+      await opened.transport.connect();
+      await s.ready();
+      await s.connect('/admin', { token: 't-2' });
+      await s.emitWithAck('chat', [{ text: 'root' }]);
+      await s.emitWithAck('chat', [{ text: 'admin' }], '/admin');
+      s.close();
+      await waitFor(() => opened.transport.state.phase === 'closed', 3000, 'closed');
+    } finally {
+      s.dispose();
+      opened.transport.dispose();
+      await recorder.close();
+    }
+    const loaded = await loadSession(file);
+    if ('error' in loaded) throw new Error(loaded.error);
+    const result = await replaySession(loaded, { url: live.url, timing: { speed: 1e6 }, waitForAnswers: true }).result;
+    assert.equal(result.ok, true, result.error);
+    assert.deepEqual(live.chats, [{ text: 'root' }, { text: 'admin' }]);
+    assert.deepEqual(
+      live.auths.map((a) => a.namespace),
+      ['/', '/admin'],
+    );
+    assert.deepEqual(live.auths[1].auth, { token: 't-2' });
+
+    // Exported as a .ws file, it speaks Socket.IO: the namespace as an action, no recorded handshake or pongs.
+    const ws = exportAsWsFile(loaded, 'Two namespaces');
+    assert.match(ws, /^# @protocol socket\.io$/m);
+    assert.match(ws, /^=== connect \/admin\n\{"token":"t-2"\}$/m);
+    assert.doesNotMatch(ws, /^(40|3|2)$/m);
+    const parsed = parseWsFile(ws);
+    assert.deepEqual(parsed.diagnostics, []);
+    const run = await runWsRequest({
+      request: {
+        ...parsed.requests[0],
+        url: `${live.url.replace('http:', 'ws:')}/socket.io/?EIO=4&transport=websocket`,
+      },
+      variables: { fileVariables: parsed.variables, allowProcessEnv: false },
+      baseDir: dir,
+      waitTimeoutMs: 3000,
+    });
+    try {
+      assert.equal(run.ok, true, run.error);
+      await waitFor(() => live.chats.length === 4, 3000, 'the .ws run’s two chats');
+      assert.deepEqual(live.chats.slice(2), [{ text: 'root' }, { text: 'admin' }]);
+    } finally {
+      run.connection?.dispose();
+    }
   } finally {
     await first.close();
     await live.close();

@@ -104,6 +104,12 @@ export interface ProtocolReplay<Settings = unknown> {
    * namespace), and `withId` is the same message carrying another id. Undefined for other messages.
    */
   ids?: (message: EarlyMessage) => ReplyId | undefined;
+  /**
+   * A recorded client handshake message as a `.ws` protocol action that redoes it (Socket.IO's
+   * CONNECT of another namespace: `connect /admin` with its auth as the body); undefined when the
+   * session's own handshake does it.
+   */
+  wsAction?: (message: EarlyMessage) => { line: string; body?: string } | undefined;
 }
 
 export interface ReplyId {

@@ -1,5 +1,6 @@
 import { eventPayload, firstConnection, sessionMessages, type Session, type SessionMessage } from './format';
 import { maskUrl } from '../mask';
+import { early, isProtocolOwn, recordingProtocol, viewOf } from './protocolPlay';
 import { HANDSHAKE_HEADERS, isRedacted, protocolsFromHeaders, SECRET_HEADERS } from './redact';
 
 /** Base64 characters per line in `=== binary base64` blocks. */
@@ -10,7 +11,10 @@ const BASE64_LINE = 76;
  * sent again (no redacted values, none the client sets itself), and the sent messages as a
  * script, with `=== wait-for-server` where the original got answers before the next message
  * and `=== binary base64` for binary. A text message the `.ws` syntax cannot carry exactly
- * gets a `# Note:` comment above it.
+ * gets a `# Note:` comment above it. A recording that spoke a protocol gets `# @protocol`: the
+ * run's session does the handshake and keepalives, so those recorded frames are left out (a
+ * handshake message the protocol can write as an action, such as a Socket.IO namespace's
+ * CONNECT, becomes that action).
  */
 export function exportAsWsFile(session: Session, name?: string): string {
   const { header } = session;
@@ -18,6 +22,8 @@ export function exportAsWsFile(session: Session, name?: string): string {
   out.push(`### ${oneLine(name ?? `Recorded ${header.startedAt}`)}`);
   const requestHeaders = header.options.headers ?? header.handshake?.request?.headers ?? {};
   const protocols = header.options.protocols ?? protocolsFromHeaders(requestHeaders) ?? [];
+  const recorded = recordingProtocol(session);
+  if (recorded) out.push(`# @protocol ${recorded.protocol.id}`);
   if (protocols.length) out.push(`# @subprotocol ${protocols.join(', ')}`);
   if (header.options.perMessageDeflate === false) out.push('# @deflate off');
   const dropped: string[] = [];
@@ -37,6 +43,17 @@ export function exportAsWsFile(session: Session, name?: string): string {
   for (const e of firstConnection(session)) {
     if (e.type === 'close' && e.byClient) clientClose = { code: e.code, reason: e.reason };
     if (e.type !== 'message') continue;
+    const view = recorded && viewOf(recorded.decoder, early(e));
+    if (recorded && isProtocolOwn(view)) {
+      const action = e.dir === 'sent' && view?.handshake ? recorded.protocol.replay?.wsAction?.(early(e)) : undefined;
+      if (action) {
+        out.push(...Array.from({ length: answersPending }, () => '=== wait-for-server'));
+        answersPending = 0;
+        first = false;
+        out.push(`=== ${action.line}`, ...(action.body !== undefined ? [action.body] : []));
+      }
+      continue;
+    }
     if (e.dir === 'received') {
       answersPending++;
       continue;

@@ -3,21 +3,33 @@ import { isProblem, parseSocketHeader, parseSocketPacket } from './packets';
 import type { SocketIoSetup } from './index';
 
 /**
- * Replaying Socket.IO: the session connects the namespace (and auth) of the first recorded CONNECT;
+ * Replaying Socket.IO: the session connects the namespaces (and auth) of the recorded CONNECTs, in order;
  * an emit's ack id (either side's) pairs with the ACK that answers it, per namespace.
  */
 export const socketIoReplay: ProtocolReplay<SocketIoSetup> = {
   settings(handshake: readonly EarlyMessage[]): Partial<SocketIoSetup> {
+    const connects: Array<{ namespace: string; auth?: Record<string, unknown> }> = [];
     for (const m of handshake) {
       if (m.direction !== 'sent' || m.kind !== 'text' || m.payload[0] !== 0x34 || m.payload[1] !== 0x30) continue;
       const p = parseSocketPacket(m.payload.toString('utf8', 1));
-      if (isProblem(p)) continue;
-      const settings: Partial<SocketIoSetup> = { namespace: p.namespace };
-      if (isRecord(p.data)) settings.auth = p.data;
-      else if (p.query) settings.auth = Object.fromEntries(new URLSearchParams(p.query));
-      return settings;
+      if (isProblem(p) || connects.some((c) => c.namespace === p.namespace)) continue;
+      const auth = isRecord(p.data) ? p.data : p.query ? Object.fromEntries(new URLSearchParams(p.query)) : undefined;
+      connects.push({ namespace: p.namespace, ...(auth ? { auth } : {}) });
     }
-    return {};
+    const [first, ...more] = connects;
+    if (!first) return {};
+    return {
+      namespace: first.namespace,
+      ...(first.auth ? { auth: first.auth } : {}),
+      ...(more.length ? { namespaces: more } : {}),
+    };
+  },
+  wsAction(m: EarlyMessage) {
+    if (m.direction !== 'sent' || m.kind !== 'text' || m.payload[0] !== 0x34 || m.payload[1] !== 0x30) return undefined;
+    const p = parseSocketPacket(m.payload.toString('utf8', 1));
+    if (isProblem(p) || p.namespace === '/') return undefined;
+    const auth = isRecord(p.data) ? p.data : p.query ? Object.fromEntries(new URLSearchParams(p.query)) : undefined;
+    return { line: `connect ${p.namespace}`, ...(auth ? { body: JSON.stringify(auth) } : {}) };
   },
   ids(m: EarlyMessage): ReplyId | undefined {
     // 42… EVENT, 43… ACK, 45… BINARY_EVENT, 46… BINARY_ACK

@@ -93,6 +93,7 @@ export class SocketIoSession implements ProtocolSession {
       },
     });
     this.namespaces.want(settings.namespace, settings.auth);
+    for (const more of settings.namespaces ?? []) this.namespaces.want(more.namespace, more.auth);
     this.subscriptions = [transport.onState((s) => this.state(s)), transport.onMessage((m) => this.message(m))];
     if (transport.state.phase === 'open') this.state(transport.state);
   }
@@ -124,9 +125,10 @@ export class SocketIoSession implements ProtocolSession {
     };
   };
 
-  /** Resolves when the settings' namespace is connected (now, or on the next open); rejects with a sentence. */
+  /** Resolves when the settings' namespaces are connected (now, or on the next open); rejects with a sentence. */
   ready(): Promise<void> {
-    return this.namespaces.connected(this.settings.namespace).then(() => undefined);
+    const all = [this.settings.namespace, ...(this.settings.namespaces ?? []).map((n) => n.namespace)];
+    return Promise.all(all.map((ns) => this.namespaces.connected(ns))).then(() => undefined);
   }
 
   /** Connects another namespace (and again after each reconnect); resolves with its sid (v3+). */

@@ -9,6 +9,8 @@ export interface SocketIoSettings {
   eio: EioVersion;
   /** The CONNECT payload (v3+); in v2 it goes as the namespace's query, which the server reads as `auth`. */
   auth?: Record<string, unknown>;
+  /** More namespaces to connect on each open, after `namespace` (a replay's later CONNECTs). */
+  namespaces?: ReadonlyArray<{ namespace: string; auth?: Record<string, unknown> }>;
   /** How long an emit waits for its ack. Default 10 s. */
   ackTimeoutMs?: number;
   /** How long, after the WebSocket opens, the open packet and the namespace's CONNECT may take. Default 10 s. */
