@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { HandshakeInfo, HeaderLine, NegotiatedExtension } from '../shared/protocol';
 import { tlsInfoOf } from './tls';
+import { maskSecrets } from './mask';
 
 /** The GUID of RFC 6455 §1.3 that the server appends to the key. */
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -34,7 +35,10 @@ export class HandshakeRecorder {
     url: string,
     private readonly followRedirects: boolean,
     proxy?: string,
+    /** Values kept out of the URLs and request line shown (a SignalR connection token in the query). */
+    private readonly hidden: readonly string[] = [],
   ) {
+    url = maskSecrets(url, hidden);
     this.info = {
       url,
       finalUrl: url,
@@ -50,7 +54,7 @@ export class HandshakeRecorder {
   /** For `ws`'s `finishRequest` option: notes the request and its socket's events, then sends it. */
   readonly finishRequest = (req: ClientRequest, websocket: { url: string }): void => {
     this.req = req;
-    this.info.finalUrl = websocket.url;
+    this.info.finalUrl = maskSecrets(websocket.url, this.hidden);
     this.info.timings = { start: Date.now() };
     this.t0 = performance.now();
     this.tLookup = this.tConnect = this.tSecure = 0;
@@ -157,7 +161,7 @@ export class HandshakeRecorder {
     if (typeof raw === 'string' && raw.includes('\r\n')) {
       const lines = raw.split('\r\n').filter(Boolean);
       this.info.request = {
-        requestLine: lines[0],
+        requestLine: maskSecrets(lines[0], this.hidden),
         headers: lines.slice(1).map((line) => {
           const colon = line.indexOf(':');
           return { name: line.slice(0, colon), value: line.slice(colon + 1).trim() };
@@ -171,7 +175,7 @@ export class HandshakeRecorder {
       for (const v of Array.isArray(value) ? value : [value])
         if (v !== undefined) headers.push({ name, value: String(v) });
     }
-    this.info.request = { requestLine: `${req.method} ${req.path} HTTP/1.1`, headers };
+    this.info.request = { requestLine: maskSecrets(`${req.method} ${req.path} HTTP/1.1`, this.hidden), headers };
   }
 
   private measure(tAnswer = 0): void {

@@ -1,5 +1,6 @@
-import type { WebSocket } from 'ws';
-import { startWsServer } from './helpers';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 /**
  * A tiny SignalR hub on `ws` (there is no SignalR server for Node): the JSON hub protocol as
@@ -16,6 +17,12 @@ export interface HubOptions {
   refuse?: string;
   /** Never answer the handshake. */
   mute?: boolean;
+  /**
+   * Serve POST {hub}/negotiate (TransportProtocols.md) and refuse a WebSocket without a token it
+   * issued (each once); 'redirect': the first negotiate sends the client to /otherhub with an
+   * access token that the second negotiate and the WebSocket must carry as a Bearer header.
+   */
+  negotiate?: true | 'redirect';
 }
 
 export interface Hub {
@@ -25,6 +32,10 @@ export interface Hub {
   /** Every raw text frame the clients sent. */
   frames: string[];
   connections: number;
+  /** Each negotiate request: its path and query, and its Authorization header. */
+  negotiations: Array<{ url: string; authorization?: string }>;
+  /** The URL (path and query) of each WebSocket upgrade that was accepted. */
+  upgrades: string[];
   /** The open server-side sockets (to drop them). */
   sockets(): WebSocket[];
   /** Stops the server's pings (a server that went quiet). */
@@ -37,24 +48,78 @@ const write = (ws: WebSocket, ...messages: Array<Record<string, unknown>>) =>
   ws.send(messages.map((m) => JSON.stringify(m) + RS).join(''));
 
 export async function startHub(options: HubOptions = {}): Promise<Hub> {
-  const srv = await startWsServer();
+  const tokens = new Set<string>();
+  let issued = 0;
+  const negotiate = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (!options.negotiate || req.method !== 'POST' || !url.pathname.endsWith('/negotiate')) {
+      res.writeHead(404).end('Not Found');
+      return;
+    }
+    hub.negotiations.push({ url: req.url ?? '', authorization: req.headers.authorization });
+    if (options.negotiate === 'redirect' && url.pathname === '/chathub/negotiate') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          url: `${hub.url.replace('ws:', 'http:').replace('/chathub', '/otherhub')}`,
+          accessToken: 'at-1',
+        }),
+      );
+      return;
+    }
+    if (options.negotiate === 'redirect' && req.headers.authorization !== 'Bearer at-1') {
+      res.writeHead(401).end();
+      return;
+    }
+    const token = `tok-${++issued}`;
+    tokens.add(token);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        negotiateVersion: 1,
+        connectionId: `conn-${issued}`,
+        connectionToken: token,
+        availableTransports: [
+          { transport: 'WebSockets', transferFormats: ['Text', 'Binary'] },
+          { transport: 'LongPolling', transferFormats: ['Text', 'Binary'] },
+        ],
+      }),
+    );
+  };
+  const http = createServer(negotiate);
+  const server = new WebSocketServer({
+    server: http,
+    verifyClient: (info: { req: IncomingMessage }) => {
+      if (!options.negotiate) return true;
+      const id = new URL(info.req.url ?? '/', 'http://127.0.0.1').searchParams.get('id') ?? '';
+      if (!tokens.delete(id)) return false;
+      return options.negotiate !== 'redirect' || info.req.headers.authorization === 'Bearer at-1';
+    },
+  });
+  server.on('headers', (_h, req) => hub.upgrades.push(req.url ?? ''));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = http.address() as AddressInfo;
   const timers = new Set<NodeJS.Timeout>();
   let quiet = false;
   const hub: Hub = {
-    url: `${srv.url}/chathub`,
+    url: `ws://127.0.0.1:${port}/chathub`,
     received: [],
     frames: [],
     connections: 0,
-    sockets: () => [...srv.server.clients],
+    negotiations: [],
+    upgrades: [],
+    sockets: () => [...server.clients],
     silence: () => {
       quiet = true;
     },
     close: async () => {
       for (const t of timers) clearInterval(t);
-      await srv.close();
+      for (const c of server.clients) c.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
-  srv.server.on('connection', (ws) => {
+  server.on('connection', (ws) => {
     hub.connections++;
     let handshaken = false;
     const streams = new Map<string, NodeJS.Timeout>();

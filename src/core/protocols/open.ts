@@ -61,8 +61,13 @@ export function openConnection(recipe: ConnectionRecipe, beforeAttach?: (t: Tran
     const endpoint = chosen.protocol.endpoint(options.url, protocolSettings);
     if ('error' in endpoint) problem = `${endpoint.error} The connection opens without ${chosen.protocol.label}.`;
     else {
-      const { url, protocols } = endpoint;
-      const transport = createTransport({ ...options, url, ...(protocols ? { protocols } : {}) });
+      const { url, protocols, prepare } = endpoint;
+      const transport = createTransport({
+        ...options,
+        url,
+        ...(protocols ? { protocols } : {}),
+        ...(prepare ? { prepare } : {}),
+      });
       beforeAttach?.(transport);
       return {
         transport,

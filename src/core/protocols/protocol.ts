@@ -62,6 +62,8 @@ export interface Endpoint<Settings> {
   protocols?: string[];
   /** The session's settings, with what the URL said filled in (the namespace, the Engine.IO revision). */
   settings: Settings;
+  /** Runs before each open (SignalR's negotiate request): the URL to open that time (the transport's `prepare`). */
+  prepare?: TransportOptions['prepare'];
 }
 
 export interface Protocol<Settings = unknown, Session extends ProtocolSession = ProtocolSession> {
@@ -235,6 +237,11 @@ export function openWith<Settings, Session extends ProtocolSession>(
 ): { transport: Transport; session: Session; decoder: MessageDecoder } | { error: string } {
   const e = protocol.endpoint(input, settings);
   if ('error' in e) return e;
-  const transport = createTransport({ ...options, url: e.url, ...(e.protocols ? { protocols: e.protocols } : {}) });
+  const transport = createTransport({
+    ...options,
+    url: e.url,
+    ...(e.protocols ? { protocols: e.protocols } : {}),
+    ...(e.prepare ? { prepare: e.prepare } : {}),
+  });
   return { transport, session: protocol.attach(transport, e.settings), decoder: protocol.decoder({ url: e.url }) };
 }

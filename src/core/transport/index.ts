@@ -2,7 +2,7 @@ import type { Transport, TransportKind, TransportOptions } from './transport';
 import { WebSocketTransport } from './websocket';
 
 export type * from './transport';
-export { WebSocketTransport, type WebSocketOptions } from './websocket';
+export { WebSocketTransport, type PreparedOpen, type WebSocketOptions } from './websocket';
 
 /** Every kind of transport, first match by scheme wins; a new transport (raw TCP, a relay leg) adds its line here. */
 const KINDS: readonly TransportKind[] = [

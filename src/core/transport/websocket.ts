@@ -1,3 +1,5 @@
+// Over 400 lines: one class owns a socket's whole life (prepare, open, handshake checks, frames, close, reconnect); the
+// describing, option and sending helpers already live in wsDescribe.ts, wsOptions.ts and wsSend.ts.
 import WebSocket from 'ws';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -28,6 +30,7 @@ import {
   DEFAULT_MAX_FRAGMENTS,
   DEFAULT_MAX_PAYLOAD,
   DEFAULT_PING_TIMEOUT_MS,
+  type PreparedOpen,
   DEFAULT_SEND_TIMEOUT_MS,
   MAX_PENDING_PONGS,
   type WebSocketOptions,
@@ -76,6 +79,8 @@ export class WebSocketTransport implements Transport {
   /** The close frame the user asked for on the current socket, once queued. */
   private closeSent: { code: number; reason: string } | undefined;
   private answered: boolean | undefined;
+  /** While `prepare` runs before an open: aborting it cancels that open. */
+  private preparing: AbortController | undefined;
 
   constructor(readonly options: WebSocketOptions) {
     this.frames = new FrameLog(options.sniffFrames !== false, options.frameLogCapacity);
@@ -169,11 +174,14 @@ export class WebSocketTransport implements Transport {
       this.note('info', 'Reconnecting was cancelled.');
     }
     const socket = this.socket;
-    if (!socket) return;
-    if (socket.readyState === WebSocket.CONNECTING) {
+    if (!socket && this.preparing) {
+      this.preparing.abort();
+      this.preparing = undefined;
+    } else if (!socket) return;
+    if (!socket || socket.readyState === WebSocket.CONNECTING) {
       this.closingByClient = true;
       this.failed = true;
-      socket.terminate();
+      socket?.terminate();
       this.setState({
         phase: 'closed',
         url: this.options.url,
@@ -196,6 +204,7 @@ export class WebSocketTransport implements Transport {
   /** Drops the socket without a close handshake and forgets every listener. */
   dispose(): void {
     this.disposed = true;
+    this.preparing?.abort();
     this.reconnector.cancel();
     this.teardown();
     this.stateEmitter.dispose();
@@ -207,17 +216,44 @@ export class WebSocketTransport implements Transport {
 
   private open(): Promise<void> {
     this.teardown();
-    const { url } = this.options;
+    this.preparing?.abort();
+    this.preparing = undefined;
+    const { url, prepare } = this.options;
     this.closingByClient = false;
     this.failed = false;
     this.closeSent = undefined;
     this.answered = undefined;
     this.setState({ phase: 'connecting', url });
+    if (!prepare) return this.openAt({ url });
+    const preparing = new AbortController();
+    this.preparing = preparing;
+    const limit = setTimeout(() => preparing.abort(), this.options.handshakeTimeout);
+    return prepare(this.options, preparing.signal)
+      .finally(() => clearTimeout(limit))
+      .then(
+        (target) => {
+          if (this.preparing !== preparing || this.disposed) throw new Error('Connecting was cancelled.');
+          this.preparing = undefined;
+          if (target.note) this.note('info', target.note);
+          return this.openAt(target);
+        },
+        (err: Error) =>
+          new Promise<void>((_, reject) => {
+            if (this.preparing !== preparing) return reject(new Error('Connecting was cancelled.'));
+            this.preparing = undefined;
+            this.fail(err.message, reject);
+          }),
+      );
+  }
+
+  private openAt(target: PreparedOpen): Promise<void> {
+    const { url } = target;
     const proxy = proxyFor(url, this.options);
     const recorder = new HandshakeRecorder(
       url,
       this.options.followRedirects === true,
       proxy ? redactProxy(proxy) : undefined,
+      target.secrets,
     );
     this.recorder = recorder;
 
@@ -233,7 +269,10 @@ export class WebSocketTransport implements Transport {
       if (!tls.ok) return this.fail(tls.error, reject);
       let socket: WebSocket;
       try {
-        const options = clientOptions(this.options, tls.options, recorder, proxy);
+        const o = target.headers
+          ? { ...this.options, headers: { ...this.options.headers, ...target.headers } }
+          : this.options;
+        const options = clientOptions(o, tls.options, recorder, proxy);
         socket = new WebSocket(url, this.options.protocols ?? [], options);
       } catch (err) {
         return this.fail(`Could not connect to ${url}: ${(err as Error).message}`, reject);

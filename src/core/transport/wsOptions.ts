@@ -46,6 +46,19 @@ export interface WebSocketOptions extends TlsSettings, ProxySettings {
   frameLogCapacity?: number;
   /** How long a send may wait for its bytes to reach the socket (a server that stopped reading). Default 30 s. */
   sendTimeoutMs?: number;
+  /**
+   * Runs before each open, reconnects included (SignalR's negotiate request): gives the URL to open
+   * this time and headers to add. Bounded by `handshakeTimeout`; a rejection fails the open with its message.
+   */
+  prepare?: (options: WebSocketOptions, signal: AbortSignal) => Promise<PreparedOpen>;
+}
+
+/** What `prepare` found: the URL to open, headers to add, values in the URL kept out of the handshake view, a note. */
+export interface PreparedOpen {
+  url: string;
+  headers?: Record<string, string>;
+  secrets?: string[];
+  note?: string;
 }
 
 /** After a close, how long to wait for the server to end the TCP connection before dropping it. */

@@ -1,6 +1,7 @@
 import type { EarlyMessage, Endpoint, Protocol } from '../protocol';
 import { SIGNALR_ACTIONS } from './compose';
 import { signalrDecoder } from './decoder';
+import { signalrNegotiate } from './negotiate';
 import { signalrPeer } from './serve';
 import { SignalrSession, type SignalrSettings } from './session';
 
@@ -23,10 +24,10 @@ function speaks(first: readonly EarlyMessage[]): boolean {
 }
 
 /**
- * ws(s) URLs open as they are; an http(s) hub URL opens as ws(s) on the same path, as
- * @microsoft/signalr does with `skipNegotiation: true` (WebSockets only). The negotiate POST is
- * not made: a server that requires it (Azure SignalR Service, a scaled-out hub without sticky
- * sessions) refuses the connection.
+ * An http(s) hub URL is negotiated first, as @microsoft/signalr does (POST …/negotiate, then the
+ * WebSocket with `?id=` the connection token; src/core/protocols/signalr/negotiate.ts), on each
+ * open; a ws(s) URL opens as it is, as the client does with `skipNegotiation: true`. The
+ * `negotiate` setting overrides either.
  */
 function endpoint(input: string, settings: Partial<SignalrSettings>): Endpoint<SignalrSettings> | { error: string } {
   let url: URL;
@@ -40,11 +41,12 @@ function endpoint(input: string, settings: Partial<SignalrSettings>): Endpoint<S
     return {
       error: `A SignalR hub URL starts with ws://, wss://, http:// or https://; this one starts with ${url.protocol}.`,
     };
+  const negotiate = settings.negotiate ?? (url.protocol === 'http:' || url.protocol === 'https:');
   url.protocol = ws;
-  return { url: url.href, settings: { ...settings } };
+  return { url: url.href, settings: { ...settings }, ...(negotiate ? { prepare: signalrNegotiate(url.href) } : {}) };
 }
 
-/** The SignalR JSON hub protocol (ASP.NET Core SignalR), over WebSockets without negotiation. */
+/** The SignalR JSON hub protocol (ASP.NET Core SignalR), over WebSockets (negotiated for http(s) hub URLs). */
 export const signalr: Protocol<SignalrSettings, SignalrSession> = {
   id: 'signalr',
   label: 'SignalR (JSON hub protocol)',

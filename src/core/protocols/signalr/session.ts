@@ -16,6 +16,8 @@ export interface SignalrSettings {
   handshakeTimeoutMs?: number;
   /** How long an invoke waits for its Completion. Default 30 s. */
   invokeTimeoutMs?: number;
+  /** Make the negotiate request before each open. Default: for http(s) hub URLs, not for ws(s) ones. */
+  negotiate?: boolean;
 }
 
 /** A stream the client started (StreamInvocation): its items, and how it ended. */
@@ -73,7 +75,7 @@ export class SignalrSession implements ProtocolSession {
   private serverTimer: NodeJS.Timeout | undefined;
   private refusal: string | undefined;
   private readonly subscriptions: Subscription[];
-  readonly settings: Required<SignalrSettings>;
+  readonly settings: Required<Omit<SignalrSettings, 'negotiate'>>;
 
   constructor(
     readonly transport: Transport,
