@@ -112,6 +112,13 @@ export interface ProtocolReplay<Settings = unknown> {
    * session's own handshake does it.
    */
   wsAction?: (message: EarlyMessage) => { line: string; body?: string } | undefined;
+  /**
+   * For a protocol whose messages do not align with frames (MQTT): a splitter fed one direction's
+   * frames in order (`undefined` at the end) that gives back its messages completed so far, one per
+   * packet. Replay counts, waits for and compares those, so a broker that cuts packets into frames
+   * differently from the recorded one still matches.
+   */
+  units?: () => (frame: EarlyMessage | undefined) => EarlyMessage[];
 }
 
 export interface ReplyId {

@@ -7,7 +7,7 @@ import {
 } from '../transport';
 import type { MessageDecoder } from '../decode';
 import type { ProxySettings } from '../proxy';
-import { openConnection, type ProtocolSession } from '../protocols';
+import { openConnection, type EarlyMessage, type ProtocolSession } from '../protocols';
 import type { TlsSettings } from '../tls';
 import { eventPayload, firstConnection, messageEvent, type Session, type SessionMessage } from './format';
 import { protocolsFromHeaders, replayableHeaders } from './redact';
@@ -169,6 +169,8 @@ class Player {
   private cursor = 0;
   private readonly speed: number;
   private readonly closeCode: number;
+  /** The live connection's frames as the protocol's messages (MQTT packets), when it has units. */
+  private readonly liveSplit: ((frame: EarlyMessage | undefined) => EarlyMessage[]) | undefined;
 
   constructor(
     private readonly connection: Transport,
@@ -183,14 +185,22 @@ class Player {
     let lastSent = events.find((e) => e.type === 'open')?.t ?? 0;
     let lastAnswer = lastSent;
     let clientClose: number | undefined;
-    for (const e of events) {
+    const split = played?.recorded.protocol.replay?.units?.();
+    const answer = (e: SessionMessage) => {
       // The protocol's own messages (handshake, keepalives) are the live session's to exchange.
-      if (e.type === 'message' && played && isProtocolOwn(viewOf(played.decoder, early(e)))) continue;
+      if (played && isProtocolOwn(viewOf(played.decoder, early(e)))) return;
+      played?.ids.recordedAsk(early(e));
+      this.recorded.push(e);
+      lastAnswer = e.t;
+    };
+    for (const e of events) {
       if (e.type === 'message' && e.dir === 'received') {
-        played?.ids.recordedAsk(early(e));
-        this.recorded.push(e);
-        lastAnswer = e.t;
-      } else if (e.type === 'message') {
+        if (!split) answer(e);
+        else for (const u of split(early(e))) answer(messageEvent(e.t, 'received', u.kind as 'text' | 'binary', u.payload));
+        continue;
+      }
+      if (e.type === 'message' && played && isProtocolOwn(viewOf(played.decoder, early(e)))) continue;
+      if (e.type === 'message') {
         this.plan.push({
           message: e,
           answersBefore: this.recorded.length,
@@ -200,6 +210,8 @@ class Player {
         lastSent = e.t;
       } else if (e.type === 'close' && e.byClient) clientClose = e.code;
     }
+    for (const u of split?.(undefined) ?? []) answer(messageEvent(lastAnswer, 'received', u.kind as 'text' | 'binary', u.payload));
+    this.liveSplit = played?.recorded.protocol.replay?.units?.();
     this.closeCode =
       clientClose !== undefined && (clientClose === 1000 || (clientClose >= 3000 && clientClose <= 4999))
         ? clientClose
@@ -235,12 +247,16 @@ class Player {
     options.signal?.addEventListener('abort', onAbort);
     if (options.signal?.aborted) this.stopped = true;
     if (this.problem) notice(this.problem);
+    const liveAnswer = (m: EarlyMessage, time: number) => {
+      if (this.played && isProtocolOwn(viewOf(this.played.decoder, m))) return;
+      this.played?.ids.liveAsk(m);
+      this.live.push(messageEvent(time - this.openedAt, 'received', m.kind as 'text' | 'binary', m.payload));
+      this.wake();
+    };
     connection.onMessage((message) => {
-      const own = this.played && isProtocolOwn(viewOf(this.played.decoder, message));
-      if (message.direction === 'received' && (message.kind === 'text' || message.kind === 'binary') && !own) {
-        this.played?.ids.liveAsk(message);
-        this.live.push(messageEvent(message.time - this.openedAt, 'received', message.kind, message.payload));
-        this.wake();
+      if (message.direction === 'received' && (message.kind === 'text' || message.kind === 'binary')) {
+        if (!this.liveSplit) liveAnswer(message, message.time);
+        else for (const u of this.liveSplit(message)) liveAnswer(u, message.time);
       }
       emit({ type: 'message', message });
     });

@@ -1,4 +1,5 @@
 import type { RowReader, StoredMessage } from '../../decode';
+import type { EarlyMessage } from '../protocol';
 import { PACKET_TYPES } from './packets';
 
 /**
@@ -89,4 +90,53 @@ function leftover(before: Carry, m: StoredMessage): Carry {
 function cut(before: Carry, m: StoredMessage, b: Buffer, offset: number): Carry {
   // A copy: the carry must not keep the store's chunk (or a joined buffer) alive.
   return { bytes: Buffer.from(b.subarray(offset)), from: offset < before.bytes.length ? before.from : m.index };
+}
+
+/**
+ * One direction's frames as MQTT packets, for replay and compare (which count and compare the
+ * protocol's messages, not how a broker cut them into frames): fed frames in order, it gives
+ * back each packet once complete; `undefined` at the end gives what is left unfinished. Bytes that
+ * are not MQTT (an unknown type, a length past 4 bytes or MAX_ASSEMBLED) go out as they are, and
+ * text frames pass through: nothing is dropped.
+ */
+export function packetSplitter(): (frame: EarlyMessage | undefined) => EarlyMessage[] {
+  let rest = Buffer.alloc(0);
+  let direction: EarlyMessage['direction'] = 'received';
+  return (frame) => {
+    const out: EarlyMessage[] = [];
+    const unit = (payload: Buffer) => out.push({ direction, kind: 'binary', payload: Buffer.from(payload) });
+    if (!frame || frame.kind !== 'binary') {
+      if (rest.length) unit(rest);
+      rest = Buffer.alloc(0);
+      if (frame) out.push(frame);
+      return out;
+    }
+    direction = frame.direction;
+    const b = rest.length ? Buffer.concat([rest, frame.payload]) : frame.payload;
+    let offset = 0;
+    while (offset < b.length) {
+      const size = packetSize(b, offset);
+      if (size === 'short') break;
+      const end = size === 'bad' ? b.length : offset + size;
+      unit(b.subarray(offset, end));
+      offset = end;
+    }
+    rest = Buffer.from(b.subarray(offset));
+    return out;
+  };
+}
+
+/** The whole size of the packet at `offset`, 'short' when more bytes are needed, 'bad' when it is not MQTT. */
+function packetSize(b: Buffer, offset: number): number | 'short' | 'bad' {
+  if (!PACKET_TYPES[b[offset] >> 4]) return 'bad';
+  let length = 0;
+  let at = offset + 1;
+  for (let i = 0; ; i++) {
+    if (i === 4) return 'bad';
+    if (at >= b.length) return 'short';
+    length += (b[at] & 0x7f) * 128 ** i;
+    if ((b[at++] & 0x80) === 0) break;
+  }
+  if (at + length - offset > MAX_ASSEMBLED) return 'bad';
+  return at + length > b.length ? 'short' : at + length - offset;
 }

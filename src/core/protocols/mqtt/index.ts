@@ -4,6 +4,7 @@ import { MQTT_ACTIONS } from './flows';
 import { MQTT_SUBPROTOCOLS, mqttServerPeer } from './serve';
 import { MqttSession, type MqttSettings } from './session';
 
+import { mqttReplay } from './play';
 export { mqttDecoder } from './decoder';
 export { MQTT_ACTIONS, composeValues, filterProblem, topicProblem, type MqttPublish } from './flows';
 export { mqttServerPeer, MQTT_SUBPROTOCOLS } from './serve';
@@ -79,6 +80,7 @@ function mqttProtocol(version: 4 | 5): Protocol<MqttSettings, MqttSession> {
     attach: (transport, settings) => new MqttSession(transport, { ...settings, protocolVersion: version }),
     actions: MQTT_ACTIONS,
     serve: () => mqttServerPeer(),
+    replay: mqttReplay,
   };
 }
 
