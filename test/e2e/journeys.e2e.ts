@@ -46,6 +46,7 @@ import {
 import { connectTo, graphqlJourney, graphqlReplay, socketIoJourney, socketIoReplay } from './protocols.steps';
 import { mqttJourney, signalrJourney, stompJourney } from './protocols.more.steps';
 import { protobufJourney, startTickFeed } from './decoders.steps';
+import { actionCableJourney, startCable } from './viewonly.steps';
 import { focusQuickInput, inspectorShowing, runCommand, STEP_TIMEOUT_MS } from './ui';
 import { startGraphqlWsServer, type GraphqlServer } from '../unit/protocol.graphql.servers';
 import { startAedes, type MqttServer } from '../unit/protocol.mqtt.servers';
@@ -88,6 +89,7 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
   let mqtt: MqttServer | undefined;
   let hub: Hub | undefined;
   let ticks: Awaited<ReturnType<typeof startTickFeed>> | undefined;
+  let cable: Awaited<ReturnType<typeof startCable>> | undefined;
   let workspace: string | undefined;
   const started = Date.now();
   try {
@@ -120,6 +122,7 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     mqtt = await startAedes();
     hub = await startHub();
     ticks = await startTickFeed();
+    cable = await startCable();
     await new Promise<void>((r) => sioHttp!.listen(0, '127.0.0.1', () => r()));
     const sioUrl = `http://127.0.0.1:${(sioHttp.address() as AddressInfo).port}/`;
 
@@ -262,6 +265,8 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await signalrJourney(page, hub.url, log);
     // 6. A Protobuf feed read with the workspace's .proto, filtered on decoded fields.
     await protobufJourney(page, ticks.url, log);
+    // 7. A decoded-only protocol: Action Cable, a subscribe typed as text, its replies linked.
+    await actionCableJourney(page, cable.url, log);
     log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
     const shot = path.join(RESULTS, 'e2e-journeys-failure.png');
@@ -283,6 +288,7 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await mqtt?.close();
     await hub?.close();
     await ticks?.close();
+    await cable?.close();
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   }
 }
