@@ -1,8 +1,11 @@
 import type { Direction, FilterQuery, FilterStatus, RowKind } from '../src/shared/protocol';
 import { el } from './dom';
 
-/** Typing pauses this long before the filter is applied. */
-const DEBOUNCE_MS = 150;
+/**
+ * Keystrokes within this long go as one change (a paste, a held key); otherwise each one is sent at
+ * once: the host starts its pass right away and the next keystroke replaces it, so results show while typing.
+ */
+const COALESCE_MS = 0;
 
 const DIRECTIONS: Array<[Direction | '', string]> = [
   ['', 'All directions'],
@@ -147,7 +150,7 @@ export class FilterBar {
     this.status.textContent = `${shown}${hidden}${status.running ? ' …' : ''}`;
   }
 
-  private changed(delay = DEBOUNCE_MS): void {
+  private changed(delay = COALESCE_MS): void {
     clearTimeout(this.timer);
     this.timer = window.setTimeout(() => this.apply(this.query()), delay);
   }

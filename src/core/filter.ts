@@ -102,6 +102,8 @@ export class Filter {
   private failure: FilterError | undefined;
   private running: Promise<number> = Promise.resolve(0);
   private disposed = false;
+  /** Cancels this filter's batches in a shared regex worker (on dispose, or once it failed). */
+  private readonly cancel = new AbortController();
 
   private readonly directionMask: number;
   private readonly kindMask: number;
@@ -186,6 +188,7 @@ export class Filter {
   /** Stops the filter; its own regex worker ends. */
   dispose(): void {
     this.disposed = true;
+    this.cancel.abort();
     if (this.ownsRunner) this.runner?.dispose();
   }
 
@@ -216,6 +219,8 @@ export class Filter {
     try {
       let from = this.examinedRows;
       while (from < target && !cleared) {
+        // A filter replaced by the next keystroke stops here, between slices.
+        if (this.disposed) throw new FilterError('The filter was closed.');
         if (this.wasCleared(store)) {
           cleared = true;
           break;
@@ -231,7 +236,15 @@ export class Filter {
         }
         if (this.regex) {
           for (const batch of packBatches(columns, this.scratch, found)) {
-            inFlight.push(this.regexRunner().test(this.regex.source, this.regex.flags, batch, this.regexBudgetMs));
+            inFlight.push(
+              this.regexRunner().test(
+                this.regex.source,
+                this.regex.flags,
+                batch,
+                this.regexBudgetMs,
+                this.cancel.signal,
+              ),
+            );
             if (inFlight.length >= REGEX_PIPELINE) await collect();
           }
         } else {
@@ -254,6 +267,8 @@ export class Filter {
     } catch (err) {
       // Later batches may still be pending; their failure is this one.
       for (const p of inFlight) p.catch(() => undefined);
+      // Its other batches in the shared worker are of no use now.
+      this.cancel.abort();
       this.failure = err instanceof FilterError ? err : new FilterError(`Filtering failed: ${(err as Error).message}`);
       throw this.failure;
     }

@@ -11,16 +11,22 @@ export interface RegexBatch {
 interface Job {
   id: number;
   message: { id: number; source: string; flags: string } & RegexBatch;
+  transfer: ArrayBuffer[];
   budgetMs: number;
   resolve: (rows: Uint32Array) => void;
   reject: (err: Error) => void;
+  /** Stops listening to the caller's signal. */
+  release: () => void;
 }
 
 /**
  * Runs regular expressions over payloads in a `worker_threads` worker, so a pattern that
  * backtracks forever cannot freeze the host: each batch has a time budget, and a batch that
  * overruns it ends the worker (the only way to stop a running `RegExp`) and fails with a sentence.
- * One runner serves any number of filters, one batch at a time; a new worker starts when needed.
+ * One long-lived runner serves any number of filters, one batch at a time (the next is posted when
+ * the one before answers); a new worker starts only after one had to be ended. A caller's signal
+ * cancels its batches: a waiting one is dropped, a running one ends the worker, so a filter the
+ * next keystroke replaced does not hold up the new one.
  */
 export class RegexRunner {
   private worker: Worker | undefined;
@@ -30,21 +36,28 @@ export class RegexRunner {
   private nextId = 1;
   private disposed = false;
 
-  /** The rows of `batch` whose payload, decoded as UTF-8, matches `/source/flags`. */
-  test(source: string, flags: string, batch: RegexBatch, budgetMs: number): Promise<Uint32Array> {
-    if (this.disposed) return Promise.reject(new FilterError('The filter was closed.'));
+  /** The rows of `batch` whose payload, decoded as UTF-8, matches `/source/flags`; aborting `signal` cancels it. */
+  test(source: string, flags: string, batch: RegexBatch, budgetMs: number, signal?: AbortSignal): Promise<Uint32Array> {
+    if (this.disposed || signal?.aborted) return Promise.reject(new FilterError('The filter was closed.'));
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      const job: Job = { id, message: { id, source, flags, ...batch }, budgetMs, resolve, reject };
-      this.queue.push(job);
-      const worker = this.ensureWorker();
-      worker.ref();
       // Transfer the packed bytes: they were made for this batch alone.
       const transfer = [batch.bytes.buffer, batch.rows.buffer, batch.bounds.buffer].filter(
         (b, i, all): b is ArrayBuffer => b instanceof ArrayBuffer && all.indexOf(b) === i,
       );
-      worker.postMessage(job.message, transfer);
-      if (this.queue.length === 1) this.startClock();
+      const onAbort = () => this.cancel(job);
+      const job: Job = {
+        id,
+        message: { id, source, flags, ...batch },
+        transfer,
+        budgetMs,
+        resolve,
+        reject,
+        release: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(job);
+      if (this.queue.length === 1) this.post();
     });
   }
 
@@ -52,6 +65,41 @@ export class RegexRunner {
   dispose(): void {
     this.disposed = true;
     this.stop(new FilterError('The filter was closed.'));
+  }
+
+  /** Posts the head batch to the worker (starting one if needed). */
+  private post(): void {
+    const head = this.queue[0];
+    if (!head) {
+      this.worker?.unref();
+      return;
+    }
+    const worker = this.ensureWorker();
+    worker.ref();
+    worker.postMessage(head.message, head.transfer);
+    this.startClock();
+  }
+
+  private cancel(job: Job): void {
+    const at = this.queue.indexOf(job);
+    if (at < 0) return;
+    if (at === 0) return this.endHead(new FilterError('The filter was closed.'));
+    this.queue.splice(at, 1);
+    job.release();
+    job.reject(new FilterError('The filter was closed.'));
+  }
+
+  /** Ends the worker running the head batch, fails that batch alone, and goes on with the next on a new worker. */
+  private endHead(error: Error): void {
+    this.clearClock();
+    const worker = this.worker;
+    this.worker = undefined;
+    this.online = false;
+    if (worker) void worker.terminate();
+    const head = this.queue.shift();
+    head?.release();
+    head?.reject(error);
+    this.post();
   }
 
   private ensureWorker(): Worker {
@@ -66,13 +114,14 @@ export class RegexRunner {
     });
     worker.on('message', (reply: { id: number; rows?: Uint32Array; error?: string }) => {
       if (worker !== this.worker) return;
-      const job = this.queue.shift();
+      const job = this.queue[0];
       if (!job || job.id !== reply.id) return;
+      this.queue.shift();
+      job.release();
       this.clearClock();
       if (reply.error !== undefined) job.reject(new FilterError(reply.error));
       else job.resolve(reply.rows!);
-      if (this.queue.length > 0) this.startClock();
-      else worker.unref();
+      this.post();
     });
     worker.on('error', (err) => {
       if (worker === this.worker) this.stop(new FilterError(`The regular expression could not run: ${err.message}`));
@@ -88,7 +137,7 @@ export class RegexRunner {
     this.clearClock();
     const head = this.queue[0];
     if (!head || !this.online) return;
-    this.timer = setTimeout(() => this.stop(new FilterError(REGEX_TIMEOUT_MESSAGE)), head.budgetMs);
+    this.timer = setTimeout(() => this.endHead(new FilterError(REGEX_TIMEOUT_MESSAGE)), head.budgetMs);
   }
 
   private clearClock(): void {
@@ -102,7 +151,10 @@ export class RegexRunner {
     this.worker = undefined;
     this.online = false;
     if (worker) void worker.terminate();
-    for (const job of this.queue.splice(0)) job.reject(error);
+    for (const job of this.queue.splice(0)) {
+      job.release();
+      job.reject(error);
+    }
   }
 }
 

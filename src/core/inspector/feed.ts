@@ -12,6 +12,7 @@ import {
 import type { ComposeValues } from '../../shared/compose';
 import { Emitter, type Subscription } from '../emitter';
 import { createFilter, type Filter } from '../filter';
+import { RegexRunner } from '../regexWorker';
 import { decodeBase64, decodeHex } from '../wsfile/binary';
 import { isSendableCloseCode } from '../wsfile/parse';
 import { checkPayloadChoice } from '../decode';
@@ -41,6 +42,8 @@ export class InspectorFeed {
   private postedTotal = 0;
   private disposed = false;
   private filter: Filter | undefined;
+  /** One long-lived regex worker for every filter of this view (a new one only after one had to be ended). */
+  private readonly regex = new RegexRunner();
   /** The view's last query, applied again when the protocol's decoder changes. */
   private query: FilterQuery | null = null;
   /** True while the filter examines rows; ticks wait for it. */
@@ -242,7 +245,7 @@ export class InspectorFeed {
       (!query.text && !query.json?.trim() && !query.directions?.length && !query.kinds?.length && !options.keepalive);
     if (!empty) {
       try {
-        this.filter = createFilter(query, options);
+        this.filter = createFilter(query, { ...options, regexRunner: this.regex });
       } catch (err) {
         this.filterError = (err as Error).message;
       }
@@ -308,6 +311,7 @@ export class InspectorFeed {
     this.timer = undefined;
     for (const s of this.subscriptions) s.dispose();
     this.filter?.dispose();
+    this.regex.dispose();
     this.staleViewEmitter.dispose();
   }
 
@@ -358,7 +362,8 @@ export class InspectorFeed {
       )
       .finally(() => {
         this.filtering = false;
-        if (filter !== this.filter) return;
+        // Replaced while it ran (the next keystroke): the new filter's pass starts now, quiet connection or not.
+        if (filter !== this.filter) return this.flush();
         this.postTick();
         if (this.dirty) this.scheduleTick();
       });
