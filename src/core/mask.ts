@@ -19,7 +19,7 @@ export const SECRET_HEADERS: ReadonlySet<string> = new Set([
 export const SECRET_PARAM = /token|secret|key|passw(or)?d|auth|credential|signature|sig$/i;
 
 /** Secrets shorter than this are not replaced inside text (too many false hits). */
-const MIN_SECRET_LENGTH = 3;
+export const MIN_SECRET_LENGTH = 3;
 
 /** Replaces each secret in `text` with the mask, longest first so a secret that contains another is hidden whole. */
 export function maskSecrets(text: string, secrets: readonly string[] = []): string {

@@ -53,7 +53,9 @@ export async function startCable(): Promise<{ url: string; close(): Promise<void
 export async function actionCableJourney(page: Page, url: string, log: (s: string) => void): Promise<void> {
   log(`Connect… to an Action Cable server at ${url}, as Action Cable`);
   const frame = await connectTo(page, url, 'as Action Cable');
-  await frame.locator('#protocol-label', { hasText: /^(Speaking|Decoding) Action Cable$/ }).waitFor({ state: 'attached' });
+  await frame
+    .locator('#protocol-label', { hasText: /^(Speaking|Decoding) Action Cable$/ })
+    .waitFor({ state: 'attached' });
   await frame
     .locator('#composer textarea')
     .fill('{"command":"subscribe","identifier":"{\\"channel\\":\\"ChatChannel\\",\\"room\\":\\"lobby\\"}"}');

@@ -4,6 +4,7 @@ import { Emitter, type Subscription } from '../emitter';
 import type { ConnectionState, HandshakeInfo } from '../../shared/protocol';
 import { newHeader, type SessionEvent, type SessionHandshake, type SessionHeader, type SessionOptions } from './format';
 import { Redactor } from './redact';
+import { LineBatch } from './lineBatch';
 import { LARGE_TEXT_BYTES, containsAny, largeLineChunks, largeLineSize, type LargeLine } from './largeLine';
 
 /** Default gap between two writes while events keep coming. */
@@ -43,8 +44,10 @@ export class SessionRecorder {
   readonly onError = this.errorEmitter.event;
 
   /** Lines not yet written: JSON text, or a large text message written window by window. */
-  private pending: (string | LargeLine)[] = [];
+  private pending: (Buffer | LargeLine)[] = [];
+  /** Bytes of `pending` (the batch's own are `batch.bytes`). */
   private pendingBytes = 0;
+  private readonly batch: LineBatch;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
@@ -68,6 +71,7 @@ export class SessionRecorder {
     this.startedAt = options.startedAt ?? Date.now();
     this.flushIntervalMs = options.flushIntervalMs ?? FLUSH_INTERVAL_MS;
     this.flushBytes = options.flushBytes ?? FLUSH_BYTES;
+    this.batch = new LineBatch(Math.max(4096, this.flushBytes));
     const redact = options.redact ?? true;
     this.redactor = redact ? new Redactor(options.secrets) : undefined;
     const r = this.redactor;
@@ -172,22 +176,21 @@ export class SessionRecorder {
           this.addLarge(t, frame.direction, frame.payload);
           return;
         }
-        this.add({
-          type: 'message',
-          t,
-          dir: frame.direction,
-          kind: 'text',
-          text: this.clean(frame.payload.toString('utf8')),
-        });
+        // The line JSON.stringify would make of the event, built directly: this runs for every message.
+        if (this.closed || this.failure) return;
+        if (this.redactor?.masksText !== true && this.batch.textMessage(t, frame.direction, frame.payload)) {
+          this.events++;
+          this.added();
+          return;
+        }
+        this.addLine(
+          `{"type":"message","t":${t},"dir":"${frame.direction}","kind":"text","text":${JSON.stringify(this.clean(frame.payload.toString('utf8')))}}`,
+        );
         return;
       case 'binary':
-        this.add({
-          type: 'message',
-          t,
-          dir: frame.direction,
-          kind: 'binary',
-          base64: frame.payload.toString('base64'),
-        });
+        this.addLine(
+          `{"type":"message","t":${t},"dir":"${frame.direction}","kind":"binary","base64":"${frame.payload.toString('base64')}"}`,
+        );
         return;
       case 'ping':
       case 'pong':
@@ -242,6 +245,7 @@ export class SessionRecorder {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.batch.bytes) this.pending.push(...this.batch.take());
     if (!this.pending.length || this.failure) return this.chain;
     const lines = this.pending;
     this.pending = [];
@@ -264,9 +268,14 @@ export class SessionRecorder {
   }
 
   private add(event: SessionEvent): void {
+    this.addLine(JSON.stringify(event));
+  }
+
+  /** An event's JSON line (no newline). */
+  private addLine(line: string): void {
     if (this.closed || this.failure) return;
     this.events++;
-    this.push(JSON.stringify(event));
+    this.push(line);
   }
 
   /** A large text message, kept as its bytes until written (no string, no JSON copy). */
@@ -275,6 +284,10 @@ export class SessionRecorder {
     this.events++;
     const prefix = `${JSON.stringify({ type: 'message', t, dir, kind: 'text' }).slice(0, -1)},"text":"`;
     const line: LargeLine = { prefix, payload };
+    for (const b of this.batch.take()) {
+      this.pending.push(b);
+      this.pendingBytes += b.length;
+    }
     this.pending.push(line);
     this.pendingBytes += largeLineSize(line);
     void this.flush();
@@ -286,25 +299,22 @@ export class SessionRecorder {
   }
 
   private push(line: string): void {
-    this.pending.push(`${line}\n`);
-    this.pendingBytes += line.length + 1;
-    if (this.pendingBytes >= this.flushBytes) void this.flush();
+    this.batch.line(line);
+    this.added();
+  }
+
+  /** After a line went into the batch: written at once past `flushBytes`, else within the interval. */
+  private added(): void {
+    if (this.pendingBytes + this.batch.bytes >= this.flushBytes) void this.flush();
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs);
   }
 
-  /** Writes lines in order: runs of JSON text as one buffer, large lines window by window. */
-  private async writeLines(lines: (string | LargeLine)[]): Promise<void> {
-    let text: string[] = [];
+  /** Writes in order: the batches' buffers as they are, large lines window by window. */
+  private async writeLines(lines: (Buffer | LargeLine)[]): Promise<void> {
     for (const line of lines) {
-      if (typeof line === 'string') {
-        text.push(line);
-        continue;
-      }
-      if (text.length) await this.writeAll(Buffer.from(text.join(''), 'utf8'));
-      text = [];
-      for (const chunk of largeLineChunks(line)) await this.writeAll(chunk);
+      if (Buffer.isBuffer(line)) await this.writeAll(line);
+      else for (const chunk of largeLineChunks(line)) await this.writeAll(chunk);
     }
-    if (text.length) await this.writeAll(Buffer.from(text.join(''), 'utf8'));
   }
 
   private writeAll(data: Buffer): Promise<void> {

@@ -1,4 +1,4 @@
-import { isMasked, maskHeaders, maskSecrets, maskUrl } from '../mask';
+import { isMasked, maskHeaders, maskSecrets, maskUrl, MIN_SECRET_LENGTH } from '../mask';
 
 export { SECRET_HEADERS } from '../mask';
 
@@ -8,7 +8,12 @@ export { SECRET_HEADERS } from '../mask';
  * given secret strings (resolved secret variables) in header values and message text.
  */
 export class Redactor {
-  constructor(private readonly secrets: readonly string[] = []) {}
+  /** Whether any secret is long enough to be masked inside text (maskSecrets' own rule); most recordings have none. */
+  readonly masksText: boolean;
+
+  constructor(private readonly secrets: readonly string[] = []) {
+    this.masksText = secrets.some((s) => s.length >= MIN_SECRET_LENGTH);
+  }
 
   /** The secret values this redactor hides (a large message is checked for them as bytes). */
   get secretValues(): readonly string[] {
@@ -17,7 +22,7 @@ export class Redactor {
 
   /** `text` with each secret masked. */
   text(text: string): string {
-    return maskSecrets(text, this.secrets);
+    return this.masksText ? maskSecrets(text, this.secrets) : text;
   }
 
   /** `url` with its password, secret query values and the secrets masked. */

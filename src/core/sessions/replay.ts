@@ -196,7 +196,9 @@ class Player {
     for (const e of events) {
       if (e.type === 'message' && e.dir === 'received') {
         if (!split) answer(e);
-        else for (const u of split(early(e))) answer(messageEvent(e.t, 'received', u.kind as 'text' | 'binary', u.payload));
+        else
+          for (const u of split(early(e)))
+            answer(messageEvent(e.t, 'received', u.kind as 'text' | 'binary', u.payload));
         continue;
       }
       if (e.type === 'message' && played && isProtocolOwn(viewOf(played.decoder, early(e)))) continue;
@@ -210,7 +212,8 @@ class Player {
         lastSent = e.t;
       } else if (e.type === 'close' && e.byClient) clientClose = e.code;
     }
-    for (const u of split?.(undefined) ?? []) answer(messageEvent(lastAnswer, 'received', u.kind as 'text' | 'binary', u.payload));
+    for (const u of split?.(undefined) ?? [])
+      answer(messageEvent(lastAnswer, 'received', u.kind as 'text' | 'binary', u.payload));
     this.liveSplit = played?.recorded.protocol.replay?.units?.();
     this.closeCode =
       clientClose !== undefined && (clientClose === 1000 || (clientClose >= 3000 && clientClose <= 4999))
