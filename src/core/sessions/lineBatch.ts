@@ -29,25 +29,29 @@ export class LineBatch {
 
   /**
    * A text message's line, as JSON.stringify writes the event `{type, t, dir, kind: 'text', text}`:
-   * the payload's bytes copied as the string's content, escaped as JSON.stringify escapes them.
-   * False, and nothing added, when the bytes are not UTF-8 (or `t` is not a whole number): the
-   * caller makes the string then.
+   * the payload's bytes copied as the string's content, escaped as JSON.stringify escapes them, in
+   * one pass. False, and nothing added, when the bytes are not UTF-8 (or `t` is not a whole
+   * number): the caller makes the string then.
    */
   textMessage(t: number, dir: 'sent' | 'received', payload: Buffer): boolean {
     if (!Number.isSafeInteger(t)) return false;
-    const extra = escapedExtra(payload);
-    if (extra < 0) return false;
     const middle = dir === 'sent' ? SENT_TEXT : RECEIVED_TEXT;
-    // A safe integer has at most 16 digits and a sign.
-    this.ensure(HEAD.length + 17 + middle.length + payload.length + extra + 3);
+    // Room for the worst case (every byte a \u00xx escape); a safe integer has at most 16 digits and a sign.
+    this.ensure(HEAD.length + 17 + middle.length + payload.length * 6 + 3);
     const out = this.out;
-    this.used += HEAD.copy(out, this.used);
-    this.used = writeInteger(out, this.used, t);
-    this.used += middle.copy(out, this.used);
-    this.used = extra === 0 ? this.used + payload.copy(out, this.used) : writeEscaped(out, this.used, payload);
-    out[this.used++] = 0x22;
-    out[this.used++] = 0x7d;
-    out[this.used++] = 0x0a;
+    const start = this.used;
+    // TypedArray.set: Buffer.copy makes a view of its own for every small copy.
+    out.set(HEAD, start);
+    let at = writeInteger(out, start + HEAD.length, t);
+    out.set(middle, at);
+    at += middle.length;
+    const written = writeEscaped(out, at, payload);
+    if (written < 0) return false;
+    at = written;
+    out[at++] = 0x22;
+    out[at++] = 0x7d;
+    out[at++] = 0x0a;
+    this.used = at;
     return true;
   }
 
@@ -113,22 +117,13 @@ EXTRA[0x22] = 1;
 EXTRA[0x5c] = 1;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
-/** How many more bytes escaping `bytes` for a JSON string takes; -1 when they are not UTF-8. */
-export function escapedExtra(bytes: Buffer): number {
-  let extra = 0;
+/** Writes `bytes` escaped for a JSON string at `at`: the offset after them, or -1 when they are not UTF-8. */
+function writeEscaped(out: Buffer, at: number, bytes: Buffer): number {
   let high = 0;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
-    extra += EXTRA[b];
-    high |= b;
-  }
-  return high >= 0x80 && !isUtf8(bytes) ? -1 : extra;
-}
-
-function writeEscaped(out: Buffer, at: number, bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
     const e = EXTRA[b];
+    high |= b;
     if (e === 0) out[at++] = b;
     else if (e === 1) {
       out[at++] = 0x5c;
@@ -142,5 +137,5 @@ function writeEscaped(out: Buffer, at: number, bytes: Buffer): number {
       out[at++] = HEX[b & 15];
     }
   }
-  return at;
+  return high >= 0x80 && !isUtf8(bytes) ? -1 : at;
 }
