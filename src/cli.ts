@@ -349,6 +349,8 @@ function stepJson(step: Exclude<WsStep, { type: 'send' }>): object {
       return { type: step.type, action: step.action, values: step.values, line: step.lines.startLine };
     case 'wait-for':
       return { type: step.type, condition: step.condition, line: step.lines.startLine };
+    case 'expect':
+      return { type: step.type, expect: step.expect, line: step.lines.startLine };
   }
 }
 

@@ -13,7 +13,19 @@ import {
   isBlank,
   separatorCommand,
 } from './lines';
-import type { Diagnostic, DiagnosticCode, Range, Severity, WsMessage, WsStep } from './types';
+import { parseAssertion } from './assertions';
+import { parseExpectation } from './expect';
+import type {
+  Diagnostic,
+  DiagnosticCode,
+  Range,
+  ScriptEvent,
+  Severity,
+  WsAssertion,
+  WsMessage,
+  WsScript,
+  WsStep,
+} from './types';
 
 /** Largest close reason the protocol allows, in UTF-8 bytes. */
 const MAX_CLOSE_REASON_BYTES = 123;
@@ -40,18 +52,101 @@ export abstract class BodyParser {
     return { startLine: line, startCol, endLine: line, endCol: Math.max(endCol, startCol) };
   }
 
-  protected skipScript(at: number, last: number): number {
+  /** The scripts and `??` assertions of the request being read (parse.ts takes them with the request). */
+  protected scripts: WsScript[] = [];
+  protected assertions: WsAssertion[] = [];
+
+  /**
+   * A script block from line `at`: JetBrains `< {% … %}` / `> {% … %}`, httpYac `{{ … }}` /
+   * `{{@streaming … }}`. `beforeRequest`: above the request line (an httpYac `{{ }}` there runs before
+   * it connects). Returns the block's last line.
+   */
+  protected readScript(at: number, last: number, beforeRequest: boolean): number {
     const end = findScriptEnd(this.lines, at, last);
-    const endLine = end ?? last;
-    this.report(
-      'warning',
-      'ignored-script',
-      { startLine: at, startCol: 0, endLine, endCol: this.lines[endLine].length },
-      end === undefined
-        ? 'This script block is never closed, so everything below it in this request is skipped. Close it with "}}" (httpYac) or "%}" (JetBrains).'
-        : 'Script blocks (httpYac {{ … }}, JetBrains {% … %}) are not run by WebSocket Inspector; this one is skipped. Use === wait-for-server, === wait and === close to script the exchange.',
-    );
-    return endLine;
+    const opener = this.lines[at].trim();
+    if (end === undefined) {
+      this.report(
+        'warning',
+        'ignored-script',
+        { startLine: at, startCol: 0, endLine: last, endCol: this.lines[last].length },
+        'This script block is never closed, so everything below it in this request is skipped. Close it with "}}" (httpYac) or "%}" (JetBrains).',
+      );
+      return last;
+    }
+    const range = { startLine: at, startCol: 0, endLine: end, endCol: this.lines[end].length };
+    const jetbrains = /^[<>]\s*\{%/.test(opener);
+    let event: ScriptEvent;
+    if (jetbrains) event = opener.startsWith('<') ? 'pre-request' : 'response';
+    else {
+      const name = /^\{\{(@[\w-]+)?/.exec(opener)?.[1];
+      const events: Record<string, ScriptEvent> = {
+        '@request': 'pre-request',
+        '@streaming': 'streaming',
+        '@response': 'after',
+        '@after': 'after',
+      };
+      if (name === undefined) event = beforeRequest ? 'pre-request' : 'after';
+      else if (events[name]) event = events[name];
+      else {
+        this.report(
+          'warning',
+          'ignored-script',
+          range,
+          `httpYac's {{${name} … }} script runs at an event WebSocket requests do not have here, so it is skipped. Use {{ }} (before the request line: before it connects; below it: after the exchange) or {{@streaming}}.`,
+        );
+        return end;
+      }
+    }
+    // The code keeps its place: the opener and closer are blanked, so script line N is file line at + N - 1.
+    const code: string[] = [];
+    for (let i = at; i <= end; i++) {
+      let t = this.lines[i];
+      if (i === at) {
+        const open = jetbrains ? t.indexOf('{%') + 2 : t.length;
+        t = ' '.repeat(open) + t.slice(open);
+      }
+      if (i === end) {
+        const close = jetbrains ? t.lastIndexOf('%}') : i === at ? t.length : t.lastIndexOf('}}');
+        t = close >= 0 ? t.slice(0, close) : t;
+      }
+      code.push(t);
+    }
+    this.scripts.push({
+      dialect: jetbrains ? 'jetbrains' : 'httpyac',
+      event,
+      code: code.join('\n'),
+      codeLine: at,
+      codeCol: 0,
+      lines: { startLine: at, endLine: end },
+    });
+    return end;
+  }
+
+  /** JetBrains' external handler: `> ./check.js` below the messages, `< ./pre.js` above the request line. */
+  protected externalScript(i: number, text: string, event: ScriptEvent): boolean {
+    const m = (event === 'response' ? /^>\s+(\S+)\s*$/ : /^<\s+(\S+\.[cm]?js)\s*$/).exec(text.trim());
+    if (!m || !(/^\.{0,2}\//.test(m[1]) || /\.[cm]?js$/.test(m[1]))) return false;
+    this.scripts.push({
+      dialect: 'jetbrains',
+      event,
+      path: m[1],
+      codeLine: 0,
+      codeCol: 0,
+      lines: { startLine: i, endLine: i },
+    });
+    return true;
+  }
+
+  /** httpYac's `?? field [path] op [value]`. */
+  protected readAssertion(i: number, text: string): void {
+    const body = text.trim().replace(/^\?\?\s*/, '');
+    const parsed = parseAssertion(body);
+    const col = this.lines[i].indexOf(body);
+    if ('error' in parsed) {
+      this.report(parsed.severity, 'bad-assertion', this.lineRange(i, col, col + body.length), parsed.error);
+      return;
+    }
+    this.assertions.push({ ...parsed, text: body, line: i });
   }
 
   /** Message blocks separated by `===` lines, and the waits, delays and close between them. */
@@ -118,10 +213,18 @@ export abstract class BodyParser {
       const text = lines[i];
       if (SCRIPT_OPEN.test(text.trim())) {
         flush();
-        i = this.skipScript(i, last);
+        i = this.readScript(i, last, false);
         continue;
       }
       const sep = MESSAGE_SEPARATOR.exec(text);
+      if (!sep && this.externalScript(i, text, 'response')) {
+        flush();
+        continue;
+      }
+      if (!sep && /^\s*\?\?(\s|$)/.test(text)) {
+        this.readAssertion(i, text);
+        continue;
+      }
       if (!sep) {
         // JetBrains: a line starting with # or // (indent allowed) is a comment, in a body too.
         // A message line that must begin so comes from a file (`< ./msg.txt`).
@@ -179,6 +282,15 @@ export abstract class BodyParser {
         this.waitForStep(i, text, waitFor[1].trim(), push);
         continue;
       }
+      const expect = /^expect(?:\s+(.*))?$/i.exec(command);
+      if (expect) {
+        const parsed = parseExpectation(expect[1] ?? '');
+        if ('error' in parsed) {
+          const col = expect[1] ? text.indexOf(expect[1]) : 0;
+          this.report('error', 'bad-expect', this.lineRange(i, col), parsed.error);
+        } else push({ type: 'expect', expect: parsed, lines: span });
+        continue;
+      }
       const word = /^([A-Za-z][\w-]*)(?:\s+(.*))?$/.exec(command);
       const def = word && actions.find((a) => a.id === word[1].toLowerCase());
       if (def) {
@@ -193,7 +305,7 @@ export abstract class BodyParser {
         'error',
         'unknown-separator',
         this.lineRange(i),
-        `"=== ${command}" is not something a .ws script can do. After === write nothing, wait-for-server, wait-for <condition>, wait 500ms, binary [hex|base64] or close [code] [reason]${offered}.`,
+        `"=== ${command}" is not something a .ws script can do. After === write nothing, wait-for-server, wait-for <condition>, expect <check>, wait 500ms, binary [hex|base64] or close [code] [reason]${offered}.`,
       );
     }
     flush();
