@@ -74,12 +74,12 @@ export const PRELUDE = String.raw`
   // Messages: subscribers of response.body.onEachMessage / onEachLine and httpYac's websocketClient.on('message').
   var subs = [];
   function output(v) { host.send(str(v)); }
-  function active() { for (var i = 0; i < subs.length; i++) if (subs[i].on) return true; return false; }
-  function subscribe(fn, onFinish, lines) {
-    var s = { fn: fn, done: onFinish, lines: lines, on: true, got: 0, where: at() };
-    s.off = function () { if (!s.on) return; s.on = false; if (!active()) host.unsubscribed(); };
+  function active() { for (var i = 0; i < subs.length; i++) if (subs[i].on && !subs[i].raw) return true; return false; }
+  function subscribe(fn, onFinish, lines, raw) {
+    var s = { fn: fn, done: onFinish, lines: lines, raw: raw, on: true, got: 0, where: at() };
+    s.off = function () { if (!s.on) return; s.on = false; if (!raw && !active()) host.unsubscribed(); };
     subs.push(s);
-    host.subscribed(s.where);
+    if (!raw) host.subscribed(s.where);
   }
   function wrap(text) {
     var c = text.charCodeAt(0);
@@ -115,8 +115,8 @@ export const PRELUDE = String.raw`
     valuesOf: function (n) { var v = host.header(String(n)); return v === undefined ? [] : [v]; },
   };
   var body = {
-    onEachMessage: function (fn, onFinish) { subscribe(fn, onFinish, false); },
-    onEachLine: function (fn, onFinish) { subscribe(fn, onFinish, true); },
+    onEachMessage: function (fn, onFinish) { subscribe(fn, onFinish, false, false); },
+    onEachLine: function (fn, onFinish) { subscribe(fn, onFinish, true, false); },
   };
   G.response = { status: 101, headers: headers, contentType: { mimeType: 'text/plain', charset: 'utf-8' }, body: body };
 
@@ -174,8 +174,7 @@ export const PRELUDE = String.raw`
     close: function (code, reason) { host.close(code === undefined ? 1000 : Number(code), reason === undefined ? '' : String(reason)); },
     on: function (ev, fn) {
       if (ev !== 'message') return;
-      subscribe(function (text) { fn(text); }, undefined, false);
-      subs[subs.length - 1].raw = true;
+      subscribe(function (text) { fn(text); }, undefined, false, true);
     },
   };
   G.$requestClient = G.websocketClient;

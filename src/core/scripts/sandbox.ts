@@ -48,6 +48,8 @@ export interface ScriptHost {
 export interface SandboxScript {
   code: string;
   line: number;
+  /** An external file (`> ./check.js`): its name for messages; `line` is then the .ws line that names it. */
+  file?: string;
 }
 
 let loading: Promise<QuickJSWASMModule> | undefined;
@@ -66,7 +68,9 @@ export function loadQuickJS(): Promise<QuickJSWASMModule> {
 }
 
 export class Sandbox {
+  /** Per evaluated script: the file line of its first line, or (external files) the .ws line naming it and the file's name. */
   private readonly offsets: number[] = [];
+  private readonly files: Array<string | undefined> = [];
   private deadline = 0;
   /** Why the sandbox stopped running scripts (a runaway or memory-hungry one), once it has. */
   stopped: string | undefined;
@@ -99,7 +103,7 @@ export class Sandbox {
 
   /** A syntax error as { message, line } (file line), or undefined when the code compiles. */
   compile(script: SandboxScript, asyncBody = false): { message: string; line: number } | undefined {
-    const name = this.register(script.line);
+    const name = this.register(script.line, script.file);
     this.deadline = Date.now() + this.cpuMs;
     const r = this.ctx.evalCode(asyncBody ? wrapAsync(script.code) : script.code, name, { compileOnly: true });
     if (!r.error) {
@@ -113,7 +117,7 @@ export class Sandbox {
   /** Runs a script's top level; a throw becomes a failed result at its line. */
   run(script: SandboxScript, what: string): void {
     if (this.stopped || this.disposed) return;
-    const name = this.register(script.line);
+    const name = this.register(script.line, script.file);
     this.enter();
     this.settle(this.ctx.evalCode(script.code, name), what, script.line);
     this.pump();
@@ -122,7 +126,7 @@ export class Sandbox {
   /** Runs an httpYac script as an async body (top-level await; `exports.waitPromise` awaited); resolves when it settles. */
   async runAsync(script: SandboxScript, what: string): Promise<void> {
     if (this.stopped || this.disposed) return;
-    const name = this.register(script.line);
+    const name = this.register(script.line, script.file);
     this.enter();
     const promise = this.settle(this.ctx.evalCode(wrapAsync(script.code), name), what, script.line);
     if (!promise) return;
@@ -198,7 +202,9 @@ export class Sandbox {
   mapText(text: string): string {
     return text.replace(/script-(\d+)\.js:(\d+)(?::\d+)?/g, (_, k: string, l: string) => {
       const offset = this.offsets[Number(k)];
-      return offset === undefined ? _ : `line ${offset + Number(l)}`;
+      const file = this.files[Number(k)];
+      if (offset === undefined) return _;
+      return file ? `${file}:${l}` : `line ${offset + Number(l)}`;
     });
   }
 
@@ -219,7 +225,8 @@ export class Sandbox {
     }
   }
 
-  private register(line: number): string {
+  private register(line: number, file?: string): string {
+    this.files.push(file);
     this.offsets.push(line);
     return `script-${this.offsets.length - 1}.js`;
   }
@@ -242,15 +249,30 @@ export class Sandbox {
     const e = this.dumpError(r.error);
     const line = this.lineOf(e) ?? fallbackLine;
     if (e.name === 'InternalError' && /interrupted/.test(e.message)) {
-      this.stopped = `The script at line ${line + 1} ran longer than ${this.cpuMs} ms (an endless loop?) and was stopped; its handlers no longer run.`;
+      this.stopped = `The script at ${this.where(e, line)} ran longer than ${this.cpuMs} ms (an endless loop?) and was stopped; its handlers no longer run.`;
       this.host.result({ name: what, passed: false, message: this.stopped, line });
     } else if (/out of memory/i.test(e.message) || e.name === 'RangeError' && /stack/.test(e.message)) {
-      this.stopped = `The script at line ${line + 1} used more memory than request scripts may (${e.message}) and was stopped.`;
+      this.stopped = `The script at ${this.where(e, line)} used more memory than request scripts may (${e.message}) and was stopped.`;
       this.host.result({ name: what, passed: false, message: this.stopped, line });
     } else {
       this.host.result({ name: what, passed: false, message: this.mapText(`${e.name}: ${e.message}`), line });
     }
     return undefined;
+  }
+
+  /** "line 12", or "check.js:4" for an external file. */
+  private where(e: { stack: string }, line: number): string {
+    const m = /script-(\d+)\.js:(\d+)/.exec(e.stack);
+    return m ? this.mapText(m[0]) : `line ${line + 1}`;
+  }
+
+  /** Sets a global to a copy of plain data (httpYac's `response` for the scripts after the exchange). */
+  setGlobal(name: string, value: unknown): void {
+    if (this.stopped || this.disposed) return;
+    this.enter();
+    const r = this.ctx.evalCode(`globalThis[${JSON.stringify(name)}] = JSON.parse(${JSON.stringify(JSON.stringify(value ?? null))});`, 'wsi-set.js');
+    if (r.error) r.error.dispose();
+    else r.value.dispose();
   }
 
   private dumpError(handle: QuickJSHandle): { name: string; message: string; stack: string } {
@@ -272,9 +294,14 @@ export class Sandbox {
 
   /** The file line of the first frame in one of our scripts. */
   private lineOf(e: { stack: string }): number | undefined {
-    const m = /script-(\d+)\.js:(\d+)/.exec(e.stack);
+    return this.fileLine(/script-(\d+)\.js:(\d+)/.exec(e.stack));
+  }
+
+  /** A `script-K.js:L` match as a 0-based .ws line (an external file's: the line that names it). */
+  private fileLine(m: RegExpExecArray | null): number | undefined {
     const offset = m ? this.offsets[Number(m[1])] : undefined;
-    return m && offset !== undefined ? offset + Number(m[2]) - 1 : undefined;
+    if (!m || offset === undefined) return undefined;
+    return this.files[Number(m[1])] ? offset : offset + Number(m[2]) - 1;
   }
 
   private install(): void {
@@ -292,11 +319,7 @@ export class Sandbox {
       ctx.setProp(obj, name, f);
       f.dispose();
     };
-    const line = (at: unknown) => {
-      const m = /script-(\d+)\.js:(\d+)/.exec(String(at ?? ''));
-      const offset = m ? this.offsets[Number(m[1])] : undefined;
-      return m && offset !== undefined ? offset + Number(m[2]) - 1 : undefined;
-    };
+    const line = (at: unknown) => this.fileLine(/script-(\d+)\.js:(\d+)/.exec(String(at ?? '')));
     fn('result', (json) => {
       const r = JSON.parse(String(json)) as { name: string; passed: boolean; message?: string; at?: string };
       host.result({ name: r.name, passed: r.passed, message: r.message && this.mapText(r.message), line: line(r.at) });

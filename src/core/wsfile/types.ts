@@ -186,6 +186,8 @@ export interface RequestSettings {
   deflate: boolean;
   /** From `@protocol`: a protocol's id ("socket.io", "graphql", …) or "none". */
   protocol?: string;
+  /** httpYac's `@keepStreaming`: after the steps, script handlers keep receiving until the wait timeout of silence. */
+  keepStreaming?: boolean;
   /** From `@protobuf` / `@decode`: how binary payloads are read ("protobuf:pkg.Tick", "msgpack"; see decode/payloads.ts). */
   payloads?: string;
 }

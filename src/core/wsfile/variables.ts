@@ -10,6 +10,10 @@ export interface VariableContext extends DynamicOptions {
   environment?: Record<string, string>;
   /** Its name, for error messages. */
   environmentName?: string;
+  /** Set by request scripts (`request.variables.set`, httpYac `exports`): looked up first. */
+  scriptVariables?: Map<string, string>;
+  /** JetBrains' `client.global` values: looked up last. */
+  globals?: Map<string, string>;
 }
 
 /** A resolved text; `secrets` lists the substituted values that must be masked in logs and UI. */
@@ -69,6 +73,8 @@ function resolveExpression(expression: string, context: VariableContext, atLine:
     const r = dynamicValue(expression, context);
     return 'error' in r ? r : { value: r.value, secret: r.secret, secrets: r.secret && r.value ? [r.value] : [] };
   }
+  const scripted = context.scriptVariables?.get(expression);
+  if (scripted !== undefined) return markSecret({ value: scripted, secret: false, secrets: [] }, expression);
   const env = context.environment;
   if (env && Object.prototype.hasOwnProperty.call(env, expression)) {
     // Environment values may use dynamic values and other variables too.
@@ -77,6 +83,8 @@ function resolveExpression(expression: string, context: VariableContext, atLine:
   }
   const definition = visibleDefinition(context.fileVariables, expression, atLine);
   if (definition) return markSecret(resolveAt(definition.value, context, definition.line, depth + 1), expression);
+  const global = context.globals?.get(expression);
+  if (global !== undefined) return markSecret({ value: global, secret: false, secrets: [] }, expression);
   return { error: undefinedMessage(expression, context, atLine) };
 }
 
