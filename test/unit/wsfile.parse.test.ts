@@ -126,7 +126,7 @@ test('httpYac websocket.http: WS keyword, one JSON message, the streaming script
   ]);
   const [script] = parsed.requests[0].scripts ?? [];
   assert.deepEqual([script.dialect, script.event, script.lines.startLine, script.lines.endLine], ['httpyac', 'streaming', 6, 16]);
-  assert.match(script.code!, /^\n {2}async function writeStream\(\)\{\n/);
+  assert.match(script.code!, /^ *\n {2}async function writeStream\(\)\{\n/);
   assert.equal(script.code!.split('\n').length, 11, 'the code keeps its lines: script line N is file line 6 + N');
   assert.deepEqual(codes(parsed), []);
 });
