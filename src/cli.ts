@@ -3,6 +3,7 @@
  *   wsi parse FILE                      prints the parsed requests as JSON
  *   wsi run FILE [--request NAME] …     plays the scripts against the server and prints the exchange
  *   wsi replay SESSION [--compare] …    plays a .wslog recording again (src/core/sessions/replayCli.ts)
+ *   wsi test [FILES|FOLDERS] …          runs the requests that have tests, with a report (src/cliTest.ts)
  * Exit codes: 0 success, 1 a step, the connection or (for parse) the file has an error, 2 bad usage.
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { findEnvFiles, loadEnvironments, selectEnvironment } from './core/wsfile
 import { parseWsFile } from './core/wsfile/parse';
 import { runWsRequest, DEFAULT_WAIT_TIMEOUT_MS, type StepProgress } from './core/wsfile/run';
 import { replayMain } from './core/sessions/replayCli';
+import { testMain } from './cliTest';
 import type { Diagnostic, ParsedWsFile, WsRequest, WsStep } from './core/wsfile/types';
 import { findUnresolvedVariables, maskSecrets, type VariableContext } from './core/wsfile/variables';
 
@@ -51,6 +53,7 @@ export async function main(
     return command ? 0 : 2;
   }
   if (command === 'replay') return replayMain(rest, out, err);
+  if (command === 'test') return testMain(rest, out, err);
   if (command !== 'parse' && command !== 'run') {
     err(`Unknown command "${command}". Run "wsi help" to see the commands.`);
     return 2;

@@ -3,6 +3,7 @@ import { DECODE_HELP } from './core/decode/cliDecode';
 import { REPLAY_HELP, REPLAY_OPTIONS, REPLAY_USAGE } from './core/sessions/replayCli';
 import { formatDuration } from './core/wsfile/duration';
 import { DEFAULT_WAIT_TIMEOUT_MS } from './core/wsfile/run';
+import { TEST_HELP } from './cliTest';
 
 const DURATIONS = 'Durations look like 500ms, 2s, 1m or 1h; a plain number is milliseconds.';
 
@@ -27,6 +28,8 @@ Usage:
   wsi run FILE [options]         Connect, play each request's script, print the exchange.
                                  Exits 1 when a connection or a step fails.
 ${REPLAY_USAGE}
+  wsi test [FILES|FOLDERS]       Run every request with tests (scripts, === expect, ??) and report;
+                                 exits 0 only when all pass. "wsi test --help" for its options.
   wsi help                       Show this text; "wsi COMMAND --help" shows one command's.
 
 ${RUN_OPTIONS_HELP}
@@ -50,4 +53,5 @@ export const COMMAND_HELP: Record<string, string> = {
   parse: PARSE_HELP,
   run: RUN_HELP,
   replay: `${REPLAY_HELP}\n\n${DURATIONS}`,
+  test: `${TEST_HELP}\n\n${DURATIONS}`,
 };
