@@ -15,7 +15,8 @@ import { COMMAND_HELP, HELP } from './cliHelp';
 import { formatDuration } from './core/wsfile/duration';
 import { describeFrame } from './core/frameText';
 import { findEnvFiles, loadEnvironments, selectEnvironment } from './core/wsfile/env';
-import { parseWsFile } from './core/wsfile/parse';
+import { parseWsFile, splitLines } from './core/wsfile/parse';
+import { scriptDiagnostics } from './core/scripts/diagnostics';
 import { runWsRequest, DEFAULT_WAIT_TIMEOUT_MS, type StepProgress } from './core/wsfile/run';
 import { replayMain } from './core/sessions/replayCli';
 import { testMain } from './cliTest';
@@ -33,6 +34,7 @@ const RUN_OPTIONS: Record<string, OptionSpec> = {
   'follow-redirects': { type: 'boolean' },
   'max-redirects': { type: 'string', example: '10' },
   'no-process-env': { type: 'boolean' },
+  'no-scripts': { type: 'boolean' },
   ...DECODE_OPTIONS,
 };
 
@@ -80,6 +82,7 @@ export async function main(
     return 2;
   }
   const parsed = parseWsFile(text);
+  parsed.diagnostics.push(...(await scriptDiagnostics(parsed, splitLines(text), dirname(file))));
   if (command === 'parse') {
     out(JSON.stringify(toJson(file, parsed), null, 2));
     return parsed.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
@@ -99,6 +102,8 @@ interface Args {
   followRedirects: boolean;
   maxRedirects?: number;
   processEnv: boolean;
+  /** Run request scripts (the default on the command line; --no-scripts turns them off). */
+  scripts: boolean;
   decoding?: CliDecoding;
 }
 
@@ -134,6 +139,7 @@ function parseRunArgs(command: 'parse' | 'run', rest: string[]): Args | { help: 
     followRedirects: values['follow-redirects'] === true || maxRedirects !== undefined,
     maxRedirects,
     processEnv: values['no-process-env'] !== true,
+    scripts: values['no-scripts'] !== true,
   };
 }
 
@@ -245,11 +251,25 @@ async function runOne(
       if (protocol.problem) show(`  ${stamp()} ! ${protocol.problem}`);
     },
     onSentence: (s) => show(`  ${stamp()} · ${s}`),
+    scripts: args.scripts ? 'run' : 'skip',
+    workspaceRoot: process.cwd(),
+    onTest: (t) =>
+      show(
+        `  ${stamp()} ${t.passed ? '✔' : '✘'} ${t.name}${t.passed ? '' : ` (line ${t.line + 1}): ${t.message ?? 'failed'}`}`,
+      ),
+    onLog: (l) => show(`  ${stamp()} · ${l.text}`),
     onProgress: (p: StepProgress) => {
       const step = request.steps[p.index];
       if (p.status === 'waiting' && step) show(`  ${stamp()} … ${describeWait(step)}`);
     },
   });
+  const failedTests = result.tests.filter((t) => !t.passed).length;
+  if (result.ok && connection && failedTests) {
+    await closeQuietly(connection);
+    show(`✘ ${request.name}: ${failedTests} of ${result.tests.length} tests failed.`);
+    connection.dispose();
+    return false;
+  }
   if (result.ok && connection) {
     const c: Transport = connection;
     if (args.lingerMs > 0 && c.state.phase === 'open') await sleep(args.lingerMs);
@@ -334,6 +354,8 @@ export function toJson(file: string, parsed: ParsedWsFile): object {
         messages,
         after: before,
         steps: r.steps,
+        ...(r.scripts ? { scripts: r.scripts } : {}),
+        ...(r.assertions ? { assertions: r.assertions } : {}),
       };
     }),
     diagnostics: parsed.diagnostics,

@@ -18,6 +18,7 @@ const RUN_OPTIONS_HELP = `Options for run:
   --follow-redirects Follow HTTP redirects of the upgrade request (off by default).
   --max-redirects N  At most N redirects (default 10; implies --follow-redirects).
   --no-process-env   Refuse {{$processEnv …}} (it is allowed by default on the command line).
+  --no-scripts       Do not run request scripts ({% %}, {{ }}); expectations still run.
 ${DECODE_HELP}`;
 
 export const HELP = `wsi: run WebSocket request files (.ws) from the command line.

@@ -82,7 +82,9 @@ export async function testMain(argv: string[], out: (s: string) => void, err: (s
     onReport: live ? (r) => out(humanRequest(r)) : undefined,
   });
   if (!reports.length) {
-    err(`No requests with tests in ${found.files.length} file${found.files.length === 1 ? '' : 's'}. Add "=== expect …" lines or a "> {% client.test(…) %}" handler (see docs/WSFILE.md).`);
+    err(
+      `No requests with tests in ${found.files.length} file${found.files.length === 1 ? '' : 's'}. Add "=== expect …" lines or a "> {% client.test(…) %}" handler (see docs/WSFILE.md).`,
+    );
     return 1;
   }
   const summary = summaryLine(reports);

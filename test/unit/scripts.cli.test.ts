@@ -63,13 +63,21 @@ function parseXml(xml: string): El {
 /** The junit-4 schema's rules that matter: element names and order, required and allowed attributes. */
 function checkJunitSchema(root: El): void {
   const allowed: Record<string, { required: string[]; optional: string[]; children: string[] }> = {
-    testsuites: { required: [], optional: ['name', 'time', 'tests', 'failures', 'disabled', 'errors'], children: ['testsuite'] },
+    testsuites: {
+      required: [],
+      optional: ['name', 'time', 'tests', 'failures', 'disabled', 'errors'],
+      children: ['testsuite'],
+    },
     testsuite: {
       required: ['name', 'tests'],
       optional: ['failures', 'errors', 'time', 'disabled', 'skipped', 'timestamp', 'hostname', 'id', 'package'],
       children: ['properties', 'testcase', 'system-out', 'system-err'],
     },
-    testcase: { required: ['name'], optional: ['assertions', 'time', 'classname', 'status'], children: ['skipped', 'error', 'failure', 'system-out', 'system-err'] },
+    testcase: {
+      required: ['name'],
+      optional: ['assertions', 'time', 'classname', 'status'],
+      children: ['skipped', 'error', 'failure', 'system-out', 'system-err'],
+    },
     failure: { required: [], optional: ['message', 'type'], children: [] },
     'system-out': { required: [], optional: [], children: [] },
   };
@@ -77,7 +85,8 @@ function checkJunitSchema(root: El): void {
     const rule = allowed[el.name];
     assert.ok(rule, `<${el.name}> is not a JUnit element`);
     for (const r of rule.required) assert.ok(r in el.attrs, `<${el.name}> needs ${r}`);
-    for (const a of Object.keys(el.attrs)) assert.ok([...rule.required, ...rule.optional].includes(a), `<${el.name}> may not have ${a}`);
+    for (const a of Object.keys(el.attrs))
+      assert.ok([...rule.required, ...rule.optional].includes(a), `<${el.name}> may not have ${a}`);
     let last = -1;
     for (const c of el.children) {
       const at = rule.children.indexOf(c.name);
@@ -103,7 +112,11 @@ async function echo() {
 async function cli(args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(['test', ...args], (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    ['test', ...args],
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -157,7 +170,10 @@ test('wsi test: human reporter, the summary line, exit 1 when one test fails; a 
     assert.match(r.out, /✔ expect id == 2/);
     assert.match(r.out, /✔ echoed <ping> & more/);
     assert.match(r.out, /· got \{"type":"ping","id":1\}/);
-    assert.match(r.out, /✘ expect "ping" within 300ms {2}\(.*fail\.ws:5\)\n {6}Waited 300 ms for the message "ping": nothing more came within 300 ms \(1 other message did\)\./);
+    assert.match(
+      r.out,
+      /✘ expect "ping" within 300ms {2}\(.*fail\.ws:5\)\n {6}Waited 300 ms for the message "ping": nothing more came within 300 ms \(1 other message did\)\./,
+    );
     assert.match(r.out, /\n4 passed, 1 failed$/);
     assert.doesNotMatch(r.out, /No tests here/);
   } finally {
@@ -178,7 +194,11 @@ test('wsi test --reporter junit: well-formed XML in the JUnit schema, one testca
     assert.deepEqual([root.attrs.tests, root.attrs.failures], ['5', '1']);
     const suites = root.children;
     assert.deepEqual(
-      suites.map((s) => [s.attrs.name.replace(/\\/g, '/').replace(/.*wsi-test-[^/]+\//, ''), s.attrs.tests, s.attrs.failures]),
+      suites.map((s) => [
+        s.attrs.name.replace(/\\/g, '/').replace(/.*wsi-test-[^/]+\//, ''),
+        s.attrs.tests,
+        s.attrs.failures,
+      ]),
       [
         ['pass.ws', '3', '0'],
         ['more/fail.ws', '2', '1'],
@@ -202,10 +222,20 @@ test('wsi test --reporter json and tap; --output writes the file; --bail stops a
   const dir = files(server.url);
   try {
     const json = await cli([join(dir, 'more'), join(dir, 'pass.ws'), '--reporter', 'json', '--bail']);
-    const data = JSON.parse(json.out) as { summary: { passed: number; failed: number }; requests: Array<{ name: string; tests: Array<{ line: number }> }> };
+    const data = JSON.parse(json.out) as {
+      summary: { passed: number; failed: number };
+      requests: Array<{ name: string; tests: Array<{ line: number }> }>;
+    };
     assert.deepEqual(data.summary, { passed: 1, failed: 1 });
-    assert.deepEqual(data.requests.map((q) => q.name), ['Wrong answer'], '--bail: pass.ws never started');
-    assert.deepEqual(data.requests[0].tests.map((t) => t.line), [5, 6]);
+    assert.deepEqual(
+      data.requests.map((q) => q.name),
+      ['Wrong answer'],
+      '--bail: pass.ws never started',
+    );
+    assert.deepEqual(
+      data.requests[0].tests.map((t) => t.line),
+      [5, 6],
+    );
 
     const tap = await cli([join(dir, 'pass.ws'), '--reporter', 'tap']);
     assert.equal(tap.code, 0);

@@ -40,7 +40,8 @@ export async function runText(
   return result;
 }
 
-const brief = (r: RunResult) => r.tests.map((t) => `${t.passed ? 'pass' : 'FAIL'} ${t.name} @${t.line + 1}${t.message ? `: ${t.message}` : ''}`);
+const brief = (r: RunResult) =>
+  r.tests.map((t) => `${t.passed ? 'pass' : 'FAIL'} ${t.name} @${t.line + 1}${t.message ? `: ${t.message}` : ''}`);
 
 test('JetBrains response handler: onEachMessage gets each echo, client.test/assert results carry .ws lines, output() sends, unsubscribe() ends it', async () => {
   const server = await echoServer();
@@ -68,7 +69,10 @@ test('JetBrains response handler: onEachMessage gets each echo, client.test/asse
     );
     assert.equal(r.ok, true, r.error);
     assert.deepEqual(brief(r), ['pass echo 1 @9', 'pass echo 2 @9', 'pass echo 3 @9']);
-    assert.deepEqual(r.logs.map((l) => [l.text, (l.line ?? -1) + 1]), [['handler registered', 15]]);
+    assert.deepEqual(
+      r.logs.map((l) => [l.text, (l.line ?? -1) + 1]),
+      [['handler registered', 15]],
+    );
     assert.equal(r.tests[2].messageIndex, 3);
   } finally {
     await server.close();
@@ -135,7 +139,10 @@ test('=== expect: JSON subset, condition, regex, not, count and within, each a t
     const last = r.tests[4];
     assert.equal(last.passed, false);
     assert.equal(last.line + 1, 12);
-    assert.match(last.message!, /Waited 300 ms for the message "nope": nothing more came within 300 ms \(1 other message did\)/);
+    assert.match(
+      last.message!,
+      /Waited 300 ms for the message "nope": nothing more came within 300 ms \(1 other message did\)/,
+    );
   } finally {
     await server.close();
   }
@@ -148,7 +155,10 @@ test('an expectation that never gets its message fails at the wait timeout, sayi
     const r = await runText('WS URL\n\n=== expect {"type":"ready"}\n', server.url, { waitTimeoutMs: 400 });
     assert.equal(r.tests.length, 1);
     assert.equal(r.tests[0].passed, false);
-    assert.match(r.tests[0].message!, /Expected a JSON message containing \{"type":"ready"\} as server message 1, but nothing more came within 400 ms/);
+    assert.match(
+      r.tests[0].message!,
+      /Expected a JSON message containing \{"type":"ready"\} as server message 1, but nothing more came within 400 ms/,
+    );
     assert.ok(Date.now() - started < 3000);
   } finally {
     await server.close();
@@ -164,7 +174,10 @@ test("scripts: 'skip' (Restricted Mode) runs the rest and says so once; expectat
       { scripts: 'skip' },
     );
     assert.equal(r.ok, true);
-    assert.deepEqual(r.logs.map((l) => l.text), ['Scripts are not run in Restricted Mode; the rest of the request runs without them.']);
+    assert.deepEqual(
+      r.logs.map((l) => l.text),
+      ['Scripts are not run in Restricted Mode; the rest of the request runs without them.'],
+    );
     assert.deepEqual(brief(r), ['pass expect "ping" @4']);
   } finally {
     await server.close();
@@ -227,10 +240,18 @@ test('external handler > ./check.js runs from the .ws folder; one outside the wo
   const server = await echoServer();
   const dir = mkdtempSync(join(tmpdir(), 'wsi-scripts-'));
   try {
-    writeFileSync(join(dir, 'check.js'), 'response.body.onEachMessage((m, unsubscribe) => {\n  client.test("from file", () => client.assert(m === "hey", "got " + m));\n  unsubscribe();\n});\n');
+    writeFileSync(
+      join(dir, 'check.js'),
+      'response.body.onEachMessage((m, unsubscribe) => {\n  client.test("from file", () => client.assert(m === "hey", "got " + m));\n  unsubscribe();\n});\n',
+    );
     const r = await runText('WS URL\n\nhey\n\n> ./check.js\n', server.url, { workspaceRoot: dir }, dir);
     assert.deepEqual(brief(r), ['pass from file @5']);
-    const outside = await runText('WS URL\n\nhey\n\n> ../check.js\n', server.url, { workspaceRoot: join(dir, 'sub') }, join(dir, 'sub'));
+    const outside = await runText(
+      'WS URL\n\nhey\n\n> ../check.js\n',
+      server.url,
+      { workspaceRoot: join(dir, 'sub') },
+      join(dir, 'sub'),
+    );
     assert.equal(outside.ok, false);
     assert.match(outside.error!, /outside the workspace folder/);
   } finally {
@@ -265,7 +286,12 @@ test('httpYac: {{@streaming}} with await sleep and websocketClient.send, {{ }} a
     );
     assert.equal(r.ok, true, r.error);
     const b = brief(r);
-    assert.deepEqual(b.slice(0, 4), ['pass last message @11', 'pass status == 101 @13', 'pass body == second @14', 'pass js response.body.length == 6 @15']);
+    assert.deepEqual(b.slice(0, 4), [
+      'pass last message @11',
+      'pass status == 101 @13',
+      'pass body == second @14',
+      'pass js response.body.length == 6 @15',
+    ]);
     assert.match(b[4], /^FAIL duration < 1 @16: duration is \d+, expected < 1\.$/);
   } finally {
     await server.close();

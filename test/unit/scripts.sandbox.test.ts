@@ -85,7 +85,10 @@ test('a runaway loop is stopped by the CPU budget with the .ws line, and the san
       const started = Date.now();
       sb.run({ code: 'let n = 0;\nwhile (true) n++;', line: 20 }, 'loop');
       assert.ok(Date.now() - started < 1000);
-      assert.match(seen.results[0].message!, /^The script at line 21 ran longer than 30 ms \(an endless loop\?\) and was stopped/);
+      assert.match(
+        seen.results[0].message!,
+        /^The script at line 21 ran longer than 30 ms \(an endless loop\?\) and was stopped/,
+      );
       sb.run({ code: 'client.log("after")', line: 30 }, 'after');
       assert.deepEqual(seen.logs, []);
     },
@@ -111,7 +114,11 @@ test('syntax errors compile to a message and the .ws line, without running anyth
       message: "SyntaxError: unexpected token in expression: ';'",
       line: 41,
     });
-    assert.equal(sb.compile({ code: 'await sleep(1);', line: 0 }, true), undefined, 'top-level await compiles as an async body');
+    assert.equal(
+      sb.compile({ code: 'await sleep(1);', line: 0 }, true),
+      undefined,
+      'top-level await compiles as an async body',
+    );
     assert.deepEqual(seen.logs, []);
   });
 });
@@ -146,7 +153,10 @@ test('1,000 sandboxes created, used and disposed do not grow memory without boun
   const once = async () => {
     const h = host();
     const sb = await Sandbox.create(h.host);
-    sb.run({ code: 'response.body.onEachMessage((m) => client.test("t", () => client.assert(m.a === 1, "a")));', line: 0 }, 'h');
+    sb.run(
+      { code: 'response.body.onEachMessage((m) => client.test("t", () => client.assert(m.a === 1, "a")));', line: 0 },
+      'h',
+    );
     sb.dispatch('{"a":1}');
     await sb.runAsync({ code: 'await sleep(0); websocketClient.send("x".repeat(1000));', line: 0 }, 's');
     sb.finish();

@@ -125,7 +125,10 @@ test('httpYac websocket.http: WS keyword, one JSON message, the streaming script
     },
   ]);
   const [script] = parsed.requests[0].scripts ?? [];
-  assert.deepEqual([script.dialect, script.event, script.lines.startLine, script.lines.endLine], ['httpyac', 'streaming', 6, 16]);
+  assert.deepEqual(
+    [script.dialect, script.event, script.lines.startLine, script.lines.endLine],
+    ['httpyac', 'streaming', 6, 16],
+  );
   assert.match(script.code!, /^ *\n {2}async function writeStream\(\)\{\n/);
   assert.equal(script.code!.split('\n').length, 11, 'the code keeps its lines: script line N is file line 6 + N');
   assert.deepEqual(codes(parsed), []);
@@ -152,7 +155,10 @@ test('httpYac legacy websocket.http: a message right under the request line (no 
   assert.deepEqual(summary(parsed), [
     { name: url, keyword: 'WS', url, headers: [], steps: [['json', '{"foo": "bar"}']] },
   ]);
-  assert.deepEqual(parsed.requests[0].scripts?.map((s) => s.event), ['streaming']);
+  assert.deepEqual(
+    parsed.requests[0].scripts?.map((s) => s.event),
+    ['streaming'],
+  );
   assert.deepEqual(codes(parsed), []);
 });
 

@@ -147,12 +147,19 @@ export class RequestScripts {
   static async prepare(options: ScriptRunOptions): Promise<RequestScripts | { error: string; line: number }> {
     const loaded = await loadScripts(options.request, options.baseDir, options.workspaceRoot);
     if ('error' in loaded) return loaded;
-    let self: RequestScripts | undefined;
+    const ref: { self?: RequestScripts } = {};
     const o = options;
     const sandbox = await Sandbox.create(
       {
         result: (r) =>
-          o.onTest({ name: r.name, passed: r.passed, message: r.message, line: r.line ?? 0, source: 'script', messageIndex: o.counter.count || undefined }),
+          o.onTest({
+            name: r.name,
+            passed: r.passed,
+            message: r.message,
+            line: r.line ?? 0,
+            source: 'script',
+            messageIndex: o.counter.count || undefined,
+          }),
         log: (text, line) => o.onLog({ text, line, messageIndex: o.counter.count || undefined }),
         send: (text) => o.send(text),
         close: (code, reason) => o.close(code, reason),
@@ -161,11 +168,13 @@ export class RequestScripts {
         env: (n) => o.environment?.[n],
         header: (n) => o.header(n),
         url: () => o.url(),
-        subscribed: () => self && self.active++,
+        subscribed: () => {
+          if (ref.self) ref.self.active++;
+        },
         unsubscribed: () => {
-          if (!self) return;
-          self.active = 0;
-          self.wake?.();
+          if (!ref.self) return;
+          ref.self.active = 0;
+          ref.self.wake?.();
         },
         silent: (line) =>
           o.onTest({
@@ -185,8 +194,8 @@ export class RequestScripts {
         return { error: `The script at line ${bad.line + 1} does not compile: ${bad.message}`, line: bad.line };
       }
     }
-    self = new RequestScripts(options, sandbox, loaded);
-    return self;
+    ref.self = new RequestScripts(options, sandbox, loaded);
+    return ref.self;
   }
 
   /** Pre-request scripts (JetBrains `< {% %}`, httpYac `{{ }}` above the request line). */
@@ -195,7 +204,7 @@ export class RequestScripts {
   }
 
   /** Response handlers and streaming scripts, once the connection is open. */
-  async afterOpen(): Promise<void> {
+  afterOpen(): void {
     for (const s of this.scripts) {
       if (s.script.event === 'response') this.sandbox.run(s.source, 'response handler');
       if (s.script.event === 'streaming') this.streaming.push(this.sandbox.runAsync(s.source, 'streaming script'));
@@ -311,7 +320,11 @@ export function runAssertions(
       source: 'assert',
       expected: `${a.op}${a.value === undefined ? '' : ` ${a.value}`}`,
       actual: shown,
-      ...(passed ? {} : { message: `${a.field}${a.path ? ` ${a.path}` : ''} is ${shown ?? 'absent'}, expected ${a.op}${a.value === undefined ? '' : ` ${a.value}`}.` }),
+      ...(passed
+        ? {}
+        : {
+            message: `${a.field}${a.path ? ` ${a.path}` : ''} is ${shown ?? 'absent'}, expected ${a.op}${a.value === undefined ? '' : ` ${a.value}`}.`,
+          }),
     });
   }
 }

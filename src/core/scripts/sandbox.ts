@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
+import type * as QuickJSCore from 'quickjs-emscripten-core';
 import type {
   QuickJSContext,
   QuickJSDeferredPromise,
@@ -58,7 +59,7 @@ let loading: Promise<QuickJSWASMModule> | undefined;
 export function loadQuickJS(): Promise<QuickJSWASMModule> {
   loading ??= (async () => {
     /* eslint-disable @typescript-eslint/no-require-imports */
-    const core = require('quickjs-emscripten-core') as typeof import('quickjs-emscripten-core');
+    const core = require('quickjs-emscripten-core') as typeof QuickJSCore;
     const variant = require('@jitl/quickjs-singlefile-cjs-release-sync') as { default: unknown };
     /* eslint-enable @typescript-eslint/no-require-imports */
     return core.newQuickJSWASMModuleFromVariant(variant.default as never);
@@ -135,8 +136,8 @@ export class Sandbox {
     this.pump();
     const r = await settled;
     if (this.disposed) {
-      if (r.error) r.error.alive && r.error.dispose();
-      else r.value.alive && r.value.dispose();
+      const handle = r.error ?? r.value;
+      if (handle.alive) handle.dispose();
       return;
     }
     this.settle(r, what, script.line);
@@ -240,7 +241,7 @@ export class Sandbox {
     if (this.disposed || this.stopped) return;
     this.enter();
     const r = this.runtime.executePendingJobs();
-    if (r.error) this.settle({ error: r.error } as VmCallResult<QuickJSHandle>, 'script', this.offsets[0] ?? 0);
+    if (r.error) this.settle({ error: r.error }, 'script', this.offsets[0] ?? 0);
   }
 
   /** The value of a call, or undefined after reporting its error as a failed result. */
@@ -251,7 +252,7 @@ export class Sandbox {
     if (e.name === 'InternalError' && /interrupted/.test(e.message)) {
       this.stopped = `The script at ${this.where(e, line)} ran longer than ${this.cpuMs} ms (an endless loop?) and was stopped; its handlers no longer run.`;
       this.host.result({ name: what, passed: false, message: this.stopped, line });
-    } else if (/out of memory/i.test(e.message) || e.name === 'RangeError' && /stack/.test(e.message)) {
+    } else if (/out of memory/i.test(e.message) || (e.name === 'RangeError' && /stack/.test(e.message))) {
       this.stopped = `The script at ${this.where(e, line)} used more memory than request scripts may (${e.message}) and was stopped.`;
       this.host.result({ name: what, passed: false, message: this.stopped, line });
     } else {
@@ -270,7 +271,10 @@ export class Sandbox {
   setGlobal(name: string, value: unknown): void {
     if (this.stopped || this.disposed) return;
     this.enter();
-    const r = this.ctx.evalCode(`globalThis[${JSON.stringify(name)}] = JSON.parse(${JSON.stringify(JSON.stringify(value ?? null))});`, 'wsi-set.js');
+    const r = this.ctx.evalCode(
+      `globalThis[${JSON.stringify(name)}] = JSON.parse(${JSON.stringify(JSON.stringify(value ?? null))});`,
+      'wsi-set.js',
+    );
     if (r.error) r.error.dispose();
     else r.value.dispose();
   }
@@ -287,7 +291,11 @@ export class Sandbox {
       let message = String(o.message ?? '');
       const mod = /could not load module '([^']*)'/.exec(message);
       if (mod) message = `import "${mod[1]}" is not available in request scripts`;
-      return { name: String(o.name ?? 'Error'), message, stack: String(o.stack ?? '') + (o.fileName ? ` ${String(o.fileName)}:${String(o.lineNumber)}` : '') };
+      return {
+        name: String(o.name ?? 'Error'),
+        message,
+        stack: String(o.stack ?? '') + (o.fileName ? ` ${String(o.fileName)}:${String(o.lineNumber)}` : ''),
+      };
     }
     return { name: 'Error', message: String(v), stack: '' };
   }
@@ -308,8 +316,8 @@ export class Sandbox {
     const { ctx, host } = this;
     const obj = ctx.newObject();
     const fn = (name: string, impl: (...args: unknown[]) => unknown) => {
-      const f = ctx.newFunction(name, (...handles) => {
-        const out = impl(...handles.map((h) => ctx.dump(h)));
+      const f = ctx.newFunction(name, (...handles: QuickJSHandle[]) => {
+        const out = impl(...handles.map((h) => ctx.dump(h) as unknown));
         if (out === undefined) return undefined;
         if (typeof out === 'string') return ctx.newString(out);
         if (typeof out === 'number') return ctx.newNumber(out);
@@ -351,14 +359,17 @@ export class Sandbox {
     fn('sleep', (ms) => {
       const d = ctx.newPromise();
       this.deferreds.add(d);
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        this.deferreds.delete(d);
-        if (this.disposed) return;
-        d.resolve();
-        d.dispose();
-        this.pump();
-      }, Math.max(0, Number(ms) || 0));
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(timer);
+          this.deferreds.delete(d);
+          if (this.disposed) return;
+          d.resolve();
+          d.dispose();
+          this.pump();
+        },
+        Math.max(0, Number(ms) || 0),
+      );
       this.timers.add(timer);
       return d.handle.dup();
     });

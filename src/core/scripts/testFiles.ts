@@ -114,7 +114,10 @@ async function runFile(file: string, options: TestFilesOptions, stop: () => bool
   let environment: Record<string, string> | undefined;
   const envFiles = findEnvFiles(dirname(file));
   if (options.env) {
-    if (!envFiles) return [failure('(file)', 0, `--env ${options.env}: there is no http-client.env.json next to ${file} or above it.`)];
+    if (!envFiles)
+      return [
+        failure('(file)', 0, `--env ${options.env}: there is no http-client.env.json next to ${file} or above it.`),
+      ];
     const chosen = selectEnvironment(loadEnvironments(envFiles), options.env);
     if ('error' in chosen) return [failure('(file)', 0, chosen.error)];
     environment = chosen.variables;
@@ -126,7 +129,10 @@ async function runFile(file: string, options: TestFilesOptions, stop: () => bool
     if (stop()) break;
     const line = request.urlRange.startLine;
     const errors = parsed.diagnostics.filter(
-      (d) => d.severity === 'error' && d.range.startLine >= request.range.startLine && d.range.startLine <= request.range.endLine,
+      (d) =>
+        d.severity === 'error' &&
+        d.range.startLine >= request.range.startLine &&
+        d.range.startLine <= request.range.endLine,
     );
     if (errors.length) {
       reports.push(failure(request.name, line, `Not run: line ${errors[0].range.startLine + 1}: ${errors[0].message}`));
@@ -174,7 +180,10 @@ async function runFile(file: string, options: TestFilesOptions, stop: () => bool
   return reports;
 }
 
-function closeQuietly(c: { close(code?: number): void; onState: (l: (s: { phase: string }) => void) => { dispose(): void } }): Promise<void> {
+function closeQuietly(c: {
+  close(code?: number): void;
+  onState: (l: (s: { phase: string }) => void) => { dispose(): void };
+}): Promise<void> {
   return new Promise((resolve) => {
     const sub = c.onState((s) => {
       if (s.phase === 'closed' || s.phase === 'error') {

@@ -36,7 +36,15 @@ export function testCases(reports: RequestReport[]): TestCase[] {
         durationMs: share,
       });
     if (r.error)
-      out.push({ file: r.file, request: r.name, name: 'run', passed: false, message: r.error, line: r.line + 1, durationMs: r.durationMs });
+      out.push({
+        file: r.file,
+        request: r.name,
+        name: 'run',
+        passed: false,
+        message: r.error,
+        line: r.line + 1,
+        durationMs: r.durationMs,
+      });
   }
   return out;
 }
@@ -56,8 +64,17 @@ export function report(name: ReporterName, reports: RequestReport[], cwd = proce
     case 'json':
       return JSON.stringify(
         {
-          summary: { passed: testCases(reports).filter((c) => c.passed).length, failed: testCases(reports).filter((c) => !c.passed).length },
-          requests: reports.map((r) => ({ ...r, file: rel(r.file, cwd), line: r.line + 1, tests: r.tests.map((t) => ({ ...t, line: t.line + 1 })), logs: r.logs.map((l) => ({ ...l, ...(l.line === undefined ? {} : { line: l.line + 1 }) })) })),
+          summary: {
+            passed: testCases(reports).filter((c) => c.passed).length,
+            failed: testCases(reports).filter((c) => !c.passed).length,
+          },
+          requests: reports.map((r) => ({
+            ...r,
+            file: rel(r.file, cwd),
+            line: r.line + 1,
+            tests: r.tests.map((t) => ({ ...t, line: t.line + 1 })),
+            logs: r.logs.map((l) => ({ ...l, ...(l.line === undefined ? {} : { line: l.line + 1 }) })),
+          })),
         },
         null,
         2,
@@ -74,7 +91,9 @@ function rel(file: string, cwd: string): string {
 
 /** One request's lines for the human reporter (printed as each finishes). */
 export function humanRequest(r: RequestReport, cwd = process.cwd()): string {
-  const lines = [`${r.passed ? '✔' : '✘'} ${r.name}  (${rel(r.file, cwd)}:${r.line + 1}, ${Math.round(r.durationMs)} ms)`];
+  const lines = [
+    `${r.passed ? '✔' : '✘'} ${r.name}  (${rel(r.file, cwd)}:${r.line + 1}, ${Math.round(r.durationMs)} ms)`,
+  ];
   for (const l of r.logs) lines.push(`    · ${l.text}`);
   for (const t of r.tests) {
     if (t.passed) lines.push(`    ✔ ${t.name}`);
@@ -136,7 +155,9 @@ function junit(reports: RequestReport[], cwd: string): string {
         .filter(Boolean)
         .join('\n');
       out.push(`${head}>`);
-      out.push(`      <failure message="${xml(c.message ?? 'failed')}" type="${c.name === 'run' ? 'RunError' : 'AssertionError'}">${xml(detail)}</failure>`);
+      out.push(
+        `      <failure message="${xml(c.message ?? 'failed')}" type="${c.name === 'run' ? 'RunError' : 'AssertionError'}">${xml(detail)}</failure>`,
+      );
       out.push('    </testcase>');
     }
     const logs = reports.filter((r) => r.file === file).flatMap((r) => r.logs.map((l) => `${r.name}: ${l.text}`));
@@ -152,7 +173,9 @@ function tap(reports: RequestReport[], cwd: string): string {
   const out = ['TAP version 13', `1..${cases.length}`];
   const yaml = (s: string) => JSON.stringify(s);
   cases.forEach((c, i) => {
-    out.push(`${c.passed ? 'ok' : 'not ok'} ${i + 1} - ${rel(c.file, cwd)} › ${c.request} › ${c.name}`.replace(/#/g, '\\#'));
+    out.push(
+      `${c.passed ? 'ok' : 'not ok'} ${i + 1} - ${rel(c.file, cwd)} › ${c.request} › ${c.name}`.replace(/#/g, '\\#'),
+    );
     if (c.passed) return;
     out.push('  ---');
     if (c.message) out.push(`  message: ${yaml(c.message)}`);

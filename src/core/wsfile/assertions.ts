@@ -56,7 +56,10 @@ export function parseAssertion(
   const op = words[at];
   const path = words.slice(1, at).join(' ') || undefined;
   if ((field === 'header' || field === 'js') && !path)
-    return { severity: 'error', error: `"?? ${field}" needs ${field === 'js' ? 'an expression' : 'a header name'} before ${op}.` };
+    return {
+      severity: 'error',
+      error: `"?? ${field}" needs ${field === 'js' ? 'an expression' : 'a header name'} before ${op}.`,
+    };
   const value = words.slice(at + 1).join(' ');
   if (!UNARY.has(op) && !value) return { severity: 'error', error: `"?? ${text}" needs a value after ${op}.` };
   return { field, path, op, value: UNARY.has(op) ? undefined : value };
@@ -100,7 +103,10 @@ export function checkAssertion(actual: unknown, op: string, value: string | unde
     case 'isFalse':
       return actual === false || actual === 'false';
     case 'isNumber':
-      return typeof actual === 'number' || (typeof actual === 'string' && actual.trim() !== '' && !Number.isNaN(Number(actual)));
+      return (
+        typeof actual === 'number' ||
+        (typeof actual === 'string' && actual.trim() !== '' && !Number.isNaN(Number(actual)))
+      );
     case 'isString':
       return typeof actual === 'string';
     case 'isBoolean':
@@ -115,7 +121,10 @@ export function checkAssertion(actual: unknown, op: string, value: string | unde
 export function readPath(value: unknown, path: string | undefined): unknown {
   if (!path) return value;
   let v = value;
-  for (const part of path.replace(/^\$\.?/, '').split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '')) {
+  for (const part of path
+    .replace(/^\$\.?/, '')
+    .split(/\.|\[(\d+)\]/)
+    .filter((p) => p !== undefined && p !== '')) {
     if (v === null || typeof v !== 'object') return undefined;
     v = (v as Record<string, unknown>)[part];
   }

@@ -15,7 +15,8 @@ export const KNOWN_DIRECTIVES: Record<string, string> = {
   protocol: 'the protocol to speak over WebSocket: socket.io, graphql, graphql-transport-ws, graphql-ws, or none',
   protobuf:
     'the Protobuf message type of binary payloads: package.Message, or "sent …" / "received …" for one direction',
-  keepStreaming: 'keep receiving after the last step (httpYac): script handlers listen until the wait timeout passes in silence',
+  keepStreaming:
+    'keep receiving after the last step (httpYac): script handlers listen until the wait timeout passes in silence',
   decode: 'how binary payloads are read: auto, raw, msgpack, cbor, gzip, zlib, deflate, brotli, protobuf-raw',
 };
 

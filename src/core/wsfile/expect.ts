@@ -53,7 +53,9 @@ function readMatcher(rest: string): Expectation['matcher'] | { error: string } {
     try {
       return { kind: 'json', value: JSON.parse(body) as unknown };
     } catch (err) {
-      return { error: `The JSON after "expect" does not parse (${(err as Error).message}). Write e.g. {"type": "pong"}.` };
+      return {
+        error: `The JSON after "expect" does not parse (${(err as Error).message}). Write e.g. {"type": "pong"}.`,
+      };
     }
   }
   const regex = /^\/(.+)\/([a-z]*)$/.exec(rest);
@@ -235,7 +237,9 @@ function matcherFor(e: Expectation, ctx: ExpectContext): ((m: CountedMessage) =>
         try {
           value = JSON.parse(r.value);
         } catch (err) {
-          return { error: `The JSON after "expect" does not parse once its variables are filled in: ${(err as Error).message}.` };
+          return {
+            error: `The JSON after "expect" does not parse once its variables are filled in: ${(err as Error).message}.`,
+          };
         }
       }
       return (msg) => {

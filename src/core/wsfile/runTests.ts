@@ -1,5 +1,12 @@
 import type { MessageDecoder } from '../decode';
-import { RESTRICTED_NOTE, RequestScripts, hasScripts, runAssertions, type LogLine, type TestResult } from '../scripts/runScripts';
+import {
+  RESTRICTED_NOTE,
+  RequestScripts,
+  hasScripts,
+  runAssertions,
+  type LogLine,
+  type TestResult,
+} from '../scripts/runScripts';
 import type { SandboxOptions } from '../scripts/sandbox';
 import type { Transport, TransportMessage } from '../transport';
 import { runExpectation } from './expect';
@@ -89,7 +96,10 @@ export class RunTests {
       sandbox: this.options.sandbox,
       onTest: (t) => this.test(t),
       onLog: (l) => this.log(l),
-      send: (text) => void this.connection?.sendText(text).catch((err: Error) => this.log({ text: `output() failed: ${err.message}` })),
+      send: (text) =>
+        void this.connection
+          ?.sendText(text)
+          .catch((err: Error) => this.log({ text: `output() failed: ${err.message}` })),
       close: (code, reason) => this.connection?.close(code, reason),
       url: () => this.request.url,
       header: (name) => this.header(name),
@@ -102,9 +112,9 @@ export class RunTests {
   }
 
   /** The connection is open: response handlers and streaming scripts start. */
-  async afterOpen(connection: Transport): Promise<void> {
+  afterOpen(connection: Transport): void {
     this.connection = connection;
-    await this.scripts?.afterOpen();
+    this.scripts?.afterOpen();
   }
 
   /** Every frame of the connection. */
@@ -159,7 +169,13 @@ export class RunTests {
     } catch {
       parsed = undefined;
     }
-    if (ok) runAssertions({ request: this.request, onTest: (t) => this.test(t), header: (n) => this.header(n) }, info, this.lastText, parsed);
+    if (ok)
+      runAssertions(
+        { request: this.request, onTest: (t) => this.test(t), header: (n) => this.header(n) },
+        info,
+        this.lastText,
+        parsed,
+      );
   }
 
   dispose(): void {
