@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli';
+import { EchoServer } from '../../src/core/echoServer';
 import { startWsServer } from './helpers';
 
 /** An element of a strictly parsed XML document. */
@@ -272,6 +273,21 @@ test('wsi test: bad usage exits 2; no tests exits 1; --timeout ends a request th
     assert.equal(hang.code, 1);
     assert.ok(Date.now() - started < 3000);
     assert.match(hang.out, /Timed out after 300 ms \(--timeout\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await server.close();
+  }
+});
+
+test('examples/tests.ws passes against the project echo server (the README example)', async () => {
+  const server = await EchoServer.start();
+  const dir = mkdtempSync(join(tmpdir(), 'wsi-example-'));
+  try {
+    const example = readFileSync(join(__dirname, '..', '..', '..', 'examples', 'tests.ws'), 'utf8');
+    writeFileSync(join(dir, 'tests.ws'), example.replace('ws://127.0.0.1:8765', server.url));
+    const r = await cli([join(dir, 'tests.ws'), '--reporter', 'json']);
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.err, '5 passed, 0 failed');
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await server.close();

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseWsFile } from '../../src/core/wsfile/parse';
@@ -75,7 +76,6 @@ test('JetBrains pre-request example: request.variables and client.global fill {{
   const sent = JSON.parse(received[0]) as { firstname: string; signature: string };
   assert.equal(sent.firstname, 'John');
   // HMAC-SHA256("secret", "John"), as Node computes it.
-  const { createHmac } = await import('node:crypto');
   assert.equal(sent.signature, createHmac('sha256', 'secret').update('John').digest('hex'));
 });
 
