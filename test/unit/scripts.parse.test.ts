@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { main } from '../../src/cli';
 import { parseExpectation } from '../../src/core/wsfile/expect';
 import { parseWsFile } from '../../src/core/wsfile/parse';
+import { findUnresolvedVariables } from '../../src/core/wsfile/variables';
+import { startWsServer } from './helpers';
 
 const codes = (text: string) => parseWsFile(text).diagnostics.map((d) => `${d.code}@${d.range.startLine + 1}`);
 
@@ -167,5 +169,40 @@ test('wsi parse: scripts and assertions in the JSON; a script syntax error is an
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('variables that scripts set are not reported as unresolved', () => {
+  const text =
+    '< {%\n  request.variables.set("fromScript", "1");\n  client.global.set(\'token\', "t");\n%}\n{{\n  exports.yac = 2;\n}}\nWS ws://a/{{fromScript}}\nAuthorization: {{token}}\n\n{{yac}} {{nobody}}\n';
+  const parsed = parseWsFile(text);
+  const found = findUnresolvedVariables(text, parsed, { allowProcessEnv: false });
+  assert.deepEqual(
+    found.map((d) => d.message.slice(0, 12)),
+    ['{{nobody}} i'],
+  );
+});
+
+test('wsi run runs scripts and expectations, prints each result, and exits 1 when a test fails', async () => {
+  const server = await startWsServer();
+  server.server.on('connection', (socket) => socket.on('message', (d) => socket.send(d.toString('utf8'))));
+  const dir = mkdtempSync(join(tmpdir(), 'wsi-run-'));
+  try {
+    const file = join(dir, 'a.ws');
+    writeFileSync(file, `WS ${server.url}\n\nhello\n=== expect "hello"\nagain\n=== expect "nope"\n`);
+    const out: string[] = [];
+    const code = await main(
+      ['run', file, '--wait-timeout', '500ms', '--linger', '0'],
+      (s) => out.push(s),
+      () => undefined,
+    );
+    assert.equal(code, 1);
+    const text = out.join('\n');
+    assert.match(text, /✔ expect "hello"/);
+    assert.match(text, /✘ expect "nope" \(line 6\): Server message 2 is not the message "nope"\./);
+    assert.match(text, /✘ .*: 1 of 2 tests failed\.$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await server.close();
   }
 });

@@ -160,12 +160,14 @@ export function findUnresolvedVariables(
 ): Diagnostic[] {
   const lines = splitLines(text);
   const out: Diagnostic[] = [];
+  const scripted = scriptSetNames(parsed);
   const scan = (line: number, fromCol = 0, toCol?: number) => {
     const src = lines[line] ?? '';
     const re = new RegExp(PLACEHOLDER.source, 'g');
     let m: RegExpExecArray | null;
     while ((m = re.exec(src))) {
       if (m.index < fromCol || (toCol !== undefined && m.index + m[0].length > toCol)) continue;
+      if (scripted.has(m[1].trim())) continue; // A script sets it when it runs.
       const problem = staticProblem(m[1].trim(), line, parsed.variables, options);
       if (!problem) continue;
       const range: Range = { startLine: line, startCol: m.index, endLine: line, endCol: m.index + m[0].length };
@@ -182,6 +184,18 @@ export function findUnresolvedVariables(
     }
   }
   return out;
+}
+
+/** Names the file's scripts set (`request.variables.set("x"`, `client.global.set("x"`, httpYac `exports.x =`). */
+function scriptSetNames(parsed: ParsedWsFile): Set<string> {
+  const names = new Set<string>();
+  for (const r of parsed.requests)
+    for (const s of r.scripts ?? []) {
+      const code = s.code ?? '';
+      for (const m of code.matchAll(/(?:variables|global)\.set\(\s*["'`]([^"'`]+)["'`]/g)) names.add(m[1]);
+      for (const m of code.matchAll(/\bexports\.([A-Za-z_$][\w$]*)\s*=/g)) names.add(m[1]);
+    }
+  return names;
 }
 
 function staticProblem(
