@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli';
+import { discoverTests, expectLineFor } from '../../src/core/scripts/discover';
 import { parseExpectation } from '../../src/core/wsfile/expect';
 import { parseWsFile } from '../../src/core/wsfile/parse';
 import { findUnresolvedVariables } from '../../src/core/wsfile/variables';
@@ -205,4 +206,26 @@ test('wsi run runs scripts and expectations, prints each result, and exits 1 whe
     rmSync(dir, { recursive: true, force: true });
     await server.close();
   }
+});
+
+test('discoverTests lists expectations, ?? lines and script blocks in line order; expectLineFor writes an expectation for a message', () => {
+  const [r] = parseWsFile(
+    'WS ws://a\n\nhi\n=== expect "hi"\n\n> {%\n  client.test("x", () => {});\n%}\n> ./more.js\n?? status == 101\n',
+  ).requests;
+  assert.deepEqual(discoverTests(r), [
+    { name: 'expect "hi"', line: 3, kind: 'expect' },
+    { name: 'script', line: 5, kind: 'script' },
+    { name: 'script ./more.js', line: 8, kind: 'script' },
+    { name: 'status == 101', line: 9, kind: 'assert' },
+  ]);
+  const line = expectLineFor({ kind: 'text', text: '{"type":"tick","ts":1733,"items":[{"id":1,"at":5}]}' }, [
+    'ts',
+    'items[0].at',
+  ]);
+  assert.equal(line, '=== expect {"type":"tick","items":[{"id":1}]}');
+  assert.equal(expectLineFor({ kind: 'text', text: 'two\nlines' }), '=== expect "two\\nlines"');
+  assert.equal(expectLineFor({ kind: 'binary' }), undefined);
+  // The exported line parses back to the same check.
+  const back = parseWsFile(`WS ws://a\n\n${line}\n`).requests[0].steps[0];
+  assert.equal(back.type, 'expect');
 });
