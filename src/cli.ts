@@ -3,6 +3,7 @@
  *   wsi parse FILE                      prints the parsed requests as JSON
  *   wsi run FILE [--request NAME] …     plays the scripts against the server and prints the exchange
  *   wsi replay SESSION [--compare] …    plays a .wslog recording again (src/core/sessions/replayCli.ts)
+ *   wsi test [FILES|FOLDERS] …          runs the requests that have tests, with a report (src/cliTest.ts)
  * Exit codes: 0 success, 1 a step, the connection or (for parse) the file has an error, 2 bad usage.
  */
 import { readFileSync } from 'node:fs';
@@ -14,9 +15,11 @@ import { COMMAND_HELP, HELP } from './cliHelp';
 import { formatDuration } from './core/wsfile/duration';
 import { describeFrame } from './core/frameText';
 import { findEnvFiles, loadEnvironments, selectEnvironment } from './core/wsfile/env';
-import { parseWsFile } from './core/wsfile/parse';
+import { parseWsFile, splitLines } from './core/wsfile/parse';
+import { scriptDiagnostics } from './core/scripts/diagnostics';
 import { runWsRequest, DEFAULT_WAIT_TIMEOUT_MS, type StepProgress } from './core/wsfile/run';
 import { replayMain } from './core/sessions/replayCli';
+import { testMain } from './cliTest';
 import type { Diagnostic, ParsedWsFile, WsRequest, WsStep } from './core/wsfile/types';
 import { findUnresolvedVariables, maskSecrets, type VariableContext } from './core/wsfile/variables';
 
@@ -31,6 +34,7 @@ const RUN_OPTIONS: Record<string, OptionSpec> = {
   'follow-redirects': { type: 'boolean' },
   'max-redirects': { type: 'string', example: '10' },
   'no-process-env': { type: 'boolean' },
+  'no-scripts': { type: 'boolean' },
   ...DECODE_OPTIONS,
 };
 
@@ -51,6 +55,7 @@ export async function main(
     return command ? 0 : 2;
   }
   if (command === 'replay') return replayMain(rest, out, err);
+  if (command === 'test') return testMain(rest, out, err);
   if (command !== 'parse' && command !== 'run') {
     err(`Unknown command "${command}". Run "wsi help" to see the commands.`);
     return 2;
@@ -77,6 +82,7 @@ export async function main(
     return 2;
   }
   const parsed = parseWsFile(text);
+  parsed.diagnostics.push(...(await scriptDiagnostics(parsed, splitLines(text), dirname(file))));
   if (command === 'parse') {
     out(JSON.stringify(toJson(file, parsed), null, 2));
     return parsed.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
@@ -96,6 +102,8 @@ interface Args {
   followRedirects: boolean;
   maxRedirects?: number;
   processEnv: boolean;
+  /** Run request scripts (the default on the command line; --no-scripts turns them off). */
+  scripts: boolean;
   decoding?: CliDecoding;
 }
 
@@ -131,6 +139,7 @@ function parseRunArgs(command: 'parse' | 'run', rest: string[]): Args | { help: 
     followRedirects: values['follow-redirects'] === true || maxRedirects !== undefined,
     maxRedirects,
     processEnv: values['no-process-env'] !== true,
+    scripts: values['no-scripts'] !== true,
   };
 }
 
@@ -242,11 +251,25 @@ async function runOne(
       if (protocol.problem) show(`  ${stamp()} ! ${protocol.problem}`);
     },
     onSentence: (s) => show(`  ${stamp()} · ${s}`),
+    scripts: args.scripts ? 'run' : 'skip',
+    workspaceRoot: process.cwd(),
+    onTest: (t) =>
+      show(
+        `  ${stamp()} ${t.passed ? '✔' : '✘'} ${t.name}${t.passed ? '' : ` (line ${t.line + 1}): ${t.message ?? 'failed'}`}`,
+      ),
+    onLog: (l) => show(`  ${stamp()} · ${l.text}`),
     onProgress: (p: StepProgress) => {
       const step = request.steps[p.index];
       if (p.status === 'waiting' && step) show(`  ${stamp()} … ${describeWait(step)}`);
     },
   });
+  const failedTests = result.tests.filter((t) => !t.passed).length;
+  if (result.ok && connection && failedTests) {
+    await closeQuietly(connection);
+    show(`✘ ${request.name}: ${failedTests} of ${result.tests.length} tests failed.`);
+    connection.dispose();
+    return false;
+  }
   if (result.ok && connection) {
     const c: Transport = connection;
     if (args.lingerMs > 0 && c.state.phase === 'open') await sleep(args.lingerMs);
@@ -331,6 +354,8 @@ export function toJson(file: string, parsed: ParsedWsFile): object {
         messages,
         after: before,
         steps: r.steps,
+        ...(r.scripts ? { scripts: r.scripts } : {}),
+        ...(r.assertions ? { assertions: r.assertions } : {}),
       };
     }),
     diagnostics: parsed.diagnostics,
@@ -349,6 +374,8 @@ function stepJson(step: Exclude<WsStep, { type: 'send' }>): object {
       return { type: step.type, action: step.action, values: step.values, line: step.lines.startLine };
     case 'wait-for':
       return { type: step.type, condition: step.condition, line: step.lines.startLine };
+    case 'expect':
+      return { type: step.type, expect: step.expect, line: step.lines.startLine };
   }
 }
 

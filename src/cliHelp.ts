@@ -3,6 +3,7 @@ import { DECODE_HELP } from './core/decode/cliDecode';
 import { REPLAY_HELP, REPLAY_OPTIONS, REPLAY_USAGE } from './core/sessions/replayCli';
 import { formatDuration } from './core/wsfile/duration';
 import { DEFAULT_WAIT_TIMEOUT_MS } from './core/wsfile/run';
+import { TEST_HELP } from './cliTest';
 
 const DURATIONS = 'Durations look like 500ms, 2s, 1m or 1h; a plain number is milliseconds.';
 
@@ -17,6 +18,7 @@ const RUN_OPTIONS_HELP = `Options for run:
   --follow-redirects Follow HTTP redirects of the upgrade request (off by default).
   --max-redirects N  At most N redirects (default 10; implies --follow-redirects).
   --no-process-env   Refuse {{$processEnv …}} (it is allowed by default on the command line).
+  --no-scripts       Do not run request scripts ({% %}, {{ }}); expectations still run.
 ${DECODE_HELP}`;
 
 export const HELP = `wsi: run WebSocket request files (.ws) from the command line.
@@ -27,6 +29,8 @@ Usage:
   wsi run FILE [options]         Connect, play each request's script, print the exchange.
                                  Exits 1 when a connection or a step fails.
 ${REPLAY_USAGE}
+  wsi test [FILES|FOLDERS]       Run every request with tests (scripts, === expect, ??) and report;
+                                 exits 0 only when all pass. "wsi test --help" for its options.
   wsi help                       Show this text; "wsi COMMAND --help" shows one command's.
 
 ${RUN_OPTIONS_HELP}
@@ -50,4 +54,5 @@ export const COMMAND_HELP: Record<string, string> = {
   parse: PARSE_HELP,
   run: RUN_HELP,
   replay: `${REPLAY_HELP}\n\n${DURATIONS}`,
+  test: `${TEST_HELP}\n\n${DURATIONS}`,
 };

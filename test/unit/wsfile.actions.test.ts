@@ -41,7 +41,7 @@ test('.ws protocol actions parse: words fill fields in order, name=value and fla
     'bad-action@8: "=== emit" needs event (event); write it after the action\'s name.',
     'bad-action@9: "c" is one word too many for "=== emit"; it takes event=… namespace=… ack, and its arguments (json; an array is several arguments) on the lines below.',
     'bad-condition@10: The JSON filter needs a value after ==. Write it like type == "trade", price > 100 or a.b[0].c != null.',
-    'unknown-separator@11: "=== frobnicate" is not something a .ws script can do. After === write nothing, wait-for-server, wait-for <condition>, wait 500ms, binary [hex|base64] or close [code] [reason], or one of the protocol\'s actions: emit, connect.',
+    'unknown-separator@11: "=== frobnicate" is not something a .ws script can do. After === write nothing, wait-for-server, wait-for <condition>, expect <check>, wait 500ms, binary [hex|base64] or close [code] [reason], or one of the protocol\'s actions: emit, connect.',
   ]);
   // The http:// URL is no error with a protocol; without one it still is.
   assert.ok(!parsed.diagnostics.some((d) => d.code === 'bad-url-scheme'));

@@ -113,7 +113,7 @@ test('JetBrains repeated wait-for-server lines add up to a count of 3', () => {
 
 // ───────────── fixtures: httpYac ─────────────
 
-test('httpYac websocket.http: WS keyword, one JSON message, the streaming script is skipped with a warning', () => {
+test('httpYac websocket.http: WS keyword, one JSON message, the streaming script is read as a script (no warning)', () => {
   const parsed = parseWsFile(fixture('httpyac/websocket.http'));
   assert.deepEqual(summary(parsed), [
     {
@@ -124,10 +124,14 @@ test('httpYac websocket.http: WS keyword, one JSON message, the streaming script
       steps: [['json', '{\n  "test": "httpyac"\n}']],
     },
   ]);
-  const script = only(parsed, 'ignored-script');
-  assert.equal(script.severity, 'warning');
-  assert.deepEqual([script.range.startLine, script.range.endLine], [6, 16]);
-  assert.deepEqual(codes(parsed), ['warning:ignored-script']);
+  const [script] = parsed.requests[0].scripts ?? [];
+  assert.deepEqual(
+    [script.dialect, script.event, script.lines.startLine, script.lines.endLine],
+    ['httpyac', 'streaming', 6, 16],
+  );
+  assert.match(script.code!, /^ *\n {2}async function writeStream\(\)\{\n/);
+  assert.equal(script.code!.split('\n').length, 11, 'the code keeps its lines: script line N is file line 6 + N');
+  assert.deepEqual(codes(parsed), []);
 });
 
 test('httpYac websocketPublish.http: one JSON message, no diagnostics', () => {
@@ -151,15 +155,20 @@ test('httpYac legacy websocket.http: a message right under the request line (no 
   assert.deepEqual(summary(parsed), [
     { name: url, keyword: 'WS', url, headers: [], steps: [['json', '{"foo": "bar"}']] },
   ]);
-  assert.deepEqual(codes(parsed), ['warning:ignored-script']);
+  assert.deepEqual(
+    parsed.requests[0].scripts?.map((s) => s.event),
+    ['streaming'],
+  );
+  assert.deepEqual(codes(parsed), []);
 });
 
-test('httpYac websocketKeepStreaming.http: @keepStreaming is kept and noted as having no effect', () => {
+test('httpYac websocketKeepStreaming.http: @keepStreaming is read (handlers keep listening after the steps)', () => {
   const parsed = parseWsFile(fixture('httpyac/websocketKeepStreaming.http'));
   assert.equal(parsed.requests.length, 1);
   assert.deepEqual(parsed.requests[0].directives, [{ name: 'keepStreaming', value: '', line: 0 }]);
+  assert.equal(parsed.requests[0].settings.keepStreaming, true);
   assert.deepEqual(parsed.requests[0].steps, []);
-  assert.deepEqual(codes(parsed), ['info:ignored-directive']);
+  assert.deepEqual(codes(parsed), []);
   assert.deepEqual(parsed.requests[0].range, { startLine: 0, endLine: 1 });
 });
 
@@ -199,7 +208,8 @@ test('httpYac changelog example: bare wss:// URLs, ### separators, six STOMP fra
       steps: [['json', '["SEND\\ndestination:/ws/room/{{roomId}}/estimate\\n\\n{\\"estimation\\":\\"5\\"}\\u0000"]']],
     },
   ]);
-  assert.deepEqual(codes(parsed), ['info:ignored-directive']);
+  assert.deepEqual(codes(parsed), []);
+  assert.equal(parsed.requests[0].settings.keepStreaming, true);
   assert.deepEqual(
     parsed.requests.map((r) => r.range),
     [

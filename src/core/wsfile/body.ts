@@ -4,16 +4,10 @@ import { parseJsonConditions } from '../filterAll';
 import { actionValues, actionWords } from './actionLine';
 import { decodeBase64, decodeHex } from './binary';
 import { durationHint, parseDuration } from './duration';
-import {
-  COMMENT,
-  FILE_REFERENCE,
-  MESSAGE_SEPARATOR,
-  SCRIPT_OPEN,
-  findScriptEnd,
-  isBlank,
-  separatorCommand,
-} from './lines';
-import type { Diagnostic, DiagnosticCode, Range, Severity, WsMessage, WsStep } from './types';
+import { COMMENT, FILE_REFERENCE, MESSAGE_SEPARATOR, SCRIPT_OPEN, isBlank, separatorCommand } from './lines';
+import { parseExpectation } from './expect';
+import { ScriptBlockParser } from './scriptBlocks';
+import type { WsMessage, WsStep } from './types';
 
 /** Largest close reason the protocol allows, in UTF-8 bytes. */
 const MAX_CLOSE_REASON_BYTES = 123;
@@ -27,33 +21,7 @@ export interface ContentLine {
  * The part of the `.ws` parser below a request's headers: message blocks, waits, delays and the
  * close, with the diagnostics they raise. `FileParser` (parse.ts) reads regions and request lines.
  */
-export abstract class BodyParser {
-  protected readonly diagnostics: Diagnostic[] = [];
-
-  constructor(protected readonly lines: string[]) {}
-
-  protected report(severity: Severity, code: DiagnosticCode, range: Range, message: string): void {
-    this.diagnostics.push({ severity, code, range, message });
-  }
-
-  protected lineRange(line: number, startCol = 0, endCol = this.lines[line]?.length ?? 0): Range {
-    return { startLine: line, startCol, endLine: line, endCol: Math.max(endCol, startCol) };
-  }
-
-  protected skipScript(at: number, last: number): number {
-    const end = findScriptEnd(this.lines, at, last);
-    const endLine = end ?? last;
-    this.report(
-      'warning',
-      'ignored-script',
-      { startLine: at, startCol: 0, endLine, endCol: this.lines[endLine].length },
-      end === undefined
-        ? 'This script block is never closed, so everything below it in this request is skipped. Close it with "}}" (httpYac) or "%}" (JetBrains).'
-        : 'Script blocks (httpYac {{ … }}, JetBrains {% … %}) are not run by WebSocket Inspector; this one is skipped. Use === wait-for-server, === wait and === close to script the exchange.',
-    );
-    return endLine;
-  }
-
+export abstract class BodyParser extends ScriptBlockParser {
   /** Message blocks separated by `===` lines, and the waits, delays and close between them. */
   /** `first`: an action the first block is the body of (JetBrains' GRAPHQL request: the operation, then its variables). */
   protected parseBody(
@@ -118,10 +86,18 @@ export abstract class BodyParser {
       const text = lines[i];
       if (SCRIPT_OPEN.test(text.trim())) {
         flush();
-        i = this.skipScript(i, last);
+        i = this.readScript(i, last, false);
         continue;
       }
       const sep = MESSAGE_SEPARATOR.exec(text);
+      if (!sep && this.externalScript(i, text, 'response')) {
+        flush();
+        continue;
+      }
+      if (!sep && /^\s*\?\?(\s|$)/.test(text)) {
+        this.readAssertion(i, text);
+        continue;
+      }
       if (!sep) {
         // JetBrains: a line starting with # or // (indent allowed) is a comment, in a body too.
         // A message line that must begin so comes from a file (`< ./msg.txt`).
@@ -179,6 +155,15 @@ export abstract class BodyParser {
         this.waitForStep(i, text, waitFor[1].trim(), push);
         continue;
       }
+      const expect = /^expect(?:\s+(.*))?$/i.exec(command);
+      if (expect) {
+        const parsed = parseExpectation(expect[1] ?? '');
+        if ('error' in parsed) {
+          const col = expect[1] ? text.indexOf(expect[1]) : 0;
+          this.report('error', 'bad-expect', this.lineRange(i, col), parsed.error);
+        } else push({ type: 'expect', expect: parsed, lines: span });
+        continue;
+      }
       const word = /^([A-Za-z][\w-]*)(?:\s+(.*))?$/.exec(command);
       const def = word && actions.find((a) => a.id === word[1].toLowerCase());
       if (def) {
@@ -193,7 +178,7 @@ export abstract class BodyParser {
         'error',
         'unknown-separator',
         this.lineRange(i),
-        `"=== ${command}" is not something a .ws script can do. After === write nothing, wait-for-server, wait-for <condition>, wait 500ms, binary [hex|base64] or close [code] [reason]${offered}.`,
+        `"=== ${command}" is not something a .ws script can do. After === write nothing, wait-for-server, wait-for <condition>, expect <check>, wait 500ms, binary [hex|base64] or close [code] [reason]${offered}.`,
       );
     }
     flush();

@@ -15,6 +15,8 @@ export const KNOWN_DIRECTIVES: Record<string, string> = {
   protocol: 'the protocol to speak over WebSocket: socket.io, graphql, graphql-transport-ws, graphql-ws, or none',
   protobuf:
     'the Protobuf message type of binary payloads: package.Message, or "sent …" / "received …" for one direction',
+  keepStreaming:
+    'keep receiving after the last step (httpYac): script handlers listen until the wait timeout passes in silence',
   decode: 'how binary payloads are read: auto, raw, msgpack, cbor, gzip, zlib, deflate, brotli, protobuf-raw',
 };
 
@@ -27,7 +29,6 @@ const ALIASES: Record<string, string> = {
 
 /** Directives of JetBrains or httpYac that mean nothing for a WebSocket run; kept, noted, not applied. */
 const FOREIGN = new Set([
-  'keepStreaming',
   'noStreamingLog',
   'no-log',
   'no-cookie-jar',
@@ -119,6 +120,9 @@ export function readSettings(spots: DirectiveSpot[], diagnostics: Diagnostic[]):
       }
       case 'reconnect':
         settings.reconnect = true;
+        break;
+      case 'keepStreaming':
+        settings.keepStreaming = true;
         break;
       case 'protocol': {
         const known = protocolIds();

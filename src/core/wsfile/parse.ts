@@ -77,13 +77,16 @@ class FileParser extends BodyParser {
       i++;
     }
     const spots: DirectiveSpot[] = [];
+    this.scripts = [];
+    this.assertions = [];
     for (; i <= last; i++) {
       const line = lines[i];
       if (isBlank(line)) continue;
       if (SCRIPT_OPEN.test(line.trim())) {
-        i = this.skipScript(i, last);
+        i = this.readScript(i, last, true);
         continue;
       }
+      if (this.externalScript(i, line, 'pre-request')) continue;
       const directive = DIRECTIVE.exec(line);
       if (directive) {
         const nameCol = directive[1].length;
@@ -157,7 +160,7 @@ class FileParser extends BodyParser {
         break;
       }
       if (SCRIPT_OPEN.test(text.trim())) {
-        i = this.skipScript(i, last);
+        i = this.readScript(i, last, false);
         continue;
       }
       if (MESSAGE_SEPARATOR.test(text)) break;
@@ -209,7 +212,11 @@ class FileParser extends BodyParser {
       directives,
       settings,
       steps,
+      ...(this.scripts.length ? { scripts: this.scripts } : {}),
+      ...(this.assertions.length ? { assertions: this.assertions } : {}),
     });
+    this.scripts = [];
+    this.assertions = [];
   }
 
   /** With a protocol, http(s) URLs are fine: its endpoint maps them (Socket.IO and SockJS clients are given them). */

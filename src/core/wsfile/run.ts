@@ -10,6 +10,8 @@ import { decodeBase64, decodeHex } from './binary';
 import { formatDuration } from './duration';
 import { runAction, runWaitFor } from './runProtocol';
 import { delay, MessageCounter } from './runWait';
+import { RunTests, type TestRunOptions } from './runTests';
+import type { LogLine, TestResult } from '../scripts/runScripts';
 import { resolveHandshake, resolveText, type VariableContext } from './variables';
 import type { WsRequest, WsStep } from './types';
 
@@ -28,7 +30,7 @@ export interface StepProgress {
   reason?: string;
 }
 
-export interface RunOptions {
+export interface RunOptions extends TestRunOptions {
   request: WsRequest;
   variables: VariableContext;
   /** Directory that `< ./file` paths are relative to (the `.ws` file's folder). */
@@ -74,6 +76,10 @@ export interface RunResult {
   error?: string;
   /** Resolved values to mask wherever the exchange is shown. */
   secrets: string[];
+  /** Test results of the request's scripts, `=== expect` and `??` lines, in the order they were decided. */
+  tests: TestResult[];
+  /** `client.log` lines and the run's notes about scripts. */
+  logs: LogLine[];
 }
 
 /** The connection options a request asks for, with its variables already resolved. */
@@ -124,6 +130,21 @@ function withScheme(url: string, keyword: WsRequest['keyword']): string {
  * rejects: a failed step ends the script with `ok: false` and a sentence, and the connection stays open.
  */
 export async function runWsRequest(options: RunOptions): Promise<RunResult> {
+  const counter = new MessageCounter();
+  const tests = new RunTests(options.request, options, counter);
+  try {
+    const result = await playRequest({ ...options, variables: tests.variables }, counter, tests);
+    return { ...result, tests: tests.tests, logs: tests.logs };
+  } finally {
+    tests.dispose();
+  }
+}
+
+async function playRequest(
+  options: RunOptions,
+  counter: MessageCounter,
+  tests: RunTests,
+): Promise<Omit<RunResult, 'tests' | 'logs'>> {
   const { request, variables } = options;
   const progress = (p: StepProgress) => {
     try {
@@ -132,12 +153,19 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
       // A listener's failure must not stop the script.
     }
   };
-  const fail = (index: number, reason: string, connection: Transport | undefined, secrets: string[]): RunResult => {
+  const fail = (
+    index: number,
+    reason: string,
+    connection: Transport | undefined,
+    secrets: string[],
+  ): Omit<RunResult, 'tests' | 'logs'> => {
     progress({ index, status: 'failed', reason });
     return { ok: false, connection, failedStep: index, error: reason, secrets };
   };
 
   progress({ index: -1, status: 'running' });
+  const scriptProblem = await tests.beforeConnect();
+  if (scriptProblem) return fail(-1, scriptProblem, options.connection, []);
   const handshake = resolveHandshake(request, variables);
   if ('error' in handshake) return fail(-1, handshake.error, options.connection, []);
   const secrets = handshake.secrets;
@@ -146,7 +174,6 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
   let session: ProtocolSession | undefined = options.protocol?.session;
   let decoder: MessageDecoder | undefined = options.protocol?.decoder;
   let problem: string | undefined;
-  const counter = new MessageCounter();
   if (!connection) {
     const connOptions = connectionOptionsFor(request, handshake, options.handshakeTimeoutMs);
     if ('error' in connOptions) return fail(-1, connOptions.error, undefined, secrets);
@@ -165,11 +192,13 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
   const subscriptions = [
     connection.onMessage((f) => {
       if (f.direction === 'received' && (f.kind === 'text' || f.kind === 'binary')) counter.add(f);
+      tests.frame(f);
     }),
     connection.onState((s) => {
       if (s.phase === 'closed' || s.phase === 'error') counter.end(s.message);
     }),
   ];
+  const limitMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
   try {
     if (connection.state.phase !== 'open') {
       try {
@@ -179,6 +208,7 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
       }
     }
     progress({ index: -1, status: 'done' });
+    tests.afterOpen(connection);
 
     // Messages since the run began count for a first wait-for-server (e.g. a greeting sent on open).
     let previousStart = 0;
@@ -188,13 +218,19 @@ export async function runWsRequest(options: RunOptions): Promise<RunResult> {
         return fail(index, `Stopped before step ${index + 1} (line ${step.lines.startLine + 1}).`, connection, secrets);
       const baseline = previousStart;
       previousStart = counter.count;
-      const waiting = step.type === 'wait' || step.type === 'wait-for-server' || step.type === 'wait-for';
+      const waiting =
+        step.type === 'wait' || step.type === 'wait-for-server' || step.type === 'wait-for' || step.type === 'expect';
       progress({ index, status: waiting ? 'waiting' : 'running' });
-      const error = await runStep(step, { connection, counter, baseline, options, secrets, session, decoder });
+      if (step.type === 'expect') await tests.expect(step, { decoder, limitMs, signal: options.signal });
+      const error =
+        step.type === 'expect'
+          ? undefined
+          : await runStep(step, { connection, counter, baseline, options, secrets, session, decoder });
       if (error)
         return fail(index, `Step ${index + 1} (line ${step.lines.startLine + 1}): ${error}`, connection, secrets);
       progress({ index, status: 'done' });
     }
+    await tests.finish(true, limitMs, options.signal);
     return { ok: true, connection, secrets };
   } finally {
     for (const s of subscriptions) s.dispose();

@@ -88,7 +88,7 @@ export async function runWaitFor(
   return `waited ${formatDuration(ctx.limitMs)} for ${what}, but none came (${ctx.counter.count - ctx.baseline} other messages did). Check the condition against a message's decoded view in the inspector, or raise the wait timeout.`;
 }
 
-function safeDecode(
+export function safeDecode(
   decoder: MessageDecoder,
   m: { seq: number; kind: 'text' | 'binary'; payload: Buffer },
   counter: MessageCounter,

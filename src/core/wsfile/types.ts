@@ -43,6 +43,10 @@ export type DiagnosticCode =
   | 'empty-binary-block'
   | 'after-close'
   | 'ignored-script'
+  | 'script-syntax'
+  | 'script-file'
+  | 'bad-expect'
+  | 'bad-assertion'
   | 'unresolved-variable'
   | 'missing-file'
   | 'env-json'
@@ -112,7 +116,62 @@ export type WsStep =
    */
   | { type: 'action'; action: string; values: ComposeValues; lines: LineSpan }
   /** Wait for a server message whose decoded view (or JSON) meets a filter condition: `=== wait-for event == "chat"`. */
-  | { type: 'wait-for'; condition: string; lines: LineSpan };
+  | { type: 'wait-for'; condition: string; lines: LineSpan }
+  /** `=== expect …`: a declarative check of the server's messages (expect.ts); a test result, not a stop. */
+  | { type: 'expect'; expect: Expectation; lines: LineSpan };
+
+/** What `=== expect` checks; see docs/WSFILE.md "Expectations". */
+export interface Expectation {
+  /** The text after `expect`, as written: the test's name. */
+  text: string;
+  /** `not`: no such message (within the window, or as the next one). */
+  not: boolean;
+  matcher:
+    | { kind: 'json'; value: unknown }
+    | { kind: 'regex'; source: string; flags: string }
+    | { kind: 'text'; text: string }
+    | { kind: 'contains'; text: string }
+    | { kind: 'condition'; condition: string }
+    | { kind: 'any' };
+  /** `within 2s`: any message in that window matches; without it, the next message must. */
+  withinMs?: number;
+  /** `count N`: N such messages. Default 1. */
+  count: number;
+}
+
+/** Where a script block runs. */
+export type ScriptEvent = 'pre-request' | 'response' | 'streaming' | 'after';
+
+/**
+ * A JetBrains `< {% %}` / `> {% %}` / `> ./check.js` handler or an httpYac `{{ }}` /
+ * `{{@streaming}}` block, run in the sandbox (src/core/scripts) when the workspace is trusted.
+ */
+export interface WsScript {
+  dialect: 'jetbrains' | 'httpyac';
+  event: ScriptEvent;
+  /** Inline source; absent for an external file. */
+  code?: string;
+  /** An external file (`> ./check.js`, `< ./pre.js`), relative to the .ws file's folder. */
+  path?: string;
+  /** File line of the code's first line (the line after the opener, or the opener's own line for `{% … %}` on one line). */
+  codeLine: number;
+  /** Column the code starts at on `codeLine`. */
+  codeCol: number;
+  lines: LineSpan;
+}
+
+/** An httpYac `?? field [path] op [value]` assertion line. */
+export interface WsAssertion {
+  /** status, duration, body, header, js (httpYac's names). */
+  field: string;
+  /** The header's name, or the expression after `js`, or a JSON path after `body`. */
+  path?: string;
+  op: string;
+  value?: string;
+  /** As written after `??`: the test's name. */
+  text: string;
+  line: number;
+}
 
 /** Settings read from the directives, with their defaults filled in where the parser knows them. */
 export interface RequestSettings {
@@ -127,6 +186,8 @@ export interface RequestSettings {
   deflate: boolean;
   /** From `@protocol`: a protocol's id ("socket.io", "graphql", …) or "none". */
   protocol?: string;
+  /** httpYac's `@keepStreaming`: after the steps, script handlers keep receiving until the wait timeout of silence. */
+  keepStreaming?: boolean;
   /** From `@protobuf` / `@decode`: how binary payloads are read ("protobuf:pkg.Tick", "msgpack"; see decode/payloads.ts). */
   payloads?: string;
 }
@@ -148,6 +209,10 @@ export interface WsRequest {
   directives: WsDirective[];
   settings: RequestSettings;
   steps: WsStep[];
+  /** Script blocks in file order (absent or empty when there are none). */
+  scripts?: WsScript[];
+  /** httpYac `??` assertion lines. */
+  assertions?: WsAssertion[];
 }
 
 export interface ParsedWsFile {

@@ -10,6 +10,10 @@ export interface VariableContext extends DynamicOptions {
   environment?: Record<string, string>;
   /** Its name, for error messages. */
   environmentName?: string;
+  /** Set by request scripts (`request.variables.set`, httpYac `exports`): looked up first. */
+  scriptVariables?: Map<string, string>;
+  /** JetBrains' `client.global` values: looked up last. */
+  globals?: Map<string, string>;
 }
 
 /** A resolved text; `secrets` lists the substituted values that must be masked in logs and UI. */
@@ -69,6 +73,8 @@ function resolveExpression(expression: string, context: VariableContext, atLine:
     const r = dynamicValue(expression, context);
     return 'error' in r ? r : { value: r.value, secret: r.secret, secrets: r.secret && r.value ? [r.value] : [] };
   }
+  const scripted = context.scriptVariables?.get(expression);
+  if (scripted !== undefined) return markSecret({ value: scripted, secret: false, secrets: [] }, expression);
   const env = context.environment;
   if (env && Object.prototype.hasOwnProperty.call(env, expression)) {
     // Environment values may use dynamic values and other variables too.
@@ -77,6 +83,8 @@ function resolveExpression(expression: string, context: VariableContext, atLine:
   }
   const definition = visibleDefinition(context.fileVariables, expression, atLine);
   if (definition) return markSecret(resolveAt(definition.value, context, definition.line, depth + 1), expression);
+  const global = context.globals?.get(expression);
+  if (global !== undefined) return markSecret({ value: global, secret: false, secrets: [] }, expression);
   return { error: undefinedMessage(expression, context, atLine) };
 }
 
@@ -152,12 +160,14 @@ export function findUnresolvedVariables(
 ): Diagnostic[] {
   const lines = splitLines(text);
   const out: Diagnostic[] = [];
+  const scripted = scriptSetNames(parsed);
   const scan = (line: number, fromCol = 0, toCol?: number) => {
     const src = lines[line] ?? '';
     const re = new RegExp(PLACEHOLDER.source, 'g');
     let m: RegExpExecArray | null;
     while ((m = re.exec(src))) {
       if (m.index < fromCol || (toCol !== undefined && m.index + m[0].length > toCol)) continue;
+      if (scripted.has(m[1].trim())) continue; // A script sets it when it runs.
       const problem = staticProblem(m[1].trim(), line, parsed.variables, options);
       if (!problem) continue;
       const range: Range = { startLine: line, startCol: m.index, endLine: line, endCol: m.index + m[0].length };
@@ -174,6 +184,18 @@ export function findUnresolvedVariables(
     }
   }
   return out;
+}
+
+/** Names the file's scripts set (`request.variables.set("x"`, `client.global.set("x"`, httpYac `exports.x =`). */
+function scriptSetNames(parsed: ParsedWsFile): Set<string> {
+  const names = new Set<string>();
+  for (const r of parsed.requests)
+    for (const s of r.scripts ?? []) {
+      const code = s.code ?? '';
+      for (const m of code.matchAll(/(?:variables|global)\.set\(\s*["'`]([^"'`]+)["'`]/g)) names.add(m[1]);
+      for (const m of code.matchAll(/\bexports\.([A-Za-z_$][\w$]*)\s*=/g)) names.add(m[1]);
+    }
+  return names;
 }
 
 function staticProblem(

@@ -322,6 +322,8 @@ export function stepLabel(step: WsStep): string {
       return `${step.action} (${line})`;
     case 'wait-for':
       return `wait for ${step.condition} (${line})`;
+    case 'expect':
+      return `expect ${step.expect.text} (${line})`;
   }
 }
 

@@ -59,6 +59,8 @@ function stepName(step: WsStep): string {
       )}`.trim();
     case 'wait-for':
       return `wait for ${preview(step.condition)}`;
+    case 'expect':
+      return `expect ${preview(step.expect.text)}`;
   }
 }
 
