@@ -48,6 +48,7 @@ export class Header {
   private readonly reconnectButton: HTMLElement;
 
   private readonly replayButton: HTMLElement;
+  private phase: ConnectionState['phase'] = 'idle';
 
   constructor(actions: {
     disconnect: () => void;
@@ -166,12 +167,14 @@ export class Header {
         script.current >= script.steps.length - 1
           ? `✓ ${script.name}: all ${script.steps.length} steps done`
           : `▶ ${script.name}: ${step} done`,
-      failed: `✗ ${script.name}: ${step} failed. ${script.reason ?? ''} The connection stays open for manual work.`,
+      // Only a connection that is open stays open: a failed handshake never opened one.
+      failed: `✗ ${script.name}: ${step} failed. ${script.reason ?? ''}${this.phase === 'open' && script.current >= 0 ? ' The connection stays open for manual work.' : ''}`,
     };
     this.script.textContent = text[script.status];
   }
 
   setState(state: ConnectionState): void {
+    this.phase = state.phase;
     this.badge.dataset.phase = state.phase;
     this.badgeText.textContent = PHASE_LABEL[state.phase];
     this.badgeIcon.replaceChildren(icon(PHASE_ICON[state.phase]));
