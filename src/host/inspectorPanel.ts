@@ -198,7 +198,10 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
     }
     const inspector = new InspectorPanel(panel, env, options(url));
     inspector.session.markEndedByReload(recorded, historyEnabled);
-    inspector.opening = Promise.reject(new Error('The connection ended with the window reload.'));
+    const ended = inspector.state;
+    inspector.opening = Promise.reject(
+      new Error('message' in ended ? ended.message : 'The connection ended with the window reload.'),
+    );
     inspector.opening.catch(() => undefined);
     return inspector;
   }
