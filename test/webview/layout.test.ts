@@ -133,6 +133,32 @@ describe('inspector layout at panel widths from 500 px up (header, URL, buttons,
     });
   }
 
+  test('a live .ws run with a long request name keeps the URL readable at 500 and 1200 px', async () => {
+    const { page } = view;
+    const live = recordingSnapshot() as Extract<ToWebview, { type: 'snapshot' }>;
+    const snapshot: Snapshot = {
+      ...live.snapshot,
+      recording: undefined,
+      state: { phase: 'open', url: LONG_URL, protocol: '', extensions: '', since: Date.now() },
+    };
+    await view.toWebview({ type: 'snapshot', snapshot });
+    await page.waitForSelector('#replay', { state: 'hidden' });
+    for (const width of [500, 1200]) {
+      await page.setViewportSize({ width, height: 600 });
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await page.screenshot({ path: join(SHOTS, `ws-run-${width}.png`) });
+      assert.deepEqual(await overflow(view), [], `at ${width} px`);
+      const widths = await page.evaluate(() =>
+        ['#url .url-start', '#url .url-end'].map((s) => document.querySelector(s)?.getBoundingClientRect().width ?? 0),
+      );
+      assert.ok(
+        widths.every((w) => w > 40),
+        `the URL's start and end show at ${width} px: ${widths.join(', ')}`,
+      );
+      assert.match((await page.textContent('.source')) ?? '', /^from market data: subscribe/);
+    }
+  });
+
   test('the filter placeholders are never cut off', async () => {
     const { page } = view;
     for (const width of [500, 800, 900, 1000, 1200, 1920]) {
