@@ -2,13 +2,14 @@ import type { RowDetail } from '../src/shared/protocol';
 import { hexDump } from '../src/shared/hexDump';
 import { el, formatBytes, formatTime, icon } from './dom';
 import { jsonTree } from './jsonTree';
+import { hasInvisible, setVisibleText } from './invisible';
 
 /** Bytes a hex dump shows in the pane; the rest is a click away in an editor tab. */
 const HEX_LIMIT = 64 * 1024;
 /** Characters of text the pane shows. */
 const TEXT_LIMIT = 256 * 1024;
 
-type View = 'decoded' | 'tree' | 'text' | 'hex' | 'base64' | 'utf8';
+type View = 'decoded' | 'tree' | 'text' | 'raw' | 'hex' | 'base64' | 'utf8';
 
 export interface DetailActions {
   copy(text: string): void;
@@ -102,11 +103,13 @@ export class DetailPane {
         }
       }
     }
+    // Text with bidi controls or invisible characters shows them as marks; Raw is the text as it is.
+    const raw: View[] = detail.text !== undefined && hasInvisible(detail.text) ? ['raw'] : [];
     const plain: View[] = detail.bytes
       ? ['hex', 'base64', 'utf8']
       : this.isJson
-        ? ['tree', 'text', 'hex']
-        : ['text', 'hex'];
+        ? ['tree', 'text', ...raw, 'hex']
+        : ['text', ...raw, 'hex'];
     // A decoder's view comes first, the raw ones stay a click away.
     const views: View[] = detail.decoded ? ['decoded', ...plain] : plain;
     const sort = detail.decoded ? 'decoded' : detail.bytes ? 'binary' : this.isJson ? 'json' : 'text';
@@ -186,10 +189,13 @@ export class DetailPane {
         content = pre('detail-text', toBase64(bytes.subarray(0, TEXT_LIMIT)));
         break;
       case 'utf8':
-        content = pre('detail-text', new TextDecoder('utf-8').decode(bytes.subarray(0, TEXT_LIMIT)));
+        content = visiblePre(new TextDecoder('utf-8').decode(bytes.subarray(0, TEXT_LIMIT)));
+        break;
+      case 'raw':
+        content = pre('detail-text detail-raw', clip(d.text ?? ''));
         break;
       default:
-        content = pre('detail-text', this.isJson ? JSON.stringify(this.json, null, 2) : clip(d.text ?? ''));
+        content = visiblePre(this.isJson ? JSON.stringify(this.json, null, 2) : clip(d.text ?? ''));
     }
     this.body.replaceChildren(content);
   }
@@ -218,6 +224,7 @@ const LABELS: Record<View, string> = {
   hex: 'Hex',
   base64: 'Base64',
   utf8: 'UTF-8',
+  raw: 'Raw',
 };
 
 /** The ranges by path, written as the tree writes paths (`$.a["b c"]`, where formatPath writes `$.a['b c']`). */
@@ -271,6 +278,13 @@ function markedHex(bytes: Uint8Array, range: { start: number; end: number }): HT
 function pre(className: string, text: string): HTMLElement {
   const p = el('pre', className);
   p.textContent = text;
+  return p;
+}
+
+/** Text with its invisible characters shown as marks. */
+function visiblePre(text: string): HTMLElement {
+  const p = el('pre', 'detail-text');
+  setVisibleText(p, text);
   return p;
 }
 

@@ -6,6 +6,10 @@ import type {
   HeaderLine,
 } from '../src/shared/protocol';
 import { el, formatBytes } from './dom';
+import { hasInvisible, setVisibleText } from './invisible';
+
+/** While rendering: show text raw (else invisible characters are marked), and whether any text had them. */
+const shown = { raw: false, invisible: false };
 
 /**
  * The Handshake tab: the upgrade request and the server's answer as they crossed the wire, the
@@ -18,6 +22,8 @@ export class HandshakeView {
   private wire: FrameLogStats | undefined;
   private health: ConnectionHealth | undefined;
   private frame = 0;
+  /** Show header values as they are, bidi controls and invisible characters unmarked. */
+  private raw = false;
 
   constructor() {
     this.element = el('section', 'handshake');
@@ -58,13 +64,15 @@ export class HandshakeView {
   private render(): void {
     const h = this.handshake;
     const parts: HTMLElement[] = [];
+    shown.raw = this.raw;
+    shown.invisible = false;
     if (!h) {
       parts.push(el('p', 'muted', 'No handshake yet: the details appear when the connection starts.'));
     } else {
       if (h.error) parts.push(el('p', 'handshake-error', h.error));
       parts.push(
         section('Request', [
-          el('pre', 'wire-text', [h.request?.requestLine ?? `GET ${h.url}`, ...lines(h.request?.headers)].join('\n')),
+          wireText([h.request?.requestLine ?? `GET ${h.url}`, ...lines(h.request?.headers)].join('\n')),
           kv([
             ['URL', h.url],
             ['Answered by', h.finalUrl !== h.url ? h.finalUrl : undefined],
@@ -74,14 +82,9 @@ export class HandshakeView {
         ]),
       );
       if (h.response) {
-        const body = h.response.body
-          ? [el('h4', undefined, 'Body'), el('pre', 'wire-text', prettyBody(h.response.body))]
-          : [];
+        const body = h.response.body ? [el('h4', undefined, 'Body'), wireText(prettyBody(h.response.body))] : [];
         parts.push(
-          section('Response', [
-            el('pre', 'wire-text', [h.response.statusLine, ...lines(h.response.headers)].join('\n')),
-            ...body,
-          ]),
+          section('Response', [wireText([h.response.statusLine, ...lines(h.response.headers)].join('\n')), ...body]),
         );
       }
       const accept =
@@ -179,6 +182,19 @@ export class HandshakeView {
         ]),
       );
     }
+    if (shown.invisible) {
+      const toggle = el('button', 'tool handshake-raw', this.raw ? 'Mark invisible characters' : 'Show the raw text');
+      toggle.id = 'handshake-raw';
+      toggle.title =
+        'Bidi controls and invisible characters are shown as marks such as ⟨RLO⟩; this shows the text as it is';
+      toggle.setAttribute('aria-pressed', String(this.raw));
+      toggle.addEventListener('click', () => {
+        this.raw = !this.raw;
+        this.render();
+        this.element.querySelector<HTMLElement>('#handshake-raw')?.focus();
+      });
+      parts.unshift(toggle);
+    }
     this.element.replaceChildren(...parts);
   }
 }
@@ -194,10 +210,21 @@ function kv(rows: Array<[string, string | undefined]>): HTMLElement {
   for (const [k, v] of rows) {
     if (v === undefined || v === '') continue;
     const tr = el('tr');
-    tr.append(el('th', undefined, k), el('td', undefined, v));
+    tr.append(el('th', undefined, k), visible(el('td'), v));
     table.append(tr);
   }
   return table;
+}
+
+/** Text as it crossed the wire, its invisible characters marked unless the raw text is asked for. */
+function wireText(text: string): HTMLElement {
+  return visible(el('pre', 'wire-text'), text);
+}
+
+function visible(node: HTMLElement, text: string): HTMLElement {
+  if (hasInvisible(text)) shown.invisible = true;
+  setVisibleText(node, text, shown.raw);
+  return node;
 }
 
 function lines(headers: HeaderLine[] | undefined): string[] {

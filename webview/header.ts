@@ -30,6 +30,10 @@ export class Header {
   private readonly badgeText: HTMLElement;
   private readonly badgeIcon: HTMLElement;
   private readonly url: HTMLElement;
+  /** The URL in two parts: the start ellipsizes, the end stays, so the middle is what goes. */
+  private readonly urlStart: HTMLElement;
+  private readonly urlEnd: HTMLElement;
+  private fullUrl = '';
   private readonly source: HTMLElement;
   private readonly stats: HTMLElement;
   private readonly message: HTMLElement;
@@ -44,8 +48,14 @@ export class Header {
   private readonly reconnectButton: HTMLElement;
 
   private readonly replayButton: HTMLElement;
+  private phase: ConnectionState['phase'] = 'idle';
 
-  constructor(actions: { disconnect: () => void; reconnect: () => void; replay: () => void }) {
+  constructor(actions: {
+    disconnect: () => void;
+    reconnect: () => void;
+    replay: () => void;
+    copy: (text: string) => void;
+  }) {
     this.element = el('header', 'header');
     this.badge = el('span', 'state');
     this.badge.id = 'state';
@@ -55,6 +65,16 @@ export class Header {
     this.badge.append(this.badgeIcon, this.badgeText);
     this.url = el('span', 'url');
     this.url.id = 'url';
+    this.urlStart = el('span', 'url-start');
+    this.urlEnd = el('span', 'url-end');
+    this.url.append(this.urlStart, this.urlEnd);
+    const copyUrl = document.createElement('vscode-toolbar-button');
+    copyUrl.id = 'copy-url';
+    copyUrl.className = 'copy-url';
+    copyUrl.setAttribute('icon', 'copy');
+    copyUrl.setAttribute('label', 'Copy the URL');
+    copyUrl.title = 'Copy the URL';
+    copyUrl.addEventListener('click', () => actions.copy(this.fullUrl));
     this.source = el('span', 'source');
     this.stats = el('span', 'stats');
     this.stats.id = 'stats';
@@ -67,10 +87,21 @@ export class Header {
     this.reconnectButton = button('reconnect', 'Reconnect', 'refresh', actions.reconnect);
     this.replayButton = button('replay', 'Replay…', 'debug-rerun', actions.replay);
     this.replayButton.hidden = true;
+    // A narrow panel shows the buttons' icons only (the CSS hides their labels at the same width).
+    const narrow = window.matchMedia('(max-width: 719px)');
+    const compact = () => {
+      for (const b of [this.replayButton, this.disconnectButton, this.reconnectButton])
+        b.toggleAttribute('icon-only', narrow.matches);
+    };
+    compact();
+    narrow.addEventListener('change', compact);
     const actionsBar = el('span', 'actions');
     actionsBar.append(this.replayButton, this.disconnectButton, this.reconnectButton);
+    // The counters and where the panel came from; on a narrow panel they take a line of their own.
+    const meta = el('span', 'header-meta');
+    meta.append(this.source, this.uptime, this.health, this.stats);
     const top = el('div', 'header-top');
-    top.append(this.badge, this.url, this.source, this.uptime, this.health, this.stats, actionsBar);
+    top.append(this.badge, this.url, copyUrl, meta, actionsBar);
     this.message = el('div', 'state-message');
     this.message.id = 'state-message';
     this.message.setAttribute('role', 'alert');
@@ -88,10 +119,14 @@ export class Header {
   }
 
   setUrl(url: string, source?: PanelSource): void {
-    this.url.textContent = url;
+    this.fullUrl = url;
+    // The last characters (the end of the path, the query) always show; the start gives way first.
+    const cut = url.length > 32 ? url.length - 24 : url.length;
+    this.urlStart.textContent = url.slice(0, cut);
+    this.urlEnd.textContent = url.slice(cut);
     this.url.title = url;
     this.source.textContent = source ? `from ${source.label}` : '';
-    this.source.title = source?.detail ?? '';
+    this.source.title = source ? [this.source.textContent, source.detail].filter(Boolean).join('\n') : '';
   }
 
   /** Round-trip time of the last ping, or a warning when pongs stopped coming. */
@@ -110,7 +145,10 @@ export class Header {
   /** A recorded session: offer Replay and say where it came from. */
   setRecording(recording: RecordingInfo | undefined): void {
     this.replayButton.hidden = !recording;
-    if (recording) this.source.textContent = `recording: ${recording.label}`;
+    if (recording) {
+      this.source.textContent = `recording: ${recording.label}`;
+      this.source.title = this.source.textContent;
+    }
   }
 
   /** The line that says which `.ws` script step runs, waits, or failed. */
@@ -129,12 +167,14 @@ export class Header {
         script.current >= script.steps.length - 1
           ? `✓ ${script.name}: all ${script.steps.length} steps done`
           : `▶ ${script.name}: ${step} done`,
-      failed: `✗ ${script.name}: ${step} failed. ${script.reason ?? ''} The connection stays open for manual work.`,
+      // Only a connection that is open stays open: a failed handshake never opened one.
+      failed: `✗ ${script.name}: ${step} failed. ${script.reason ?? ''}${this.phase === 'open' && script.current >= 0 ? ' The connection stays open for manual work.' : ''}`,
     };
     this.script.textContent = text[script.status];
   }
 
   setState(state: ConnectionState): void {
+    this.phase = state.phase;
     this.badge.dataset.phase = state.phase;
     this.badgeText.textContent = PHASE_LABEL[state.phase];
     this.badgeIcon.replaceChildren(icon(PHASE_ICON[state.phase]));
@@ -209,7 +249,10 @@ function button(id: string, label: string, codicon: string, onClick: () => void)
   b.id = id;
   b.setAttribute('icon', codicon);
   b.setAttribute('secondary', '');
-  b.textContent = label;
+  // On a narrow panel only the icon shows; the name stays for hover and screen readers.
+  b.title = label;
+  b.setAttribute('aria-label', label);
+  b.append(el('span', 'button-label', label));
   b.addEventListener('click', onClick);
   return b;
 }

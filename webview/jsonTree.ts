@@ -1,4 +1,5 @@
 import { el } from './dom';
+import { setVisibleText } from './invisible';
 
 /** Children rendered per object or array before a "show more" row. */
 const PAGE = 200;
@@ -25,7 +26,7 @@ export function jsonTree(value: unknown, actions: JsonTreeActions): HTMLElement 
 function node(key: string, path: string, value: unknown, actions: JsonTreeActions, open: boolean): HTMLElement {
   const isContainer = value !== null && typeof value === 'object';
   const label = el('span', 'json-line');
-  if (key) label.append(el('span', 'json-key', key), el('span', 'json-colon', ': '));
+  if (key) label.append(visible(el('span', 'json-key'), key), el('span', 'json-colon', ': '));
   label.append(isContainer ? el('span', 'json-summary', summary(value)) : scalar(value));
   label.append(nodeActions(path, value, actions));
   if (!isContainer) {
@@ -110,7 +111,13 @@ function nodeActions(path: string, value: unknown, actions: JsonTreeActions): HT
 
 function scalar(value: unknown): HTMLElement {
   const type = value === null ? 'null' : typeof value;
-  return el('span', `json-value json-${type}`, type === 'string' ? JSON.stringify(value) : String(value));
+  return visible(el('span', `json-value json-${type}`), type === 'string' ? JSON.stringify(value) : String(value));
+}
+
+/** Bidi controls and invisible characters in keys and strings show as marks. */
+function visible(span: HTMLElement, text: string): HTMLElement {
+  setVisibleText(span, text);
+  return span;
 }
 
 function summary(value: object): string {

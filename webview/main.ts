@@ -31,6 +31,7 @@ function main(): void {
     disconnect: () => host.post({ type: 'disconnect' }),
     reconnect: () => host.post({ type: 'reconnect' }),
     replay: () => host.post({ type: 'replay' }),
+    copy: (text) => host.post({ type: 'copy', text }),
   });
   const detail = new DetailPane({
     copy: (text) => host.post({ type: 'copy', text }),
@@ -84,6 +85,8 @@ function main(): void {
   const showView = (view: View) => {
     const details = view === 'handshake';
     list.element.hidden = details;
+    // The filter and its count work on the list: the Handshake tab has none.
+    filterBar.element.hidden = details;
     if (details) detail.element.hidden = true;
     else if (list.selection !== undefined) detail.element.hidden = false;
     handshakeView.show(details);
@@ -153,8 +156,16 @@ function main(): void {
     if (toolbar.isPaused) pending = rows ? { total, rows, rowsStart } : { ...pending, total };
     else list.update(total, rows, rowsStart);
   };
+  // A recording is read-only: no composer, until a replay opens a live connection in the panel.
+  let readOnly = false;
+  let phase: ConnectionState['phase'] = 'idle';
+  const showComposer = () => {
+    composer.element.hidden = readOnly && phase !== 'open';
+  };
   const setState = (state: ConnectionState) => {
     header.setState(state);
+    phase = state.phase;
+    showComposer();
     composer.setEnabled(state.phase === 'open');
     if (state.phase === 'open') openedAt = state.since;
     applyTimeMode();
@@ -172,6 +183,7 @@ function main(): void {
         header.setUrl(snapshot.url, snapshot.source);
         header.setScript(snapshot.script);
         header.setRecording(snapshot.recording);
+        readOnly = !!snapshot.recording;
         if (snapshot.recording?.file) host.updateState({ recordingFile: snapshot.recording.file });
         if (snapshot.recordedTo) host.updateState({ recordedTo: snapshot.recordedTo });
         setState(snapshot.state);

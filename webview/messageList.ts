@@ -1,5 +1,6 @@
 import type { RowSummary } from '../src/shared/protocol';
 import { el, formatBytes, formatTime, icon } from './dom';
+import { setVisibleText } from './invisible';
 
 /** Fixed row height in px; every row is exactly this tall, so positions are arithmetic. */
 export const ROW_HEIGHT = 22;
@@ -306,7 +307,9 @@ export class MessageList {
       node.dataset.direction = '';
       node.dataset.kind = '';
       timeCell.textContent = '';
+      // The cached icon goes with the cell's content, or the next row of that direction draws none.
       dirCell.replaceChildren();
+      delete dirCell.dataset.icon;
       kindCell.textContent = '';
       sizeCell.textContent = '';
       typeCell.textContent = subjectCell.textContent = idCell.textContent = '';
@@ -334,7 +337,8 @@ export class MessageList {
     // A reply (an ack, a `complete`) names its request's row and the time between them.
     const reply = row.replyTo ? `↩ #${row.replyTo.index + 1} after ${formatMs(row.replyTo.ms)} · ` : '';
     // Payload text goes in as text, never as markup; a decoder's line (JSON in a binary frame) wins over hex.
-    previewCell.textContent = reply + (row.decodedLine ?? row.preview);
+    // Bidi controls and invisible characters show as marks (the detail pane's Raw tab has the text as it is).
+    setVisibleText(previewCell, reply + (row.decodedLine ?? row.preview));
     previewCell.classList.toggle('decoded', row.decodedLine !== undefined);
   }
 

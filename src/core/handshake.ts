@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -198,8 +199,20 @@ function round(ms: number): number {
 
 function pairs(raw: string[]): HeaderLine[] {
   const out: HeaderLine[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push({ name: raw[i], value: raw[i + 1] });
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push({ name: raw[i], value: headerValue(raw[i + 1]) });
   return out;
+}
+
+/**
+ * Node reads header bytes as Latin-1. A value that is valid UTF-8 is shown decoded as UTF-8;
+ * otherwise its bytes past ASCII are shown as `\xNN`, never as mojibake.
+ */
+export function headerValue(latin1: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(latin1)) return latin1;
+  const bytes = Buffer.from(latin1, 'latin1');
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  return latin1.replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** `permessage-deflate; client_max_window_bits=15, x-foo` → names with their parameters (RFC 6455 §9.1). */

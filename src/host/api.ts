@@ -37,6 +37,6 @@ export interface WebSocketInspectorApi {
   connect(url: string, options?: { protocol?: string }): InspectorHandle;
   /** Every open inspector panel. */
   inspectors(): InspectorHandle[];
-  /** The recorded sessions in the history, newest first. */
-  sessions(): Promise<Array<{ file: string; url: string; startedAt: string; messages: number }>>;
+  /** The recorded sessions in the history, newest first; `recording` while its connection is open (as the Sessions view marks it). */
+  sessions(): Promise<Array<{ file: string; url: string; startedAt: string; messages: number; recording: boolean }>>;
 }

@@ -22,6 +22,7 @@ import type { MessageDocuments } from './messageDocuments';
 import type { Session } from '../core/sessions/format';
 import type { PayloadHost } from './protobufWorkspace';
 import { inspectorHtml, webviewRoot } from './webviewHtml';
+import { recordingTitle } from './sessions/pick';
 
 /** The view type VS Code uses to restore inspector panels after a reload. */
 export const INSPECTOR_VIEW_TYPE = 'websocketInspector.inspector';
@@ -143,10 +144,12 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
       protocols: session.header.options.protocols,
     };
     const inspector = new InspectorPanel(
-      panel ?? InspectorPanel.createPanel(env, `${label} (recording)`),
+      panel ?? InspectorPanel.createPanel(env, recordingTitle(session)),
       env,
       options,
     );
+    // A panel VS Code restored keeps the title it had; it gets the short one too.
+    inspector.panel.title = recordingTitle(session);
     inspector.recorded = session;
     inspector.session.loadRecording(session, label, file);
     inspector.opening = Promise.reject(new Error('A recording does not connect until it is replayed.'));
@@ -198,7 +201,10 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
     }
     const inspector = new InspectorPanel(panel, env, options(url));
     inspector.session.markEndedByReload(recorded, historyEnabled);
-    inspector.opening = Promise.reject(new Error('The connection ended with the window reload.'));
+    const ended = inspector.state;
+    inspector.opening = Promise.reject(
+      new Error('message' in ended ? ended.message : 'The connection ended with the window reload.'),
+    );
     inspector.opening.catch(() => undefined);
     return inspector;
   }

@@ -225,6 +225,12 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
       })
       .first()
       .waitFor({ state: 'attached' });
+    // The result shows in the status bar; no notification sits over the panel's Send button.
+    await page
+      .locator('.part.statusbar', { hasText: /✓ Compare: \d+ matched, 0 differed/ })
+      .waitFor({ state: 'visible', timeout: 10_000 });
+    const toasts = await page.locator('.notification-toast', { hasText: 'Compare:' }).count();
+    if (toasts) throw new Error('The replay result is in a notification over the panel (its Send button)');
     await page.screenshot({ path: path.join(RESULTS, 'e2e-session-replay.png') });
     log('replay: every answer matched');
 

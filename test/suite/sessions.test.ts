@@ -159,6 +159,50 @@ suite('Sessions: record, open, replay, compare', () => {
     }
   });
 
+  test('the Sessions view marks a recording "recording" only while its connection is open', async () => {
+    const entry = (suffix: string) => async () => (await api.sessions()).find((s) => s.url.endsWith(suffix));
+    const h = api.connect(`${echoUrl}/live-label`);
+    const refused = api.connect('ws://127.0.0.1:9/refused-label');
+    try {
+      await h.whenOpen();
+      await waitFor('the open connection marked recording', async () => (await entry('/live-label')())?.recording);
+      h.disconnect();
+      await waitFor(
+        'the ended connection no longer marked',
+        async () => (await entry('/live-label')())?.recording === false,
+      );
+      // A connection that failed was never recording.
+      await refused.whenOpen().catch(() => undefined);
+      await waitFor(
+        'the failed connection not marked',
+        async () => (await entry('/refused-label')())?.recording === false,
+      );
+    } finally {
+      h.dispose();
+      refused.dispose();
+    }
+  });
+
+  test('a recording opened from the history has a short tab title', async () => {
+    const entry = await waitFor('a recording in the history', async () =>
+      (await api.sessions()).find((s) => s.url.endsWith('/recorded')),
+    );
+    const before = api.inspectors().length;
+    await vscode.commands.executeCommand('websocketInspector.openSession', vscode.Uri.file(entry.file));
+    try {
+      await waitFor('the recording panel', () => api.inspectors().length === before + 1);
+      const tab = await waitFor('the recording tab', () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find((t) => t.isActive && t.input instanceof vscode.TabInputWebview && t.label.includes('/recorded')),
+      );
+      assert.ok(tab.label.length <= 48, `"${tab.label}" is ${tab.label.length} characters`);
+      assert.match(tab.label, /^127\.0\.0\.1:\d+\/recorded \d\d:\d\d \(recording\)$/, `the tab says "${tab.label}"`);
+    } finally {
+      api.inspectors().at(-1)?.dispose();
+    }
+  });
+
   test('a lower history.maxSessions applies without a reload', async () => {
     for (let i = 0; i < 2; i++) {
       const h = api.connect(`${echoUrl}/limit-${i}`);

@@ -20,6 +20,7 @@ import { recordingDecoding } from '../sessions/protocolPlay';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
 import { ProtocolView, speakingSentence } from './protocolView';
 import type { Transport, TransportNote } from '../transport';
+import { stateAfterReload } from './reloadState';
 import { frameRow, recordingRows, type Row } from './rows';
 
 /**
@@ -160,14 +161,7 @@ export class InspectorModel {
       : historyEnabled
         ? ''
         : ' Messages were not kept across the reload because history is off (setting websocketInspector.history.enabled); turn it on to keep them next time.';
-    this.restoredState = {
-      phase: 'closed',
-      url: this.url,
-      code: 1001,
-      reason: '',
-      byClient: true,
-      message: `The connection ended with the window reload.${kept} Reconnect to open it again.`,
-    };
+    this.restoredState = stateAfterReload(this.url, recorded, kept);
   }
 
   /** Shows a recorded session: every event becomes a row; nothing connects until a replay. */

@@ -85,10 +85,11 @@ export class SessionHistory {
   ): Promise<SessionRecorder> {
     const early: Array<(r: RecordingSink) => void> = [];
     const queue = listen(transport, {
-      recordHandshake: (info) => early.push((r) => r.recordHandshake(info)),
+      // Replayed once the file exists, each with the time it happened.
+      recordHandshake: (info, time = Date.now()) => early.push((r) => r.recordHandshake(info, time)),
       recordMessage: (m) => early.push((r) => r.recordMessage(m)),
       recordNote: (n) => early.push((r) => r.recordNote(n)),
-      recordState: (state) => early.push((r) => r.recordState(state)),
+      recordState: (state, time = Date.now()) => early.push((r) => r.recordState(state, time)),
     });
     return this.create(recorderOptionsFor(transport, options), keep).then(
       (recorder) => {

@@ -54,6 +54,13 @@ export class SessionRecorder {
   private closed = false;
   private seenConnection = false;
   private response: SessionHandshake['response'];
+  /**
+   * The handshake opened and the `open` state is about to come; a message recorded first (a
+   * listener ahead of ours sent on open) writes the `open` event before itself.
+   */
+  private opening: { t: number; protocol: string; extensions: string } | undefined;
+  /** The `open` event of this connection was written ahead of its state. */
+  private openWritten = false;
   private events = 0;
   private written = 0;
   private readonly redactor: Redactor | undefined;
@@ -146,13 +153,15 @@ export class SessionRecorder {
   }
 
   /** Keeps the server's answer of a handshake that opened (it fires just before the `open` state). */
-  recordHandshake(info: HandshakeInfo): void {
+  recordHandshake(info: HandshakeInfo, time = Date.now()): void {
     if (!info.ok || !info.response) return;
     const headers: Record<string, string> = {};
     // Repeated headers (Set-Cookie) join with ", " as HTTP allows for one field.
     for (const h of info.response.headers)
       headers[h.name] = h.name in headers ? `${headers[h.name]}, ${h.value}` : h.value;
     this.setResponse({ status: info.response.status, statusText: info.response.statusText, headers });
+    const extensions = info.response.headers.find((h) => h.name.toLowerCase() === 'sec-websocket-extensions');
+    this.opening = { t: time - this.startedAt, protocol: info.protocol, extensions: extensions?.value ?? '' };
   }
 
   /** The server's upgrade answer, written with the next `open` event. */
@@ -169,6 +178,7 @@ export class SessionRecorder {
 
   /** Records a message, ping or pong. Open and close come from `recordState`. */
   recordMessage(frame: TransportMessage): void {
+    if (this.opening) this.writeOpen(this.opening);
     const t = frame.time - this.startedAt;
     switch (frame.kind) {
       case 'text':
@@ -206,24 +216,26 @@ export class SessionRecorder {
     }
   }
 
-  /** Records open, close and reconnect from the connection's phase changes. */
-  recordState(state: ConnectionState): void {
-    const t = Date.now() - this.startedAt;
+  /** Records open, close and reconnect from the connection's phase changes (`time`: when it changed). */
+  recordState(state: ConnectionState, time = Date.now()): void {
+    const t = time - this.startedAt;
     switch (state.phase) {
       case 'connecting':
         if (this.seenConnection) this.add({ type: 'reconnect', t });
         this.seenConnection = true;
+        this.opening = undefined;
+        this.openWritten = false;
         return;
       case 'open': {
-        const response = this.response;
-        this.response = undefined;
-        this.add({
-          type: 'open',
-          t,
-          protocol: state.protocol,
-          extensions: state.extensions,
-          ...(response ? { response } : {}),
-        });
+        if (this.openWritten) {
+          this.openWritten = false;
+          return;
+        }
+        // The time it opened, never later than a message sent on open.
+        const at = Math.min(t, state.since - this.startedAt, this.opening?.t ?? t);
+        this.opening = undefined;
+        this.writeOpen({ t: at, protocol: state.protocol, extensions: state.extensions });
+        this.openWritten = false;
         return;
       }
       case 'closed':
@@ -232,6 +244,14 @@ export class SessionRecorder {
       default:
       // `error` arrives as an error frame too, with the same sentence.
     }
+  }
+
+  private writeOpen(open: { t: number; protocol: string; extensions: string }): void {
+    const response = this.response;
+    this.response = undefined;
+    this.opening = undefined;
+    this.openWritten = true;
+    this.add({ type: 'open', ...open, ...(response ? { response } : {}) });
   }
 
   /** Records a note of the inspector's own. */
@@ -351,10 +371,10 @@ export function recorderOptionsFor(connection: Transport, options: Omit<Recorder
 
 /** What a recorder does with a transport's events (the recorder itself, or a queue in front of it). */
 export interface RecordingSink {
-  recordHandshake(info: HandshakeInfo): void;
+  recordHandshake(info: HandshakeInfo, time?: number): void;
   recordMessage(message: TransportMessage): void;
   recordNote(note: TransportNote): void;
-  recordState(state: ConnectionState): void;
+  recordState(state: ConnectionState, time?: number): void;
 }
 
 /** Feeds every event of `transport` to `sink`, in the order they happen. */

@@ -20,6 +20,7 @@ import {
   describeFailure,
   describeRefusal,
   describeSubprotocolRefusal,
+  subprotocolsProblem,
   readBody,
   receiverView,
   toBuffer,
@@ -267,6 +268,9 @@ export class WebSocketTransport implements Transport {
       recorder.onBlockedRedirect = (message) => this.fail(message, reject);
       const tls = loadTlsOptions(this.options);
       if (!tls.ok) return this.fail(tls.error, reject);
+      // `ws` would refuse them with a sentence that does not say which.
+      const badProtocols = subprotocolsProblem(this.options.protocols ?? []);
+      if (badProtocols) return this.fail(`Could not connect to ${url}: ${badProtocols}.`, reject);
       let socket: WebSocket;
       try {
         const o = target.headers

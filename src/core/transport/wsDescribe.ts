@@ -109,6 +109,28 @@ export function receiverView(socket: WebSocket): { opcode?: number; payloadLengt
   };
 }
 
+/** A subprotocol name is one HTTP token (RFC 6455 §4.1, RFC 7230 §3.2.6). */
+const SUBPROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Why `name` cannot be offered as a subprotocol, or undefined when it can. */
+export function subprotocolNameProblem(name: string): string | undefined {
+  return SUBPROTOCOL_TOKEN.test(name)
+    ? undefined
+    : `the subprotocol "${name}" is not a valid name: a subprotocol is one token of letters, digits and !#$%&'*+-.^_\`|~, without spaces, quotes, commas or slashes (RFC 6455 §4.1)`;
+}
+
+/** Why these subprotocols cannot be offered (a name that is not a token, or one offered twice), or undefined. */
+export function subprotocolsProblem(protocols: readonly string[]): string | undefined {
+  for (const p of protocols) {
+    const problem = subprotocolNameProblem(p);
+    if (problem) return problem;
+  }
+  const twice = protocols.find((p, i) => protocols.indexOf(p) !== i);
+  return twice === undefined
+    ? undefined
+    : `the subprotocol "${twice}" is offered twice; offer each once (RFC 6455 §4.1)`;
+}
+
 /** The sentence for a server that chose a subprotocol the client did not offer (RFC 6455 §4.1). */
 export function describeSubprotocolRefusal(info: HandshakeInfo, offered: readonly string[]): string {
   const chosen = info.response?.headers.find((h) => /^sec-websocket-protocol$/i.test(h.name))?.value;

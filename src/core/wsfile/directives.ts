@@ -1,6 +1,7 @@
 import type { Diagnostic, RequestSettings, WsDirective } from './types';
 import { checkPayloadChoice, protobufChoice, protobufTypes } from '../decode';
 import { protocolIds } from '../protocols';
+import { subprotocolNameProblem } from '../transport/wsDescribe';
 import { durationHint, parseDuration } from './duration';
 
 /** Our directives and what each takes. */
@@ -95,6 +96,18 @@ export function readSettings(spots: DirectiveSpot[], diagnostics: Diagnostic[]):
         break;
       case 'subprotocol':
         settings.subprotocols.push(...value.split(/[,\s]+/).filter(Boolean));
+        // A name that is not a token: an error at that name (the connection could not offer it).
+        for (const m of value.matchAll(/[^,\s]+/g)) {
+          const problem = subprotocolNameProblem(m[0]);
+          if (!problem) continue;
+          const startCol = spot.valueCol + (m.index ?? 0);
+          diagnostics.push({
+            severity: 'error',
+            code: 'bad-directive-value',
+            range: { startLine: directive.line, startCol, endLine: directive.line, endCol: startCol + m[0].length },
+            message: `@subprotocol: ${problem}.`,
+          });
+        }
         if (!value)
           diagnostics.push({
             severity: 'warning',

@@ -45,7 +45,17 @@ export async function loadShown(uri: vscode.Uri): Promise<Session | undefined> {
   return result;
 }
 
-/** The title of a panel showing a recording. */
+/** A recording's tab title: where (host and path, cut in the middle past 28 characters) and when it started. */
+export function recordingTitle(session: Session): string {
+  const where = shortTitle(session.header.url);
+  const short = where.length > 28 ? `${where.slice(0, 14)}…${where.slice(-13)}` : where;
+  const started = new Date(session.header.startedAt);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const when = Number.isNaN(started.getTime()) ? '' : ` ${pad(started.getHours())}:${pad(started.getMinutes())}`;
+  return `${short}${when} (recording)`;
+}
+
+/** The label of a recording in its panel's header (the tab title is `recordingTitle`). */
 export function labelFor(uri: vscode.Uri, session: Session): string {
   return `${shortTitle(session.header.url)} · ${basename(uri.fsPath)}`;
 }

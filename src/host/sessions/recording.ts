@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Subscription } from '../../core/emitter';
 import type { Transport } from '../../core/transport';
 import type { SessionHistory } from '../../core/sessions/history';
 import type { SessionRecorder } from '../../core/sessions/recorder';
@@ -8,6 +9,9 @@ import type { InspectorPanel } from '../inspectorPanel';
 /** Records every connection a panel opens into the history, one recorder per panel. */
 export class SessionRecording {
   private readonly recorders = new Map<InspectorPanel, SessionRecorder>();
+  /** The connection each panel's recorder records, and the watch on its state. */
+  private readonly connections = new Map<InspectorPanel, Transport>();
+  private readonly watches = new Map<InspectorPanel, Subscription>();
 
   constructor(
     private readonly history: SessionHistory,
@@ -16,9 +20,19 @@ export class SessionRecording {
     private readonly changed: vscode.EventEmitter<void>,
   ) {}
 
-  /** The files being recorded to now. */
+  /** The files being written to now (kept when the history is pruned). */
   livePaths(): string[] {
     return [...this.recorders.values()].map((r) => r.path);
+  }
+
+  /** The files whose connection is connecting or open: the Sessions view marks these "recording". */
+  recordingPaths(): string[] {
+    return [...this.recorders]
+      .filter(([panel]) => {
+        const phase = this.connections.get(panel)?.state.phase;
+        return phase === 'open' || phase === 'connecting';
+      })
+      .map(([, r]) => r.path);
   }
 
   /** Records a connection that is about to open in `panel`; the previous recording of the panel ends. */
@@ -44,6 +58,12 @@ export class SessionRecording {
         );
         if (!panel.alive) return void created.close();
         this.recorders.set(panel, created);
+        this.connections.set(panel, connection);
+        // A connection that ends or fails is no longer "recording" in the Sessions view.
+        this.watches.set(
+          panel,
+          connection.onState(() => this.changed.fire()),
+        );
         panel.setRecordedTo(created.path);
         panel.onDidDispose(() => void this.stopRecording(panel));
         this.changed.fire();
@@ -57,6 +77,9 @@ export class SessionRecording {
     const recorder = this.recorders.get(panel);
     if (!recorder) return;
     this.recorders.delete(panel);
+    this.connections.delete(panel);
+    this.watches.get(panel)?.dispose();
+    this.watches.delete(panel);
     await recorder.close().catch(() => undefined);
     this.changed.fire();
   }

@@ -74,8 +74,10 @@ export class ReplayUi {
     for (const notice of result.notices) panel.note('info', notice);
     if (!result.ok) {
       panel.note('error', `Replay stopped: ${result.error ?? 'the connection ended'}`);
-      void vscode.window.showErrorMessage(
-        `Replay of ${shortTitle(session.header.url)} failed: ${result.error ?? 'the connection ended'}`,
+      // The panel shows it; a notification would sit over the panel's Send button.
+      vscode.window.setStatusBarMessage(
+        `$(error) Replay of ${shortTitle(session.header.url)} failed: ${result.error ?? 'the connection ended'}`,
+        15000,
       );
       return false;
     }
@@ -89,8 +91,11 @@ export class ReplayUi {
     panel.note(comparison.equal ? 'info' : 'error', summary);
     for (const m of comparison.differences) panel.note('error', differenceLine(m));
     this.log.info(summary);
-    if (comparison.equal) void vscode.window.showInformationMessage(`✓ ${summary}`);
-    else void vscode.window.showWarningMessage(`✗ ${summary} The differences are listed in the inspector.`);
+    // In the status bar: the panel lists the result, and a notification would cover its Send button.
+    vscode.window.setStatusBarMessage(
+      comparison.equal ? `✓ ${summary}` : `✗ ${summary} The differences are listed in the inspector.`,
+      15000,
+    );
     return comparison.equal;
   }
 

@@ -47,7 +47,7 @@ export class SessionsController implements vscode.Disposable {
     this.replayUi = new ReplayUi(history, env, track, log, connectionOptions);
     this.mocks = new MockCommands(history, env, track, log, connectionOptions);
     this.har = new HarCommands(history, env, track, log, this.changed);
-    const tree = new SessionsTree(history, () => this.recording.livePaths(), this.changed);
+    const tree = new SessionsTree(history, () => this.recording.recordingPaths(), this.changed);
     const command = (id: string, run: (target?: Target) => unknown) =>
       vscode.commands.registerCommand(id, async (target?: Target) => {
         try {
@@ -106,9 +106,10 @@ export class SessionsController implements vscode.Disposable {
     this.recording.record(panel, connection);
   }
 
-  /** The recordings in the history, newest first. */
-  list(): Promise<HistoryEntry[]> {
-    return this.history.list();
+  /** The recordings in the history, newest first; `recording` as the Sessions view says it. */
+  async list(): Promise<Array<HistoryEntry & { recording: boolean }>> {
+    const now = new Set(this.recording.recordingPaths());
+    return (await this.history.list()).map((e) => ({ ...e, recording: now.has(e.file) }));
   }
 
   /** A recording, read quietly (for restoring panels); undefined when it cannot be read. */

@@ -9,7 +9,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionItem> {
 
   constructor(
     private readonly history: SessionHistory,
-    /** The files being recorded to now. */
+    /** The files whose connection is still connecting or open. */
     private readonly live: () => string[],
     changed: vscode.EventEmitter<void>,
   ) {
