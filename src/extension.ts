@@ -10,6 +10,7 @@ import { MessageDocuments } from './host/messageDocuments';
 import { ProtobufWorkspace } from './host/protobufWorkspace';
 import { registerWsLanguageFeatures } from './host/wsfile/languageFeatures';
 import { RequestCommands } from './host/wsfile/requestCommands';
+import { WsTestExplorer } from './host/wsfile/testExplorer';
 
 /** The composition root: wires commands, the echo server and inspector panels. Nothing else. */
 export function activate(context: vscode.ExtensionContext): WebSocketInspectorApi {
@@ -60,6 +61,8 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     log,
   );
   context.subscriptions.push(requests);
+  const tests = new WsTestExplorer(requests);
+  context.subscriptions.push(tests);
 
   const startEcho = async (): Promise<string | undefined> => {
     try {
@@ -141,6 +144,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     connect,
     inspectors: () => [...inspectors],
     sessions: () => sessions.list(),
+    wsTests: () => ({ tree: tests.snapshot(), outcomes: Object.fromEntries(tests.outcomes) }),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { TestOutcome, TestTreeNode } from './wsfile/testExplorer';
 import type { ComposeValues } from '../shared/compose';
 import type { ConnectionState, ConnectionStats, ProtocolInfo, RowSummary } from '../shared/protocol';
 
@@ -39,4 +40,6 @@ export interface WebSocketInspectorApi {
   inspectors(): InspectorHandle[];
   /** The recorded sessions in the history, newest first; `recording` while its connection is open (as the Sessions view marks it). */
   sessions(): Promise<Array<{ file: string; url: string; startedAt: string; messages: number; recording: boolean }>>;
+  /** The `.ws` tests as the Test Explorer lists them, and each item's last outcome by id. */
+  wsTests(): { tree: TestTreeNode[]; outcomes: Record<string, TestOutcome> };
 }

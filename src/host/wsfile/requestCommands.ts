@@ -4,7 +4,8 @@ import type { TransportOptions } from '../../core/transport';
 import { hostOf, shortTitle } from '../../core/url';
 import { formatDuration } from '../../core/wsfile/duration';
 import { parseWsFile } from '../../core/wsfile/parse';
-import { connectionOptionsFor, runWsRequest, type StepProgress } from '../../core/wsfile/run';
+import type { LogLine, TestResult } from '../../core/scripts/runScripts';
+import { connectionOptionsFor, runWsRequest, type RunResult, type StepProgress } from '../../core/wsfile/run';
 import type { WsRequest, WsStep } from '../../core/wsfile/types';
 import { resolveHandshake, type VariableContext } from '../../core/wsfile/variables';
 import type { PanelSource } from '../../shared/protocol';
@@ -21,6 +22,13 @@ export interface EnvironmentSource {
   readonly onDidChange?: vscode.Event<void>;
 }
 
+/** What a caller of `runRequest` hears while it runs (the Test Explorer). */
+export interface RunHooks {
+  onTest?: (result: TestResult) => void;
+  onLog?: (line: LogLine) => void;
+  signal?: AbortSignal;
+}
+
 /** Opens an inspector panel for a request (the composition root owns the panel list). */
 export type OpenInspector = (options: TransportOptions, source: PanelSource, secrets: string[]) => InspectorPanel;
 
@@ -34,6 +42,8 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly running = new Map<string, AbortController>();
+  /** `client.global` of the JetBrains scripts: one store for the window, as the HTTP Client keeps one per run. */
+  private readonly globals = new Map<string, string>();
 
   constructor(
     private readonly environments: EnvironmentSource,
@@ -123,6 +133,14 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
 
   /** Connects and plays the request's steps, showing progress in the inspector. */
   async run(uri?: vscode.Uri, index?: number): Promise<boolean> {
+    return (await this.runRequest(uri, index))?.ok === true;
+  }
+
+  /**
+   * `run` with its result: the tests' results and logs go to `hooks` as they come (the Test
+   * Explorer) and, as event rows, to the inspector; undefined when it could not start.
+   */
+  async runRequest(uri?: vscode.Uri, index?: number, hooks: RunHooks = {}): Promise<RunResult | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window
         .showWarningMessage(
@@ -130,13 +148,13 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
           'Manage Workspace Trust',
         )
         .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
-      return false;
+      return undefined;
     }
     const target = await this.target(uri, index);
-    if (!target) return false;
+    if (!target) return undefined;
     const { document, request } = target;
     const prepared = this.prepare(document, request);
-    if (!prepared) return false;
+    if (!prepared) return undefined;
     const panel = this.openFor(document, request, prepared.options, prepared.secrets);
     const labels = request.steps.map(stepLabel);
     const key = requestKey(document.uri, request);
@@ -146,11 +164,12 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
     const report = (p: StepProgress) =>
       panel.setScript({ name: request.name, steps: labels, current: p.index, status: p.status, reason: p.reason });
     report({ index: -1, status: 'running' });
+    hooks.signal?.addEventListener('abort', () => abort.abort(), { once: true });
     try {
       await panel.whenOpen();
     } catch (err) {
       report({ index: -1, status: 'failed', reason: (err as Error).message });
-      return false;
+      return { ok: false, error: (err as Error).message, secrets: prepared.secrets, tests: [], logs: [] };
     }
     const result = await runWsRequest({
       request,
@@ -161,6 +180,21 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
       onSentence: (s) => panel.note('info', s),
       onProgress: report,
       signal: abort.signal,
+      // Run is refused above in Restricted Mode, so scripts run here.
+      scripts: 'run',
+      globals: this.globals,
+      workspaceRoot: vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath,
+      onTest: (t) => {
+        panel.note(
+          t.passed ? 'info' : 'error',
+          `${t.passed ? '✓' : '✗'} ${t.name}${t.passed ? '' : `: ${t.message ?? 'failed'}`} (line ${t.line + 1}${t.messageIndex ? `, message ${t.messageIndex}` : ''})`,
+        );
+        hooks.onTest?.(t);
+      },
+      onLog: (l) => {
+        panel.note('info', `log: ${l.text}`);
+        hooks.onLog?.(l);
+      },
     });
     if (this.running.get(key) === abort) this.running.delete(key);
     if (result.ok) {
@@ -169,7 +203,7 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
     } else {
       this.log.warn(`${request.name}: ${result.error ?? 'the script failed'}`);
     }
-    return result.ok;
+    return result;
   }
 
   /** Sends one message block of a connected request. */
