@@ -14,6 +14,7 @@ import { serveSession } from '../../src/core/sessions/mockServer';
 import { SessionRecorder } from '../../src/core/sessions/recorder';
 import { replaySession } from '../../src/core/sessions/replay';
 import { parseWsFile } from '../../src/core/wsfile/parse';
+import { runWsRequest } from '../../src/core/wsfile/run';
 import { startWsServer, waitFor } from './helpers';
 
 const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
@@ -274,6 +275,48 @@ test('wsi replay --compare: exit 0 against the matching server, 1 against a diff
     assert.equal(down.code, 1, down.stdout);
   } finally {
     await original.close();
+    await changed.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exportAsWsFile as a test: each answer an === expect line without the ignore paths; it passes against the server and fails on a changed answer', async () => {
+  const server = await ackServer();
+  const changed = await ackServer(true);
+  const dir = mkdtempSync(join(tmpdir(), 'wsi-export-test-'));
+  try {
+    const session = await recordConversation(server.url, dir);
+    const text = exportAsWsFile(session, 'As a test', { asTest: { ignore: ['$.ts', 'data[0].id'] } });
+    assert.match(text, /^=== expect \{"hello":true\}$/m);
+    assert.match(text, /^=== expect \{"ack":2,"data":\[\{"v":2\}\]\}$/m);
+    assert.doesNotMatch(text, /"ts"/);
+    const parsed = parseWsFile(text);
+    assert.deepEqual(parsed.diagnostics, []);
+    const run = async (url: string) => {
+      const r = await runWsRequest({
+        request: { ...parsed.requests[0], url },
+        variables: { fileVariables: parsed.variables, allowProcessEnv: false },
+        baseDir: dir,
+        waitTimeoutMs: 3000,
+        settleMs: 50,
+      });
+      r.connection?.dispose();
+      return r;
+    };
+    const same = await run(server.url);
+    assert.equal(same.ok, true, same.error);
+    assert.equal(same.tests.length, 4);
+    assert.deepEqual(
+      same.tests.filter((t) => !t.passed),
+      [],
+    );
+    const other = await run(changed.url);
+    assert.deepEqual(
+      other.tests.filter((t) => !t.passed).map((t) => t.name),
+      ['expect {"ack":2,"data":[{"v":2}]}'],
+    );
+  } finally {
+    await server.close();
     await changed.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 import { eventPayload, firstConnection, sessionMessages, type Session, type SessionMessage } from './format';
 import { maskUrl } from '../mask';
+import { expectLineFor } from '../scripts/discover';
 import { early, isProtocolOwn, recordingProtocol, viewOf } from './protocolPlay';
 import { HANDSHAKE_HEADERS, isRedacted, protocolsFromHeaders, SECRET_HEADERS } from './redact';
 
@@ -16,7 +17,7 @@ const BASE64_LINE = 76;
  * handshake message the protocol can write as an action, such as a Socket.IO namespace's
  * CONNECT, becomes that action).
  */
-export function exportAsWsFile(session: Session, name?: string): string {
+export function exportAsWsFile(session: Session, name?: string, options: WsExportOptions = {}): string {
   const { header } = session;
   const out: string[] = [];
   out.push(`### ${oneLine(name ?? `Recorded ${header.startedAt}`)}`);
@@ -39,6 +40,9 @@ export function exportAsWsFile(session: Session, name?: string): string {
 
   let answersPending = 0;
   let first = true;
+  // As a test, each server answer is an `=== expect` line (binary ones a wait): replay-compare as a test.
+  const expecting = options.asTest !== undefined;
+  let afterText = false;
   let clientClose: { code: number; reason: string } | undefined;
   for (const e of firstConnection(session)) {
     if (e.type === 'close' && e.byClient) clientClose = { code: e.code, reason: e.reason };
@@ -51,24 +55,37 @@ export function exportAsWsFile(session: Session, name?: string): string {
         answersPending = 0;
         first = false;
         out.push(`=== ${action.line}`, ...(action.body !== undefined ? [action.body] : []));
+        afterText = action.body !== undefined;
       }
       continue;
     }
     if (e.dir === 'received') {
-      answersPending++;
+      if (!expecting) answersPending++;
+      else {
+        out.push(expectLineFor(e, options.asTest?.ignore) ?? '=== wait-for-server');
+        afterText = false;
+      }
       continue;
     }
     out.push(...Array.from({ length: answersPending }, () => '=== wait-for-server'));
-    if (!first && !answersPending && e.kind === 'text') out.push('===');
+    if (answersPending) afterText = false;
+    if (!first && afterText && e.kind === 'text') out.push('===');
     answersPending = 0;
     first = false;
     out.push(...messageBlock(e));
+    afterText = e.kind === 'text';
   }
   if (!first && answersPending) out.push(...Array.from({ length: answersPending }, () => '=== wait-for-server'));
   if (clientClose && (clientClose.code === 1000 || (clientClose.code >= 3000 && clientClose.code <= 4999))) {
     out.push(`=== close ${clientClose.code}${clientClose.reason ? ` ${oneLine(clientClose.reason)}` : ''}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** How a recording is written as a `.ws` file. */
+export interface WsExportOptions {
+  /** Write each server answer as an `=== expect` line (JSON without the `ignore` paths), so the file tests the server. */
+  asTest?: { ignore?: string[] };
 }
 
 function messageBlock(m: SessionMessage): string[] {

@@ -69,6 +69,17 @@ export class HarCommands {
           ext: 'ws',
           make: () => exportAsWsFile(session),
         },
+        {
+          label: '.ws test',
+          description: 'the sent messages, each server answer an === expect line (Replay: Ignore Paths left out)',
+          ext: 'ws',
+          make: () =>
+            exportAsWsFile(session, undefined, {
+              asTest: {
+                ignore: vscode.workspace.getConfiguration('websocketInspector.replay').get<string[]>('ignorePaths', []),
+              },
+            }),
+        },
         { label: 'JSON Lines', description: 'messages only', ext: 'jsonl', make: () => exportMessagesJsonl(session) },
       ],
       { title: 'Export the session as' },
