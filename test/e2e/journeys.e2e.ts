@@ -47,6 +47,7 @@ import { connectTo, graphqlJourney, graphqlReplay, socketIoJourney, socketIoRepl
 import { mqttJourney, signalrJourney, stompJourney } from './protocols.more.steps';
 import { protobufJourney, startTickFeed } from './decoders.steps';
 import { actionCableJourney, startCable } from './viewonly.steps';
+import { testExplorerJourney } from './tests.steps';
 import { focusQuickInput, inspectorShowing, runCommand, STEP_TIMEOUT_MS } from './ui';
 import { startGraphqlWsServer, type GraphqlServer } from '../unit/protocol.graphql.servers';
 import { startAedes, type MqttServer } from '../unit/protocol.mqtt.servers';
@@ -273,6 +274,8 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     await protobufJourney(page, ticks.url, log);
     // 7. A decoded-only protocol: Action Cable, a subscribe typed as text, its replies linked.
     await actionCableJourney(page, cable.url, log);
+    // 8. The workspace's .ws tests in the Test Explorer, run against the echo server.
+    await testExplorerJourney(page, log);
     log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
     const shot = path.join(RESULTS, 'e2e-journeys-failure.png');

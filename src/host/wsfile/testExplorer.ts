@@ -156,7 +156,15 @@ export class WsTestExplorer implements vscode.Disposable {
       },
       onLog: (l) => run.appendOutput(`${l.text}\r\n`, l.line === undefined ? undefined : location(uri, l.line), item),
     });
-    for (const c of iterate(item.children)) if (!reported.has(c.id)) run.skipped(c);
+    // A script block's own item: as its client.test results went (they have items of their own).
+    const scripted = results.filter((t) => t.source === 'script');
+    for (const c of iterate(item.children)) {
+      if (reported.has(c.id)) continue;
+      const failedScript = scripted.find((t) => !t.passed);
+      if (!c.label.startsWith('script') || !scripted.length) run.skipped(c);
+      else if (failedScript) run.failed(c, testMessage(uri, failedScript));
+      else run.passed(c);
+    }
     const duration = Date.now() - started;
     const failed = results.filter((t) => !t.passed);
     if (!result) run.errored(item, new vscode.TestMessage('The request could not start: see the message shown.'));
