@@ -4,6 +4,7 @@
  * part in a child process of its own, prints a table and writes bench/results/latest.json.
  * The other subcommands are those child processes.
  */
+import { scriptsFromCommandLine, type ScriptsResult } from './scenarios/scripts';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -143,6 +144,42 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
 
   // (c3) binary payloads: MessagePack filtered by a field, Protobuf rows decoded for the window
   await codecs(count, runs, figures, log);
+
+  // (c4) request scripts: a trivial onEachMessage handler in the QuickJS sandbox, against the same request without it
+  {
+    const n = 100_000;
+    log(`scripts: ${n.toLocaleString('en')} messages through a trivial onEachMessage handler, median of 3 rounds`);
+    const r = (await child(['scripts', '--count', String(n), '--rounds', '3'])).first as ScriptsResult;
+    const m = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const withScript = m(r.withScript);
+    const without = m(r.without);
+    log(
+      `  with the handler ${fmt(withScript)} msg/s, without ${fmt(without)} msg/s${r.problems.length ? ' — ' + r.problems.join('; ') : ''}`,
+    );
+    problems.push(...r.problems.map((p) => `scripts: ${p}`));
+    figures.push({
+      ...figure(
+        'scripts: 100k messages through a trivial onEachMessage handler',
+        withScript,
+        'msg/s',
+        20_000,
+        'min',
+        without,
+      ),
+      note: 'a .ws request run by runWsRequest with `response.body.onEachMessage(() => n++)`; baseline: the same request without the handler, same run',
+    });
+    figures.push({
+      ...figure(
+        'scripts: handler cost a message',
+        Math.max(0, (1 / withScript - 1 / without) * 1e6),
+        'µs',
+        50,
+        'max',
+        null,
+      ),
+      note: 'time a message with the handler minus without',
+    });
+  }
 
   // (d) end to end into the webview in Chromium
   await e2e(quick, profile, figures, log);
@@ -625,6 +662,8 @@ async function main(): Promise<void> {
       return loadFromCommandLine(args);
     case 'e2e':
       return e2eFromCommandLine(args);
+    case 'scripts':
+      return scriptsFromCommandLine(args);
     case 'activation':
       return activationFromCommandLine(args);
     default:

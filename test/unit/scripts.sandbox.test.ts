@@ -172,14 +172,17 @@ test('1,000 sandboxes created, used and disposed do not grow memory without boun
   assert.ok(grown < 64 * 1024 * 1024, `rss grew by ${Math.round(grown / 1024 / 1024)} MiB over 1,000 runs`);
 });
 
-test('a trivial onEachMessage handler costs well under 50 µs a message', async () => {
+test('a handler gets every one of 20,000 messages (its speed is measured in npm run bench)', async () => {
   await withSandbox((sb, seen) => {
-    sb.run({ code: 'let n = 0;\nresponse.body.onEachMessage((m) => { n++; });', line: 0 }, 'h');
-    const count = 20_000;
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < count; i++) sb.dispatch('{"seq":' + i + ',"price":1.25}');
-    const perMessageUs = Number(process.hrtime.bigint() - started) / 1000 / count;
+    sb.run(
+      {
+        code: 'let n = 0;\nresponse.body.onEachMessage((m) => { if (++n === 20000) client.log("all " + n); });',
+        line: 0,
+      },
+      'h',
+    );
+    for (let i = 0; i < 20_000; i++) sb.dispatch('{"seq":' + i + ',"price":1.25}');
     assert.deepEqual(seen.results, []);
-    assert.ok(perMessageUs < 50, `${perMessageUs.toFixed(1)} µs a message`);
+    assert.ok(seen.logs.includes('all 20000'), JSON.stringify(seen.logs));
   });
 });

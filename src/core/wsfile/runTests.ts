@@ -42,6 +42,8 @@ export class RunTests {
   readonly tests: TestResult[] = [];
   readonly logs: LogLine[] = [];
   private scripts: RequestScripts | undefined;
+  /** Server messages before `afterOpen` (a flood that came with the 101): held for the handlers. */
+  private early: string[] | undefined = [];
   private readonly cursor = { seq: 0 };
   private lastText: string | undefined;
   private readonly started = Date.now();
@@ -115,6 +117,10 @@ export class RunTests {
   afterOpen(connection: Transport): void {
     this.connection = connection;
     this.scripts?.afterOpen();
+    // What came with the handshake's answer, before the handlers existed, reaches them now, in order.
+    const early = this.early;
+    this.early = undefined;
+    for (const text of early ?? []) this.scripts?.message(text);
   }
 
   /** Every frame of the connection. */
@@ -122,7 +128,8 @@ export class RunTests {
     if (f.direction !== 'received' || f.kind !== 'text') return;
     const text = f.payload.toString('utf8');
     this.lastText = text;
-    this.scripts?.message(text);
+    if (this.early) this.early.push(text);
+    else this.scripts?.message(text);
   }
 
   /** `=== expect`: a test result; never fails the step. */
