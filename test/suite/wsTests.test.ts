@@ -137,4 +137,30 @@ suite('.ws tests in the Test Explorer', () => {
     );
     assert.ok(events.includes('log: first answer seen'), events.join('\n'));
   });
+  test('a syntax error in a script is a diagnostic at its line before anything connects', async () => {
+    const file = vscode.Uri.file(join(dir, 'broken-script.ws'));
+    writeFileSync(
+      file.fsPath,
+      [
+        '### Broken',
+        'WEBSOCKET ws://127.0.0.1:1/never',
+        '',
+        'hi',
+        '',
+        '> {%',
+        '  client.test("x", () => {',
+        '  client.log(;',
+        '%}',
+        '',
+      ].join('\n'),
+    );
+    const before = api.inspectors().length;
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+    const found = await waitFor('the script-syntax diagnostic', () =>
+      vscode.languages.getDiagnostics(file).find((d) => d.code === 'script-syntax'),
+    );
+    assert.ok(found.range.start.line >= 6 && found.range.start.line <= 7, `at line ${found.range.start.line + 1}`);
+    assert.equal(found.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(api.inspectors().length, before, 'nothing connected');
+  });
 });

@@ -4,6 +4,8 @@ import type { Diagnostic as CoreDiagnostic, Severity } from '../../core/wsfile/t
 import { findUnresolvedVariables } from '../../core/wsfile/variables';
 import { findMissingFiles } from '../../core/wsfile/files';
 import { dirname } from 'node:path';
+import { scriptDiagnostics } from '../../core/scripts/diagnostics';
+import { hasScripts } from '../../core/scripts/runScripts';
 import { isWsDocument, toRange, type WsDocuments } from './documentCache';
 import type { EnvironmentPicker } from './environment';
 
@@ -81,9 +83,25 @@ export class WsDiagnostics implements vscode.Disposable {
       document.uri.scheme === 'file'
         ? findMissingFiles(parsed, document.getText().split(/\r?\n/), dirname(document.uri.fsPath))
         : [];
-    this.collection.set(document.uri, [...parsed.diagnostics, ...unresolved, ...missing].map(toVscodeDiagnostic));
+    const found = [...parsed.diagnostics, ...unresolved, ...missing];
+    this.collection.set(document.uri, found.map(toVscodeDiagnostic));
     this.envByDocument.set(key, env.envDiagnostics);
     this.publishEnvDiagnostics();
+    // Script syntax errors, before anything connects: QuickJS compiles (never runs) the scripts, so it is loaded only for files that have some.
+    if (document.uri.scheme !== 'file' || !parsed.requests.some(hasScripts)) return;
+    const version = document.version;
+    void scriptDiagnostics(
+      parsed,
+      document.getText().split(/\r?\n/),
+      dirname(document.uri.fsPath),
+      vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath,
+    ).then(
+      (scripts) => {
+        if (!scripts.length || document.isClosed || document.version !== version) return;
+        this.collection.set(document.uri, [...found, ...scripts].map(toVscodeDiagnostic));
+      },
+      () => undefined,
+    );
   }
 
   dispose(): void {
