@@ -1,9 +1,9 @@
 import type { ComposeValues } from '../../../shared/compose';
 import { composeGraphql } from './compose';
-import type { ConnectionHealth, ConnectionState } from '../../../shared/protocol';
+import type { ConnectionState } from '../../../shared/protocol';
 import { Emitter, type Subscription } from '../../emitter';
-import type { Transport, TransportMessage, TransportNote } from '../../transport';
-import type { ProtocolPhase, ProtocolSession } from '../protocol';
+import type { Transport, TransportMessage } from '../../transport';
+import { roundTrip, SessionBase } from '../sessionBase';
 import {
   DIALECTS,
   graphqlCloseName,
@@ -61,52 +61,26 @@ const DEFAULT_ACK_TIMEOUT_MS = 10_000;
  * payload on each open, the ack awaited, pings answered with pongs (graphql-transport-ws),
  * subscribe / start with next / data, error and complete per operation id, the 44xx close codes named.
  */
-export class GraphqlSession implements ProtocolSession {
-  private readonly phaseEmitter = new Emitter<ProtocolPhase>();
-  private readonly noteEmitter = new Emitter<TransportNote>();
-  private readonly healthEmitter = new Emitter<ConnectionHealth>();
-  readonly onPhase = this.phaseEmitter.event;
-  readonly onNote = this.noteEmitter.event;
-  readonly onHealth = this.healthEmitter.event;
-  private current: ProtocolPhase = 'waiting';
+export class GraphqlSession extends SessionBase {
   private dialect: Dialect;
-  private currentHealth: ConnectionHealth = { healthy: true, missedPongs: 0 };
   private readonly ops = new Map<string, Running>();
-  private waiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
   private nextId = 0;
   private ackTimer: NodeJS.Timeout | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private pingOut: number | undefined;
-  private refusal: string | undefined;
-  private readonly subscriptions: Subscription[];
 
   constructor(
-    readonly transport: Transport,
+    transport: Transport,
     readonly settings: GraphqlSettings,
   ) {
+    super(transport, 'GraphQL');
     this.dialect = settings.dialect ?? 'graphql-transport-ws';
-    this.subscriptions = [transport.onState((s) => this.state(s)), transport.onMessage((m) => this.message(m))];
-    if (transport.state.phase === 'open') this.state(transport.state);
+    this.listen();
   }
 
   /** The dialect spoken: the settings', or the server's choice on the last open when none was set. */
   get protocol(): Dialect {
     return this.dialect;
-  }
-
-  get phase(): ProtocolPhase {
-    return this.current;
-  }
-
-  get health(): ConnectionHealth {
-    return this.currentHealth;
-  }
-
-  /** Resolves once the server acknowledged connection_init (now, or on the next open). */
-  ready(): Promise<void> {
-    if (this.current === 'ready') return Promise.resolve();
-    if (this.refusal && this.current === 'closed') return Promise.reject(new Error(this.refusal));
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /** Starts an operation; its results arrive on `onNext` and in `results`. */
@@ -173,19 +147,11 @@ export class GraphqlSession implements ProtocolSession {
     void Promise.allSettled(sends).then(() => this.transport.close(1000));
   }
 
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.end('The GraphQL session was disposed.');
-    this.phaseEmitter.dispose();
-    this.noteEmitter.dispose();
-    this.healthEmitter.dispose();
-  }
-
   private send(message: GraphqlMessage): Promise<void> {
     return this.transport.sendText(JSON.stringify(message));
   }
 
-  private state(s: ConnectionState): void {
+  protected state(s: ConnectionState): void {
     if (s.phase === 'open') {
       this.refusal = undefined;
       const chosen = DIALECTS.find((d) => d === s.protocol);
@@ -219,7 +185,7 @@ export class GraphqlSession implements ProtocolSession {
     }
   }
 
-  private message(m: TransportMessage): void {
+  protected message(m: TransportMessage): void {
     if (m.direction !== 'received' || m.kind !== 'text') return;
     const msg = parseGraphqlMessage(m.payload.toString('utf8'), this.dialect);
     if (isGraphqlProblem(msg)) {
@@ -232,7 +198,7 @@ export class GraphqlSession implements ProtocolSession {
         clearTimeout(this.ackTimer);
         this.setPhase('ready');
         this.note('open', `The GraphQL server acknowledged the connection (${this.dialect}).`);
-        for (const w of this.waiters.splice(0)) w.resolve();
+        this.resolveWaiters();
         this.startKeepAlive();
         return;
       case 'connection_error': {
@@ -282,33 +248,18 @@ export class GraphqlSession implements ProtocolSession {
     const every = this.settings.keepAliveMs;
     if (!every || this.dialect !== 'graphql-transport-ws') return;
     this.keepAlive = setInterval(() => {
-      if (this.pingOut !== undefined) {
-        this.currentHealth = {
-          ...this.currentHealth,
-          healthy: false,
-          missedPongs: this.currentHealth.missedPongs + 1,
-          message: `The GraphQL server did not answer the ping within ${every} ms.`,
-        };
-        this.healthEmitter.fire(this.currentHealth);
-      }
+      if (this.pingOut !== undefined)
+        this.markUnhealthy(`The GraphQL server did not answer the ping within ${every} ms.`);
       void this.ping().catch(() => undefined);
     }, every).unref();
   }
 
   private healthy(pingSentAt: number | undefined): void {
-    const rtt = pingSentAt === undefined ? undefined : Math.round((performance.now() - pingSentAt) * 10) / 10;
     if (pingSentAt !== undefined) this.pingOut = undefined;
-    const was = this.currentHealth.healthy;
-    this.currentHealth = {
-      healthy: true,
-      missedPongs: 0,
-      lastPongAt: Date.now(),
-      ...(rtt !== undefined ? { lastRttMs: rtt } : {}),
-    };
-    if (!was || rtt !== undefined) this.healthEmitter.fire(this.currentHealth);
+    this.markHealthy(pingSentAt === undefined ? undefined : roundTrip(pingSentAt));
   }
 
-  private end(why: string): void {
+  protected end(why: string): void {
     clearTimeout(this.ackTimer);
     clearInterval(this.keepAlive);
     this.pingOut = undefined;
@@ -316,20 +267,6 @@ export class GraphqlSession implements ProtocolSession {
     this.ops.clear();
     this.rejectWaiters(why);
     this.setPhase('closed');
-  }
-
-  private rejectWaiters(why: string): void {
-    for (const w of this.waiters.splice(0)) w.reject(new Error(why));
-  }
-
-  private setPhase(phase: ProtocolPhase): void {
-    if (phase === this.current) return;
-    this.current = phase;
-    this.phaseEmitter.fire(phase);
-  }
-
-  private note(level: TransportNote['level'], text: string): void {
-    this.noteEmitter.fire({ time: Date.now(), level, text });
   }
 }
 

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { generate, type IConnackPacket, type Packet } from 'mqtt-packet';
 import type { ComposeValues } from '../../../shared/compose';
-import type { ConnectionHealth, ConnectionState } from '../../../shared/protocol';
-import { Emitter, type Subscription } from '../../emitter';
-import type { Transport, TransportMessage, TransportNote } from '../../transport';
-import type { ProtocolPhase, ProtocolSession } from '../protocol';
+import type { ConnectionState } from '../../../shared/protocol';
+import type { Transport, TransportMessage } from '../../transport';
+import { roundTrip, SessionBase } from '../sessionBase';
 import { reasonName, returnCodeName, versionName } from './codes';
 import { Flows, composeValues, type MqttPublish } from './flows';
 import { PacketStream } from './packets';
@@ -37,33 +36,23 @@ const DEFAULT_CONNACK_TIMEOUT_MS = 10_000;
  * here both ways (see flows.ts), and DISCONNECT before closing. Packets are read with
  * mqtt-packet's stream parser across frames: a broker may split one packet over several.
  */
-export class MqttSession implements ProtocolSession {
-  private readonly phaseEmitter = new Emitter<ProtocolPhase>();
-  private readonly noteEmitter = new Emitter<TransportNote>();
-  private readonly healthEmitter = new Emitter<ConnectionHealth>();
-  private readonly publishEmitter = new Emitter<MqttPublish>();
-  readonly onPhase = this.phaseEmitter.event;
-  readonly onNote = this.noteEmitter.event;
-  readonly onHealth = this.healthEmitter.event;
+export class MqttSession extends SessionBase {
+  private readonly publishEmitter = this.emitter<MqttPublish>();
   /** Each PUBLISH the broker delivers (once, for QoS 2: a resent one is acknowledged, not repeated). */
   readonly onPublish = this.publishEmitter.event;
   readonly version: 4 | 5;
   readonly clientId: string;
-  private current: ProtocolPhase = 'waiting';
-  private currentHealth: ConnectionHealth = { healthy: true, missedPongs: 0 };
   private stream: PacketStream | undefined;
   private readonly flows: Flows;
-  private waiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
   private connackTimer: NodeJS.Timeout | undefined;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private pingSentAt: number | undefined;
-  private refusal: string | undefined;
-  private readonly subscriptions: Subscription[];
 
   constructor(
-    readonly transport: Transport,
+    transport: Transport,
     readonly settings: MqttSettings,
   ) {
+    super(transport, 'MQTT');
     this.version = settings.protocolVersion ?? 4;
     this.clientId = settings.clientId ?? `wsi-${randomBytes(4).toString('hex')}`;
     this.flows = new Flows(
@@ -72,27 +61,11 @@ export class MqttSession implements ProtocolSession {
       (p) => this.send(p),
       (m) => this.publishEmitter.fire(m),
     );
-    this.subscriptions = [transport.onState((s) => this.state(s)), transport.onMessage((m) => this.message(m))];
-    if (transport.state.phase === 'open') this.state(transport.state);
+    this.listen();
   }
 
   get protocol(): string {
     return this.version === 5 ? 'mqtt5' : 'mqtt';
-  }
-
-  get phase(): ProtocolPhase {
-    return this.current;
-  }
-
-  get health(): ConnectionHealth {
-    return this.currentHealth;
-  }
-
-  /** Resolves once the broker accepted CONNECT (now, or on the next open); rejects with its refusal. */
-  ready(): Promise<void> {
-    if (this.current === 'ready') return Promise.resolve();
-    if (this.refusal && this.current === 'closed') return Promise.reject(new Error(this.refusal));
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /** SUBSCRIBE to one topic filter; resolves with a sentence once SUBACK granted it ("SUBACK after 3 ms: …"). */
@@ -131,12 +104,6 @@ export class MqttSession implements ProtocolSession {
     void bye.catch(() => undefined).then(() => this.transport.close(1000));
   }
 
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.end('The MQTT session was disposed.');
-    for (const e of [this.phaseEmitter, this.noteEmitter, this.healthEmitter, this.publishEmitter]) e.dispose();
-  }
-
   private whenReady(what: string): Promise<string> | undefined {
     if (this.current === 'ready') return undefined;
     const why =
@@ -150,7 +117,7 @@ export class MqttSession implements ProtocolSession {
     return this.transport.sendBinary(generate(packet, { protocolVersion: this.version }));
   }
 
-  private state(s: ConnectionState): void {
+  protected state(s: ConnectionState): void {
     if (s.phase === 'open') this.handshake();
     else if (s.phase === 'closed' || s.phase === 'error') {
       const why =
@@ -190,7 +157,7 @@ export class MqttSession implements ProtocolSession {
     }, wait).unref();
   }
 
-  private message(m: TransportMessage): void {
+  protected message(m: TransportMessage): void {
     if (m.direction !== 'received') return;
     if (m.kind === 'binary') this.stream?.feed(m.payload);
     else if (m.kind === 'text')
@@ -244,28 +211,20 @@ export class MqttSession implements ProtocolSession {
     );
     this.flows.start();
     this.startKeepalive(p.properties?.serverKeepAlive ?? this.settings.keepalive ?? DEFAULT_KEEPALIVE_S);
-    for (const w of this.waiters.splice(0)) w.resolve();
+    this.resolveWaiters();
   }
 
   private startKeepalive(seconds: number): void {
     clearInterval(this.keepaliveTimer);
     this.pingSentAt = undefined;
     // A new connection starts healthy (the last one may have ended unanswered).
-    if (!this.currentHealth.healthy) {
-      this.currentHealth = { healthy: true, missedPongs: 0 };
-      this.healthEmitter.fire(this.currentHealth);
-    }
+    if (!this.currentHealth.healthy) this.setHealth({ healthy: true, missedPongs: 0 });
     if (!seconds) return;
     this.keepaliveTimer = setInterval(() => {
-      if (this.pingSentAt !== undefined) {
-        this.currentHealth = {
-          ...this.currentHealth,
-          healthy: false,
-          missedPongs: this.currentHealth.missedPongs + 1,
-          message: `The MQTT broker did not answer PINGREQ with PINGRESP within the keepalive of ${seconds} s.`,
-        };
-        this.healthEmitter.fire(this.currentHealth);
-      }
+      if (this.pingSentAt !== undefined)
+        this.markUnhealthy(
+          `The MQTT broker did not answer PINGREQ with PINGRESP within the keepalive of ${seconds} s.`,
+        );
       this.pingSentAt = performance.now();
       void this.send({ cmd: 'pingreq' }).catch(() => undefined);
     }, seconds * 1000).unref();
@@ -274,17 +233,10 @@ export class MqttSession implements ProtocolSession {
   private pong(): void {
     const sent = this.pingSentAt;
     this.pingSentAt = undefined;
-    const rtt = sent === undefined ? undefined : Math.round((performance.now() - sent) * 10) / 10;
-    this.currentHealth = {
-      healthy: true,
-      missedPongs: 0,
-      lastPongAt: Date.now(),
-      ...(rtt !== undefined ? { lastRttMs: rtt } : {}),
-    };
-    this.healthEmitter.fire(this.currentHealth);
+    this.markHealthy(sent === undefined ? undefined : roundTrip(sent), Date.now(), true);
   }
 
-  private end(why: string): void {
+  protected end(why: string): void {
     clearTimeout(this.connackTimer);
     clearInterval(this.keepaliveTimer);
     this.pingSentAt = undefined;
@@ -292,19 +244,5 @@ export class MqttSession implements ProtocolSession {
     this.flows.end(why);
     this.rejectWaiters(why);
     this.setPhase('closed');
-  }
-
-  private rejectWaiters(why: string): void {
-    for (const w of this.waiters.splice(0)) w.reject(new Error(why));
-  }
-
-  private setPhase(phase: ProtocolPhase): void {
-    if (phase === this.current) return;
-    this.current = phase;
-    this.phaseEmitter.fire(phase);
-  }
-
-  private note(level: TransportNote['level'], text: string): void {
-    this.noteEmitter.fire({ time: Date.now(), level, text });
   }
 }

@@ -1,8 +1,8 @@
-import type { ConnectionHealth, ConnectionState } from '../../../shared/protocol';
+import type { ConnectionState } from '../../../shared/protocol';
 import type { ComposeValues } from '../../../shared/compose';
 import { Emitter, type Subscription } from '../../emitter';
-import type { Transport, TransportMessage, TransportNote } from '../../transport';
-import type { ProtocolPhase, ProtocolSession } from '../protocol';
+import type { Transport, TransportMessage } from '../../transport';
+import { roundTrip, SessionBase } from '../sessionBase';
 import { ms } from '../composeValues';
 import { composeSignalr } from './compose';
 import { MessageType, parseRecords, writeRecord, type SignalrRecord } from './records';
@@ -57,48 +57,19 @@ const HANDSHAKE = writeRecord({ protocol: 'json', version: 1 });
  * Invocations wait for their Completion, streams show their items and can be cancelled; a Close
  * record is a note with its error.
  */
-export class SignalrSession implements ProtocolSession {
+export class SignalrSession extends SessionBase {
   readonly protocol = 'signalr';
-  private readonly phaseEmitter = new Emitter<ProtocolPhase>();
-  private readonly noteEmitter = new Emitter<TransportNote>();
-  private readonly healthEmitter = new Emitter<ConnectionHealth>();
-  readonly onPhase = this.phaseEmitter.event;
-  readonly onNote = this.noteEmitter.event;
-  readonly onHealth = this.healthEmitter.event;
-  private current: ProtocolPhase = 'waiting';
-  private currentHealth: ConnectionHealth = { healthy: true, missedPongs: 0 };
   private readonly pending = new Map<string, Pending>();
-  private waiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
   private nextId = 0;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private serverTimer: NodeJS.Timeout | undefined;
-  private refusal: string | undefined;
-  private readonly subscriptions: Subscription[];
   readonly settings: Required<Omit<SignalrSettings, 'negotiate'>>;
 
-  constructor(
-    readonly transport: Transport,
-    settings: SignalrSettings = {},
-  ) {
+  constructor(transport: Transport, settings: SignalrSettings = {}) {
+    super(transport, 'SignalR');
     this.settings = { ...DEFAULTS, ...settings };
-    this.subscriptions = [transport.onState((s) => this.state(s)), transport.onMessage((m) => this.message(m))];
-    if (transport.state.phase === 'open') this.state(transport.state);
-  }
-
-  get phase(): ProtocolPhase {
-    return this.current;
-  }
-
-  get health(): ConnectionHealth {
-    return this.currentHealth;
-  }
-
-  /** Resolves once the server accepted the handshake (now, or on the next open). */
-  ready(): Promise<void> {
-    if (this.current === 'ready') return Promise.resolve();
-    if (this.refusal && this.current === 'closed') return Promise.reject(new Error(this.refusal));
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.listen();
   }
 
   /** Invocation with an invocationId; resolves with the Completion's result and the round trip in ms. */
@@ -118,7 +89,7 @@ export class SignalrSession implements ProtocolSession {
         target,
         complete: (r) => {
           clearTimeout(timer);
-          const latencyMs = Math.round((performance.now() - sentAt) * 10) / 10;
+          const latencyMs = roundTrip(sentAt);
           if (r.error !== undefined)
             reject(new Error(`The hub method "${target}" failed after ${ms(latencyMs)}: ${r.error}`));
           else resolve({ result: r.result, latencyMs });
@@ -204,14 +175,6 @@ export class SignalrSession implements ProtocolSession {
     void Promise.allSettled(sends).then(() => this.transport.close(1000));
   }
 
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.end('The SignalR session was disposed.');
-    this.phaseEmitter.dispose();
-    this.noteEmitter.dispose();
-    this.healthEmitter.dispose();
-  }
-
   /** A new invocation id, or undefined (with `reject` told why) when the handshake is not done. */
   private start(reject: (err: Error) => void): string | undefined {
     if (this.current !== 'ready') {
@@ -232,7 +195,7 @@ export class SignalrSession implements ProtocolSession {
     return this.transport.sendText(writeRecord(message));
   }
 
-  private state(s: ConnectionState): void {
+  protected state(s: ConnectionState): void {
     if (s.phase === 'open') {
       this.refusal = undefined;
       this.setPhase('handshaking');
@@ -246,7 +209,7 @@ export class SignalrSession implements ProtocolSession {
     } else if (s.phase === 'closed' || s.phase === 'error') this.end(s.message);
   }
 
-  private message(m: TransportMessage): void {
+  protected message(m: TransportMessage): void {
     if (m.kind !== 'text' || this.current === 'waiting' || this.current === 'closed') return;
     if (m.direction === 'sent') {
       if (this.current === 'ready') this.armKeepAlive();
@@ -265,7 +228,7 @@ export class SignalrSession implements ProtocolSession {
     if (r.type === 'HandshakeResponse' && !r.problem && r.error === undefined) {
       this.setPhase('ready');
       this.note('open', 'The SignalR server accepted the handshake (json, version 1).');
-      for (const w of this.waiters.splice(0)) w.resolve();
+      this.resolveWaiters();
       this.armKeepAlive();
       return true;
     }
@@ -326,9 +289,7 @@ export class SignalrSession implements ProtocolSession {
   /** Something arrived from the server: healthy, and the server timeout starts again. */
   private heard(): void {
     this.armServerTimeout();
-    const was = this.currentHealth.healthy;
-    this.currentHealth = { healthy: true, missedPongs: 0, lastPongAt: Date.now() };
-    if (!was) this.healthEmitter.fire(this.currentHealth);
+    this.markHealthy();
   }
 
   /** Unhealthy, in the @microsoft/signalr client's words, each time serverTimeoutMs passes in silence. */
@@ -336,22 +297,14 @@ export class SignalrSession implements ProtocolSession {
     clearTimeout(this.serverTimer);
     const wait = this.settings.serverTimeoutMs;
     this.serverTimer = setTimeout(() => {
-      this.setHealth({
-        ...this.currentHealth,
-        healthy: false,
-        missedPongs: this.currentHealth.missedPongs + 1,
-        message: `Server timeout elapsed without receiving a message from the server (nothing for ${wait / 1000} s).`,
-      });
+      this.markUnhealthy(
+        `Server timeout elapsed without receiving a message from the server (nothing for ${wait / 1000} s).`,
+      );
       this.armServerTimeout();
     }, wait).unref();
   }
 
-  private setHealth(h: ConnectionHealth): void {
-    this.currentHealth = h;
-    this.healthEmitter.fire(h);
-  }
-
-  private end(why: string): void {
+  protected end(why: string): void {
     clearTimeout(this.handshakeTimer);
     clearTimeout(this.keepAliveTimer);
     clearTimeout(this.serverTimer);
@@ -359,19 +312,5 @@ export class SignalrSession implements ProtocolSession {
     this.pending.clear();
     this.rejectWaiters(why);
     this.setPhase('closed');
-  }
-
-  private rejectWaiters(why: string): void {
-    for (const w of this.waiters.splice(0)) w.reject(new Error(why));
-  }
-
-  private setPhase(phase: ProtocolPhase): void {
-    if (phase === this.current) return;
-    this.current = phase;
-    this.phaseEmitter.fire(phase);
-  }
-
-  private note(level: TransportNote['level'], text: string): void {
-    this.noteEmitter.fire({ time: Date.now(), level, text });
   }
 }

@@ -1,9 +1,9 @@
 import type { ComposeValues } from '../../../shared/compose';
 import { composeSocketIo } from './compose';
 import type { ConnectionHealth, ConnectionState } from '../../../shared/protocol';
-import { Emitter, type Subscription } from '../../emitter';
-import type { Transport, TransportMessage, TransportNote } from '../../transport';
-import type { ProtocolPhase, ProtocolSession } from '../protocol';
+import type { Subscription } from '../../emitter';
+import type { Transport, TransportMessage } from '../../transport';
+import { roundTrip, SessionBase } from '../sessionBase';
 import { EngineHeartbeat } from './heartbeat';
 import { Namespaces, type NamespaceStatus } from './namespaces';
 import {
@@ -44,24 +44,16 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  * binary attachments both ways. It listens to the transport's messages and sends through it;
  * it never changes what reaches the store. Each open of the transport (a reconnect) starts over.
  */
-export class SocketIoSession implements ProtocolSession {
+export class SocketIoSession extends SessionBase {
   readonly protocol = 'socket.io';
-  private readonly phaseEmitter = new Emitter<ProtocolPhase>();
-  private readonly noteEmitter = new Emitter<TransportNote>();
-  private readonly healthEmitter = new Emitter<ConnectionHealth>();
-  private readonly eventEmitter = new Emitter<SocketIoEvent>();
-  private readonly namespaceEmitter = new Emitter<NamespaceStatus>();
-  private readonly engineEmitter = new Emitter<EngineOpen>();
-  readonly onPhase = this.phaseEmitter.event;
-  readonly onNote = this.noteEmitter.event;
-  readonly onHealth = this.healthEmitter.event;
+  private readonly eventEmitter = this.emitter<SocketIoEvent>();
+  private readonly namespaceEmitter = this.emitter<NamespaceStatus>();
+  private readonly engineEmitter = this.emitter<EngineOpen>();
   /** Namespaces connected, refused or disconnected. */
   readonly onNamespace = this.namespaceEmitter.event;
   /** The Engine.IO open packet of each connection. */
   readonly onEngineOpen = this.engineEmitter.event;
   private eventListeners = 0;
-
-  private current: ProtocolPhase = 'waiting';
   /** The transport is open and the server has not closed the Engine.IO session on it. */
   private live = false;
   private engine: EngineOpen | undefined;
@@ -71,12 +63,12 @@ export class SocketIoSession implements ProtocolSession {
   private nextAckId = 0;
   private assembling: Assembling | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
-  private readonly subscriptions: Subscription[];
 
   constructor(
-    readonly transport: Transport,
+    transport: Transport,
     readonly settings: SocketIoSettings,
   ) {
+    super(transport, 'Socket.IO');
     // A failed send is the transport's to report (a note, a closed state); the session goes on.
     const send = (text: string) => transport.sendText(text).catch(() => undefined);
     this.heartbeat = new EngineHeartbeat(
@@ -94,15 +86,10 @@ export class SocketIoSession implements ProtocolSession {
     });
     this.namespaces.want(settings.namespace, settings.auth);
     for (const more of settings.namespaces ?? []) this.namespaces.want(more.namespace, more.auth);
-    this.subscriptions = [transport.onState((s) => this.state(s)), transport.onMessage((m) => this.message(m))];
-    if (transport.state.phase === 'open') this.state(transport.state);
+    this.listen();
   }
 
-  get phase(): ProtocolPhase {
-    return this.current;
-  }
-
-  get health(): ConnectionHealth {
+  override get health(): ConnectionHealth {
     return this.heartbeat.health;
   }
 
@@ -126,7 +113,7 @@ export class SocketIoSession implements ProtocolSession {
   };
 
   /** Resolves when the settings' namespaces are connected (now, or on the next open); rejects with a sentence. */
-  ready(): Promise<void> {
+  override ready(): Promise<void> {
     const all = [this.settings.namespace, ...(this.settings.namespaces ?? []).map((n) => n.namespace)];
     return Promise.all(all.map((ns) => this.namespaces.connected(ns))).then(() => undefined);
   }
@@ -182,15 +169,6 @@ export class SocketIoSession implements ProtocolSession {
     void Promise.allSettled(sent).then(() => this.transport.close(1000));
   }
 
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.reset('The Socket.IO session was disposed.');
-    for (const e of [this.phaseEmitter, this.noteEmitter, this.healthEmitter, this.eventEmitter])
-      (e as Emitter<unknown>).dispose();
-    this.namespaceEmitter.dispose();
-    this.engineEmitter.dispose();
-  }
-
   private async send(
     kind: 'EVENT' | 'ACK',
     payload: unknown[],
@@ -208,7 +186,7 @@ export class SocketIoSession implements ProtocolSession {
     await Promise.all(sends);
   }
 
-  private state(s: ConnectionState): void {
+  protected state(s: ConnectionState): void {
     if (s.phase === 'open') {
       this.reset(undefined);
       this.live = true;
@@ -230,7 +208,7 @@ export class SocketIoSession implements ProtocolSession {
     this.namespaces.fail(text);
   }
 
-  private message(m: TransportMessage): void {
+  protected message(m: TransportMessage): void {
     if (m.direction !== 'received') return;
     if (m.kind === 'binary') return this.binary(m.payload);
     if (m.kind !== 'text' || m.payload.length === 0) return;
@@ -334,7 +312,7 @@ export class SocketIoSession implements ProtocolSession {
         }
         this.acks.delete(p.ackId);
         clearTimeout(pending.timer);
-        const latencyMs = Math.round((performance.now() - pending.sentAt) * 10) / 10;
+        const latencyMs = roundTrip(pending.sentAt);
         pending.resolve({ namespace: p.namespace, ackId: p.ackId, args: p.data as unknown[], latencyMs });
       }
     }
@@ -342,6 +320,11 @@ export class SocketIoSession implements ProtocolSession {
 
   private malformed(problem: string): void {
     this.note('error', `The Socket.IO server sent a malformed packet: ${problem}`);
+  }
+
+  /** Disposed: the connection forgotten, its phase left as it was. */
+  protected end(why: string): void {
+    this.reset(why);
   }
 
   /** Forgets the connection: timers stopped, acks and waiters failed with `why` (when it ended). */
@@ -372,15 +355,5 @@ export class SocketIoSession implements ProtocolSession {
       clearTimeout(this.handshakeTimer);
       this.setPhase('ready');
     } else this.setPhase(this.engine && this.namespaces.anyConnecting() ? 'handshaking' : 'closed');
-  }
-
-  private setPhase(phase: ProtocolPhase): void {
-    if (phase === this.current) return;
-    this.current = phase;
-    this.phaseEmitter.fire(phase);
-  }
-
-  private note(level: TransportNote['level'], text: string): void {
-    this.noteEmitter.fire({ time: Date.now(), level, text });
   }
 }

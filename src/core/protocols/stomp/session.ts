@@ -1,8 +1,7 @@
 import type { ComposeValues } from '../../../shared/compose';
-import type { ConnectionHealth, ConnectionState } from '../../../shared/protocol';
-import { Emitter, type Subscription } from '../../emitter';
-import type { Transport, TransportMessage, TransportNote } from '../../transport';
-import type { ProtocolPhase, ProtocolSession } from '../protocol';
+import type { ConnectionState } from '../../../shared/protocol';
+import type { Transport, TransportMessage } from '../../transport';
+import { SessionBase } from '../sessionBase';
 import { composeFrame, type ComposedFrame, type SeenMessage } from './actions';
 import { encodeFrame, parseStomp, VERSIONS, type StompFrame, type StompVersion } from './frames';
 import { Receipts } from './receipts';
@@ -44,19 +43,11 @@ const MAX_CARRY = 4 * 1024 * 1024;
  * RECEIPT awaited when asked), subscriptions made here renewed after a reconnect, ERROR frames as
  * notes, DISCONNECT with a receipt on close.
  */
-export class StompSession implements ProtocolSession {
+export class StompSession extends SessionBase {
   readonly protocol = 'stomp';
-  private readonly phaseEmitter = new Emitter<ProtocolPhase>();
-  private readonly noteEmitter = new Emitter<TransportNote>();
-  private readonly healthEmitter = new Emitter<ConnectionHealth>();
-  private readonly frameEmitter = new Emitter<StompFrame>();
-  readonly onPhase = this.phaseEmitter.event;
-  readonly onNote = this.noteEmitter.event;
-  readonly onHealth = this.healthEmitter.event;
+  private readonly frameEmitter = this.emitter<StompFrame>();
   /** Every STOMP frame the server sent, once read. */
   readonly onFrame = this.frameEmitter.event;
-  private current: ProtocolPhase = 'waiting';
-  private currentHealth: ConnectionHealth = { healthy: true, missedPongs: 0 };
   /** The version CONNECTED named; undefined before it. */
   version: StompVersion | undefined;
   /** Heart-beat intervals negotiated on this connection (0: none). */
@@ -64,38 +55,20 @@ export class StompSession implements ProtocolSession {
   private readonly subs = new Map<string, NonNullable<ComposedFrame['subscription']>>();
   private readonly seen = new Map<string, SeenMessage>();
   private readonly receipts = new Receipts();
-  private waiters: Array<{ resolve(): void; reject(err: Error): void }> = [];
   private connectTimer: NodeJS.Timeout | undefined;
   private outTimer: NodeJS.Timeout | undefined;
   private inTimer: NodeJS.Timeout | undefined;
   private lastHeard = 0;
   private carry: Buffer | undefined;
-  private refusal: string | undefined;
   private connections = 0;
   private sockJsOpened = false;
-  private readonly subscriptions: Subscription[];
 
   constructor(
-    readonly transport: Transport,
+    transport: Transport,
     readonly settings: StompSettings,
   ) {
-    this.subscriptions = [transport.onState((s) => this.state(s)), transport.onMessage((m) => this.message(m))];
-    if (transport.state.phase === 'open') this.state(transport.state);
-  }
-
-  get phase(): ProtocolPhase {
-    return this.current;
-  }
-
-  get health(): ConnectionHealth {
-    return this.currentHealth;
-  }
-
-  /** Resolves once CONNECTED arrived (now, or on the next open); rejects with the refusal or the timeout. */
-  ready(): Promise<void> {
-    if (this.current === 'ready') return Promise.resolve();
-    if (this.refusal && this.current === 'closed') return Promise.reject(new Error(this.refusal));
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    super(transport, 'STOMP');
+    this.listen();
   }
 
   async compose(action: string, values: ComposeValues): Promise<string | undefined> {
@@ -134,18 +107,12 @@ export class StompSession implements ProtocolSession {
       .finally(() => this.transport.close(1000));
   }
 
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.end('The STOMP session was disposed.');
-    for (const e of [this.phaseEmitter, this.noteEmitter, this.healthEmitter, this.frameEmitter]) e.dispose();
-  }
-
   private sendFrame(command: string, headers: Array<[string, string]>, body?: string): Promise<void> {
     const frame = encodeFrame(command, headers, body, this.version ?? '1.2');
     return this.transport.sendText(this.settings.sockjs ? wrapSockJs([frame]) : frame);
   }
 
-  private state(s: ConnectionState): void {
+  protected state(s: ConnectionState): void {
     if (s.phase === 'open') {
       this.refusal = undefined;
       this.version = undefined;
@@ -183,7 +150,7 @@ export class StompSession implements ProtocolSession {
     this.sendFrame('CONNECT', h).catch(() => undefined);
   }
 
-  private message(m: TransportMessage): void {
+  protected message(m: TransportMessage): void {
     if (m.direction !== 'received' || (m.kind !== 'text' && m.kind !== 'binary')) return;
     this.heard();
     if (!this.settings.sockjs) return this.feed(m.payload);
@@ -261,7 +228,7 @@ export class StompSession implements ProtocolSession {
         : 'no heart-beats';
     this.note('open', `Connected with STOMP ${named}${who}; ${beats}.`);
     this.setPhase('ready');
-    for (const w of this.waiters.splice(0)) w.resolve();
+    this.resolveWaiters();
     if (this.connections > 1 && this.subs.size > 0) this.resubscribe();
   }
 
@@ -299,44 +266,25 @@ export class StompSession implements ProtocolSession {
   private checkHeard(every: number): void {
     const silent = Date.now() - this.lastHeard;
     if (silent <= every * TOLERANCE) return;
-    this.currentHealth = {
-      ...this.currentHealth,
-      healthy: false,
-      missedPongs: Math.floor(silent / every),
-      message: `The STOMP server's heart-beats stopped: nothing from it for ${seconds(silent)} (heart-beat negotiated every ${seconds(every)}).`,
-    };
-    this.healthEmitter.fire(this.currentHealth);
+    this.markUnhealthy(
+      `The STOMP server's heart-beats stopped: nothing from it for ${seconds(silent)} (heart-beat negotiated every ${seconds(every)}).`,
+      Math.floor(silent / every),
+    );
   }
 
   /** Any data from the server counts as a heart-beat (STOMP 1.2, "Heart-beating"). */
   private heard(): void {
     this.lastHeard = Date.now();
-    const was = this.currentHealth.healthy;
-    this.currentHealth = { healthy: true, missedPongs: 0, lastPongAt: this.lastHeard };
-    if (!was) this.healthEmitter.fire(this.currentHealth);
+    this.markHealthy(undefined, this.lastHeard);
   }
 
-  private end(why: string): void {
+  protected end(why: string): void {
     clearTimeout(this.connectTimer);
     this.stopHeartBeats();
     this.sockJsOpened = false;
     this.receipts.failAll(why);
     this.rejectWaiters(why);
     this.setPhase('closed');
-  }
-
-  private rejectWaiters(why: string): void {
-    for (const w of this.waiters.splice(0)) w.reject(new Error(why));
-  }
-
-  private setPhase(phase: ProtocolPhase): void {
-    if (phase === this.current) return;
-    this.current = phase;
-    this.phaseEmitter.fire(phase);
-  }
-
-  private note(level: TransportNote['level'], text: string): void {
-    this.noteEmitter.fire({ time: Date.now(), level, text });
   }
 }
 
