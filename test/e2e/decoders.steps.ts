@@ -84,6 +84,9 @@ export async function protobufJourney(page: Page, url: string, log: (s: string) 
   await frame.locator('#composer-note', { hasText: /^Protobuf market\.Tick: \d+ bytes when sent\.$/ }).waitFor();
   await frame.locator('#send').click();
   await frame.locator('#composer-note', { hasText: /^Sent \d+ bytes of Protobuf market\.Tick\.$/ }).waitFor();
+  // Found by its decoded field wherever the list is scrolled: the sent message and its echo.
+  await frame.locator('#filter-json').fill('symbol == "USDJPY"');
+  await frame.locator('#filter-status', { hasText: /^2 of / }).waitFor({ state: 'visible' });
   await frame.waitForFunction(() =>
     [...document.querySelectorAll('.inner .row[data-direction="received"] .preview')].some(
       (e) => e.textContent === '{"symbol":"USDJPY","price":151.5,"seq":"18446744073709551"}',
