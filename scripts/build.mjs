@@ -1,4 +1,4 @@
-// Builds the two bundles: the extension host (node/cjs) and the webview (browser/iife + css).
+// Builds the bundles: the extension host (node/cjs), the webview (browser/iife + css), the CLI and the QuickJS engine.
 // Usage: node scripts/build.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
@@ -17,6 +17,15 @@ const common = {
   legalComments: 'none',
 };
 
+// The QuickJS engine (880 KiB, WebAssembly inside) is its own bundle, dist/quickjs.js, required
+// by the sandbox only when a request has scripts: the extension and the CLI leave it out.
+const quickjsApart = {
+  name: 'quickjs-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/quickjsEngine$/ }, () => ({ path: './quickjs.js', external: true }));
+  },
+};
+
 const host = {
   ...common,
   entryPoints: [join(root, 'src/extension.ts')],
@@ -33,6 +42,16 @@ const host = {
   // mqtt-packet's parser uses only bl's BufferList; bl's main module adds a stream (readable-stream,
   // about 200 KB of bundle) that nothing here uses.
   alias: { bl: 'bl/BufferList.js' },
+  plugins: [quickjsApart],
+};
+
+const quickjs = {
+  ...common,
+  entryPoints: [join(root, 'src/core/scripts/quickjsEngine.ts')],
+  outfile: join(root, 'dist/quickjs.js'),
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
 };
 
 const cli = {
@@ -62,7 +81,7 @@ function copyCodicons() {
 
 copyCodicons();
 // The command-line tool arrives with the .ws runner; build it once its entry exists.
-const configs = [host, webview].concat(existsSync(cli.entryPoints[0]) ? [cli] : []);
+const configs = [host, webview, quickjs].concat(existsSync(cli.entryPoints[0]) ? [cli] : []);
 if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();
   console.log('[build] watching');

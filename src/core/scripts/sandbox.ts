@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import type * as QuickJSCore from 'quickjs-emscripten-core';
+import type * as Engine from './quickjsEngine';
 import type {
   QuickJSContext,
   QuickJSDeferredPromise,
@@ -58,11 +58,10 @@ let loading: Promise<QuickJSWASMModule> | undefined;
 /** The QuickJS module, loaded once (a dynamic require, so bundles evaluate it only when a script runs). */
 export function loadQuickJS(): Promise<QuickJSWASMModule> {
   loading ??= (async () => {
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const core = require('quickjs-emscripten-core') as typeof QuickJSCore;
-    const variant = require('@jitl/quickjs-singlefile-cjs-release-sync') as { default: unknown };
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    return core.newQuickJSWASMModuleFromVariant(variant.default as never);
+    // In the bundles this require is of dist/quickjs.js, a bundle of its own (scripts/build.mjs).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const engine = require('./quickjsEngine') as typeof Engine;
+    return engine.newQuickJS();
   })();
   loading.catch(() => (loading = undefined));
   return loading;
