@@ -1,3 +1,4 @@
+// Over 400 lines: one raw-TCP server per way a server can misbehave, all sharing its frame and handshake helpers.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';

@@ -1,3 +1,4 @@
+// Over 400 lines: the seeded properties share one PRNG, one case runner and the generators of each grammar.
 /**
  * Seeded property tests: each property runs over a few hundred random cases from a fixed seed, so a
  * failure names the seed and case and reruns the same. No dependency: the PRNG is mulberry32.

@@ -1,3 +1,4 @@
+// Over 400 lines: one recording per protocol journey (record, replay, compare, export, mock) against the real servers, sharing their setup.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

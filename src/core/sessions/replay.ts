@@ -1,3 +1,4 @@
+// Over 400 lines: one player of a recording (plan, timing, answers waited for, the protocol session, id mapping and units); its connection helpers live in replayConnection.ts.
 import {
   createTransport,
   type Transport,
