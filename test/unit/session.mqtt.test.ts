@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { openConnection, type MqttSession } from '../../src/core/protocols';
+import type { MqttSession } from '../../src/core/protocols';
 import { compareAnswers } from '../../src/core/sessions/compare';
-import { loadSession } from '../../src/core/sessions/load';
-import { SessionRecorder } from '../../src/core/sessions/recorder';
 import { replaySession } from '../../src/core/sessions/replay';
 import type { TransportMessage } from '../../src/core/transport';
 import { waitFor } from './helpers';
 import { startAedes } from './protocol.mqtt.servers';
-import { tempDir } from './session.protocols.servers';
+import { recordSession, tempDir } from './session.protocols.servers';
 
 test('an MQTT recording replays and compares by packet: a broker that frames its packets otherwise still matches', async () => {
   const dir = tempDir();
@@ -18,29 +15,15 @@ test('an MQTT recording replays and compares by packet: a broker that frames its
   const first = await startAedes();
   const live = await startAedes({}, true);
   try {
-    const file = join(dir, 'mqtt.wslog');
-    const opened = openConnection({ url: first.url, handshakeTimeout: 3000, protocol: 'mqtt' });
-    const s = opened.session as MqttSession;
-    const recorder = await SessionRecorder.forConnection(file, opened.transport, { protocol: 'mqtt' });
     const received: TransportMessage[] = [];
-    opened.transport.onMessage((m) => m.direction === 'received' && received.push(m));
-    let deliveries = 0;
-    s.onPublish(() => deliveries++);
-    try {
-      await opened.transport.connect();
-      await s.ready();
+    const loaded = await recordSession<MqttSession>(first.url, dir, 'mqtt', async (s, transport) => {
+      transport.onMessage((m) => m.direction === 'received' && received.push(m));
+      let deliveries = 0;
+      s.onPublish(() => deliveries++);
       await s.subscribe('prices/#', 1);
       await s.compose('publish', { topic: 'prices/eur', payload: '{"bid":1.08}', qos: '1' });
       await waitFor(() => deliveries === 1, 3000, 'the delivery');
-      s.close();
-      await waitFor(() => opened.transport.state.phase === 'closed', 3000, 'closed');
-    } finally {
-      s.dispose();
-      opened.transport.dispose();
-      await recorder.close();
-    }
-    const loaded = await loadSession(file);
-    if ('error' in loaded) throw new Error(loaded.error);
+    });
     // The recorded broker split its packets: more frames than packets (CONNACK, SUBACK, PUBACK, PUBLISH).
     assert.ok(received.length > 4, `${received.length} frames`);
 

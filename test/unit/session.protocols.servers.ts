@@ -1,11 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openConnection, type SocketIoSession, type GraphqlSession } from '../../src/core/protocols';
+import {
+  openConnection,
+  type GraphqlSession,
+  type ProtocolSession,
+  type SocketIoSession,
+} from '../../src/core/protocols';
 import type { Session } from '../../src/core/sessions/format';
 import { loadSession } from '../../src/core/sessions/load';
 import { SessionRecorder } from '../../src/core/sessions/recorder';
-import type { TransportMessage } from '../../src/core/transport';
+import type { Transport, TransportMessage } from '../../src/core/transport';
 import type { Socket } from 'socket.io';
 import { waitFor } from './helpers';
 import { startSocketIo } from './socketio.servers';
@@ -74,6 +79,36 @@ export async function recordChat(url: string, dir: string, eio: 3 | 4 = 4): Prom
       3000,
       'two pings',
     );
+    s.close();
+    await waitFor(() => opened.transport.state.phase === 'closed', 3000, 'closed');
+  } finally {
+    s.dispose();
+    opened.transport.dispose();
+    await recorder.close();
+  }
+  const loaded = await loadSession(file);
+  if ('error' in loaded) throw new Error(loaded.error);
+  return loaded;
+}
+
+/**
+ * Records one connection to `url` speaking `protocol` into `dir`: `act` gets the session once
+ * connected and ready; then the session closes, and the recording is loaded back.
+ */
+export async function recordSession<S extends ProtocolSession>(
+  url: string,
+  dir: string,
+  protocol: string,
+  act: (session: S, transport: Transport) => Promise<void>,
+): Promise<Session> {
+  const file = join(dir, `${protocol}-${Date.now()}-${Math.random()}.wslog`);
+  const opened = openConnection({ url, handshakeTimeout: 3000, protocol });
+  const s = opened.session as S;
+  const recorder = await SessionRecorder.forConnection(file, opened.transport, { protocol: opened.protocol?.id });
+  try {
+    await opened.transport.connect();
+    await s.ready();
+    await act(s, opened.transport);
     s.close();
     await waitFor(() => opened.transport.state.phase === 'closed', 3000, 'closed');
   } finally {

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InspectorModel } from '../../src/core/inspector/model';
-import { openConnection, socketIo, socketIoDecoder, type SocketIoSession } from '../../src/core/protocols';
+import { socketIo, socketIoDecoder, type SocketIoSession } from '../../src/core/protocols';
 import { compareAnswers } from '../../src/core/sessions/compare';
 import { serializeSession, sessionMessages, type Session } from '../../src/core/sessions/format';
 import { importHar } from '../../src/core/sessions/har';
@@ -15,10 +15,8 @@ import { exportAsWsFile } from '../../src/core/sessions/exportWs';
 import { parseWsFile } from '../../src/core/wsfile/parse';
 import { runWsRequest } from '../../src/core/wsfile/run';
 import { createTransport } from '../../src/core/transport';
-import { SessionRecorder } from '../../src/core/sessions/recorder';
-import { loadSession } from '../../src/core/sessions/load';
 import { startGraphqlWsServer, startLegacyServer } from './protocol.graphql.servers';
-import { chatServer, recordChat, recordCount, tempDir } from './session.protocols.servers';
+import { chatServer, recordChat, recordCount, recordSession, tempDir } from './session.protocols.servers';
 import { socketIoClient } from './socketio.servers';
 import { waitFor } from './helpers';
 
@@ -183,25 +181,11 @@ test('a recording that spoke in two namespaces replays in both, each connected b
   const first = await chatServer();
   const live = await chatServer();
   try {
-    const file = join(dir, 'two.wslog');
-    const opened = openConnection({ url: first.url, handshakeTimeout: 3000, protocol: 'socket.io' });
-    const s = opened.session as SocketIoSession;
-    const recorder = await SessionRecorder.forConnection(file, opened.transport, { protocol: 'socket.io' });
-    try {
-      await opened.transport.connect();
-      await s.ready();
+    const loaded = await recordSession<SocketIoSession>(first.url, dir, 'socket.io', async (s) => {
       await s.connect('/admin', { token: 't-2' });
       await s.emitWithAck('chat', [{ text: 'root' }]);
       await s.emitWithAck('chat', [{ text: 'admin' }], '/admin');
-      s.close();
-      await waitFor(() => opened.transport.state.phase === 'closed', 3000, 'closed');
-    } finally {
-      s.dispose();
-      opened.transport.dispose();
-      await recorder.close();
-    }
-    const loaded = await loadSession(file);
-    if ('error' in loaded) throw new Error(loaded.error);
+    });
     const result = await replaySession(loaded, { url: live.url, timing: { speed: 1e6 }, waitForAnswers: true }).result;
     assert.equal(result.ok, true, result.error);
     assert.deepEqual(live.chats, [{ text: 'root' }, { text: 'admin' }]);
