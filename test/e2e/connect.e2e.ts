@@ -30,9 +30,11 @@ const TOTAL_TIMEOUT_MS = Number(process.env.WSI_E2E_TIMEOUT_MS) || 3 * 60_000;
 const MESSAGE = 'hello e2e';
 
 let step = 'starting';
+const runStarted = Date.now();
+/** A step's sentence, with the seconds since the start (so a slow step shows in the log). */
 function log(msg: string): void {
   step = msg;
-  process.stdout.write(`[e2e] ${msg}\n`);
+  process.stdout.write(`[e2e] ${((Date.now() - runStarted) / 1000).toFixed(1).padStart(5)} s  ${msg}\n`);
 }
 
 export async function runE2E(opts: { headed?: boolean; keepOpen?: boolean } = {}): Promise<void> {

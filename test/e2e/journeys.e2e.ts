@@ -59,9 +59,11 @@ const TOTAL_TIMEOUT_MS = Number(process.env.WSI_E2E_TIMEOUT_MS) || 5 * 60_000;
 const FLOOD = 50_000;
 
 let step = 'starting';
+const runStarted = Date.now();
+/** A step's sentence, with the seconds since the start (so a slow step shows in the log). */
 function log(msg: string): void {
   step = msg;
-  process.stdout.write(`[e2e:journeys] ${msg}\n`);
+  process.stdout.write(`[e2e:journeys] ${((Date.now() - runStarted) / 1000).toFixed(1).padStart(5)} s  ${msg}\n`);
 }
 
 /** The examples, copied to a temp folder with the echo port changed to `port`. */

@@ -1,6 +1,6 @@
 /**
- * Restricted Mode: a `.ws` file in an untrusted workspace must not run scripts or read the
- * process environment. These tests run only when the workspace is untrusted (the test runner's
+ * Restricted Mode: a `.ws` file in an untrusted workspace runs without its scripts and must not
+ * read the process environment. These tests run only when the workspace is untrusted (the test runner's
  * WSI_TRUST=1 pass); in a trusted run they are skipped.
  */
 import * as assert from 'node:assert/strict';
@@ -26,15 +26,49 @@ suite('restricted mode (untrusted workspace)', function () {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('Run refuses without connecting', async () => {
+  test('Run runs the request without its scripts and says so; expectations still run', async () => {
+    // The question before connecting is a modal dialog; a user who does not want it turns it off in
+    // their user settings, as this test does (a workspace setting cannot: it is restricted).
+    const config = vscode.workspace.getConfiguration('websocketInspector');
+    await config.update('untrusted.confirmConnect', false, vscode.ConfigurationTarget.Global);
     const url = await api.startEchoServer();
-    const file = vscode.Uri.file(join(dir, 'run.ws'));
-    writeFileSync(file.fsPath, `WEBSOCKET ${url}\n\nhello\n`);
-    const before = api.inspectors().length;
-    const ok = await vscode.commands.executeCommand<boolean>('websocketInspector.runRequest', file, 0);
-    assert.equal(ok, false);
-    assert.equal(api.inspectors().length, before, 'no inspector was opened');
-    await api.stopEchoServer();
+    try {
+      const file = vscode.Uri.file(join(dir, 'run.ws'));
+      writeFileSync(
+        file.fsPath,
+        [
+          `WEBSOCKET ${url}/restricted`,
+          '',
+          'hello',
+          '=== expect "hello"',
+          '',
+          '> {%',
+          '  client.log("the script ran");',
+          '%}',
+          '',
+        ].join('\n'),
+      );
+      const ok = await vscode.commands.executeCommand<boolean>('websocketInspector.runRequest', file, 0);
+      assert.equal(ok, true, 'the run (its expectation) passed');
+      const panel = api.inspectors().find((h) => h.url.endsWith('/restricted'));
+      assert.ok(panel, 'the run has its inspector');
+      const rows = panel.rows(0, panel.stats.total + 10);
+      const events = rows.filter((r) => r.direction === 'event').map((r) => r.preview);
+      assert.ok(
+        events.some((e) => /Scripts are not run in Restricted Mode/.test(e)),
+        events.join('\n'),
+      );
+      assert.ok(!events.includes('log: the script ran'), 'the script did not run');
+      assert.ok(
+        events.some((e) => /^✓ expect "hello"/.test(e)),
+        events.join('\n'),
+      );
+      assert.ok(rows.some((r) => r.direction === 'received' && r.preview === 'hello'));
+      panel.dispose();
+    } finally {
+      await config.update('untrusted.confirmConnect', undefined, vscode.ConfigurationTarget.Global);
+      await api.stopEchoServer();
+    }
   });
 
   test('$processEnv is refused, with a diagnostic that says why', async () => {

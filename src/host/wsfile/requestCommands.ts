@@ -4,7 +4,7 @@ import type { TransportOptions } from '../../core/transport';
 import { hostOf, shortTitle } from '../../core/url';
 import { formatDuration } from '../../core/wsfile/duration';
 import { parseWsFile } from '../../core/wsfile/parse';
-import type { LogLine, TestResult } from '../../core/scripts/runScripts';
+import { hasScripts, type LogLine, type TestResult } from '../../core/scripts/runScripts';
 import { connectionOptionsFor, runWsRequest, type RunResult, type StepProgress } from '../../core/wsfile/run';
 import type { WsRequest, WsStep } from '../../core/wsfile/types';
 import { resolveHandshake, type VariableContext } from '../../core/wsfile/variables';
@@ -27,6 +27,18 @@ export interface RunHooks {
   onTest?: (result: TestResult) => void;
   onLog?: (line: LogLine) => void;
   signal?: AbortSignal;
+}
+
+/**
+ * In Restricted Mode, whether the user lets an untrusted file's request connect: a modal question,
+ * unless the user setting `untrusted.confirmConnect` is off (a workspace cannot turn it off: it is
+ * a restricted configuration). True in a trusted workspace.
+ */
+export async function untrustedConsent(question: string, detail: string, button: string): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return true;
+  const ask = vscode.workspace.getConfiguration('websocketInspector').inspect<boolean>('untrusted.confirmConnect');
+  if ((ask?.globalValue ?? ask?.defaultValue ?? true) === false) return true;
+  return (await vscode.window.showWarningMessage(question, { modal: true, detail }, button)) === button;
 }
 
 /** Opens an inspector panel for a request (the composition root owns the panel list). */
@@ -116,18 +128,10 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
     const { document, request } = target;
     const prepared = this.prepare(document, request);
     if (!prepared) return undefined;
-    if (!vscode.workspace.isTrusted) {
-      const host = hostOf(prepared.options.url, shortTitle(prepared.options.url));
-      const choice = await vscode.window.showWarningMessage(
-        `This workspace is not trusted. Connect to ${host}?`,
-        {
-          modal: true,
-          detail: `${request.name} in ${vscode.workspace.asRelativePath(document.uri)} connects to ${prepared.options.url.replace(/\?.*$/, '?…')}.`,
-        },
-        'Connect',
-      );
-      if (choice !== 'Connect') return undefined;
-    }
+    const host = hostOf(prepared.options.url, shortTitle(prepared.options.url));
+    const where = `${request.name} in ${vscode.workspace.asRelativePath(document.uri)} connects to ${prepared.options.url.replace(/\?.*$/, '?…')}.`;
+    if (!(await untrustedConsent(`This workspace is not trusted. Connect to ${host}?`, where, 'Connect')))
+      return undefined;
     return this.openFor(document, request, prepared.options, prepared.secrets);
   }
 
@@ -141,20 +145,22 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
    * Explorer) and, as event rows, to the inspector; undefined when it could not start.
    */
   async runRequest(uri?: vscode.Uri, index?: number, hooks: RunHooks = {}): Promise<RunResult | undefined> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window
-        .showWarningMessage(
-          'Running a .ws script needs a trusted workspace: it sends what the file says to the server it names.',
-          'Manage Workspace Trust',
-        )
-        .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
-      return undefined;
-    }
     const target = await this.target(uri, index);
     if (!target) return undefined;
     const { document, request } = target;
     const prepared = this.prepare(document, request);
     if (!prepared) return undefined;
+    // Restricted Mode: the request runs without its scripts (the run says so in a row), once the
+    // user lets the untrusted file connect.
+    const trusted = vscode.workspace.isTrusted;
+    if (!trusted) {
+      const host = hostOf(prepared.options.url, shortTitle(prepared.options.url));
+      const detail = `${request.name} in ${vscode.workspace.asRelativePath(document.uri)} connects to ${prepared.options.url.replace(/\?.*$/, '?…')} and sends what the file says.${hasScripts(request) ? ' Its scripts do not run until you trust the workspace.' : ''}`;
+      if (
+        !(await untrustedConsent(`This workspace is not trusted. Run ${request.name} against ${host}?`, detail, 'Run'))
+      )
+        return undefined;
+    }
     const panel = this.openFor(document, request, prepared.options, prepared.secrets);
     const labels = request.steps.map(stepLabel);
     const key = requestKey(document.uri, request);
@@ -180,8 +186,7 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
       onSentence: (s) => panel.note('info', s),
       onProgress: report,
       signal: abort.signal,
-      // Run is refused above in Restricted Mode, so scripts run here.
-      scripts: 'run',
+      scripts: trusted ? 'run' : 'skip',
       globals: this.globals,
       workspaceRoot: vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath,
       onTest: (t) => {
