@@ -59,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     connectionOptions,
     (options, source, secrets) => track(InspectorPanel.open(env, options, source, secrets)),
     log,
+    () => echo.url,
   );
   context.subscriptions.push(requests);
   const tests = new WsTestExplorer(requests);

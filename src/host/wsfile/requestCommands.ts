@@ -63,6 +63,8 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
     private readonly defaults: (url: string) => TransportOptions,
     private readonly openInspector: OpenInspector,
     private readonly log: vscode.LogOutputChannel,
+    /** The local echo server's URL while it runs (a new request file points at it). */
+    private readonly echoUrl: () => string | undefined = () => undefined,
   ) {
     this.disposables.push(
       vscode.languages.registerCodeLensProvider({ language: 'ws-request' }, this),
@@ -76,7 +78,7 @@ export class RequestCommands implements vscode.CodeLensProvider, vscode.Disposab
         'websocketInspector.sendMessage',
         (uri: vscode.Uri, index: number, step: number) => this.send(uri, index, step),
       ),
-      vscode.commands.registerCommand('websocketInspector.newRequestFile', () => newRequestFile()),
+      vscode.commands.registerCommand('websocketInspector.newRequestFile', () => newRequestFile(this.echoUrl())),
       this.lensesChanged,
     );
     if (environments.onDidChange) this.disposables.push(environments.onDidChange(() => this.lensesChanged.fire()));
@@ -366,11 +368,18 @@ export function stepLabel(step: WsStep): string {
   }
 }
 
-async function newRequestFile(): Promise<void> {
+/** An untitled `.ws` file with one request: to the running echo server, else to `npm start`'s port with a word on it. */
+async function newRequestFile(echoUrl: string | undefined): Promise<void> {
   const content = [
     '# A WebSocket request file. Connect, Run and Send appear above the requests.',
     '# The format: see ".ws request files" in the WebSocket Inspector README.',
-    '@url = ws://127.0.0.1:8765',
+    ...(echoUrl
+      ? ['# The local echo server (it answers every message with the same message):', `@url = ${echoUrl}`]
+      : [
+          '# Change the URL to your server, or start the local echo server (WebSocket: Start Local Echo Server)',
+          '# and put its URL here.',
+          '@url = ws://127.0.0.1:8765',
+        ]),
     '',
     '### Echo',
     'WEBSOCKET {{url}}',
