@@ -9,7 +9,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..', '..');
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+interface Step {
+  id: string;
+  description: string;
+  media: { markdown: string };
+  completionEvents: string[];
+}
+interface Manifest {
+  main: string;
+  contributes: {
+    commands: { command: string }[];
+    views: Record<string, { id: string }[]>;
+    walkthroughs: { steps: Step[] }[];
+  };
+}
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
 /** VS Code's own commands the walkthrough uses. */
 const BUILT_IN = new Set(['workbench.view.testing.focus']);
 
@@ -26,17 +40,16 @@ function ships(path: string): boolean {
 test('the walkthrough: every page exists and ships, every button runs a known command', () => {
   const [walkthrough] = manifest.contributes.walkthroughs;
   assert.ok(walkthrough.steps.length >= 4);
-  const commands = new Set<string>(manifest.contributes.commands.map((c: { command: string }) => c.command));
-  for (const views of Object.values(manifest.contributes.views) as { id: string }[][])
-    for (const v of views) commands.add(`${v.id}.focus`);
+  const commands = new Set(manifest.contributes.commands.map((c) => c.command));
+  for (const views of Object.values(manifest.contributes.views)) for (const v of views) commands.add(`${v.id}.focus`);
   for (const step of walkthrough.steps) {
-    const page = step.media.markdown as string;
+    const page = step.media.markdown;
     assert.ok(existsSync(join(root, page)), `${step.id}: ${page} exists`);
     assert.ok(ships(page), `${step.id}: ${page} is in the .vsix`);
-    const links = [...(step.description as string).matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
+    const links = [...step.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
     assert.equal(links.length, 1, `${step.id} has one button`);
     for (const c of links) assert.ok(commands.has(c) || BUILT_IN.has(c), `${step.id}: ${c} exists`);
-    for (const e of step.completionEvents as string[]) {
+    for (const e of step.completionEvents) {
       const [kind, id] = e.split(':');
       if (kind === 'onCommand') assert.ok(commands.has(id), `${step.id}: completion on ${id}`);
     }
