@@ -102,3 +102,41 @@ test('httpYac legacy example parses its streaming block as a script, with the li
   assert.equal(script.code!.split('\n')[2].trim(), 'await sleep(100000);');
   assert.equal(script.codeLine + 2, 5, 'script line 3 is file line 6 (0-based 5)');
 });
+
+test('JetBrains onEachLine example (script verbatim, over WebSocket): ten prices tested, the 45 floor fails one, unsubscribe() after ten', async () => {
+  // The docs' example reads an HTTP event stream; over WebSocket each message is a line. The request
+  // line becomes a WEBSOCKET one; the script is as the docs print it.
+  const prices = [50, 47.5, 44, 46, 48, 49, 45, 51, 52, 53, 54, 55];
+  const server = await startWsServer();
+  server.server.on('connection', (socket) => {
+    for (const p of prices) socket.send(JSON.stringify({ lastPrice: p, pricePresentation: `GOLD ${p.toFixed(2)}` }));
+  });
+  try {
+    const text = fixture('scripts/jetbrains/onEachLine-gold.http').replace(
+      /^GET localhost(\S+)/m,
+      `WEBSOCKET ${server.url}$1`,
+    );
+    const parsed = parseWsFile(text);
+    const result = await runWsRequest({
+      request: parsed.requests[0],
+      variables: { fileVariables: parsed.variables, allowProcessEnv: false },
+      baseDir: root,
+      scripts: 'run',
+      waitTimeoutMs: 3000,
+      settleMs: 500,
+    });
+    result.connection?.dispose();
+    assert.deepEqual(
+      result.tests.map((t) => [t.name, t.passed]),
+      prices.slice(0, 10).map((p, i) => [`Price test ${i + 1}`, p >= 45]),
+    );
+    assert.match(result.tests[2].message ?? '', /Price must be >= 45/);
+    // Each tested update is logged twice (before and inside the test); the eleventh once, then it stops.
+    const logs = result.logs.map((l) => l.text);
+    assert.equal(logs.filter((l) => l === 'GOLD 50.00').length, 2);
+    assert.equal(logs.filter((l) => l === 'GOLD 54.00').length, 1, 'the eleventh update, logged before unsubscribe()');
+    assert.ok(!logs.includes('GOLD 55.00'), 'nothing after unsubscribe()');
+  } finally {
+    await server.close();
+  }
+});

@@ -98,7 +98,7 @@ export const PRELUDE = String.raw`
       if (!s.on) continue;
       s.got++;
       try {
-        if (s.lines) { var ls = text.split(/\r?\n/); for (var k = 0; k < ls.length && s.on; k++) s.fn(ls[k], s.off, output); }
+        if (s.lines) { var ls = text.split(/\r?\n/); for (var k = 0; k < ls.length && s.on; k++) s.fn(wrap(ls[k]), s.off, output); }
         else s.fn(s.raw ? text : (msg === undefined ? (msg = wrap(text)) : msg), s.off, output);
       } catch (e) { fail('onEachMessage handler', e, s.where); }
     }
