@@ -16,7 +16,7 @@ export interface ViewState {
   /** First visible list position when not following. */
   scrollStart?: number;
   hiddenColumns?: string[];
-  view?: 'messages' | 'frames' | 'handshake';
+  view?: 'messages' | 'frames' | 'handshake' | 'stats';
   timeMode?: 'wall' | 'relative';
   filter?: FilterQuery | null;
   /** The history file of the panel's last connection: a reload shows its messages again. */

@@ -8,10 +8,12 @@ import {
   type ProtocolInfo,
   type RowDetail,
   type RowSummary,
+  type StatsSnapshot,
   type ToWebview,
 } from '../src/shared/protocol';
 import { Toolbar, type TimeMode, type View } from './toolbar';
 import { HandshakeView } from './handshakeView';
+import { StatsView } from './statsView';
 import { DetailPane } from './detailPane';
 import { FilterBar } from './filterBar';
 import { Composer } from './composer';
@@ -82,14 +84,25 @@ function main(): void {
   const applyTimeMode = () => list.setTimeOrigin(timeMode === 'relative' ? openedAt : undefined);
   const handshakeView = new HandshakeView();
   let listMode: 'messages' | 'frames' = 'messages';
+  const statsView = new StatsView({
+    load: async () => (await host.request({ type: 'getStats' })) as StatsSnapshot,
+    reveal: (time) =>
+      void host.request({ type: 'revealTime', time }).then((position) => {
+        toolbar.setView('messages');
+        if (typeof position !== 'number') return;
+        list.setFollow(false);
+        list.select(position);
+      }),
+  });
   const showView = (view: View) => {
-    const details = view === 'handshake';
+    // The filter and its count work on the list: the Handshake and Stats tabs have none.
+    const details = view === 'handshake' || view === 'stats';
     list.element.hidden = details;
-    // The filter and its count work on the list: the Handshake tab has none.
     filterBar.element.hidden = details;
     if (details) detail.element.hidden = true;
     else if (list.selection !== undefined) detail.element.hidden = false;
-    handshakeView.show(details);
+    handshakeView.show(view === 'handshake');
+    statsView.show(view === 'stats');
     host.updateState({ view });
     if (!details && view !== listMode) {
       listMode = view;
@@ -172,7 +185,15 @@ function main(): void {
   };
   if (saved.follow === false) list.setFollow(false);
   if (saved.timeMode === 'relative') toolbar.setTimeMode('relative');
-  app.append(header.element, toolbar.element, list.element, handshakeView.element, detail.element, composer.element);
+  app.append(
+    header.element,
+    toolbar.element,
+    list.element,
+    handshakeView.element,
+    statsView.element,
+    detail.element,
+    composer.element,
+  );
   if (saved.view && saved.view !== 'messages') toolbar.setView(saved.view);
 
   host.onMessage((message: ToWebview) => {

@@ -17,7 +17,7 @@ export const COLUMNS = [
 export type Column = (typeof COLUMNS)[number][0];
 
 /** What the main area shows. */
-export type View = 'messages' | 'frames' | 'handshake';
+export type View = 'messages' | 'frames' | 'handshake' | 'stats';
 
 export interface ToolbarActions {
   /** The user picked another view. */
@@ -47,6 +47,7 @@ export class Toolbar {
       ['messages', 'Messages', 'Messages and events'],
       ['frames', 'Frames', 'Every frame header seen on the wire: opcode, FIN, RSV, mask, lengths'],
       ['handshake', 'Handshake', 'The upgrade request and answer, timings, TLS, bytes on the wire'],
+      ['stats', 'Stats', 'Messages and bytes per second, round trips of pings, message sizes'],
     ] as const) {
       const b = el('button', 'tool view-tab', label);
       b.id = `view-${id}`;

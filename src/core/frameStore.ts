@@ -25,6 +25,8 @@ export interface StoredRow {
  */
 export interface FrameColumns {
   readonly length: number;
+  /** Milliseconds since the epoch. */
+  readonly times: Float64Array;
   /** Index into `DIRECTION_CODES` order: sent, received, event. */
   readonly directions: Uint8Array;
   /** Index into `KIND_CODES` order. */
@@ -127,6 +129,7 @@ export class FrameStore {
   columns(): FrameColumns {
     return {
       length: this.count,
+      times: this.times,
       directions: this.directions,
       kinds: this.kinds,
       sizes: this.sizes,

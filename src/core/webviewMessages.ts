@@ -79,6 +79,12 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       if (!isInt(m.id) || !isInt(m.code) || typeof m.reason !== 'string' || Buffer.byteLength(m.reason) > 123)
         return undefined;
       return { type: 'closeWith', id: m.id, code: m.code, reason: m.reason };
+    case 'getStats':
+      return isInt(m.id) ? { type: 'getStats', id: m.id } : undefined;
+    case 'revealTime':
+      return isInt(m.id) && typeof m.time === 'number' && Number.isFinite(m.time)
+        ? { type: 'revealTime', id: m.id, time: m.time }
+        : undefined;
     case 'setListMode':
       return m.mode === 'messages' || m.mode === 'frames' ? { type: 'setListMode', mode: m.mode } : undefined;
     case 'disconnect':

@@ -6,7 +6,7 @@ import type { ComposeAction, ComposeValues } from './compose';
  */
 
 /** Bumped when a message changes shape; the webview sends it in `ready`. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Where a row came from: the client sent it, the server sent it, or the inspector noted an event. */
 export type Direction = 'sent' | 'received' | 'event';
@@ -417,7 +417,42 @@ export interface SetPayloadsMessage {
   choice: string;
 }
 
+/** The Stats tab's pictures: rates over time, round trips, sizes (request: answered with `StatsSnapshot`). */
+export interface GetStatsMessage {
+  type: 'getStats';
+  id: number;
+}
+/** Where the list is at a time (request: answered with the list position of the first row at or after it, or null). */
+export interface RevealTimeMessage {
+  type: 'revealTime';
+  id: number;
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+/** One direction's data messages per time bucket. */
+export interface RateSeries {
+  messages: number[];
+  bytes: number[];
+}
+
+/** What the Stats tab draws, made from the stored rows' times and sizes (never per message as they arrive). */
+export interface StatsSnapshot {
+  /** Start of the first bucket, ms since the epoch; undefined before any message. */
+  start?: number;
+  /** Length of a bucket in ms (1 s, growing with the session so there are at most ~300). */
+  bucketMs: number;
+  sent: RateSeries;
+  received: RateSeries;
+  /** Round trips of answered pings: when, and how long. */
+  rtt: { time: number; ms: number }[];
+  /** Message sizes: `bounds[i]` is the largest size counted in bucket i (the last has no bound: -1). */
+  sizes: { bounds: number[]; sent: number[]; received: number[] };
+}
+
 export type FromWebview =
+  | GetStatsMessage
+  | RevealTimeMessage
   | ComposeMessage
   | SetPayloadsMessage
   | SendEncodedMessage

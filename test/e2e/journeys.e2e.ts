@@ -198,6 +198,17 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
     if (!/^#49998 · received · text/.test(detailTitle ?? '')) throw new Error(`unexpected detail: ${detailTitle}`);
     await page.screenshot({ path: path.join(RESULTS, 'e2e-flood-filter.png') });
     log('flood: filter 11 → 5 matches, detail pane shows #49998');
+    // The Stats tab: the flood's rate, drawn from the stored rows; back to the list after.
+    await floodFrame.locator('#view-stats').click();
+    const peak = floodFrame.locator('#stats-messages .stats-summary', { hasText: /^Peak [\d,]+ received messages/ });
+    await peak.waitFor({ state: 'visible' });
+    await floodFrame
+      .locator('#stats-sizes .stats-summary', { hasText: `${FLOOD.toLocaleString('en-US')} received messages by size` })
+      .waitFor({ state: 'visible' });
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-stats.png') });
+    log(`Stats: ${await peak.textContent()}`);
+    await floodFrame.locator('#view-messages').click();
+    await floodFrame.locator('#filter-status', { hasText: /^5 of / }).waitFor({ state: 'visible' });
 
     // 2b. Socket.IO by the URL its clients are given: pings answered, events decoded, emit with ack, filter.
     await socketIoJourney(page, sioUrl, log);

@@ -20,6 +20,7 @@ import type { InspectorActions } from './actions';
 import type { InspectorModel } from './model';
 import { Replies } from './replies';
 import { frameRow } from './rows';
+import { firstAtOrAfter, rowAtTime, Timeline } from './timeline';
 
 /** Smallest gap between two batched updates to the webview: 57 a second, leaving room for state changes within ~60. */
 export const TICK_INTERVAL_MS = 1000 / 57;
@@ -52,6 +53,9 @@ export class InspectorFeed {
   private readonly subscriptions: Subscription[];
   /** Answers to the view's requests. */
   readonly replies = new Replies((message) => this.postNow(message));
+  /** The Stats tab's counts, read from the store when the tab asks. */
+  private readonly timeline = new Timeline();
+  private lastPongAt: number | undefined;
   private readonly staleViewEmitter = new Emitter<string>();
   /** Fires with a sentence when the view speaks another protocol version (a page of another extension version). */
   readonly onStaleView = this.staleViewEmitter.event;
@@ -68,7 +72,17 @@ export class InspectorFeed {
         this.postNow({ type: 'state', state });
       }),
       model.onHandshake((handshake) => this.postNow({ type: 'handshake', handshake })),
-      model.onHealth((health) => this.postNow({ type: 'health', health })),
+      model.onHealth((health) => {
+        if (
+          health.lastRttMs !== undefined &&
+          health.lastPongAt !== undefined &&
+          health.lastPongAt !== this.lastPongAt
+        ) {
+          this.lastPongAt = health.lastPongAt;
+          this.timeline.addRtt(health.lastPongAt, health.lastRttMs);
+        }
+        this.postNow({ type: 'health', health });
+      }),
       model.protocols.onChanged((protocol) => {
         this.postAfterRows({ type: 'protocol', protocol });
         // Views and keepalives are the new decoder's now.
@@ -192,6 +206,18 @@ export class InspectorFeed {
         model.protocols.usePayloads({ choice: message.choice });
         this.actions.payloadsChosen?.(model.url, message.choice);
         return;
+      case 'getStats':
+        this.timeline.update(model.store.columns());
+        this.postNow({ type: 'response', id: message.id, ok: true, result: this.timeline.snapshot() });
+        return;
+      case 'revealTime': {
+        const columns = model.store.columns();
+        const row = rowAtTime(columns.times, columns.length, message.time);
+        const position = this.filter ? firstAtOrAfter(this.filter.matches.indexes, this.filter.count, row) : row;
+        const count = this.filter ? this.filter.count : columns.length;
+        this.postNow({ type: 'response', id: message.id, ok: true, result: position < count ? position : null });
+        return;
+      }
       case 'setListMode':
         model.listMode = message.mode;
         this.postedTotal = 0;
