@@ -11,6 +11,7 @@ import * as protobuf from 'protobufjs';
 import { WebSocketServer } from 'ws';
 import { repoRoot } from '../runners/codeServer';
 import { connectTo } from './protocols.steps';
+import { clickShownRow } from './ui';
 
 const RESULTS = path.join(repoRoot, 'test-results');
 export const TICKS = 200;
@@ -54,7 +55,7 @@ export async function protobufJourney(page: Page, url: string, log: (s: string) 
   // 64-bit integers stay exact (strings), enums by name.
   await frame.locator('#filter-json').fill('price > 150 && side == "SELL"');
   await frame.locator('#filter-status', { hasText: /^25 of / }).waitFor({ state: 'visible' });
-  await frame.locator('.inner .row:not([hidden])').last().click();
+  await clickShownRow(frame, 'last');
   await frame.locator('#detail .detail-tab[data-view="decoded"][aria-selected="true"]').waitFor({ state: 'attached' });
   await frame.locator('#detail', { hasText: 'Decoded as Protobuf market.Tick' }).waitFor({ state: 'visible' });
   const seq = await frame

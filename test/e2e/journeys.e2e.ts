@@ -48,7 +48,7 @@ import { mqttJourney, signalrJourney, stompJourney } from './protocols.more.step
 import { protobufJourney, startTickFeed } from './decoders.steps';
 import { actionCableJourney, startCable } from './viewonly.steps';
 import { testExplorerJourney } from './tests.steps';
-import { focusQuickInput, inspectorShowing, runCommand, STEP_TIMEOUT_MS } from './ui';
+import { clickShownRow, shownPreviews, focusQuickInput, inspectorShowing, runCommand, STEP_TIMEOUT_MS } from './ui';
 import { startGraphqlWsServer, type GraphqlServer } from '../unit/protocol.graphql.servers';
 import { startAedes, type MqttServer } from '../unit/protocol.mqtt.servers';
 import { startHub, type Hub } from '../unit/protocol.signalr.hub';
@@ -184,14 +184,14 @@ async function runJourneys(opts: { headed?: boolean }): Promise<void> {
       .locator('#filter-status', { hasText: `${(FLOOD + 2).toLocaleString('en-US')} messages` })
       .waitFor({ state: 'visible', timeout: 60_000 });
     log(`flood: ${FLOOD.toLocaleString('en-US')} messages on screen ${Date.now() - t0} ms after sending`);
-    const last = await floodFrame.locator('.inner .row:not([hidden]) .preview').last().textContent();
+    const last = (await shownPreviews(floodFrame)).at(-1);
     if (last !== `{"type":"tick","seq":${FLOOD - 1},"message":"message ${FLOOD - 1}"}`)
       throw new Error(`the list does not end with the last message: ${last}`);
     await floodFrame.locator('#filter-text').fill('message 4999');
     await floodFrame.locator('#filter-status', { hasText: /^11 of / }).waitFor({ state: 'visible' });
     await floodFrame.locator('#filter-json').fill('seq >= 49995');
     await floodFrame.locator('#filter-status', { hasText: /^5 of / }).waitFor({ state: 'visible' });
-    await floodFrame.locator('.inner .row:not([hidden])').first().click();
+    await clickShownRow(floodFrame, 'first');
     await floodFrame.locator('#detail .json-tree').waitFor({ state: 'visible' });
     const detailTitle = await floodFrame.locator('#detail .detail-title').textContent();
     // Row numbers count every row: open, the sent "go", then the flood, so seq 49995 is #49998.

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { repoRoot } from '../runners/codeServer';
 import { connectTo } from './protocols.steps';
+import { clickShownRow, shownPreviews } from './ui';
 
 const RESULTS = path.join(repoRoot, 'test-results');
 
@@ -24,14 +25,7 @@ async function compose(frame: Frame, action: string, fields: Record<string, stri
 
 /** Waits for a row whose protocol type column says `type` (and whose subject has `subject`), and opens it. */
 async function openRow(frame: Frame, type: string, subject?: string): Promise<void> {
-  const row = frame
-    .locator('.inner .row:not([hidden])', {
-      has: frame.locator('.ptype', { hasText: new RegExp(`^${type}$`) }),
-      ...(subject ? { hasText: subject } : {}),
-    })
-    .last();
-  await row.waitFor({ state: 'visible' });
-  await row.click();
+  await clickShownRow(frame, 'last', { ptype: type, ...(subject ? { has: subject } : {}) });
   await frame.locator('#detail .detail-tab[data-view="decoded"][aria-selected="true"]').waitFor({ state: 'attached' });
   await frame.locator('#detail .json-tree').waitFor({ state: 'visible' });
 }
@@ -54,7 +48,7 @@ export async function stompJourney(
   await frame.locator('#composer-note', { hasText: /^Subscribed to \/topic\/prices as sub-1/ }).waitFor();
   publish();
   await openRow(frame, 'MESSAGE', '/topic/prices');
-  const line = await frame.locator('.inner .row:not([hidden]) .preview').last().textContent();
+  const line = (await shownPreviews(frame)).at(-1);
   if (!/^↩ #\d+ after \d+ ms · /.test(line ?? ''))
     throw new Error(`the MESSAGE is not linked to its SUBSCRIBE: ${line}`);
   await page.screenshot({ path: path.join(RESULTS, 'e2e-stomp.png') });
@@ -83,7 +77,7 @@ export async function mqttJourney(page: Page, url: string, log: (s: string) => v
   // The broker sends our PUBLISH back to our subscription: the received one, payload decoded.
   await frame.locator('#filter-json').fill('topic == "sensors/kitchen" && json.temperature > 20');
   await frame.locator('#filter-status', { hasText: /^2 of / }).waitFor({ state: 'visible' });
-  await frame.locator('.inner .row:not([hidden])[data-direction="received"]').last().click();
+  await clickShownRow(frame, 'last', { direction: 'received' });
   await frame.locator('#detail .json-tree').waitFor({ state: 'visible' });
   await page.screenshot({ path: path.join(RESULTS, 'e2e-mqtt.png') });
   log('MQTT: SUBACK and PUBACK, the PUBLISH decoded and filtered on its payload');

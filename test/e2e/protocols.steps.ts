@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { repoRoot } from '../runners/codeServer';
-import { focusQuickInput, inspectorShowing, runCommand } from './ui';
+import { clickShownRow, focusQuickInput, inspectorShowing, runCommand, shownPreviews } from './ui';
 
 const RESULTS = path.join(repoRoot, 'test-results');
 
@@ -39,10 +39,8 @@ async function setBody(frame: Frame, text: string): Promise<void> {
   await frame.locator('#composer textarea').fill(text);
 }
 
-/** The previews of the rows on screen. */
-function shown(frame: Frame): Promise<string[]> {
-  return frame.$$eval('.inner .row:not([hidden]) .preview', (els) => els.map((e) => e.textContent ?? ''));
-}
+/** The previews of the rows on screen, in list order. */
+const shown = shownPreviews;
 
 export async function socketIoJourney(page: Page, url: string, log: (s: string) => void): Promise<void> {
   log(`Connect… to a Socket.IO server at ${url}`);
@@ -84,7 +82,7 @@ export async function socketIoJourney(page: Page, url: string, log: (s: string) 
     const rows = [...document.querySelectorAll('.inner .row:not([hidden])')];
     return rows.length === 4 && rows.every((r) => r.querySelector('.subject')?.textContent === 'chat');
   });
-  await frame.locator('.inner .row:not([hidden])').last().click();
+  await clickShownRow(frame, 'last');
   await frame.locator('#detail .detail-tab[data-view="decoded"][aria-selected="true"]').waitFor({ state: 'attached' });
   await frame.locator('#detail .json-tree').waitFor({ state: 'visible' });
   await page.screenshot({ path: path.join(RESULTS, 'e2e-socketio.png') });
@@ -110,7 +108,7 @@ export async function graphqlJourney(page: Page, url: string, log: (s: string) =
   const [line] = await shown(frame);
   if (!/^↩ #\d+ after \d+ ms · next #1 /.test(line))
     throw new Error(`the result is not linked to its subscribe: ${line}`);
-  await frame.locator('.inner .row:not([hidden])').first().click();
+  await clickShownRow(frame, 'first');
   await frame.locator('#detail .json-tree').waitFor({ state: 'visible' });
   await page.screenshot({ path: path.join(RESULTS, 'e2e-graphql.png') });
   log('GraphQL: subscribed from the composer, 3 results and complete, the filter on type and count');

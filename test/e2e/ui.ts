@@ -82,3 +82,78 @@ export async function inspectorShowing(page: Page, text: string): Promise<Frame>
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/**
+ * Clicks a list row that is on screen and shows its content: the one with the highest (`last`) or
+ * lowest (`first`) list position among the rows inside the list's box whose preview matches `text`
+ * (and whose direction is `direction`). The list recycles row elements, so DOM order says nothing
+ * of screen order, and a row just refilled or below the fold is not one a person would click.
+ */
+export async function clickShownRow(
+  frame: Frame,
+  which: 'first' | 'last',
+  options: { text?: RegExp; direction?: string; ptype?: string; has?: string } = {},
+): Promise<void> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const index = await frame.evaluate(
+      ({ which, source, flags, direction, ptype, has }) => {
+        const box = document.querySelector('#list')?.getBoundingClientRect();
+        if (!box) return undefined;
+        const re = source === undefined ? undefined : new RegExp(source, flags);
+        const shown = [...document.querySelectorAll<HTMLElement>('.inner .row:not([hidden])')]
+          .filter((r) => {
+            const b = r.getBoundingClientRect();
+            const preview = r.querySelector('.preview')?.textContent ?? '';
+            return (
+              b.height > 0 &&
+              b.top >= box.top - 0.5 &&
+              b.bottom <= box.bottom + 0.5 &&
+              preview !== '' &&
+              preview !== '…' &&
+              (!re || re.test(preview)) &&
+              (!direction || r.dataset.direction === direction) &&
+              (!ptype || r.querySelector('.ptype')?.textContent === ptype) &&
+              (!has || (r.textContent ?? '').includes(has))
+            );
+          })
+          .map((r) => Number(r.dataset.index))
+          .sort((a, b) => a - b);
+        return which === 'first' ? shown[0] : shown[shown.length - 1];
+      },
+      {
+        which,
+        source: options.text?.source,
+        flags: options.text?.flags,
+        direction: options.direction,
+        ptype: options.ptype,
+        has: options.has,
+      },
+    );
+    if (index !== undefined) {
+      try {
+        await frame.locator(`.inner .row[data-index="${index}"]`).click({ timeout: 2000 });
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+    } else if (Date.now() > deadline)
+      throw new Error(`no ${which} row on screen${options.text ? ` matching ${String(options.text)}` : ''}`);
+    await sleep(100);
+  }
+}
+
+/** The previews of the list rows inside the list's box, in list order (row elements are recycled: DOM order is not list order). */
+export async function shownPreviews(frame: Frame): Promise<string[]> {
+  return frame.evaluate(() => {
+    const box = document.querySelector('#list')?.getBoundingClientRect();
+    if (!box) return [];
+    return [...document.querySelectorAll<HTMLElement>('.inner .row:not([hidden])')]
+      .filter((r) => {
+        const b = r.getBoundingClientRect();
+        return b.height > 0 && b.top >= box.top - 0.5 && b.bottom <= box.bottom + 0.5;
+      })
+      .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
+      .map((r) => r.querySelector('.preview')?.textContent ?? '');
+  });
+}
