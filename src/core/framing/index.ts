@@ -66,12 +66,17 @@ export function suggestFraming(first: Buffer): { framing: Framing; why: string }
     return { framing: { kind: 'delimiter', delimiter: Buffer.from('\r\n') }, why: 'text with \\r\\n line ends' };
   if (text && first.includes('\n'))
     return { framing: { kind: 'delimiter', delimiter: Buffer.from('\n') }, why: 'text with \\n line ends' };
+  // Whole messages first (either size), then a 4-byte first message still arriving.
   if (!text)
-    for (const bytes of [4, 2] as const) {
-      const framing: Framing = { kind: 'prefix', bytes, endian: 'be', includesPrefix: false, offset: 0 };
-      if (chainsAsPrefix(first, bytes))
-        return { framing, why: `the first bytes read as ${bytes}-byte big-endian lengths (${formatFraming(framing)})` };
-    }
+    for (const exact of [true, false])
+      for (const bytes of exact ? ([4, 2] as const) : ([4] as const)) {
+        const framing: Framing = { kind: 'prefix', bytes, endian: 'be', includesPrefix: false, offset: 0 };
+        if (chainsAsPrefix(first, bytes, exact))
+          return {
+            framing,
+            why: `the first bytes read as ${bytes}-byte big-endian lengths (${formatFraming(framing)})`,
+          };
+      }
   return {
     framing: { kind: 'raw' },
     why: text ? 'text without line ends' : 'no length prefix or delimiter stands out',
@@ -88,7 +93,7 @@ function looksLikeText(b: Buffer): boolean {
   return true;
 }
 
-function chainsAsPrefix(b: Buffer, bytes: 2 | 4): boolean {
+function chainsAsPrefix(b: Buffer, bytes: 2 | 4, exact: boolean): boolean {
   let at = 0;
   let frames = 0;
   while (at + bytes <= b.length) {
@@ -97,8 +102,7 @@ function chainsAsPrefix(b: Buffer, bytes: 2 | 4): boolean {
     at += bytes + length;
     frames++;
   }
-  // Whole messages, or a last one still arriving; a 2-byte guess needs the first to end inside the bytes seen.
-  return frames > 0 && (at === b.length || (at > b.length && (bytes === 4 || frames > 1)));
+  return frames > 0 && (exact ? at === b.length : at > b.length);
 }
 
 /** The bytes that go on the wire for one message: the prefix added, or the delimiter appended when missing. */
