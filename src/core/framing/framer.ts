@@ -112,12 +112,13 @@ class LengthFramer implements Framer {
 
   end(): void {
     if (this.failed || this.pending.length === 0) return;
-    const have = this.pending.length;
+    const h = this.headerLength;
+    const have = Math.max(0, this.pending.length - h);
     const all = this.pending.all();
     this.pending.clear();
     this.sink.message(
       all.subarray(Math.min(this.headerLength, all.length)),
-      endNote(have, this.want > 0 ? this.want : undefined),
+      endNote(have, this.want > 0 ? this.want - h : undefined),
     );
   }
 
