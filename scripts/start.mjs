@@ -62,7 +62,10 @@ if (!(await portIsFree(ECHO_PORT))) {
 // The TCP echo servers run in this process (the WebSocket one runs in the extension); a taken port gets a free one.
 const { TcpEchoServer } = require(join(root, 'out', 'src', 'core', 'tcpEchoServer.js'));
 const tcpEchoes = [];
-for (const [mode, wanted] of [['line', TCP_ECHO_PORT], ['prefix', TCP_ECHO_PORT + 1]])
+for (const [mode, wanted] of [
+  ['line', TCP_ECHO_PORT],
+  ['prefix', TCP_ECHO_PORT + 1],
+])
   tcpEchoes.push(await TcpEchoServer.start({ mode, port: (await portIsFree(wanted)) ? wanted : 0 }));
 const port = Number(process.env.PORT) || (await freePort(8080));
 installSignalHandlers();

@@ -272,7 +272,7 @@ export class TcpTransport implements Transport {
     try {
       wire = frameOutgoing(this.framing, payload);
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     const limitMs = this.options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
     const sent = new Promise<void>((resolve, reject) => {
