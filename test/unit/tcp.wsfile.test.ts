@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { checkConnectUrl } from '../../src/core/url';
 import { TcpEchoServer } from '../../src/core/tcpEchoServer';
 import { parseWsFile } from '../../src/core/wsfile/parse';
 import { runWsRequest } from '../../src/core/wsfile/run';
@@ -112,5 +117,34 @@ describe('.ws TCP requests', () => {
       result.tests.map((t) => t.passed),
       [true, false],
     );
+  });
+
+  test('the wsi CLI runs a TCP request; Connect… accepts tcp:// and tls:// URLs', async () => {
+    const srv = await startTcpServer(redisLike);
+    servers.push(srv);
+    const dir = mkdtempSync(join(tmpdir(), 'wsi-tcp-'));
+    try {
+      writeFileSync(
+        join(dir, 'redis.ws'),
+        `### Redis\n# @framing crlf\nTCP 127.0.0.1:${srv.port}\nPING\n=== expect "+PONG"\n`,
+      );
+      const cli = join(__dirname, '..', '..', 'src', 'cli.js');
+      const r = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [cli, 'run', join(dir, 'redis.ws'), '--linger', '0ms'],
+          { timeout: 20_000 },
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? -1) : 0, out: stdout + stderr }),
+        ),
+      );
+      assert.equal(r.code, 0, r.out);
+      assert.match(r.out, /→ text {3}PING/);
+      assert.match(r.out, /← text {3}\+PONG/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(checkConnectUrl('tcp://127.0.0.1:6379'), { ok: true, url: 'tcp://127.0.0.1:6379' });
+    const bad = checkConnectUrl('tls://host');
+    assert.equal(bad.ok, false);
   });
 });

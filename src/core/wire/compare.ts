@@ -1,6 +1,9 @@
-import { TcpTransport } from '../transport/tcp';
+import { createTransport } from '../transport';
 import type { Transport } from '../transport/transport';
-import { WebSocketTransport } from '../transport/websocket';
+import type { WireCapture } from './capture';
+
+/** A WebSocket transport opened with `wireCapture` has its capture here. */
+type Captured = Transport & { wire?: WireCapture };
 
 /** One side of a comparison: bytes on the wire each way (connection setup included) and the time. */
 export interface CompareSide {
@@ -42,13 +45,20 @@ export interface CompareOptions {
 export async function compareSocketAndWebSocket(options: CompareOptions): Promise<CompareResult> {
   const messages = options.messages ?? Array.from({ length: 100 }, (_, i) => Buffer.from(`${i} `.padEnd(100, 'x')));
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const ws = new WebSocketTransport({
+  if (!/^tcp:|^tls:/i.test(options.tcpUrl)) throw new Error(`${options.tcpUrl} is not a tcp:// or tls:// URL.`);
+  const ws: Captured = createTransport({
     url: options.webSocketUrl,
     handshakeTimeout: timeoutMs,
     perMessageDeflate: false,
     wireCapture: true,
   });
-  const tcp = new TcpTransport({ url: options.tcpUrl, handshakeTimeout: timeoutMs, framing: 'prefix=4be' });
+  const tcp = createTransport({
+    url: options.tcpUrl,
+    handshakeTimeout: timeoutMs,
+    framing: 'prefix=4be',
+  }) as Transport & {
+    wireBytes: { sent: number; received: number };
+  };
   try {
     const wsMs = await exchange(ws, messages, timeoutMs);
     const wsSent = bytesOf(ws, 'sent');
@@ -104,12 +114,12 @@ async function exchange(t: Transport, messages: Buffer[], timeoutMs: number): Pr
   }
 }
 
-function bytesOf(ws: WebSocketTransport, direction: 'sent' | 'received'): number {
+function bytesOf(ws: Captured, direction: 'sent' | 'received'): number {
   return ws.wire!.chunks.filter((c) => c.direction === direction).reduce((n, c) => n + c.bytes.length, 0);
 }
 
 /** The request's and the response's header bytes. */
-function httpBytes(ws: WebSocketTransport): number {
+function httpBytes(ws: Captured): number {
   let n = 0;
   for (const direction of ['sent', 'received'] as const) {
     const stream = Buffer.concat(ws.wire!.chunks.filter((c) => c.direction === direction).map((c) => c.bytes));
