@@ -184,6 +184,12 @@ describe('tcp transport', () => {
     const t = open(silent.url.replace('tcp:', 'tls:'), { handshakeTimeout: 200 });
     await assert.rejects(t.connect(), /Connecting to 127\.0\.0\.1:\d+ timed out after 0\.2 s/);
     assert.equal(t.state.phase, 'error');
+    // Closing while connecting cancels the connect.
+    const cancelled = open(silent.url.replace('tcp:', 'tls:'));
+    const connecting = cancelled.connect();
+    cancelled.close();
+    await assert.rejects(connecting, /Connecting was cancelled\./);
+    assert.equal(ended(cancelled).message, 'Connecting was cancelled.');
   });
 
   test('a peer that stops reading: the send rejects after the bound', async () => {

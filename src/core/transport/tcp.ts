@@ -108,6 +108,7 @@ export class TcpTransport implements Transport {
     this.answered = this.fatal = undefined;
     this.setState({ phase: 'connecting', url });
     return new Promise<void>((resolve, reject) => {
+      this.cancelConnect = reject;
       const target = parseTcpUrl(url);
       if (!target.ok) return this.fail(target.error, reject);
       const where = `${target.host}:${target.port}`;
@@ -189,6 +190,8 @@ export class TcpTransport implements Transport {
   }
 
   private lastError: NodeJS.ErrnoException | undefined;
+  /** Rejects the pending connect() (a close while connecting). */
+  private cancelConnect: ((err: Error) => void) | undefined;
 
   sendText(text: string): Promise<void> {
     return this.send(Buffer.from(text, 'utf8'), false);
@@ -205,6 +208,7 @@ export class TcpTransport implements Transport {
     if (this.current.phase === 'connecting') {
       this.closingByClient = true;
       socket.destroy();
+      this.cancelConnect?.(new Error('Connecting was cancelled.'));
       this.setState({
         phase: 'closed',
         url: this.options.url,
