@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { serveFromCommandLine } from './floodServer';
 import { ingestClientFromCommandLine, type IngestResult } from './scenarios/ingest';
+import { tcpClientFromCommandLine, tcpServeFromCommandLine, type TcpIngestResult } from './scenarios/tcp';
 import { memoryFromCommandLine, type MemoryResult } from './scenarios/memory';
 import { filterFromCommandLine, type FilterCase } from './scenarios/filter';
 import { protocolsFromCommandLine, type ProtocolCaseResult } from './scenarios/protocols';
@@ -118,6 +119,9 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
     ),
     note: `baseline: a bare ws client that keeps every payload (${rss('bare, keeping').toFixed(0)} MiB; counting only: ${rss('bare').toFixed(0)} MiB)`,
   });
+
+  // (a2) TCP ingest: length-prefixed messages through TcpTransport + framer + the host pipeline, recording on
+  figures.push(...(await tcpIngest(count, ingestRounds, log)));
 
   // (b) memory
   log(`memory: ${count.toLocaleString('en')} × ${SIZE}-byte messages in a FrameStore`);
@@ -598,6 +602,44 @@ function stopAll(): void {
   for (const stop of [...live]) stop();
 }
 
+/** TCP ingest against a bare net.Socket reader cutting the same frames: medians of alternating rounds. */
+async function tcpIngest(count: number, rounds: number, log: (s: string) => void): Promise<Figure[]> {
+  log(`tcp: ${count.toLocaleString('en')} × ${SIZE}-byte length-prefixed messages, median of ${rounds} rounds each`);
+  const server = await child(['tcp-serve', '--size', String(SIZE), '--count', String(count)], { keepAlive: true });
+  const { port } = server.first as { port: number };
+  const results: Record<'bare' | 'transport' | 'session', TcpIngestResult[]> = { bare: [], transport: [], session: [] };
+  for (let round = 0; round < rounds; round++)
+    for (const client of ['bare', 'transport', 'session'] as const) {
+      const r = (await child(['tcp-client', '--client', client, '--port', String(port), '--count', String(count)]))
+        .first as TcpIngestResult;
+      log(
+        `  ${client}: ${fmt(r.perSecond)} msg/s in ${r.seconds.toFixed(2)} s${r.problems.length ? ' — ' + r.problems.join('; ') : ''}`,
+      );
+      results[client].push(r);
+    }
+  server.stop();
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const bare = med(results.bare.map((r) => r.perSecond));
+  const piped = med(results.session.map((r) => r.perSecond));
+  const alone = med(results.transport.map((r) => r.perSecond));
+  const problems = [...results.bare, ...results.session].flatMap((r) => r.problems);
+  log(
+    `  ratio: ${(piped / bare).toFixed(2)}× the bare reader with recording on (target ≥ 0.5×); transport + framer alone ${(alone / bare).toFixed(2)}×`,
+  );
+  return [
+    figure('tcp ingest: bare net.Socket reader', bare, 'msg/s', null, null, null),
+    {
+      ...figure('tcp ingest: TcpTransport + prefix framer alone', alone, 'msg/s', null, null, bare),
+      note: 'messages counted as they leave the transport: no store, no recording',
+    },
+    {
+      ...figure('tcp ingest: TcpTransport + prefix framer, recording on', piped, 'msg/s', 0.5 * bare, 'min', bare),
+      met: piped >= 0.5 * bare && problems.length === 0,
+      note: problems.length ? `lost: ${problems.slice(0, 3).join('; ')}` : 'none lost',
+    },
+  ];
+}
+
 /** Runs this script with a subcommand; resolves with the first JSON line it prints. */
 function child(args: string[], options: { keepAlive?: boolean; gc?: boolean } = {}): Promise<Child> {
   return new Promise((resolve, reject) => {
@@ -646,6 +688,10 @@ async function main(): Promise<void> {
       return serveFromCommandLine(args);
     case 'ingest-client':
       return ingestClientFromCommandLine(args);
+    case 'tcp-serve':
+      return tcpServeFromCommandLine(args);
+    case 'tcp-client':
+      return tcpClientFromCommandLine(args);
     case 'memory':
       return memoryFromCommandLine(args);
     case 'filter':

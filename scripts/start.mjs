@@ -12,6 +12,8 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 const require = createRequire(import.meta.url);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const ECHO_PORT = Number(process.env.ECHO_PORT) || 8765;
+/** The raw TCP echo servers: lines on this port, 4-byte length-prefixed messages on the next. */
+const TCP_ECHO_PORT = Number(process.env.TCP_ECHO_PORT) || 8766;
 
 function step(title, cmd, args) {
   process.stdout.write(`[start] ${title}\n`);
@@ -57,6 +59,14 @@ if (!(await portIsFree(ECHO_PORT))) {
       `the examples' @echo = ws://127.0.0.1:${ECHO_PORT} will not reach it. Stop what uses ${ECHO_PORT}, or set ECHO_PORT.\n`,
   );
 }
+// The TCP echo servers run in this process (the WebSocket one runs in the extension); a taken port gets a free one.
+const { TcpEchoServer } = require(join(root, 'out', 'src', 'core', 'tcpEchoServer.js'));
+const tcpEchoes = [];
+for (const [mode, wanted] of [
+  ['line', TCP_ECHO_PORT],
+  ['prefix', TCP_ECHO_PORT + 1],
+])
+  tcpEchoes.push(await TcpEchoServer.start({ mode, port: (await portIsFree(wanted)) ? wanted : 0 }));
 const port = Number(process.env.PORT) || (await freePort(8080));
 installSignalHandlers();
 const server = await startCodeServer({
@@ -81,6 +91,7 @@ process.stdout.write(`
 
   Open it in your browser. The examples folder is open; the local echo server starts on
   ws://127.0.0.1:${ECHO_PORT} when the extension activates (status bar, bottom right).
+  TCP echo servers: ${tcpEchoes.map((e) => `${e.url} (${e.mode === 'line' ? 'lines, # @framing lf' : '# @framing prefix=4be'})`).join(', ')}.
   Try: open echo.ws and click "Run" above the request, or F1 → "WebSocket: Connect…".
 
   Ctrl+C stops code-server and everything it started.

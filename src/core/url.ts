@@ -1,3 +1,4 @@
+import { parseTcpUrl } from './transport/tcp';
 /** The result of checking a URL the user typed. */
 export type UrlCheck = { ok: true; url: string } | { ok: false; message: string };
 
@@ -40,6 +41,11 @@ export function checkWebSocketUrl(input: string): UrlCheck {
  */
 export function checkConnectUrl(input: string): UrlCheck & { socketIo?: boolean } {
   const text = input.trim();
+  // Raw TCP and TLS sockets (transport/tcp.ts).
+  if (/^(tcp|tls):\/\//i.test(text)) {
+    const target = parseTcpUrl(text);
+    return target.ok ? { ok: true, url: text } : { ok: false, message: target.error };
+  }
   const url = /^https?:\/\//i.test(text) ? parseUrl(text) : undefined;
   if (url?.hostname) return { ok: true, url: url.toString(), socketIo: true };
   return checkWebSocketUrl(input);

@@ -1,12 +1,15 @@
 import type { Transport, TransportKind, TransportOptions } from './transport';
+import { TcpTransport } from './tcp';
 import { WebSocketTransport } from './websocket';
 
 export type * from './transport';
+export { TcpTransport, parseTcpUrl, type TcpSettings } from './tcp';
 export { WebSocketTransport, type PreparedOpen, type WebSocketOptions } from './websocket';
 
 /** Every kind of transport, first match by scheme wins; a new transport (raw TCP, a relay leg) adds its line here. */
 const KINDS: readonly TransportKind[] = [
   { schemes: ['ws', 'wss', 'http', 'https'], create: (options) => new WebSocketTransport(options) },
+  { schemes: ['tcp', 'tls'], create: (options) => new TcpTransport(options) },
 ];
 
 /**

@@ -1,6 +1,7 @@
 import type { ConnectionHealth, ConnectionState, HandshakeInfo } from '../../shared/protocol';
 import type { Subscription } from '../emitter';
 import type { FrameLog } from '../frameSniffer';
+import type { TcpSettings } from './tcp';
 import type { WebSocketOptions } from './websocket';
 
 /**
@@ -32,8 +33,12 @@ export interface TransportNote {
   text: string;
 }
 
-/** How to open a transport: the URL's scheme says which. Today WebSocket (`ws:`, `wss:`, `http:`, `https:`). */
-export type TransportOptions = WebSocketOptions;
+/**
+ * How to open a transport: the URL's scheme says which: WebSocket (`ws:`, `wss:`, `http:`, `https:`) or
+ * raw TCP/TLS (`tcp:`, `tls:`, which read the TLS fields, `handshakeTimeout` as the connect timeout, `maxPayload`,
+ * `sendTimeoutMs` and the `TcpSettings`).
+ */
+export type TransportOptions = WebSocketOptions & TcpSettings;
 
 export interface Transport {
   readonly options: TransportOptions;

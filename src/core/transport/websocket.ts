@@ -1,4 +1,4 @@
-// Over 400 lines: one class owns a socket's whole life (prepare, open, handshake checks, frames, close, reconnect); the
+// Over 400 lines: one class owns a socket's whole life (prepare, open, handshake checks, frames, close, reconnect, the wire tap); the
 // describing, option and sending helpers already live in wsDescribe.ts, wsOptions.ts and wsSend.ts.
 import WebSocket from 'ws';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -13,6 +13,7 @@ import { Heartbeat, PingTracker } from '../ping';
 import { proxyFor, redactProxy } from '../proxy';
 import { isUnexpectedClose, reconnectPolicy, Reconnector } from '../reconnect';
 import { loadTlsOptions } from '../tls';
+import { WireCapture } from '../wire/capture';
 import { hostPort } from '../url';
 import type { MessageKind, Side, Transport, TransportMessage, TransportNote } from './transport';
 import {
@@ -65,6 +66,8 @@ export class WebSocketTransport implements Transport {
   readonly onHealth = this.healthEmitter.event;
   /** Every frame header on the wire, both directions, across reconnects. */
   readonly frames: FrameLog;
+  /** The last attempt's TCP byte stream, with `wireCapture` on (see wire/capture.ts). */
+  readonly wire: WireCapture | undefined;
 
   private socket: WebSocket | undefined;
   private current: ConnectionState = { phase: 'idle' };
@@ -85,6 +88,8 @@ export class WebSocketTransport implements Transport {
 
   constructor(readonly options: WebSocketOptions) {
     this.frames = new FrameLog(options.sniffFrames !== false, options.frameLogCapacity);
+    const wire = options.wireCapture;
+    this.wire = wire ? new WireCapture(typeof wire === 'number' ? wire : undefined) : undefined;
     // A missed pong is reported through health and a note.
     this.heartbeat = new Heartbeat(options.pingIntervalMs, () => void this.ping().catch(() => undefined));
     this.reconnector = new Reconnector(
@@ -277,6 +282,15 @@ export class WebSocketTransport implements Transport {
           ? { ...this.options, headers: { ...this.options.headers, ...target.headers } }
           : this.options;
         const options = clientOptions(o, tls.options, recorder, proxy);
+        const wire = this.wire;
+        if (wire) {
+          wire.reset();
+          const finish = recorder.finishRequest;
+          options.finishRequest = (req, ws) => {
+            req.once('socket', (s) => wire.tap(s));
+            finish(req, ws);
+          };
+        }
         socket = new WebSocket(url, this.options.protocols ?? [], options);
       } catch (err) {
         return this.fail(`Could not connect to ${url}: ${(err as Error).message}`, reject);

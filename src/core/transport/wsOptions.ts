@@ -44,6 +44,8 @@ export interface WebSocketOptions extends TlsSettings, ProxySettings {
   sniffFrames?: boolean;
   /** Frame headers kept before the oldest are dropped. Default 1,048,576. */
   frameLogCapacity?: number;
+  /** Capture the connection's TCP byte stream for the wire view (`WebSocketTransport.wire`): true, or the bytes to keep. Default off. */
+  wireCapture?: boolean | number;
   /** How long a send may wait for its bytes to reach the socket (a server that stopped reading). Default 30 s. */
   sendTimeoutMs?: number;
   /**

@@ -1,6 +1,7 @@
 import type { Diagnostic, RequestSettings, WsDirective } from './types';
 import { checkPayloadChoice, protobufChoice, protobufTypes } from '../decode';
 import { protocolIds } from '../protocols';
+import { parseFraming } from '../framing/spec';
 import { subprotocolNameProblem } from '../transport/wsDescribe';
 import { durationHint, parseDuration } from './duration';
 
@@ -18,6 +19,8 @@ export const KNOWN_DIRECTIVES: Record<string, string> = {
     'the Protobuf message type of binary payloads: package.Message, or "sent …" / "received …" for one direction',
   keepStreaming:
     'keep receiving after the last step (httpYac): script handlers listen until the wait timeout passes in silence',
+  framing:
+    'how a TCP/TLS stream is cut into messages: raw, lf, crlf, nul, delim=<hex>, fixed=N, prefix=<1|2|4|8><be|le>[+incl][@offset]',
   decode: 'how binary payloads are read: auto, raw, msgpack, cbor, gzip, zlib, deflate, brotli, protobuf-raw',
 };
 
@@ -184,6 +187,18 @@ export function readSettings(spots: DirectiveSpot[], diagnostics: Diagnostic[]):
               : '@decode has no value. Use auto, raw, msgpack, cbor, gzip, zlib, deflate, brotli or protobuf-raw.',
           });
         else settings.payloads = choice;
+        break;
+      }
+      case 'framing': {
+        const parsed = parseFraming(value);
+        if (parsed.ok) settings.framing = value.trim();
+        else
+          diagnostics.push({
+            severity: 'error',
+            code: 'bad-directive-value',
+            range: value ? valueRange : nameRange,
+            message: `@framing: ${parsed.error}`,
+          });
         break;
       }
       case 'insecure':

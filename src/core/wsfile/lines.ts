@@ -11,8 +11,8 @@ export const DIRECTIVE = /^(\s*(?:#|\/\/)\s*)@([A-Za-z][\w.-]*)(?:\s*=\s*|\s+|$)
 export const COMMENT = /^\s*(?:#|\/\/)/;
 /** `@name = value` (also httpYac's lazy `@name := value`); trim the value. */
 export const FILE_VARIABLE = /^@([A-Za-z_][\w.-]*)\s*:?=(.*)$/;
-/** `WEBSOCKET url`, `WS url`, `WSS url`, JetBrains' `GRAPHQL url`: the keyword alone or followed by whitespace. */
-export const KEYWORD_REQUEST = /^(WEBSOCKET|WSS|WS|GRAPHQL)(?=\s|$)(.*)$/;
+/** `WEBSOCKET url`, `WS url`, `WSS url`, JetBrains' `GRAPHQL url`, raw `TCP host:port` / `TLS host:port`: the keyword alone or followed by whitespace. */
+export const KEYWORD_REQUEST = /^(WEBSOCKET|WSS|WS|GRAPHQL|TCP|TLS)(?=\s|$)(.*)$/;
 /** A bare URL on its own line. */
 export const BARE_URL = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/\S*)\s*$/;
 /** An HTTP (or other non-WebSocket) request line from a `.http` file. */

@@ -17,6 +17,7 @@ import {
 } from './lines';
 import type { FileVariable, ParsedWsFile, Range, RequestKeyword, WsHeader, WsRequest, WsStep } from './types';
 import { BodyParser } from './body';
+import { parseTcpUrl } from '../transport/tcp';
 
 export { isSendableCloseCode } from './body';
 
@@ -148,12 +149,14 @@ class FileParser extends BodyParser {
       urlCol = line.indexOf(url);
     }
     const urlRange = this.lineRange(at, urlCol, urlCol + url.length);
+    // A raw TCP/TLS request has no handshake headers: its messages start on the next line.
+    const raw = keyword === 'TCP' || keyword === 'TLS' || /^(tcp|tls):\/\//i.test(url);
 
     const headers: WsHeader[] = [];
     const steps: WsStep[] = [];
     let i = at + 1;
     // Headers: up to the first blank line, a `===`, or content that is plainly a message.
-    for (; i <= last; i++) {
+    for (; i <= last && !raw; i++) {
       const text = lines[i];
       if (isBlank(text)) {
         i++;
@@ -232,6 +235,12 @@ class FileParser extends BodyParser {
     }
     if (url.startsWith('{{')) return; // The scheme comes from a variable; checked when it resolves.
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1].toLowerCase();
+    if (keyword === 'TCP' || keyword === 'TLS' || scheme === 'tcp' || scheme === 'tls') {
+      const full = scheme ? url : `${keyword.toLowerCase()}://${url}`;
+      const target = /\{\{/.test(full) ? { ok: true } : parseTcpUrl(full);
+      if (!target.ok && 'error' in target) this.report('error', 'bad-url', range, target.error);
+      return;
+    }
     if (scheme === undefined || scheme === 'ws' || scheme === 'wss') return; // No scheme: the keyword supplies one.
     const schemeRange = { ...range, endCol: range.startCol + scheme.length };
     if ((scheme === 'http' || scheme === 'https') && protocol) return;

@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
 import type { Transport, TransportOptions } from '../transport';
+import { parseTcpUrl } from '../transport/tcp';
 import { CLOSE_TIMEOUT_MS } from '../transport/wsOptions';
 import type { MessageDecoder } from '../decode';
 import { checkConnectUrl, checkWebSocketUrl } from '../url';
@@ -89,6 +90,17 @@ export function connectionOptionsFor(
   defaultTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS,
 ): ConnectionRecipe | { error: string } {
   const url = withScheme(handshake.url, request.keyword);
+  if (/^(tcp|tls):/i.test(url)) {
+    const target = parseTcpUrl(url);
+    if (!target.ok) return { error: `${request.name} (line ${request.urlRange.startLine + 1}): ${target.error}` };
+    return {
+      url,
+      handshakeTimeout: request.settings.timeoutMs ?? defaultTimeoutMs,
+      insecure: request.settings.insecure || undefined,
+      protocol: 'none',
+      ...(request.settings.framing ? { framing: request.settings.framing } : {}),
+    };
+  }
   // A protocol maps http(s) URLs itself (Socket.IO and SockJS clients are given them).
   const speaks = request.settings.protocol && request.settings.protocol !== 'none';
   const check = speaks ? checkConnectUrl(url) : checkWebSocketUrl(url);
@@ -122,7 +134,8 @@ export function connectionOptionsFor(
 /** `WS host/path` and `WSS host/path` may omit the scheme; the keyword supplies it. */
 function withScheme(url: string, keyword: WsRequest['keyword']): string {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) return url;
-  return `${keyword === 'WSS' ? 'wss' : 'ws'}://${url}`;
+  const scheme = keyword === 'TCP' ? 'tcp' : keyword === 'TLS' ? 'tls' : keyword === 'WSS' ? 'wss' : 'ws';
+  return `${scheme}://${url}`;
 }
 
 /**

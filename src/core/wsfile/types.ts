@@ -61,7 +61,7 @@ export interface Diagnostic {
 }
 
 /** How the request line was written. `none` is a bare `ws://…` URL. */
-export type RequestKeyword = 'WEBSOCKET' | 'WS' | 'WSS' | 'GRAPHQL' | 'none';
+export type RequestKeyword = 'WEBSOCKET' | 'WS' | 'WSS' | 'GRAPHQL' | 'TCP' | 'TLS' | 'none';
 
 export interface WsHeader {
   name: string;
@@ -190,6 +190,8 @@ export interface RequestSettings {
   keepStreaming?: boolean;
   /** From `@protobuf` / `@decode`: how binary payloads are read ("protobuf:pkg.Tick", "msgpack"; see decode/payloads.ts). */
   payloads?: string;
+  /** From `@framing` (raw TCP/TLS requests): the framing's spelling, e.g. "crlf", "prefix=4be". */
+  framing?: string;
 }
 
 export interface WsRequest {
