@@ -23,6 +23,8 @@ export interface RelayConnectionSetup {
   /** The client's upgrade request, as it reached the relay. */
   clientRequest: HandshakeRequest;
   clientAddress: string;
+  /** The subprotocol the target chose ('' for none). */
+  protocol: string;
   breakpoints?: readonly Breakpoint[];
   rules?: readonly RelayRule[];
   decoder?: RelayDecoder;
@@ -80,6 +82,7 @@ export class RelayConnection implements Transport {
   private firstClose: { leg: Leg; code: number; reason: string } | undefined;
   private closedLegs = new Set<Leg>();
   private violation: string | undefined;
+  private closing = false;
   private finishTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -99,7 +102,7 @@ export class RelayConnection implements Transport {
     this.current = {
       phase: 'open',
       url: setup.options.url,
-      protocol: server.protocol,
+      protocol: setup.protocol,
       extensions: server.extensions,
       since: Date.now(),
     };
@@ -191,7 +194,7 @@ export class RelayConnection implements Transport {
 
   /** Sends a message of our own toward the server ('sent') or the client ('received'), after what is queued. */
   inject(direction: Side, payload: Buffer | string, kind: 'text' | 'binary' = 'text'): Promise<void> {
-    if (this.current.phase !== 'open')
+    if (this.current.phase !== 'open' || this.firstClose || this.closing)
       return Promise.reject(new Error('The relayed connection has ended; nothing can be sent on it.'));
     const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
     this.flow(direction).push(kind, bytes, performance.now(), true);
@@ -214,6 +217,7 @@ export class RelayConnection implements Transport {
 
   /** Closes both legs with this code. */
   close(code = 1000, reason = ''): void {
+    this.closing = true;
     closeWith(this.client, code, reason);
     closeWith(this.server, code, reason);
   }

@@ -202,9 +202,16 @@ export class Relay {
       maxPayload: o.maxPayload,
       perMessageDeflate: offeredDeflate(req),
     };
+    // Offered as a header, not to `ws`: its client fails when a server that was offered subprotocols chooses none,
+    // which browsers accept; the relay checks the choice itself (on 'upgrade').
+    const offered = wsOptions.protocols ?? [];
+    const legOptions = offered.length
+      ? { ...wsOptions, headers: { ...headers, 'Sec-WebSocket-Protocol': offered.join(', ') } }
+      : wsOptions;
+    let chosen = '';
     let server: WebSocket;
     try {
-      server = new WebSocket(url, wsOptions.protocols, clientOptions(wsOptions, tls.options, recorder, proxy));
+      server = new WebSocket(url, [], clientOptions(legOptions, tls.options, recorder, proxy));
     } catch (err) {
       return refuse(502, `Could not connect to ${url}: ${(err as Error).message}`);
     }
@@ -213,7 +220,17 @@ export class Relay {
     const abandon = () => server.terminate();
     socket.once('close', abandon);
     let answered = false;
-    server.on('upgrade', (res: IncomingMessage) => recorder.upgraded(res));
+    server.on('upgrade', (res: IncomingMessage) => {
+      recorder.upgraded(res);
+      chosen = String(res.headers['sec-websocket-protocol'] ?? '');
+      delete res.headers['sec-websocket-protocol'];
+      if (chosen && !offered.includes(chosen)) {
+        answered = true;
+        this.pending.delete(server);
+        server.terminate();
+        refuse(502, `The target chose the subprotocol "${chosen}", which the client did not offer.`);
+      }
+    });
     server.on('unexpected-response', (creq, res: IncomingMessage) => {
       answered = true;
       void readRawBody(res).then((body) => {
@@ -239,7 +256,7 @@ export class Relay {
       socket.removeListener('close', abandon);
       recorder.opened();
       server.pause();
-      this.chosen.set(req, server.protocol);
+      this.chosen.set(req, chosen);
       const wss = /permessage-deflate/.test(server.extensions) ? this.deflating : this.plain;
       wss.handleUpgrade(req, socket, head, (client) => {
         const connection = new RelayConnection(client, server, {
@@ -248,6 +265,7 @@ export class Relay {
           handshake: recorder.info,
           clientRequest: clientRequest(req),
           clientAddress,
+          protocol: chosen,
           breakpoints: this.breakpoints,
           rules: this.rules,
           decoder: o.decoder,
