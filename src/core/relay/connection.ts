@@ -161,6 +161,11 @@ export class RelayConnection implements Transport {
     return this.flow(direction).sourceIsPaused;
   }
 
+  /** Bytes on their way one way: queued in the relay plus not yet written to the destination socket. */
+  buffered(direction: Side): number {
+    return this.flow(direction).bytesWaiting();
+  }
+
   /** Fault: stop forwarding (nothing closes); back-pressure pauses the source once enough is queued. */
   stall(direction?: Side, on = true): void {
     for (const f of this.flows(direction)) f.setStalled(on);

@@ -71,6 +71,10 @@ export class Flow {
     return this.queue.length - this.head;
   }
 
+  bytesWaiting(): number {
+    return this.queuedBytes + this.sink.bufferedAmount();
+  }
+
   setPaused(paused: boolean): void {
     this.userPaused = paused;
     this.checkPressure();
