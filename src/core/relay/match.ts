@@ -12,7 +12,7 @@ import type { MessageKind, Side } from '../transport';
 export type MessageMatch = Pick<FilterQuery, 'text' | 'mode' | 'caseSensitive' | 'directions' | 'kinds' | 'json'>;
 
 /** A decoder's structured view of one message (Socket.IO event, MessagePack value), or undefined. */
-export type RelayDecoder = (direction: Side, kind: MessageKind, payload: Buffer) => unknown;
+export type RelayDecoder = (direction: Side, kind: 'text' | 'binary', payload: Buffer) => unknown;
 
 /** A compiled `MessageMatch`; throws a FilterError with a sentence when the query is not valid. */
 export class MessageMatcher {
@@ -52,6 +52,7 @@ export class MessageMatcher {
     }
     if (this.json) {
       if (this.json.matches(payload, 0, payload.length)) return true;
+      if (kind !== 'text' && kind !== 'binary') return false;
       const view = this.decoder?.(direction, kind, payload);
       return view !== undefined && this.json.matchesValue(view);
     }
