@@ -155,7 +155,10 @@ test('relay: a client sending a bad frame is closed with 1002 and a sentence cit
     assert.equal(frame[0], 0x88);
     assert.equal(frame.readUInt16BE(2), 1002);
     await waitFor(() => connection.state.phase === 'closed');
-    assert.match(notes.join('\n'), /The client sent a frame with the reserved opcode 0x3 \(RFC 6455 §5\.2\); the relay closed the client leg with 1002\./);
+    assert.match(
+      notes.join('\n'),
+      /The client sent a frame with the reserved opcode 0x3 \(RFC 6455 §5\.2\); the relay closed the client leg with 1002\./,
+    );
     await waitFor(() => serverCloses.length === 1);
   } finally {
     await r.close();

@@ -99,4 +99,3 @@ test('relay: 100 concurrent clients × 1,000 msg/s each for 2 s, none lost, each
     await target.close();
   }
 });
-

@@ -64,7 +64,10 @@ test('relay: path and query are kept (after the target path) or rewritten by rul
     origin: 'target',
   });
   try {
-    const a = client(`${kept.url}/chat?room=1`, [], { headers: { 'x-app': 'yes', cookie: 'a=1' }, origin: 'http://app.test' });
+    const a = client(`${kept.url}/chat?room=1`, [], {
+      headers: { 'x-app': 'yes', cookie: 'a=1' },
+      origin: 'http://app.test',
+    });
     await waitFor(() => target.requests.length === 1);
     const ra = target.requests[0];
     assert.equal(ra.url, '/base/chat?room=1');

@@ -319,7 +319,10 @@ export class RelayConnection implements Transport {
       if (release.how === 'forward' && this.current.phase === 'open') go(release.payload);
       else if (release.how === 'drop') this.counts.dropped++;
       if (release.how === 'drop' && !release.ended)
-        this.note('info', `Held message ${held.id} was dropped${release.byTimeout ? ' (its breakpoint timed out)' : ''}.`);
+        this.note(
+          'info',
+          `Held message ${held.id} was dropped${release.byTimeout ? ' (its breakpoint timed out)' : ''}.`,
+        );
       this.releasedEmitter.fire({ id: held.id, release });
     });
     this.heldEmitter.fire(held);
@@ -331,7 +334,12 @@ export class RelayConnection implements Transport {
     if (!this.firstClose) {
       this.firstClose = { leg, code, reason };
       const direction: Side = leg === 'client' ? 'sent' : 'received';
-      this.messageEmitter.fire({ time: Date.now(), direction, kind: 'close', payload: closeFramePayload(code, reason) });
+      this.messageEmitter.fire({
+        time: Date.now(),
+        direction,
+        kind: 'close',
+        payload: closeFramePayload(code, reason),
+      });
       const otherSocket = other === 'client' ? this.client : this.server;
       if (code === 1006 || code === 1015) otherSocket.terminate();
       else closeWith(otherSocket, code === 1005 ? undefined : code, reason);
@@ -385,7 +393,9 @@ function describe(direction: Side): string {
 /** Closes with `code` where a close frame may carry it (RFC 6455 §7.4.1); otherwise a plain close. */
 function closeWith(socket: WebSocket, code: number | undefined, reason: string): void {
   if (socket.readyState !== socket.OPEN) return;
-  const sendable = code !== undefined && ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999));
+  const sendable =
+    code !== undefined &&
+    ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999));
   if (sendable) socket.close(code, Buffer.byteLength(reason) <= 123 ? reason : '');
   else socket.close();
 }
