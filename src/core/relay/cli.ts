@@ -64,7 +64,7 @@ export async function relayMain(
     return 0;
   }
   const v = cl.values as Record<string, string | boolean | undefined>;
-  const str = (name: string) => (typeof v[name] === 'string' ? (v[name] as string) : undefined);
+  const str = (name: string) => (typeof v[name] === 'string' ? v[name] : undefined);
   const listen = Number(str('listen'));
   if (str('listen') === undefined || !Number.isInteger(listen) || listen < 0 || listen > 65535) {
     err(`"wsi relay" needs --listen PORT, a port from 0 to 65535, e.g. --listen 8080.`);

@@ -10,6 +10,11 @@ import { DEFAULT_MAX_BUFFERED_CHUNKS, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD
 import { Breakpoints, type Breakpoint, type HeldMessage, type Release } from './breakpoints';
 import { Flow } from './flow';
 import { CompiledRule, type RelayDecoder, type RelayRule } from './match';
+import { FrameWriter } from './frameWriter';
+import { closeWith, flushers } from './upgrade';
+
+const TEXT = { binary: false };
+const BINARY = { binary: true };
 
 /** Which socket of a relayed connection: the app's (client) or the target's (server). */
 export type Leg = 'client' | 'server';
@@ -247,14 +252,20 @@ export class RelayConnection implements Transport {
 
   private sinkFor(source: WebSocket, destination: WebSocket) {
     const direction: Side = destination === this.server ? 'sent' : 'received';
+    const raw = FrameWriter.socketOf(destination);
+    const writer = FrameWriter.usable(destination) ? new FrameWriter(raw, destination === this.server) : undefined;
+    if (writer) flushers.set(destination, () => writer.flush());
     return {
-      write: (kind: MessageKind, payload: Buffer, done: () => void) => {
+      write: (kind: MessageKind, payload: Buffer) => {
         if (destination.readyState !== destination.OPEN) return;
+        if (writer && (kind === 'text' || kind === 'binary')) return writer.write(kind === 'binary', payload);
+        writer?.flush();
         if (kind === 'ping') destination.ping(payload);
         else if (kind === 'pong') destination.pong(payload);
-        else destination.send(payload, { binary: kind === 'binary' }, () => done());
+        else destination.send(payload, kind === 'binary' ? BINARY : TEXT);
       },
-      bufferedAmount: () => destination.bufferedAmount,
+      onDrain: (listener: () => void) => raw.on('drain', listener),
+      bufferedAmount: () => destination.bufferedAmount + (writer?.buffered ?? 0),
       pauseSource: (paused: boolean) => (paused ? source.pause() : source.resume()),
       delivered: (kind: MessageKind, payload: Buffer, relayMs: number) => {
         if (kind === 'text' || kind === 'binary') this.counts[direction]++;
@@ -388,14 +399,4 @@ export class RelayConnection implements Transport {
 
 function describe(direction: Side): string {
   return direction === 'sent' ? 'client→server' : 'server→client';
-}
-
-/** Closes with `code` where a close frame may carry it (RFC 6455 §7.4.1); otherwise a plain close. */
-function closeWith(socket: WebSocket, code: number | undefined, reason: string): void {
-  if (socket.readyState !== socket.OPEN) return;
-  const sendable =
-    code !== undefined &&
-    ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999));
-  if (sendable) socket.close(code, Buffer.byteLength(reason) <= 123 ? reason : '');
-  else socket.close();
 }

@@ -2,8 +2,10 @@ import type { MessageKind, Side } from '../transport';
 
 /** Where one direction's messages go: the other leg's socket, and the connection's events. */
 export interface FlowSink {
-  /** Writes to the destination socket; `done` runs once the bytes reached it (or it failed). */
-  write(kind: MessageKind, payload: Buffer, done: () => void): void;
+  /** Writes to the destination socket. */
+  write(kind: MessageKind, payload: Buffer): void;
+  /** Calls `listener` whenever the destination socket wrote out what it buffered. */
+  onDrain(listener: () => void): void;
   /** Bytes the destination has not written to the network yet. */
   bufferedAmount(): number;
   /** Stops (true) or starts again (false) reading the source socket: back-pressure reaches the peer. */
@@ -45,13 +47,14 @@ export class Flow {
   /** Throttle: the time (performance.now) when the bytes written so far have been "paid" for. */
   private paidUntil = 0;
   private ended = false;
-  private readonly afterWrite = () => this.checkPressure();
 
   constructor(
     readonly direction: Side,
     private readonly sink: FlowSink,
     private readonly highWater = DEFAULT_HIGH_WATER,
-  ) {}
+  ) {
+    sink.onDrain(() => this.checkPressure());
+  }
 
   get paused(): boolean {
     return this.userPaused;
@@ -156,7 +159,7 @@ export class Flow {
   private send(kind: MessageKind, payload: Buffer, arrived: number, injected: boolean, now: number): void {
     if (this.bytesPerSecond > 0)
       this.paidUntil = Math.max(this.paidUntil, now) + (payload.length / this.bytesPerSecond) * 1000;
-    this.sink.write(kind, payload, this.afterWrite);
+    this.sink.write(kind, payload);
     this.sink.delivered(kind, payload, performance.now() - arrived, injected);
     this.checkPressure();
   }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type WebSocket from 'ws';
 
 /** How the client's path and query become the target's. */
 export type PathRule =
@@ -102,4 +103,18 @@ export function readRawBody(res: IncomingMessage, limit = 1024 * 1024): Promise<
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/** Closes with `code` where a close frame may carry it (RFC 6455 §7.4.1); otherwise a plain close. */
+/** For a leg whose frames the relay writes itself: hands them to the socket, before `ws` writes a close. */
+export const flushers = new WeakMap<WebSocket, () => void>();
+
+export function closeWith(socket: WebSocket, code: number | undefined, reason: string): void {
+  flushers.get(socket)?.();
+  if (socket.readyState !== socket.OPEN) return;
+  const sendable =
+    code !== undefined &&
+    ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999));
+  if (sendable) socket.close(code, Buffer.byteLength(reason) <= 123 ? reason : '');
+  else socket.close();
 }
