@@ -592,7 +592,7 @@ async function relay(
   );
   const r = (await child(['relay', '--count', String(count), '--rounds', String(rounds)])).first as RelayBenchResult;
   log(
-    `  round trip p50/p99: direct ${r.directP50.toFixed(2)}/${r.directP99.toFixed(2)} ms, relay ${r.relayP50.toFixed(2)}/${r.relayP99.toFixed(2)} ms; throughput direct ${fmt(r.directRate)} msg/s, relay ${fmt(r.relayRate)} msg/s${r.problems.length ? ' — ' + r.problems.join('; ') : ''}`,
+    `  round trip p50/p99: direct ${r.directP50.toFixed(2)}/${r.directP99.toFixed(2)} ms, relay ${r.relayP50.toFixed(2)}/${r.relayP99.toFixed(2)} ms; throughput direct ${fmt(r.directRate)} msg/s, relay ${fmt(r.relayRate)} msg/s (not recording ${fmt(r.relayNoRecordRate)})${r.problems.length ? ' — ' + r.problems.join('; ') : ''}`,
   );
   problems.push(...r.problems.map((p) => `relay: ${p}`));
   figures.push({
@@ -602,6 +602,10 @@ async function relay(
   figures.push({
     ...figure('relay: throughput, recording on', r.relayRate, 'msg/s', 0.5 * r.directRate, 'min', r.directRate),
     note: 'flood server → relay (recording each connection to .wslog) → counting ws client; baseline: the same client direct',
+  });
+  figures.push({
+    ...figure('relay: throughput, recording off', r.relayNoRecordRate, 'msg/s', null, null, r.directRate),
+    note: 'the same relay without recording: what the recording costs',
   });
 }
 

@@ -27,6 +27,8 @@ export interface RelayBenchResult {
   /** Messages a second, medians of rounds. */
   directRate: number;
   relayRate: number;
+  /** Through the relay without recording, for how much the recording costs. */
+  relayNoRecordRate: number;
   problems: string[];
 }
 
@@ -50,7 +52,8 @@ export async function relayPartFromCommandLine(args: string[]): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'wsi-bench-relay-'));
     const relay = new Relay({ listen: 0, target: get('--target') });
     const recorders: Promise<SessionRecorder>[] = [];
-    relay.onConnection((c) => recorders.push(recordRelayed(c, recordingPath(join(dir, 'relay.wslog'), c.id))));
+    if (!args.includes('--no-record'))
+      relay.onConnection((c) => recorders.push(recordRelayed(c, recordingPath(join(dir, 'relay.wslog'), c.id))));
     port = await relay.start();
     stop = async () => {
       await relay.stop();
@@ -88,8 +91,9 @@ export async function relayFromCommandLine(args: string[]): Promise<void> {
     const echoRelay = await part(['--role', 'relay', '--target', `ws://127.0.0.1:${echo}`]);
     const flood = await part(['--role', 'serve', '--count', String(count)]);
     const floodRelay = await part(['--role', 'relay', '--target', `ws://127.0.0.1:${flood}`]);
+    const floodPlain = await part(['--role', 'relay', '--no-record', '--target', `ws://127.0.0.1:${flood}`]);
     const lat = { direct: [] as number[][], relay: [] as number[][] };
-    const rate = { direct: [] as number[], relay: [] as number[] };
+    const rate = { direct: [] as number[], relay: [] as number[], plain: [] as number[] };
     for (let round = 0; round < rounds; round++) {
       for (const [name, port] of [
         ['direct', echo],
@@ -102,6 +106,7 @@ export async function relayFromCommandLine(args: string[]): Promise<void> {
       for (const [name, port] of [
         ['direct', flood],
         ['relay', floodRelay],
+        ['plain', floodPlain],
       ] as const) {
         const r = await drink(`ws://127.0.0.1:${port}`);
         if (r.received !== count) problems.push(`${name} throughput: ${r.received} of ${count} arrived`);
@@ -118,6 +123,7 @@ export async function relayFromCommandLine(args: string[]): Promise<void> {
       addedP99: m(lat.relay.map((x, i) => x[1] - lat.direct[i][1])),
       directRate: m(rate.direct),
       relayRate: m(rate.relay),
+      relayNoRecordRate: m(rate.plain),
       problems,
     };
     process.stdout.write(JSON.stringify(result) + '\n');
