@@ -19,8 +19,7 @@ test("relay + Socket.IO: a breakpoint holds an event while Engine.IO's pings and
   const decoder = socketIoDecoder(4);
   const r = await startRelay(`ws://127.0.0.1:${port}`, {
     // The Socket.IO decoder's view: the breakpoint names the event, not the bytes.
-    decoder: (direction: Side, kind, payload) =>
-      decoder.decode({ index: 0, direction, kind, payload })?.value,
+    decoder: (direction: Side, kind, payload) => decoder.decode({ index: 0, direction, kind, payload })?.value,
     breakpoints: [{ match: { json: 'event == "hold"', directions: ['sent'] } }],
   });
   const relayPort = (r.relay.port ?? 0).toString();

@@ -8,7 +8,8 @@ import { HandshakeRecorder } from '../handshake';
 import { proxyFor, redactProxy, type ProxySettings } from '../proxy';
 import { loadTlsOptions, type TlsSettings } from '../tls';
 import type { TransportNote } from '../transport';
-import { clientOptions, type WebSocketOptions } from '../transport/wsOptions';
+import { openRawClient } from '../transport/rawClient';
+import type { WebSocketOptions } from '../transport/wsOptions';
 import type { Breakpoint } from './breakpoints';
 import { RelayConnection } from './connection';
 import type { RelayDecoder, RelayRule } from './match';
@@ -211,7 +212,7 @@ export class Relay {
     let chosen = '';
     let server: WebSocket;
     try {
-      server = new WebSocket(url, [], clientOptions(legOptions, tls.options, recorder, proxy));
+      server = openRawClient(legOptions, tls.options, recorder, proxy);
     } catch (err) {
       return refuse(502, `Could not connect to ${url}: ${(err as Error).message}`);
     }
