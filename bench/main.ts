@@ -28,6 +28,7 @@ import {
 } from './scenarios/sessionFile';
 import { e2eFromCommandLine, type E2eResult } from './scenarios/e2e';
 import { activationFromCommandLine, type ActivationResult } from './scenarios/activation';
+import { relayFromCommandLine, relayPartFromCommandLine, type RelayBenchResult } from './scenarios/relay';
 
 /** One figure of the results file. */
 interface Figure {
@@ -184,6 +185,9 @@ async function run(quick: boolean, strict: boolean, profile: boolean): Promise<v
       note: 'time a message with the handler minus without',
     });
   }
+
+  // (c5) the relay: added latency at 10,000 msg/s and throughput with recording on, against direct connections
+  await relay(quick ? 200_000 : 500_000, rounds, figures, log, problems);
 
   // (d) end to end into the webview in Chromium
   await e2e(quick, profile, figures, log);
@@ -580,6 +584,35 @@ function printTable(figures: Figure[]): void {
   for (const r of rows) console.log(line(r));
 }
 
+async function relay(
+  count: number,
+  rounds: number,
+  figures: Figure[],
+  log: (s: string) => void,
+  problems: string[],
+): Promise<void> {
+  log(
+    `relay: latency at 10,000 msg/s for 2 s, throughput of ${count.toLocaleString('en')} messages; median of ${rounds} rounds`,
+  );
+  const r = (await child(['relay', '--count', String(count), '--rounds', String(rounds)])).first as RelayBenchResult;
+  log(
+    `  round trip p50/p99: direct ${r.directP50.toFixed(2)}/${r.directP99.toFixed(2)} ms, relay ${r.relayP50.toFixed(2)}/${r.relayP99.toFixed(2)} ms; throughput direct ${fmt(r.directRate)} msg/s, relay ${fmt(r.relayRate)} msg/s (not recording ${fmt(r.relayNoRecordRate)})${r.problems.length ? ' — ' + r.problems.join('; ') : ''}`,
+  );
+  problems.push(...r.problems.map((p) => `relay: ${p}`));
+  figures.push({
+    ...figure('relay: added latency p99 at 10,000 msg/s', Math.max(0, r.addedP99), 'ms', 1, 'max', r.directP99),
+    note: `round trip through the relay minus direct (p50 added ${r.addedP50.toFixed(2)} ms); baseline: the direct p99`,
+  });
+  figures.push({
+    ...figure('relay: throughput, recording on', r.relayRate, 'msg/s', 0.5 * r.directRate, 'min', r.directRate),
+    note: 'flood server → relay (recording each connection to .wslog) → counting ws client; baseline: the same client direct',
+  });
+  figures.push({
+    ...figure('relay: throughput, recording off', r.relayNoRecordRate, 'msg/s', null, null, r.directRate),
+    note: 'the same relay without recording: what the recording costs',
+  });
+}
+
 function short(n: number): string {
   return n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`;
 }
@@ -712,6 +745,10 @@ async function main(): Promise<void> {
       return scriptsFromCommandLine(args);
     case 'activation':
       return activationFromCommandLine(args);
+    case 'relay':
+      return relayFromCommandLine(args);
+    case 'relay-part':
+      return relayPartFromCommandLine(args);
     default:
       throw new Error(`Unknown bench command "${command}". Use: run [--quick].`);
   }

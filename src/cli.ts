@@ -4,6 +4,7 @@
  *   wsi run FILE [--request NAME] …     plays the scripts against the server and prints the exchange
  *   wsi replay SESSION [--compare] …    plays a .wslog recording again (src/core/sessions/replayCli.ts)
  *   wsi test [FILES|FOLDERS] …          runs the requests that have tests, with a report (src/cliTest.ts)
+ *   wsi relay --listen PORT --target URL relays an app's connections and prints them (src/core/relay/cli.ts)
  * Exit codes: 0 success, 1 a step, the connection or (for parse) the file has an error, 2 bad usage.
  */
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { parseWsFile, splitLines } from './core/wsfile/parse';
 import { scriptDiagnostics } from './core/scripts/diagnostics';
 import { runWsRequest, DEFAULT_WAIT_TIMEOUT_MS, type StepProgress } from './core/wsfile/run';
 import { replayMain } from './core/sessions/replayCli';
+import { relayMain } from './core/relay/cli';
 import { testMain } from './cliTest';
 import type { Diagnostic, ParsedWsFile, WsRequest, WsStep } from './core/wsfile/types';
 import { findUnresolvedVariables, maskSecrets, type VariableContext } from './core/wsfile/variables';
@@ -56,6 +58,7 @@ export async function main(
   }
   if (command === 'replay') return replayMain(rest, out, err);
   if (command === 'test') return testMain(rest, out, err);
+  if (command === 'relay') return relayMain(rest, out, err);
   if (command !== 'parse' && command !== 'run') {
     err(`Unknown command "${command}". Run "wsi help" to see the commands.`);
     return 2;

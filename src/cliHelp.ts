@@ -4,6 +4,7 @@ import { REPLAY_HELP, REPLAY_OPTIONS, REPLAY_USAGE } from './core/sessions/repla
 import { formatDuration } from './core/wsfile/duration';
 import { DEFAULT_WAIT_TIMEOUT_MS } from './core/wsfile/run';
 import { TEST_HELP } from './cliTest';
+import { RELAY_HELP, RELAY_USAGE } from './core/relay/cli';
 
 const DURATIONS = 'Durations look like 500ms, 2s, 1m or 1h; a plain number is milliseconds.';
 
@@ -31,6 +32,8 @@ Usage:
 ${REPLAY_USAGE}
   wsi test [FILES|FOLDERS]       Run every request with tests (scripts, === expect, ??) and report;
                                  exits 0 only when all pass. "wsi test --help" for its options.
+${RELAY_USAGE}
+                                 "wsi relay --help" for its options.
   wsi help                       Show this text; "wsi COMMAND --help" shows one command's.
 
 ${RUN_OPTIONS_HELP}
@@ -55,4 +58,5 @@ export const COMMAND_HELP: Record<string, string> = {
   run: RUN_HELP,
   replay: `${REPLAY_HELP}\n\n${DURATIONS}`,
   test: `${TEST_HELP}\n\n${DURATIONS}`,
+  relay: RELAY_HELP,
 };

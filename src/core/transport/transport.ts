@@ -24,6 +24,8 @@ export interface TransportMessage {
   direction: Side;
   kind: MessageKind;
   payload: Buffer;
+  /** Through a relay: milliseconds the message spent in it (arrival to forwarding, holds and delays included). */
+  relayMs?: number;
 }
 
 /** A sentence about the transport's life: it opened, something failed, or something worth knowing. */
