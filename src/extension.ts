@@ -4,6 +4,7 @@ import type { InspectorHandle, WebSocketInspectorApi } from './host/api';
 import { askForUrl, RecentUrls } from './host/connectCommand';
 import { askPassphrase, connectionDefaults, PASSPHRASE_KEY } from './host/connectionSettings';
 import { EchoServerController } from './host/echoServerController';
+import { RelayController } from './host/relayController';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel, restoredState, type InspectorEnv } from './host/inspectorPanel';
 import { SessionsController } from './host/sessions/sessionsController';
 import { MessageDocuments } from './host/messageDocuments';
@@ -62,6 +63,12 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
     () => echo.url,
   );
   context.subscriptions.push(requests);
+  const relay = new RelayController(
+    connectionOptions,
+    (connection, title, note) => track(InspectorPanel.adoptOpen(env, connection, title, note)),
+    log,
+  );
+  context.subscriptions.push(relay);
   const tests = new WsTestExplorer(requests);
   context.subscriptions.push(tests);
 
@@ -143,6 +150,8 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
       return echo.url;
     },
     connect,
+    startRelay: (target, port) => relay.start(target, port),
+    stopRelay: () => relay.stop(),
     inspectors: () => [...inspectors],
     sessions: () => sessions.list(),
     wsTests: () => ({ tree: tests.snapshot(), outcomes: Object.fromEntries(tests.outcomes) }),

@@ -32,6 +32,9 @@ export interface WebSocketInspectorApi {
   /** Starts the local echo server (or returns the running one's URL). */
   startEchoServer(): Promise<string>;
   stopEchoServer(): Promise<void>;
+  /** Starts the relay to `target` on 127.0.0.1 (`port` 0: a free one); resolves with its ws:// address. */
+  startRelay(target: string, port?: number): Promise<string>;
+  stopRelay(): Promise<void>;
   /** The echo server's URL while it runs. */
   readonly echoServerUrl: string | undefined;
   /** Opens an inspector panel for `url` and starts connecting; `protocol` as `# @protocol` takes it. */

@@ -129,6 +129,17 @@ export class InspectorPanel implements InspectorHandle, InspectorActions {
     return inspector;
   }
 
+  /** Opens a new panel on a connection that is already open (a relayed one), recorded like any other. */
+  static adoptOpen(env: InspectorEnv, connection: Transport, title: string, note: string): InspectorPanel {
+    const inspector = new InspectorPanel(InspectorPanel.createPanel(env, title), env, {
+      url: connection.options.url,
+      handshakeTimeout: 10000,
+    });
+    inspector.adopt(connection, note);
+    inspector.connecting(connection, Promise.resolve());
+    return inspector;
+  }
+
   /** Shows a recorded session read-only (in `panel`, e.g. a custom editor's, or a new one). */
   static openRecording(
     env: InspectorEnv,

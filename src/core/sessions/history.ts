@@ -84,6 +84,13 @@ export class SessionHistory {
     keep: readonly string[] = [],
   ): Promise<SessionRecorder> {
     const early: Array<(r: RecordingSink) => void> = [];
+    // A transport already open when recording starts (a relayed connection): its handshake and state first.
+    const { handshake, state } = transport;
+    if (state.phase === 'open' && handshake)
+      early.push(
+        (r) => r.recordHandshake(handshake),
+        (r) => r.recordState(state),
+      );
     const queue = listen(transport, {
       // Replayed once the file exists, each with the time it happened.
       recordHandshake: (info, time = Date.now()) => early.push((r) => r.recordHandshake(info, time)),
