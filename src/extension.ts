@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionRecipe } from './core/protocols';
 import type { InspectorHandle, WebSocketInspectorApi } from './host/api';
-import { askForUrl, RecentUrls } from './host/connectCommand';
+import { askForUrl, askFraming, RecentUrls } from './host/connectCommand';
 import { askPassphrase, connectionDefaults, PASSPHRASE_KEY } from './host/connectionSettings';
 import { EchoServerController } from './host/echoServerController';
 import { RelayController } from './host/relayController';
@@ -48,10 +48,16 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   const sessions = new SessionsController(context.globalStorageUri, () => env, track, log, connectionOptions);
   context.subscriptions.push(sessions);
 
-  const connect = (url: string, options: { protocol?: string } = {}): InspectorHandle => {
+  const connect = (url: string, options: { protocol?: string; framing?: string } = {}): InspectorHandle => {
     void recent.add(url);
     const recipe = connectionOptions(url);
-    return track(InspectorPanel.open(env, options.protocol ? { ...recipe, protocol: options.protocol } : recipe));
+    return track(
+      InspectorPanel.open(env, {
+        ...recipe,
+        ...(options.protocol ? { protocol: options.protocol } : {}),
+        ...(options.framing ? { framing: options.framing } : {}),
+      }),
+    );
   };
 
   const { environments } = registerWsLanguageFeatures(context);
@@ -91,7 +97,14 @@ export function activate(context: vscode.ExtensionContext): WebSocketInspectorAp
   context.subscriptions.push(
     vscode.commands.registerCommand('websocketInspector.connect', async (urlArg?: unknown) => {
       const choice = typeof urlArg === 'string' ? { url: urlArg } : await askForUrl(recent.list(), echo.url);
-      if (choice) connect(choice.url, choice);
+      if (!choice) return;
+      if (/^(tcp|tls):/i.test(choice.url)) {
+        // A stream has no messages: the user says how to cut it.
+        const framing = await askFraming();
+        if (framing) connect(choice.url, { framing });
+        return;
+      }
+      connect(choice.url, choice);
     }),
     vscode.commands.registerCommand('websocketInspector.startEchoServer', startEcho),
     vscode.commands.registerCommand('websocketInspector.stopEchoServer', () => echo.stop()),

@@ -37,8 +37,11 @@ export interface WebSocketInspectorApi {
   stopRelay(): Promise<void>;
   /** The echo server's URL while it runs. */
   readonly echoServerUrl: string | undefined;
-  /** Opens an inspector panel for `url` and starts connecting; `protocol` as `# @protocol` takes it. */
-  connect(url: string, options?: { protocol?: string }): InspectorHandle;
+  /**
+   * Opens an inspector panel for `url` and starts connecting; `protocol` as `# @protocol` takes it,
+   * `framing` (tcp:// and tls:// only) as `# @framing` does.
+   */
+  connect(url: string, options?: { protocol?: string; framing?: string }): InspectorHandle;
   /** Every open inspector panel. */
   inspectors(): InspectorHandle[];
   /** The recorded sessions in the history, newest first; `recording` while its connection is open (as the Sessions view marks it). */

@@ -94,3 +94,40 @@ export function askForUrl(recent: string[], echoUrl: string | undefined): Promis
     pick.show();
   });
 }
+
+/** How a raw TCP/TLS stream is cut into messages (the `# @framing` spellings); undefined when dismissed. */
+export async function askFraming(): Promise<string | undefined> {
+  const items: Array<vscode.QuickPickItem & { framing: string }> = [
+    {
+      label: 'Raw chunks',
+      description: 'raw',
+      detail: 'Each chunk as it arrives: TCP segmentation shows',
+      framing: 'raw',
+    },
+    { label: 'Lines', description: 'lf', detail: 'A message per line ending in \\n', framing: 'lf' },
+    {
+      label: 'CRLF lines',
+      description: 'crlf',
+      detail: 'A message per line ending in \\r\\n (Redis, SMTP, HTTP/1)',
+      framing: 'crlf',
+    },
+    { label: 'NUL-terminated', description: 'nul', detail: 'A message per \\0 (STOMP over TCP)', framing: 'nul' },
+    {
+      label: '4-byte length prefix',
+      description: 'prefix=4be',
+      detail: 'Big-endian length, not counting itself',
+      framing: 'prefix=4be',
+    },
+    {
+      label: '2-byte length prefix',
+      description: 'prefix=2be',
+      detail: 'Big-endian length, not counting itself',
+      framing: 'prefix=2be',
+    },
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'How are messages cut from the stream?',
+    placeHolder: 'Framing (other ones, e.g. fixed=16 or prefix=4le+incl@2: # @framing in a .ws file)',
+  });
+  return picked?.framing;
+}
