@@ -35,6 +35,12 @@ export interface WebSocketInspectorApi {
   /** Starts the relay to `target` on 127.0.0.1 (`port` 0: a free one); resolves with its ws:// address. */
   startRelay(target: string, port?: number): Promise<string>;
   stopRelay(): Promise<void>;
+  /** Adds a relay breakpoint, as Relay: Add Breakpoint… does (`direction` 'sent': app → server). */
+  relayAddBreakpoint(condition: string, direction?: 'sent' | 'received'): void;
+  relayClearBreakpoints(): void;
+  /** What relay breakpoints hold now; `relayRelease` forwards (maybe edited) or drops one. */
+  relayHeld(): Array<{ key: string; direction: 'sent' | 'received'; preview: string; url: string }>;
+  relayRelease(key: string, how: 'forward' | 'drop', payload?: string): boolean;
   /** The echo server's URL while it runs. */
   readonly echoServerUrl: string | undefined;
   /**

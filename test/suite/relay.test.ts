@@ -66,6 +66,43 @@ suite('Relay: an app’s connection through the relay, in an inspector', () => {
     } finally {
       client.terminate();
     }
+    // A breakpoint on what the app sends: the order is held, edited, forwarded; the rest passes.
+    api.relayAddBreakpoint('type == "order"', 'sent');
+    const app = new WebSocket(`${address}/trade`);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        app.once('open', () => resolve());
+        app.once('error', reject);
+      });
+      const answers: string[] = [];
+      app.on('message', (d) => answers.push(d.toString()));
+      app.send('{"type":"order","qty":1}');
+      app.send('{"type":"hello"}');
+      const held = await waitFor('the held order', () => api.relayHeld().find((h) => h.preview.includes('"order"')));
+      assert.equal(held.direction, 'sent');
+      // The message the breakpoint does not match went on meanwhile.
+      await waitFor('the unmatched message answered', () => answers.includes('{"TYPE":"HELLO"}'));
+      assert.equal(answers.length, 1, 'the held one has not reached the server');
+      assert.equal(api.relayRelease(held.key, 'forward', '{"type":"order","qty":100}'), true);
+      await waitFor('the edited order answered', () => answers.includes('{"TYPE":"ORDER","QTY":100}'));
+      const panel = await waitFor('the trade inspector', () =>
+        api.inspectors().find((h) => h.url === `${target}/trade`),
+      );
+      await waitFor('held and forwarded rows', () => {
+        const events = panel
+          .rows(0, panel.stats.total + 5)
+          .filter((r) => r.direction === 'event')
+          .map((r) => r.preview);
+        return (
+          events.some((e) => e === '⏸ Held app → server: {"type":"order","qty":1}') &&
+          events.some((e) => e === '▶ Forwarded app → server, edited')
+        );
+      });
+      assert.equal(api.relayHeld().length, 0);
+    } finally {
+      app.terminate();
+      api.relayClearBreakpoints();
+    }
     await api.stopRelay();
     await assert.rejects(
       new Promise<void>((resolve, reject) => {
