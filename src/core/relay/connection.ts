@@ -1,3 +1,4 @@
+// Over 400 lines: one relayed connection is a Transport (the seam's whole interface) plus its controls (pause, breakpoints, rules, faults, inject); the controls are thin calls into flow.ts, breakpoints.ts and match.ts.
 import type WebSocket from 'ws';
 import type { ConnectionHealth, ConnectionState, HandshakeInfo, HandshakeRequest } from '../../shared/protocol';
 import { closeFramePayload } from '../closeCodes';
