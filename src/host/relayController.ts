@@ -179,7 +179,7 @@ export class RelayController implements vscode.Disposable {
       const view = { key, connection, message };
       this.held.set(key, view);
       const preview = heldPreview(message);
-      panel.note('info', `⏸ Held ${wayOf(message.direction)}: ${preview}`);
+      panel.note('info', `Held ${wayOf(message.direction)}: ${preview}`);
       const actions = message.kind === 'binary' ? ['Forward', 'Drop'] : ['Forward', 'Edit…', 'Drop'];
       void vscode.window
         .showInformationMessage(
@@ -198,12 +198,12 @@ export class RelayController implements vscode.Disposable {
       if (release.how === 'forward')
         panel.note(
           'info',
-          `▶ Forwarded ${way}${release.edited ? ', edited' : ''}${release.byTimeout ? ' (the breakpoint timed out)' : ''}`,
+          `Forwarded ${way}${release.edited ? ', edited' : ''}${release.byTimeout ? ' (the breakpoint timed out)' : ''}`,
         );
       else
         panel.note(
           'info',
-          `✕ Dropped ${way}${release.byTimeout ? ' (the breakpoint timed out)' : release.ended ? ': the connection ended while it was held' : ''}`,
+          `Dropped ${way}${release.byTimeout ? ' (the breakpoint timed out)' : release.ended ? ': the connection ended while it was held' : ''}`,
         );
     });
   }

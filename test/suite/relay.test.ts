@@ -94,8 +94,8 @@ suite('Relay: an app’s connection through the relay, in an inspector', () => {
           .filter((r) => r.direction === 'event')
           .map((r) => r.preview);
         return (
-          events.some((e) => e === '⏸ Held app → server: {"type":"order","qty":1}') &&
-          events.some((e) => e === '▶ Forwarded app → server, edited')
+          events.some((e) => e === 'Held app → server: {"type":"order","qty":1}') &&
+          events.some((e) => e === 'Forwarded app → server, edited')
         );
       });
       assert.equal(api.relayHeld().length, 0);
