@@ -36,7 +36,7 @@ export class StatsView {
   private loading = false;
 
   constructor(private readonly actions: StatsActions) {
-    this.element = el('section', 'stats');
+    this.element = el('section', 'stats-view');
     this.element.id = 'stats';
     this.element.hidden = true;
     this.element.setAttribute('aria-label', 'Rates, round trips and message sizes');

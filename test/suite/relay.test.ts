@@ -29,6 +29,8 @@ suite('Relay: an app’s connection through the relay, in an inspector', () => {
 
   suiteTeardown(async () => {
     await api.stopRelay();
+    // Their recordings end with them (a live recording is never pruned from the history).
+    for (const h of api?.inspectors() ?? []) if (h.url.startsWith(target)) h.dispose();
     for (const c of server?.clients ?? []) c.terminate();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   });
