@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve as resolvePath, isAbsolute } from 'node:path';
 import { findEnvFiles, loadEnvironments, selectEnvironment } from '../wsfile/env';
 import { parseWsFile } from '../wsfile/parse';
+import { whenEnded } from '../transport';
 import { runWsRequest } from '../wsfile/run';
 import type { WsRequest } from '../wsfile/types';
 import { hasTests, type LogLine, type TestResult } from './runScripts';
@@ -184,17 +185,7 @@ function closeQuietly(c: {
   close(code?: number): void;
   onState: (l: (s: { phase: string }) => void) => { dispose(): void };
 }): Promise<void> {
-  return new Promise((resolve) => {
-    const sub = c.onState((s) => {
-      if (s.phase === 'closed' || s.phase === 'error') {
-        sub.dispose();
-        resolve();
-      }
-    });
-    setTimeout(() => {
-      sub.dispose();
-      resolve();
-    }, 2000).unref();
-    c.close(1000);
-  });
+  const ended = whenEnded(c, 2000);
+  c.close(1000);
+  return ended;
 }

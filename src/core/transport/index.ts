@@ -21,3 +21,22 @@ export function createTransport(options: TransportOptions): Transport {
   const kind = KINDS.find((k) => k.schemes.includes(scheme)) ?? KINDS[0];
   return kind.create(options);
 }
+
+/** Resolves when `connection` has closed or failed, or after `ms` (listen before asking it to close). */
+export function whenEnded(
+  connection: { onState: (l: (s: { phase: string }) => void) => { dispose(): void } },
+  ms: number,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      sub.dispose();
+      clearTimeout(timer);
+      resolve();
+    };
+    const sub = connection.onState((s) => {
+      if (s.phase === 'closed' || s.phase === 'error') done();
+    });
+    const timer = setTimeout(done, ms);
+    timer.unref();
+  });
+}

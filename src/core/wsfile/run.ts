@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { openConnection, type ConnectionRecipe, type ProtocolSession } from '../protocols';
-import type { Transport, TransportOptions } from '../transport';
+import { whenEnded, type Transport, type TransportOptions } from '../transport';
 import { parseTcpUrl } from '../transport/tcp';
 import { CLOSE_TIMEOUT_MS } from '../transport/wsOptions';
 import type { MessageDecoder } from '../decode';
@@ -309,18 +309,7 @@ async function runStep(step: WsStep, ctx: StepContext): Promise<string | undefin
     }
     case 'close': {
       if (connection.state.phase !== 'open') return notOpen(connection);
-      const closed = new Promise<void>((resolve) => {
-        const sub = connection.onState((s) => {
-          if (s.phase === 'closed' || s.phase === 'error') {
-            sub.dispose();
-            resolve();
-          }
-        });
-        setTimeout(() => {
-          sub.dispose();
-          resolve();
-        }, CLOSE_ANSWER_MS).unref();
-      });
+      const closed = whenEnded(connection, CLOSE_ANSWER_MS);
       connection.close(step.code, step.reason);
       await closed;
       const sent = `the close ${step.code ?? 1000}${step.reason ? ` "${step.reason}"` : ''} was sent`;
